@@ -1,0 +1,92 @@
+//===- TernAttrs.td - Tern attributes ----------------------*- tablegen -*-===//
+
+#ifndef TERN_DIALECT_TERN_IR_TERNATTRS_TD
+#define TERN_DIALECT_TERN_IR_TERNATTRS_TD
+
+include "tern/Dialect/Tern/IR/TernDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+class Tern_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Tern_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+//===----------------------------------------------------------------------===//
+// Activation quantization mode
+//===----------------------------------------------------------------------===//
+
+def Tern_ActQuantNone : I32EnumAttrCase<"none", 0>;
+def Tern_ActQuantPerTokenAbsmax : I32EnumAttrCase<"per_token_absmax", 1>;
+
+def Tern_ActQuantMode : I32EnumAttr<"ActQuantMode",
+    "how activations are quantized before a ternary matmul",
+    [Tern_ActQuantNone, Tern_ActQuantPerTokenAbsmax]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_ActQuantModeAttr : EnumAttr<Tern_Dialect, Tern_ActQuantMode,
+                                     "act_quant"> {
+  let summary = "Activation quantization mode of a ternary matmul";
+  let description = [{
+    `none` multiplies float activations by the ternary weights directly.
+    `per_token_absmax` is BitNet b1.58's W1.58A8 scheme: each row of the
+    activations is scaled by `127 / max(|x|, eps)`, rounded half to even,
+    clamped to [-128, 127] and accumulated exactly in int32.
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
+//===----------------------------------------------------------------------===//
+// Packed weight layouts
+//===----------------------------------------------------------------------===//
+
+def Tern_PackFormatI2 : I32EnumAttrCase<"i2", 0>;
+def Tern_PackFormatTQ1 : I32EnumAttrCase<"tq1", 1>;
+
+def Tern_PackFormat : I32EnumAttr<"PackFormat",
+    "byte encoding of packed ternary weights",
+    [Tern_PackFormatI2, Tern_PackFormatTQ1]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_PackFormatAttr : EnumAttr<Tern_Dialect, Tern_PackFormat,
+                                   "pack_format"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Tern_PackedLayoutAttr : Tern_Attr<"PackedLayout", "layout"> {
+  let summary = "Layout of packed ternary weights";
+  let description = [{
+    Names how a packed ternary weight matrix is stored.
+
+    * `i2`: 2-bit codes `w + 1` in {0, 1, 2}. Each output row is split into
+      blocks of `block` weights along K; within a block of `block` weights,
+      byte `j` holds weights `j`, `j + block/4`, `j + block/2` and
+      `j + 3*block/4` in bits 7-6, 5-4, 3-2 and 1-0 (the interleave of
+      bitnet.cpp's I2_S, so one SIMD load yields four lanes of codes).
+      `block` must be a positive multiple of 4.
+    * `tq1`: base-3 digits, five trits per byte (1.6 bits per weight), as in
+      llama.cpp's TQ1_0. `block` must be a positive multiple of 5.
+
+    Each row is padded with zero weights up to a whole number of blocks.
+
+    Example: `#tern.layout<i2, block = 128>`.
+  }];
+  let parameters = (ins
+    EnumParameter<Tern_PackFormat>:$format,
+    "int64_t":$block
+  );
+  let assemblyFormat = "`<` $format `,` `block` `=` $block `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Weights stored per byte: 4 for i2, 5 for tq1.
+    int64_t getWeightsPerByte() const;
+    /// Bytes one row of `k` weights occupies, padding included.
+    int64_t getRowBytes(int64_t k) const;
+  }];
+}
+
+#endif // TERN_DIALECT_TERN_IR_TERNATTRS_TD

@@ -1,0 +1,200 @@
+//===- TernOps.td - Tern operations ------------------------*- tablegen -*-===//
+
+#ifndef TERN_DIALECT_TERN_IR_TERNOPS_TD
+#define TERN_DIALECT_TERN_IR_TERNOPS_TD
+
+include "tern/Dialect/Tern/IR/TernTypes.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Tern_TernaryTensor : RankedTensorOf<[I8]>;
+def Tern_TernaryWeights : AnyTypeOf<[2DTensorOf<[I8]>, Tern_PackedWeightsType],
+    "ternary N x K weights (i8 tensor or !tern.packed)">;
+def Tern_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Tern_ScaleTensor : TensorRankOf<[AnyFloat], [0, 1]>;
+
+//===----------------------------------------------------------------------===//
+// tern.constant
+//===----------------------------------------------------------------------===//
+
+def Tern_ConstantOp : Tern_Op<"constant", [ConstantLike, Pure]> {
+  let summary = "A constant tensor whose values are all in {-1, 0, 1}";
+  let description = [{
+    Holds ternary weights as an `i8` tensor. The verifier proves that every
+    value is -1, 0 or 1, so consumers never need to check again. The value
+    may be a `dense` or a `dense_resource` elements attribute; the latter
+    keeps large weights out of the textual IR.
+
+    ```mlir
+    %w = tern.constant dense<[[1, 0, -1], [0, 1, 1]]> : tensor<2x3xi8>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Tern_TernaryTensor:$result);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let builders = [
+    OpBuilder<(ins "ElementsAttr":$value), [{
+      build($_builder, $_state, value.getType(), value);
+    }]>
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// tern.matmul
+//===----------------------------------------------------------------------===//
+
+def Tern_MatmulOp : Tern_Op<"matmul", [Pure]> {
+  let summary = "Activations times ternary weights times scale";
+  let description = [{
+    Computes `result[m, n] = scale[n] * sum_k input[m, k] * weights[n, k]`
+    where every weight is -1, 0 or +1, so no multiplication by a weight is
+    ever needed. `weights` is `N x K` (an `i8` tensor or `!tern.packed`),
+    `scale` is a 0-d tensor (per-tensor scale) or has `N` elements (one per
+    output channel).
+
+    With `quant(per_token_absmax)` the activations are first quantized per
+    row to int8 (BitNet b1.58's W1.58A8; see `tern.quantize`), accumulated
+    exactly in int32, then rescaled:
+    `result[m, n] = acc[m, n] / act_scale[m] * scale[n]`.
+
+    ```mlir
+    %y = tern.matmul %x, %w, %s quant(per_token_absmax)
+        : tensor<?x64xf32>, tensor<32x64xi8>, tensor<f32> -> tensor<?x32xf32>
+    ```
+  }];
+  let arguments = (ins
+    Tern_FloatTensor:$input,
+    Tern_TernaryWeights:$weights,
+    Tern_ScaleTensor:$scale,
+    DefaultValuedAttr<Tern_ActQuantModeAttr, "ActQuantMode::none">:$act_quant
+  );
+  let results = (outs Tern_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weights `,` $scale (`quant` `(` $act_quant^ `)`)? attr-dict
+    `:` type($input) `,` type($weights) `,` type($scale) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// tern.int_matmul
+//===----------------------------------------------------------------------===//
+
+def Tern_IntMatmulOp : Tern_Op<"int_matmul", [Pure]> {
+  let summary = "Exact int8 activations times ternary weights into int32";
+  let description = [{
+    The integer core of a quantized ternary matmul:
+    `result[..., n] = sum_k input[..., k] * weights[n, k]` accumulated in
+    `i32`; leading dimensions of `input` (batch, sequence) carry through.
+    Every lowering strategy must produce bit-identical results for it.
+
+    ```mlir
+    %acc = tern.int_matmul %xq, %w
+        : tensor<?x64xi8>, tensor<32x64xi8> -> tensor<?x32xi32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$input,
+                       Tern_TernaryWeights:$weights);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weights attr-dict `:` type($input) `,` type($weights) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// tern.quantize / tern.dequantize
+//===----------------------------------------------------------------------===//
+
+def Tern_QuantizeOp : Tern_Op<"quantize", [Pure]> {
+  let summary = "Per-token absmax quantization of activations to int8";
+  let description = [{
+    For each row `x` of `input` (all dimensions but the last):
+    `act_scale = 127 / max(max_k |x[k]|, eps)` and
+    `result[k] = clamp(round_half_even(x[k] * act_scale), -128, 127)`.
+
+    Rounding is half to even, the same as `torch.round`, so a PyTorch
+    BitLinear and the compiled model quantize identically. `act_scale` has
+    the shape of `input` with its last dimension set to 1.
+
+    ```mlir
+    %q, %s = tern.quantize %x : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins
+    Tern_FloatTensor:$input,
+    DefaultValuedAttr<F32Attr, "1.0e-5f">:$eps
+  );
+  let results = (outs Tern_TernaryTensor:$result, Tern_FloatTensor:$act_scale);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result) `,` type($act_scale)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tern_DequantizeOp : Tern_Op<"dequantize", [Pure]> {
+  let summary = "Rescale an int32 ternary accumulator to float";
+  let description = [{
+    `result[..., n] = float(input[..., n]) / act_scale[..., 0] * scale[n]`,
+    where `act_scale` is the per-token scale produced by `tern.quantize` and
+    `scale` is the weight scale (0-d or one per output channel).
+
+    ```mlir
+    %y = tern.dequantize %acc, %as, %s
+        : tensor<?x32xi32>, tensor<?x1xf32>, tensor<f32> -> tensor<?x32xf32>
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[I32]>:$input,
+    Tern_FloatTensor:$act_scale,
+    Tern_ScaleTensor:$scale
+  );
+  let results = (outs Tern_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $act_scale `,` $scale attr-dict `:` type($input) `,`
+    type($act_scale) `,` type($scale) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// tern.pack / tern.unpack
+//===----------------------------------------------------------------------===//
+
+def Tern_PackOp : Tern_Op<"pack", [Pure]> {
+  let summary = "Pack ternary N x K weights into a packed layout";
+  let description = [{
+    ```mlir
+    %p = tern.pack %w : tensor<32x64xi8> -> !tern.packed<32x64, #tern.layout<i2, block = 64>>
+    ```
+  }];
+  let arguments = (ins 2DTensorOf<[I8]>:$input);
+  let results = (outs Tern_PackedWeightsType:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Tern_UnpackOp : Tern_Op<"unpack", [Pure]> {
+  let summary = "Unpack packed ternary weights into an N x K i8 tensor";
+  let description = [{
+    ```mlir
+    %w = tern.unpack %p : !tern.packed<32x64, #tern.layout<i2, block = 64>> -> tensor<32x64xi8>
+    ```
+  }];
+  let arguments = (ins Tern_PackedWeightsType:$input);
+  let results = (outs 2DTensorOf<[I8]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+#endif // TERN_DIALECT_TERN_IR_TERNOPS_TD

@@ -1,0 +1,27 @@
+//===- Passes.h - Tern pass entry points ------------------------*- C++ -*-===//
+
+#ifndef TERN_DIALECT_TERN_TRANSFORMS_PASSES_H
+#define TERN_DIALECT_TERN_TRANSFORMS_PASSES_H
+
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace tern {
+
+#define GEN_PASS_DECL
+#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+
+} // namespace tern
+} // namespace mlir
+
+#endif // TERN_DIALECT_TERN_TRANSFORMS_PASSES_H

@@ -1,0 +1,52 @@
+//===- Pipelines.h - Tern's end-to-end pass pipelines -----------*- C++ -*-===//
+//
+// The pass pipelines ternc runs, also registered with tern-opt so that each
+// stage can be reproduced and lit-tested on its own.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_PIPELINES_PIPELINES_H
+#define TERN_PIPELINES_PIPELINES_H
+
+#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+
+namespace tern {
+
+struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
+  Option<MatmulStrategy> strategy{
+      *this, "strategy",
+      llvm::cl::desc("How ternary matmuls are computed"),
+      llvm::cl::init(MatmulStrategy::AddSub),
+      llvm::cl::values(clEnumValN(MatmulStrategy::AddSub, "addsub",
+                                  "Select-based add/subtract"))};
+  Option<bool> ternarize{
+      *this, "ternarize",
+      llvm::cl::desc("Turn ternary-valued float weights into tern ops"),
+      llvm::cl::init(true)};
+};
+
+/// Imported ONNX (linalg/arith/tensor + tern) to linalg on tensors with
+/// every tern op lowered.
+void buildTernToLinalgPipeline(OpPassManager &pm,
+                               const TernPipelineOptions &options);
+
+/// Linalg on tensors to the LLVM dialect with the compiled-model ABI:
+/// bufferization, loops, and the conversions to LLVM.
+void buildLinalgToLLVMPipeline(OpPassManager &pm);
+
+/// Both of the above.
+void buildTernToLLVMPipeline(OpPassManager &pm,
+                             const TernPipelineOptions &options);
+
+/// Registers `tern-to-linalg`, `tern-linalg-to-llvm` and `tern-to-llvm`.
+void registerTernPipelines();
+
+} // namespace tern
+} // namespace mlir
+
+#endif // TERN_PIPELINES_PIPELINES_H

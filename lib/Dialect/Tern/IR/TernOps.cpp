@@ -1,0 +1,235 @@
+//===- TernOps.cpp - Tern operations --------------------------------------===//
+
+#include "tern/Dialect/Tern/IR/TernOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+bool mlir::tern::isTernaryValued(ElementsAttr attr) {
+  auto isTernary = [](int64_t v) { return v >= -1 && v <= 1; };
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    if (dense.isSplat())
+      return isTernary(dense.getSplatValue<APInt>().getSExtValue());
+    return llvm::all_of(dense.getValues<APInt>(), [&](const APInt &v) {
+      return isTernary(v.getSExtValue());
+    });
+  }
+  if (auto resource = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int8_t>> values = resource.tryGetAsArrayRef();
+    return values && llvm::all_of(*values, isTernary);
+  }
+  return false;
+}
+
+/// Two dimension sizes agree unless both are static and differ.
+static bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// The logical `N x K` shape of i8 or packed ternary weights.
+static SmallVector<int64_t, 2> getWeightShape(Type weights) {
+  if (auto packed = dyn_cast<PackedWeightsType>(weights))
+    return SmallVector<int64_t, 2>(packed.getShape());
+  return SmallVector<int64_t, 2>(cast<ShapedType>(weights).getShape());
+}
+
+/// A weight scale is a 0-d tensor (per tensor) or has one element per output
+/// channel.
+static LogicalResult verifyScale(Operation *op, ShapedType scale, int64_t n) {
+  if (scale.getRank() == 1 && !dimsCompatible(scale.getDimSize(0), n))
+    return op->emitOpError("per-channel scale must have ")
+           << n << " elements (one per output channel), got "
+           << scale.getDimSize(0);
+  return success();
+}
+
+/// Checks `input [..., K]` x `weights [N, K]` -> `result [..., N]`.
+static LogicalResult verifyMatmulShapes(Operation *op, ShapedType inputType,
+                                        Type weightsType,
+                                        ShapedType resultType) {
+  SmallVector<int64_t, 2> weightShape = getWeightShape(weightsType);
+  if (weightShape.size() != 2)
+    return op->emitOpError("weights must be N x K");
+  int64_t n = weightShape[0], k = weightShape[1];
+  if (inputType.getRank() < 1)
+    return op->emitOpError("input must have at least one dimension");
+  if (resultType.getRank() != inputType.getRank())
+    return op->emitOpError("result rank ")
+           << resultType.getRank() << " does not match input rank "
+           << inputType.getRank();
+  if (!dimsCompatible(inputType.getShape().back(), k))
+    return op->emitOpError("input reduction dimension ")
+           << inputType.getShape().back() << " does not match weights K = "
+           << k;
+  for (int64_t i = 0, e = inputType.getRank() - 1; i < e; ++i)
+    if (!dimsCompatible(inputType.getDimSize(i), resultType.getDimSize(i)))
+      return op->emitOpError("result dimension ")
+             << i << " does not match input dimension " << i;
+  if (!dimsCompatible(resultType.getShape().back(), n))
+    return op->emitOpError("result last dimension ")
+           << resultType.getShape().back() << " does not match weights N = "
+           << n;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+ParseResult ConstantOp::parse(OpAsmParser &parser, OperationState &result) {
+  ElementsAttr value;
+  if (parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseAttribute(value, "value", result.attributes))
+    return failure();
+  result.addTypes(value.getType());
+  return success();
+}
+
+void ConstantOp::print(OpAsmPrinter &printer) {
+  printer.printOptionalAttrDict((*this)->getAttrs(), {"value"});
+  printer << ' ';
+  printer.printAttribute(getValue());
+}
+
+LogicalResult ConstantOp::verify() {
+  if (getValue().getType() != getType())
+    return emitOpError("value type ")
+           << getValue().getType() << " does not match result type "
+           << getType();
+  if (!isTernaryValued(getValue()))
+    return emitOpError("value must contain only -1, 0 and 1");
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  auto resultType = getResult().getType();
+  auto scaleType = getScale().getType();
+  if (failed(verifyMatmulShapes(*this, getInput().getType(),
+                                getWeights().getType(), resultType)))
+    return failure();
+  if (getInput().getType().getElementType() != resultType.getElementType() ||
+      scaleType.getElementType() != resultType.getElementType())
+    return emitOpError(
+        "input, scale and result must have the same element type");
+  return verifyScale(*this, scaleType, resultType.getShape().back());
+}
+
+//===----------------------------------------------------------------------===//
+// IntMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult IntMatmulOp::verify() {
+  return verifyMatmulShapes(*this, getInput().getType(),
+                            getWeights().getType(), getResult().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp / DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  auto inputType = getInput().getType();
+  auto resultType = cast<RankedTensorType>(getResult().getType());
+  auto scaleType = cast<RankedTensorType>(getActScale().getType());
+  if (getEps().convertToFloat() <= 0.0f)
+    return emitOpError("eps must be positive");
+  if (inputType.getRank() < 1)
+    return emitOpError("input must have at least one dimension");
+  if (failed(verifyCompatibleShape(inputType.getShape(),
+                                   resultType.getShape())))
+    return emitOpError("result shape must match input shape");
+  if (scaleType.getRank() != inputType.getRank())
+    return emitOpError("act_scale must have the input's rank");
+  for (int64_t i = 0, e = inputType.getRank() - 1; i < e; ++i)
+    if (!dimsCompatible(inputType.getDimSize(i), scaleType.getDimSize(i)))
+      return emitOpError("act_scale dimension ")
+             << i << " does not match input dimension " << i;
+  if (scaleType.getShape().back() != 1)
+    return emitOpError("act_scale last dimension must be 1 (one scale per "
+                       "token)");
+  if (scaleType.getElementType() != inputType.getElementType())
+    return emitOpError("act_scale must have the input's element type");
+  return success();
+}
+
+LogicalResult DequantizeOp::verify() {
+  auto inputType = getInput().getType();
+  auto actScaleType = getActScale().getType();
+  auto scaleType = getScale().getType();
+  auto resultType = getResult().getType();
+  if (inputType.getRank() < 1)
+    return emitOpError("input must have at least one dimension");
+  if (failed(verifyCompatibleShape(inputType.getShape(),
+                                   resultType.getShape())))
+    return emitOpError("result shape must match input shape");
+  bool actScaleMatches = actScaleType.getRank() == inputType.getRank() &&
+                         actScaleType.getShape().back() == 1;
+  for (int64_t i = 0, e = inputType.getRank() - 1; actScaleMatches && i < e;
+       ++i)
+    actScaleMatches =
+        dimsCompatible(actScaleType.getDimSize(i), inputType.getDimSize(i));
+  if (!actScaleMatches)
+    return emitOpError("act_scale must match the input with a last dimension "
+                       "of 1 (one scale per token)");
+  if (actScaleType.getElementType() != resultType.getElementType() ||
+      scaleType.getElementType() != resultType.getElementType())
+    return emitOpError("act_scale, scale and result must have the same "
+                       "element type");
+  return verifyScale(*this, scaleType, inputType.getShape().back());
+}
+
+//===----------------------------------------------------------------------===//
+// PackOp / UnpackOp
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyPackedShape(Operation *op, ShapedType unpacked,
+                                       PackedWeightsType packed) {
+  if (!unpacked.hasStaticShape())
+    return op->emitOpError("unpacked weights must have a static shape");
+  if (unpacked.getShape() != packed.getShape())
+    return op->emitOpError("unpacked shape does not match packed shape");
+  return success();
+}
+
+LogicalResult PackOp::verify() {
+  return verifyPackedShape(*this, getInput().getType(), getResult().getType());
+}
+
+OpFoldResult PackOp::fold(FoldAdaptor) {
+  // pack(unpack(p)) is p when both name the same layout.
+  if (auto unpack = getInput().getDefiningOp<UnpackOp>())
+    if (unpack.getInput().getType() == getType())
+      return unpack.getInput();
+  return {};
+}
+
+LogicalResult UnpackOp::verify() {
+  return verifyPackedShape(*this, getResult().getType(), getInput().getType());
+}
+
+OpFoldResult UnpackOp::fold(FoldAdaptor) {
+  // unpack(pack(w)) is w: packing is lossless for ternary values.
+  if (auto pack = getInput().getDefiningOp<PackOp>())
+    if (pack.getInput().getType() == getType())
+      return pack.getInput();
+  return {};
+}
+
+#define GET_OP_CLASSES
+#include "tern/Dialect/Tern/IR/TernOps.cpp.inc"

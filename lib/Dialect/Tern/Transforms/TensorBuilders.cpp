@@ -1,0 +1,33 @@
+//===- TensorBuilders.cpp - Shared tensor-building helpers ----------------===//
+
+#include "TensorBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
+
+using namespace mlir;
+
+Value mlir::tern::createEmptyLike(OpBuilder &b, Location loc, Value source,
+                                  ArrayRef<int64_t> shape, Type elementType) {
+  SmallVector<Value> dynamicSizes;
+  for (auto [dim, size] : llvm::enumerate(shape))
+    if (ShapedType::isDynamic(size))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, source, dim));
+  return tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+}
+
+Value mlir::tern::createFilledLike(OpBuilder &b, Location loc, Value source,
+                                   ArrayRef<int64_t> shape, TypedAttr value) {
+  Value empty = createEmptyLike(b, loc, source, shape, value.getType());
+  Value fillValue = arith::ConstantOp::create(b, loc, value);
+  return linalg::FillOp::create(b, loc, fillValue, empty).getResult(0);
+}
+
+AffineMap mlir::tern::getScaleMap(MLIRContext *ctx, int64_t scaleRank,
+                                  unsigned numLoops, unsigned channelDim) {
+  if (scaleRank == 0)
+    return AffineMap::get(numLoops, 0, {}, ctx);
+  return AffineMap::get(numLoops, 0, getAffineDimExpr(channelDim, ctx));
+}

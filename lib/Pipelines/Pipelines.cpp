@@ -1,0 +1,82 @@
+//===- Pipelines.cpp - Tern's end-to-end pass pipelines -------------------===//
+
+#include "tern/Pipelines/Pipelines.h"
+#include "tern/Dialect/Tern/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
+                                           const TernPipelineOptions &options) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  if (options.ternarize)
+    funcPm.addPass(createTernTernarize());
+  funcPm.addPass(createTernLowerMatmul(TernLowerMatmulOptions{
+      /*strategy=*/options.strategy}));
+  funcPm.addPass(createTernLowerQuant());
+  funcPm.addPass(createCanonicalizerPass());
+  funcPm.addPass(createCSEPass());
+}
+
+void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createTernExportEntry());
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  // Results leave the model as owned heap buffers the runtime hands over
+  // to the caller, so every other allocation must be freed here.
+  bufferization::BufferDeallocationPipelineOptions deallocOptions;
+  bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::tern::buildTernToLLVMPipeline(OpPassManager &pm,
+                                         const TernPipelineOptions &options) {
+  buildTernToLinalgPipeline(pm, options);
+  buildLinalgToLLVMPipeline(pm);
+}
+
+void mlir::tern::registerTernPipelines() {
+  PassPipelineRegistration<TernPipelineOptions>(
+      "tern-to-linalg",
+      "Lower every tern op (after finding ternary weights) to linalg on "
+      "tensors",
+      buildTernToLinalgPipeline);
+  PassPipelineRegistration<>(
+      "tern-linalg-to-llvm",
+      "Bufferize linalg on tensors and lower it to the LLVM dialect with the "
+      "compiled-model ABI",
+      buildLinalgToLLVMPipeline);
+  PassPipelineRegistration<TernPipelineOptions>(
+      "tern-to-llvm", "The whole of ternc's pipeline, tern to LLVM dialect",
+      buildTernToLLVMPipeline);
+}
