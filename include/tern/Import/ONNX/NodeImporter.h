@@ -1,0 +1,65 @@
+//===- NodeImporter.h - What an op converter sees of one node ---*- C++ -*-===//
+
+#ifndef TERN_IMPORT_ONNX_NODEIMPORTER_H
+#define TERN_IMPORT_ONNX_NODEIMPORTER_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+namespace tern {
+
+/// The importer's state shared by all nodes of a graph: ONNX value names to
+/// MLIR values, and the types ONNX shape inference found.
+struct GraphScope {
+  llvm::StringMap<mlir::Value> values;
+  llvm::StringMap<mlir::RankedTensorType> inferredTypes;
+};
+
+/// One ONNX node being converted. Converters read inputs and attributes
+/// through it, build ops with its builder at its location, and record the
+/// node's outputs. Errors go through `emitError`, which names the node, its
+/// op type and the opset.
+class NodeImporter {
+public:
+  NodeImporter(mlir::OpBuilder &builder, const onnx::NodeProto &node,
+               int64_t opset, mlir::Location loc, GraphScope &scope)
+      : builder(builder), node(node), opset(opset), loc(loc), scope(scope) {}
+
+  mlir::OpBuilder &getBuilder() { return builder; }
+  mlir::Location getLoc() const { return loc; }
+  const onnx::NodeProto &getNode() const { return node; }
+  int64_t getOpset() const { return opset; }
+
+  unsigned getNumInputs() const { return node.input_size(); }
+  /// False for an optional input left out (absent or named "").
+  bool hasInput(unsigned i) const;
+  /// The value of input `i`; null (after an error) when it is missing.
+  mlir::Value getInput(unsigned i);
+
+  /// The type ONNX shape inference gives output `i`, or null.
+  mlir::RankedTensorType getInferredOutputType(unsigned i) const;
+  void setOutput(unsigned i, mlir::Value value);
+
+  const onnx::AttributeProto *getAttribute(llvm::StringRef name) const;
+  int64_t getIntAttr(llvm::StringRef name, int64_t defaultValue) const;
+  float getFloatAttr(llvm::StringRef name, float defaultValue) const;
+
+  /// An error at the node's location, prefixed with
+  /// "ONNX node '<name>' (<op type>, opset <n>): ".
+  mlir::InFlightDiagnostic emitError();
+
+private:
+  mlir::OpBuilder &builder;
+  const onnx::NodeProto &node;
+  int64_t opset;
+  mlir::Location loc;
+  GraphScope &scope;
+};
+
+} // namespace tern
+
+#endif // TERN_IMPORT_ONNX_NODEIMPORTER_H

@@ -1,0 +1,41 @@
+//===- ONNXImporter.h - ONNX models to MLIR ---------------------*- C++ -*-===//
+
+#ifndef TERN_IMPORT_ONNX_ONNXIMPORTER_H
+#define TERN_IMPORT_ONNX_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <onnx/onnx_pb.h>
+
+namespace tern {
+
+/// Name of the function the importer builds from the ONNX graph.
+constexpr llvm::StringLiteral kMainGraphName = "main_graph";
+/// Argument/result attribute holding the ONNX value name.
+constexpr llvm::StringLiteral kONNXNameAttr = "onnx.name";
+/// Argument/result attribute holding the ONNX `dim_param` of each dimension.
+constexpr llvm::StringLiteral kONNXDimParamsAttr = "onnx.dim_params";
+
+/// Registers the dialects imported models are made of.
+void registerImportDialects(mlir::DialectRegistry &registry);
+
+/// Builds a module holding `func.func @main_graph` from a loaded model.
+/// Problems are reported through the context's diagnostic engine, each at
+/// the location of the ONNX node that caused it; returns null on failure.
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXModel(const onnx::ModelProto &model, llvm::StringRef fileName,
+                mlir::MLIRContext *ctx);
+
+/// Loads `path` (see `loadONNXModel`) and imports it.
+mlir::OwningOpRef<mlir::ModuleOp> importONNXFile(llvm::StringRef path,
+                                                 mlir::MLIRContext *ctx);
+
+/// Registers `--import-onnx` with mlir-translate style tools.
+void registerONNXImportTranslation();
+
+} // namespace tern
+
+#endif // TERN_IMPORT_ONNX_ONNXIMPORTER_H

@@ -1,0 +1,62 @@
+//===- NodeImporter.cpp - What an op converter sees of one node -----------===//
+
+#include "tern/Import/ONNX/NodeImporter.h"
+
+using namespace ::tern;
+using namespace mlir;
+
+bool NodeImporter::hasInput(unsigned i) const {
+  return i < static_cast<unsigned>(node.input_size()) &&
+         !node.input(i).empty();
+}
+
+Value NodeImporter::getInput(unsigned i) {
+  if (!hasInput(i)) {
+    emitError() << "missing required input #" << i;
+    return nullptr;
+  }
+  Value value = scope.values.lookup(node.input(i));
+  if (!value)
+    emitError() << "input '" << node.input(i)
+                << "' is not produced by any earlier node, graph input or "
+                   "initializer";
+  return value;
+}
+
+RankedTensorType NodeImporter::getInferredOutputType(unsigned i) const {
+  if (i >= static_cast<unsigned>(node.output_size()))
+    return nullptr;
+  return scope.inferredTypes.lookup(node.output(i));
+}
+
+void NodeImporter::setOutput(unsigned i, Value value) {
+  if (i < static_cast<unsigned>(node.output_size()) && !node.output(i).empty())
+    scope.values[node.output(i)] = value;
+}
+
+const onnx::AttributeProto *
+NodeImporter::getAttribute(llvm::StringRef name) const {
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+int64_t NodeImporter::getIntAttr(llvm::StringRef name,
+                                 int64_t defaultValue) const {
+  const onnx::AttributeProto *attr = getAttribute(name);
+  return attr ? attr->i() : defaultValue;
+}
+
+float NodeImporter::getFloatAttr(llvm::StringRef name,
+                                 float defaultValue) const {
+  const onnx::AttributeProto *attr = getAttribute(name);
+  return attr ? attr->f() : defaultValue;
+}
+
+InFlightDiagnostic NodeImporter::emitError() {
+  InFlightDiagnostic diag = mlir::emitError(loc);
+  diag << "ONNX node '" << node.name() << "' (" << node.op_type()
+       << ", opset " << opset << "): ";
+  return diag;
+}

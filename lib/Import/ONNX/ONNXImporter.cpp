@@ -1,0 +1,248 @@
+//===- ONNXImporter.cpp - ONNX graphs to func.func @main_graph ------------===//
+
+#include "tern/Import/ONNX/ONNXImporter.h"
+#include "TensorConversion.h"
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Import/ONNX/ModelLoader.h"
+#include "tern/Import/ONNX/NodeImporter.h"
+#include "tern/Import/ONNX/OpConverterRegistry.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace mlir;
+using namespace ::tern;
+
+void ::tern::registerImportDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect,
+                  linalg::LinalgDialect, math::MathDialect,
+                  tensor::TensorDialect, mlir::tern::TernDialect>();
+}
+
+namespace {
+
+class GraphImporter {
+public:
+  GraphImporter(const onnx::ModelProto &model, StringRef fileName,
+                MLIRContext *ctx)
+      : model(model), ctx(ctx), builder(ctx),
+        fileLoc(FileLineColLoc::get(ctx, fileName, 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  LogicalResult importInitializers();
+  LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
+  /// Argument/result attributes naming the ONNX value and its dim_params.
+  DictionaryAttr getValueAttrs(const onnx::ValueInfoProto &info);
+  int64_t getOpsetFor(StringRef domain) const;
+
+  const onnx::ModelProto &model;
+  MLIRContext *ctx;
+  OpBuilder builder;
+  Location fileLoc;
+  GraphScope scope;
+};
+
+} // namespace
+
+int64_t GraphImporter::getOpsetFor(StringRef domain) const {
+  bool isDefault = domain.empty() || domain == "ai.onnx";
+  for (const auto &opset : model.opset_import()) {
+    bool opsetIsDefault =
+        opset.domain().empty() || opset.domain() == "ai.onnx";
+    if (isDefault ? opsetIsDefault : opset.domain() == domain)
+      return opset.version();
+  }
+  return 0;
+}
+
+DictionaryAttr GraphImporter::getValueAttrs(const onnx::ValueInfoProto &info) {
+  SmallVector<NamedAttribute> attrs;
+  attrs.push_back(builder.getNamedAttr(kONNXNameAttr,
+                                       builder.getStringAttr(info.name())));
+  SmallVector<std::string> dimParams = getDimParams(info.type());
+  if (llvm::any_of(dimParams, [](const std::string &p) { return !p.empty(); }))
+    attrs.push_back(builder.getNamedAttr(
+        kONNXDimParamsAttr,
+        builder.getStrArrayAttr(SmallVector<StringRef>(dimParams.begin(),
+                                                       dimParams.end()))));
+  return builder.getDictionaryAttr(attrs);
+}
+
+LogicalResult GraphImporter::importInitializers() {
+  for (const onnx::TensorProto &tensor : model.graph().initializer()) {
+    Location loc = NameLoc::get(builder.getStringAttr(tensor.name()), fileLoc);
+    llvm::Expected<DenseElementsAttr> value = convertTensorProto(tensor, ctx);
+    if (!value)
+      return emitError(loc) << "initializer: "
+                            << llvm::toString(value.takeError());
+    scope.values[tensor.name()] = arith::ConstantOp::create(builder, loc, *value);
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
+                                        unsigned index) {
+  std::string name = node.name().empty()
+                         ? (node.op_type() + "_" + std::to_string(index))
+                         : node.name();
+  Location loc = NameLoc::get(builder.getStringAttr(name), fileLoc);
+  int64_t opset = getOpsetFor(node.domain());
+  const OpConverterRegistry &registry = OpConverterRegistry::get();
+  const OpConverter *converter =
+      registry.lookup(node.domain(), node.op_type(), opset);
+  if (!converter) {
+    InFlightDiagnostic diag = emitError(loc);
+    diag << "ONNX node '" << name << "' ("
+         << (node.domain().empty() ? "" : node.domain() + "::")
+         << node.op_type() << ", opset " << opset << "): ";
+    if (registry.knowsOp(node.domain(), node.op_type()))
+      diag << "this opset of the op is not supported";
+    else
+      diag << "unsupported op (`ternc --list-ops` lists the supported ones)";
+    return failure();
+  }
+
+  onnx::NodeProto named = node;
+  named.set_name(name);
+  NodeImporter importer(builder, named, opset, loc, scope);
+  if (failed(converter->convert(importer)))
+    return failure();
+  for (int i = 0, e = node.output_size(); i < e; ++i)
+    if (!node.output(i).empty() && !scope.values.count(node.output(i)))
+      return importer.emitError()
+             << "the converter did not produce output '" << node.output(i)
+             << "'";
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  const onnx::GraphProto &graph = model.graph();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+
+  for (const onnx::ValueInfoProto &info : graph.value_info())
+    if (auto type = convertTypeProto(info.type(), ctx))
+      scope.inferredTypes[info.name()] = *type;
+    else
+      llvm::consumeError(type.takeError());
+
+  llvm::StringSet<> initializerNames;
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    initializerNames.insert(tensor.name());
+
+  SmallVector<const onnx::ValueInfoProto *> inputs;
+  SmallVector<Type> inputTypes;
+  for (const onnx::ValueInfoProto &info : graph.input()) {
+    if (initializerNames.contains(info.name()))
+      continue; // Old exporters list initializers as inputs too.
+    llvm::Expected<RankedTensorType> type = convertTypeProto(info.type(), ctx);
+    if (!type) {
+      emitError(fileLoc) << "graph input '" << info.name()
+                         << "': " << llvm::toString(type.takeError());
+      return nullptr;
+    }
+    inputs.push_back(&info);
+    inputTypes.push_back(*type);
+  }
+
+  auto func = func::FuncOp::create(builder, fileLoc, kMainGraphName,
+                                   builder.getFunctionType(inputTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, info] : llvm::enumerate(inputs)) {
+    func.setArgAttrs(i, getValueAttrs(*info));
+    scope.values[info->name()] = entry->getArgument(i);
+  }
+  builder.setInsertionPointToStart(entry);
+
+  if (failed(importInitializers()))
+    return nullptr;
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return nullptr;
+
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &info : graph.output()) {
+    Value value = scope.values.lookup(info.name());
+    if (!value) {
+      emitError(fileLoc) << "graph output '" << info.name()
+                         << "' is not produced by the graph";
+      return nullptr;
+    }
+    // Keep the more precise of the declared and the computed type.
+    if (auto declared = convertTypeProto(info.type(), ctx)) {
+      if (*declared != value.getType() &&
+          tensor::CastOp::areCastCompatible(value.getType(), *declared) &&
+          declared->getNumDynamicDims() <
+              cast<RankedTensorType>(value.getType()).getNumDynamicDims())
+        value = tensor::CastOp::create(builder, fileLoc, *declared, value);
+    } else {
+      llvm::consumeError(declared.takeError());
+    }
+    results.push_back(value);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setFunctionType(
+      builder.getFunctionType(inputTypes, ValueRange(results).getTypes()));
+  for (auto [i, info] : llvm::enumerate(graph.output()))
+    func.setResultAttrs(i, getValueAttrs(info));
+
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+namespace tern {
+OwningOpRef<ModuleOp> importONNXModel(const onnx::ModelProto &model,
+                                            StringRef fileName,
+                                            MLIRContext *ctx) {
+  DialectRegistry registry;
+  registerImportDialects(registry);
+  ctx->appendDialectRegistry(registry);
+  ctx->loadAllAvailableDialects();
+  return GraphImporter(model, fileName, ctx).run();
+}
+
+OwningOpRef<ModuleOp> importONNXFile(StringRef path, MLIRContext *ctx) {
+  llvm::Expected<onnx::ModelProto> model = loadONNXModel(path);
+  if (!model) {
+    emitError(FileLineColLoc::get(ctx, path, 0, 0))
+        << llvm::toString(model.takeError());
+    return nullptr;
+  }
+  return importONNXModel(*model, path, ctx);
+}
+} // namespace tern
+
+void ::tern::registerONNXImportTranslation() {
+  TranslateToMLIRRegistration importONNX(
+      "import-onnx", "Import an ONNX model (.onnx or .onnxtxt)",
+      [](llvm::SourceMgr &sourceMgr, MLIRContext *ctx) -> OwningOpRef<Operation *> {
+        const llvm::MemoryBuffer *buffer =
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        StringRef name = buffer->getBufferIdentifier();
+        StringRef contents = buffer->getBuffer();
+        // ONNX text format starts with `<` (the model header); a protobuf
+        // never does, because field 1 (ir_version) is tagged 0x08.
+        bool isText = name.ends_with(".onnxtxt") ||
+                      contents.ltrim().starts_with("<");
+        llvm::Expected<onnx::ModelProto> model =
+            parseONNXModel(contents, isText, name);
+        if (!model) {
+          emitError(FileLineColLoc::get(ctx, name, 0, 0))
+              << llvm::toString(model.takeError());
+          return nullptr;
+        }
+        return OwningOpRef<Operation *>(
+            importONNXModel(*model, name, ctx).release().getOperation());
+      },
+      registerImportDialects);
+}

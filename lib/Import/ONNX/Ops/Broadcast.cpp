@@ -1,0 +1,81 @@
+//===- Broadcast.cpp - ONNX multidirectional broadcasting -----------------===//
+
+#include "Broadcast.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace ::tern;
+
+namespace tern {
+FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
+                                                 ValueRange operands,
+                                                 Type resultElementType,
+                                                 ElementwiseBodyFn body) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  MLIRContext *ctx = b.getContext();
+
+  int64_t rank = 0;
+  for (Value operand : operands)
+    rank = std::max(rank, cast<RankedTensorType>(operand.getType()).getRank());
+
+  // Right-align every shape; a dimension of 1 stretches to the others.
+  SmallVector<int64_t> shape(rank, 1);
+  // For each result dimension, an operand dimension that gives its size.
+  SmallVector<std::pair<Value, int64_t>> sizeSource(rank, {nullptr, 0});
+  for (Value operand : operands) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    int64_t offset = rank - type.getRank();
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t size = type.getDimSize(d);
+      int64_t &result = shape[offset + d];
+      if (size == 1)
+        continue;
+      if (result == 1 || (ShapedType::isDynamic(result) &&
+                          !ShapedType::isDynamic(size))) {
+        result = size;
+        sizeSource[offset + d] = {operand, d};
+      } else if (!ShapedType::isDynamic(size) && result != size) {
+        node.emitError() << "operand shapes " << operands[0].getType()
+                         << " and " << operand.getType()
+                         << " cannot be broadcast together";
+        return failure();
+      } else if (!sizeSource[offset + d].first) {
+        sizeSource[offset + d] = {operand, d};
+      }
+    }
+  }
+
+  SmallVector<AffineMap> maps;
+  for (Value operand : operands) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    int64_t offset = rank - type.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      exprs.push_back(type.getDimSize(d) == 1 && shape[offset + d] != 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(offset + d, ctx));
+    maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (ShapedType::isDynamic(shape[d]))
+      dynamicSizes.push_back(tensor::DimOp::create(
+          b, loc, sizeSource[d].first, sizeSource[d].second));
+  auto resultType = RankedTensorType::get(shape, resultElementType);
+  Value init =
+      tensor::EmptyOp::create(b, loc, shape, resultElementType, dynamicSizes);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultType, operands, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value result = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+} // namespace tern

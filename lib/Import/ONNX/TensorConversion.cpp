@@ -1,0 +1,171 @@
+//===- TensorConversion.cpp - ONNX types and tensors to MLIR --------------===//
+
+#include "TensorConversion.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using llvm::createStringError;
+using llvm::inconvertibleErrorCode;
+
+namespace tern {
+
+Type convertElementType(int32_t dataType, MLIRContext *ctx) {
+  Builder b(ctx);
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::INT8:
+    return b.getI8Type();
+  case onnx::TensorProto::INT16:
+    return b.getI16Type();
+  case onnx::TensorProto::INT32:
+    return b.getI32Type();
+  case onnx::TensorProto::INT64:
+    return b.getI64Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return nullptr;
+  }
+}
+
+llvm::StringRef getDataTypeName(int32_t dataType) {
+  if (onnx::TensorProto::DataType_IsValid(dataType))
+    return onnx::TensorProto::DataType_Name(
+        static_cast<onnx::TensorProto::DataType>(dataType));
+  return "<invalid>";
+}
+
+llvm::Expected<RankedTensorType>
+convertTypeProto(const onnx::TypeProto &type, MLIRContext *ctx) {
+  if (!type.has_tensor_type())
+    return createStringError(inconvertibleErrorCode(),
+                             "only tensor values are supported");
+  const auto &tensorType = type.tensor_type();
+  Type elementType = convertElementType(tensorType.elem_type(), ctx);
+  if (!elementType)
+    return createStringError(inconvertibleErrorCode(),
+                             "unsupported element type " +
+                                 getDataTypeName(tensorType.elem_type()));
+  if (!tensorType.has_shape())
+    return createStringError(inconvertibleErrorCode(),
+                             "the value has no known rank");
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensorType.shape().dim())
+    shape.push_back(dim.has_dim_value() && dim.dim_value() >= 0
+                        ? dim.dim_value()
+                        : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, elementType);
+}
+
+SmallVector<std::string> getDimParams(const onnx::TypeProto &type) {
+  SmallVector<std::string> params;
+  if (type.has_tensor_type() && type.tensor_type().has_shape())
+    for (const auto &dim : type.tensor_type().shape().dim())
+      params.push_back(dim.has_dim_param() ? dim.dim_param() : "");
+  return params;
+}
+
+/// Builds the attribute from a typed repeated field of the TensorProto.
+template <typename Field>
+static llvm::Expected<DenseElementsAttr>
+fromTypedField(RankedTensorType type, const Field &field, int64_t numElements,
+               const std::string &name) {
+  if (static_cast<int64_t>(field.size()) != numElements)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "tensor '" + name + "' holds " + std::to_string(field.size()) +
+            " values but its shape needs " + std::to_string(numElements));
+  Type elementType = type.getElementType();
+  if (auto floatType = dyn_cast<FloatType>(elementType)) {
+    SmallVector<APFloat> values;
+    for (auto v : field) {
+      if constexpr (std::is_floating_point_v<decltype(v)>) {
+        APFloat f(static_cast<double>(v));
+        bool lost;
+        f.convert(floatType.getFloatSemantics(),
+                  APFloat::rmNearestTiesToEven, &lost);
+        values.push_back(f);
+      } else {
+        // FLOAT16 and BFLOAT16 travel as their bit patterns in int32_data.
+        values.push_back(APFloat(floatType.getFloatSemantics(),
+                                 APInt(floatType.getWidth(),
+                                       static_cast<uint64_t>(v))));
+      }
+    }
+    return DenseElementsAttr::get(type, values);
+  }
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  SmallVector<APInt> values;
+  for (auto v : field)
+    values.push_back(APInt(width, static_cast<int64_t>(v), /*isSigned=*/true,
+                           /*implicitTrunc=*/true));
+  return DenseElementsAttr::get(type, values);
+}
+
+llvm::Expected<DenseElementsAttr>
+convertTensorProto(const onnx::TensorProto &tensor, MLIRContext *ctx) {
+  const std::string &name = tensor.name();
+  Type elementType = convertElementType(tensor.data_type(), ctx);
+  if (!elementType)
+    return createStringError(inconvertibleErrorCode(),
+                             "tensor '" + name +
+                                 "' has unsupported element type " +
+                                 getDataTypeName(tensor.data_type()).str());
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
+    return createStringError(inconvertibleErrorCode(),
+                             "tensor '" + name +
+                                 "' keeps its data in an external file, "
+                                 "which this importer cannot read yet");
+  SmallVector<int64_t> shape;
+  int64_t numElements = 1;
+  for (int64_t dim : tensor.dims()) {
+    if (dim < 0)
+      return createStringError(inconvertibleErrorCode(),
+                               "tensor '" + name + "' has a negative dimension");
+    shape.push_back(dim);
+    numElements *= dim;
+  }
+  auto type = RankedTensorType::get(shape, elementType);
+
+  if (tensor.has_raw_data()) {
+    const std::string &raw = tensor.raw_data();
+    int64_t elementBytes =
+        elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
+    if (static_cast<int64_t>(raw.size()) != numElements * elementBytes)
+      return createStringError(
+          inconvertibleErrorCode(),
+          "tensor '" + name + "' has " + std::to_string(raw.size()) +
+              " bytes of raw data but its shape needs " +
+              std::to_string(numElements * elementBytes));
+    if (elementType.isInteger(1)) {
+      SmallVector<bool> values;
+      for (char c : raw)
+        values.push_back(c != 0);
+      return DenseElementsAttr::get(type, values);
+    }
+    // ONNX raw data is little-endian, as is every host Tern runs on.
+    return DenseElementsAttr::getFromRawBuffer(
+        type, ArrayRef<char>(raw.data(), raw.size()));
+  }
+
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    return fromTypedField(type, tensor.float_data(), numElements, name);
+  case onnx::TensorProto::DOUBLE:
+    return fromTypedField(type, tensor.double_data(), numElements, name);
+  case onnx::TensorProto::INT64:
+    return fromTypedField(type, tensor.int64_data(), numElements, name);
+  default:
+    return fromTypedField(type, tensor.int32_data(), numElements, name);
+  }
+}
+
+} // namespace tern
