@@ -1,0 +1,47 @@
+/*===- ModelDescriptor.h - What ternc emits into each model -------*- C -*-===*
+ *
+ * The contract between ternc's code generator and the model runtime: ternc
+ * emits one `tern_model_descriptor` per library, the runtime reads it.
+ * Not for users; they use TernModel.h.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef TERN_RUNTIME_MODELDESCRIPTOR_H
+#define TERN_RUNTIME_MODELDESCRIPTOR_H
+
+#include "tern/Runtime/TernModel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bumped whenever the layout below or the entry convention changes. */
+#define TERN_MODEL_ABI_VERSION 1
+
+/** Symbol name of the descriptor in a compiled model. */
+#define TERN_MODEL_DESCRIPTOR_SYMBOL "tern_model_descriptor"
+
+/**
+ * `entry(results, inputs)` runs the model. `inputs[i]` points to an MLIR
+ * memref descriptor {allocated, aligned, offset, sizes[rank],
+ * strides[rank]} for input i. `results` points to the outputs' memref
+ * descriptors laid out one after another; each returned buffer is a heap
+ * allocation the runtime takes over (free() releases it).
+ */
+typedef void (*TernModelEntryFn)(void *results, void **inputs);
+
+typedef struct TernModelDescriptor {
+  uint32_t abi_version;
+  uint32_t num_inputs;
+  uint32_t num_outputs;
+  uint32_t reserved;
+  const TernTensorInfo *inputs;
+  const TernTensorInfo *outputs;
+  TernModelEntryFn entry;
+} TernModelDescriptor;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_RUNTIME_MODELDESCRIPTOR_H */

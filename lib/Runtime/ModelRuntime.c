@@ -1,0 +1,274 @@
+/*===- ModelRuntime.c - The C API of a compiled model ---------------------===*
+ *
+ * Linked into every model library ternc emits. It checks the caller's
+ * tensors against the descriptor ternc generated, builds the MLIR memref
+ * descriptors the compiled code expects, and hands the results over.
+ * Plain C with no dependency beyond libc, so compiled models stay small.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "tern/Runtime/ModelDescriptor.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const TernModelDescriptor tern_model_descriptor
+    __attribute__((visibility("hidden")));
+
+struct TernModel {
+  const TernModelDescriptor *descriptor;
+  char error[512];
+};
+
+static TernStatus fail(TernModel *model, TernStatus status, const char *format,
+                       ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(model->error, sizeof(model->error), format, args);
+  va_end(args);
+  return status;
+}
+
+TernStatus tern_model_create(TernModel **model) {
+  if (!model)
+    return TERN_ERROR_INVALID_ARGUMENT;
+  *model = NULL;
+  if (tern_model_descriptor.abi_version != TERN_MODEL_ABI_VERSION)
+    return TERN_ERROR_ABI_MISMATCH;
+  TernModel *m = calloc(1, sizeof(TernModel));
+  if (!m)
+    return TERN_ERROR_OUT_OF_MEMORY;
+  m->descriptor = &tern_model_descriptor;
+  *model = m;
+  return TERN_OK;
+}
+
+void tern_model_destroy(TernModel *model) { free(model); }
+
+size_t tern_model_num_inputs(const TernModel *model) {
+  return model ? model->descriptor->num_inputs : 0;
+}
+
+size_t tern_model_num_outputs(const TernModel *model) {
+  return model ? model->descriptor->num_outputs : 0;
+}
+
+const TernTensorInfo *tern_model_input_info(const TernModel *model,
+                                            size_t index) {
+  if (!model || index >= model->descriptor->num_inputs)
+    return NULL;
+  return &model->descriptor->inputs[index];
+}
+
+const TernTensorInfo *tern_model_output_info(const TernModel *model,
+                                             size_t index) {
+  if (!model || index >= model->descriptor->num_outputs)
+    return NULL;
+  return &model->descriptor->outputs[index];
+}
+
+const char *tern_model_last_error(const TernModel *model) {
+  return model ? model->error : "no model (tern_model_create failed?)";
+}
+
+/* Words in a rank-`rank` memref descriptor: allocated, aligned, offset,
+ * sizes, strides. */
+static size_t descriptorWords(int32_t rank) { return 3 + 2 * (size_t)rank; }
+
+static TernStatus checkInputs(TernModel *model, const TernTensor *inputs) {
+  const TernModelDescriptor *desc = model->descriptor;
+  for (uint32_t i = 0; i < desc->num_inputs; ++i) {
+    const TernTensorInfo *info = &desc->inputs[i];
+    const TernTensor *t = &inputs[i];
+    if (t->dtype != info->dtype)
+      return fail(model, TERN_ERROR_DTYPE_MISMATCH,
+                  "input '%s': expected dtype %s, got %s", info->name,
+                  tern_dtype_name(info->dtype), tern_dtype_name(t->dtype));
+    if (t->rank != info->rank)
+      return fail(model, TERN_ERROR_SHAPE_MISMATCH,
+                  "input '%s': expected rank %d, got %d", info->name,
+                  info->rank, t->rank);
+    for (int32_t d = 0; d < info->rank; ++d) {
+      if (t->shape[d] < 0)
+        return fail(model, TERN_ERROR_SHAPE_MISMATCH,
+                    "input '%s': dimension %d is negative (%lld)", info->name,
+                    d, (long long)t->shape[d]);
+      if (info->shape[d] >= 0 && t->shape[d] != info->shape[d])
+        return fail(model, TERN_ERROR_SHAPE_MISMATCH,
+                    "input '%s': dimension %d must be %lld, got %lld",
+                    info->name, d, (long long)info->shape[d],
+                    (long long)t->shape[d]);
+    }
+    if (!t->data && tern_tensor_num_elements(t) > 0)
+      return fail(model, TERN_ERROR_INVALID_ARGUMENT,
+                  "input '%s': data is NULL", info->name);
+  }
+  /* Dimensions that share an ONNX dim_param must agree across inputs. */
+  for (uint32_t i = 0; i < desc->num_inputs; ++i) {
+    const TernTensorInfo *a = &desc->inputs[i];
+    for (int32_t da = 0; a->dim_params && da < a->rank; ++da) {
+      if (a->shape[da] >= 0 || !a->dim_params[da][0])
+        continue;
+      for (uint32_t j = i; j < desc->num_inputs; ++j) {
+        const TernTensorInfo *b = &desc->inputs[j];
+        for (int32_t db = 0; b->dim_params && db < b->rank; ++db) {
+          if ((j == i && db <= da) ||
+              strcmp(a->dim_params[da], b->dim_params[db]) != 0)
+            continue;
+          if (inputs[i].shape[da] != inputs[j].shape[db])
+            return fail(model, TERN_ERROR_SHAPE_MISMATCH,
+                        "dimension '%s' is %lld in input '%s' but %lld in "
+                        "input '%s'",
+                        a->dim_params[da], (long long)inputs[i].shape[da],
+                        a->name, (long long)inputs[j].shape[db], b->name);
+        }
+      }
+    }
+  }
+  return TERN_OK;
+}
+
+/* Copies a strided result into a fresh dense buffer. */
+static void *copyDense(const int64_t *desc, int32_t rank, size_t elementSize,
+                       int64_t numElements) {
+  char *dense = malloc(numElements > 0 ? (size_t)numElements * elementSize : 1);
+  if (!dense)
+    return NULL;
+  const char *base = (const char *)(intptr_t)desc[1];
+  int64_t offset = desc[2];
+  const int64_t *sizes = desc + 3, *strides = desc + 3 + rank;
+  int64_t index[TERN_MAX_RANK] = {0};
+  for (int64_t n = 0; n < numElements; ++n) {
+    int64_t element = offset;
+    for (int32_t d = 0; d < rank; ++d)
+      element += index[d] * strides[d];
+    memcpy(dense + (size_t)n * elementSize,
+           base + (size_t)element * elementSize, elementSize);
+    for (int32_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return dense;
+}
+
+static int isDenseRowMajor(const int64_t *desc, int32_t rank) {
+  const int64_t *sizes = desc + 3, *strides = desc + 3 + rank;
+  int64_t expected = 1;
+  if (desc[2] != 0)
+    return 0;
+  for (int32_t d = rank - 1; d >= 0; --d) {
+    if (sizes[d] != 1 && strides[d] != expected)
+      return 0;
+    expected *= sizes[d];
+  }
+  return 1;
+}
+
+TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
+                          size_t num_inputs, TernTensor *outputs,
+                          size_t num_outputs) {
+  if (!model)
+    return TERN_ERROR_INVALID_ARGUMENT;
+  model->error[0] = '\0';
+  const TernModelDescriptor *desc = model->descriptor;
+  if (num_inputs != desc->num_inputs || (num_inputs && !inputs))
+    return fail(model, TERN_ERROR_INVALID_ARGUMENT,
+                "the model takes %u inputs, got %zu", desc->num_inputs,
+                num_inputs);
+  if (num_outputs != desc->num_outputs || !outputs)
+    return fail(model, TERN_ERROR_INVALID_ARGUMENT,
+                "the model produces %u outputs, got room for %zu",
+                desc->num_outputs, num_outputs);
+  for (size_t i = 0; i < num_inputs; ++i)
+    if (inputs[i].rank < 0 || inputs[i].rank > TERN_MAX_RANK)
+      return fail(model, TERN_ERROR_INVALID_ARGUMENT,
+                  "input '%s': rank %d is outside [0, %d]",
+                  desc->inputs[i].name, inputs[i].rank, TERN_MAX_RANK);
+  TernStatus status = checkInputs(model, inputs);
+  if (status != TERN_OK)
+    return status;
+
+  size_t inputWords = 0, resultWords = 0;
+  for (uint32_t i = 0; i < desc->num_inputs; ++i)
+    inputWords += descriptorWords(desc->inputs[i].rank);
+  for (uint32_t i = 0; i < desc->num_outputs; ++i)
+    resultWords += descriptorWords(desc->outputs[i].rank);
+  int64_t *words = calloc(inputWords + resultWords + 1, sizeof(int64_t));
+  void **inputPtrs = calloc(desc->num_inputs + 1, sizeof(void *));
+  if (!words || !inputPtrs) {
+    free(words);
+    free(inputPtrs);
+    return fail(model, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+
+  int64_t *cursor = words;
+  for (uint32_t i = 0; i < desc->num_inputs; ++i) {
+    const TernTensor *t = &inputs[i];
+    cursor[0] = cursor[1] = (int64_t)(intptr_t)t->data;
+    cursor[2] = 0;
+    int64_t stride = 1;
+    for (int32_t d = t->rank - 1; d >= 0; --d) {
+      cursor[3 + d] = t->shape[d];
+      cursor[3 + t->rank + d] = stride;
+      stride *= t->shape[d];
+    }
+    inputPtrs[i] = cursor;
+    cursor += descriptorWords(t->rank);
+  }
+  int64_t *results = cursor;
+  desc->entry(results, inputPtrs);
+
+  /* Take over each result buffer, or copy it when it is not a dense heap
+   * block of its own (strided, offset, aligned inside a larger block, or
+   * shared with an earlier output). */
+  status = TERN_OK;
+  cursor = results;
+  for (uint32_t i = 0; i < desc->num_outputs; ++i) {
+    const TernTensorInfo *info = &desc->outputs[i];
+    TernTensor *out = &outputs[i];
+    out->dtype = info->dtype;
+    out->rank = info->rank;
+    for (int32_t d = 0; d < info->rank; ++d)
+      out->shape[d] = cursor[3 + d];
+    int64_t n = tern_tensor_num_elements(out);
+    int shared = 0;
+    int64_t *prev = results;
+    for (uint32_t j = 0; j < i; ++j) {
+      shared |= prev[0] == cursor[0];
+      prev += descriptorWords(desc->outputs[j].rank);
+    }
+    void *allocated = (void *)(intptr_t)cursor[0];
+    if (!shared && cursor[0] == cursor[1] && isDenseRowMajor(cursor, out->rank)) {
+      out->data = allocated;
+    } else {
+      out->data = copyDense(cursor, out->rank, tern_dtype_size(info->dtype), n);
+      if (!out->data)
+        status = fail(model, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+    }
+    cursor += descriptorWords(info->rank);
+  }
+  /* Free the blocks that were copied rather than handed over. */
+  cursor = results;
+  for (uint32_t i = 0; i < desc->num_outputs; ++i) {
+    void *allocated = (void *)(intptr_t)cursor[0];
+    int handedOver = 0;
+    for (uint32_t j = 0; j < desc->num_outputs; ++j)
+      handedOver |= outputs[j].data == allocated;
+    int freedEarlier = 0;
+    int64_t *prev = results;
+    for (uint32_t j = 0; j < i; ++j) {
+      freedEarlier |= prev[0] == cursor[0];
+      prev += descriptorWords(desc->outputs[j].rank);
+    }
+    if (!handedOver && !freedEarlier)
+      free(allocated);
+    cursor += descriptorWords(desc->outputs[i].rank);
+  }
+  free(words);
+  free(inputPtrs);
+  return status;
+}

@@ -1,0 +1,69 @@
+/*===- Tensor.c - TernTensor and dtype helpers of the C API ---------------===*
+ *
+ * Shared by the runtime linked into models and by host tools, which need
+ * the same helpers without a model descriptor.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "tern/Runtime/TernModel.h"
+
+#include <stdlib.h>
+
+size_t tern_dtype_size(int32_t dtype) {
+  switch (dtype) {
+  case TERN_DTYPE_F64:
+  case TERN_DTYPE_I64:
+    return 8;
+  case TERN_DTYPE_F32:
+  case TERN_DTYPE_I32:
+    return 4;
+  case TERN_DTYPE_F16:
+  case TERN_DTYPE_BF16:
+  case TERN_DTYPE_I16:
+    return 2;
+  case TERN_DTYPE_I8:
+  case TERN_DTYPE_BOOL:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+const char *tern_dtype_name(int32_t dtype) {
+  switch (dtype) {
+  case TERN_DTYPE_F32:
+    return "float32";
+  case TERN_DTYPE_F64:
+    return "float64";
+  case TERN_DTYPE_F16:
+    return "float16";
+  case TERN_DTYPE_BF16:
+    return "bfloat16";
+  case TERN_DTYPE_I8:
+    return "int8";
+  case TERN_DTYPE_I16:
+    return "int16";
+  case TERN_DTYPE_I32:
+    return "int32";
+  case TERN_DTYPE_I64:
+    return "int64";
+  case TERN_DTYPE_BOOL:
+    return "bool";
+  default:
+    return "invalid";
+  }
+}
+
+int64_t tern_tensor_num_elements(const TernTensor *tensor) {
+  int64_t n = 1;
+  for (int32_t d = 0; d < tensor->rank; ++d)
+    n *= tensor->shape[d];
+  return n;
+}
+
+void tern_tensor_release(TernTensor *tensor) {
+  if (!tensor)
+    return;
+  free(tensor->data);
+  tensor->data = NULL;
+}

@@ -1,0 +1,252 @@
+//===- ternc.cpp - The Tern compiler driver -------------------------------===//
+//
+// ternc model.onnx -o model.so
+//
+// Imports an ONNX model, finds its ternary weights, lowers it through the
+// tern pipelines to LLVM and emits MLIR, LLVM IR, assembly, an object file
+// or (by default) a shared library that exports the C API in
+// tern/Runtime/TernModel.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Compiler/CodeGen.h"
+#include "tern/Compiler/Linker.h"
+#include "tern/Compiler/ModelDescriptor.h"
+#include "tern/Compiler/ModelSignature.h"
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Import/ONNX/ONNXImporter.h"
+#include "tern/Import/ONNX/OpConverterRegistry.h"
+#include "tern/Pipelines/Pipelines.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+
+namespace {
+
+enum class EmitKind { MLIR, Tern, LLVMIR, Assembly, Object, Library };
+
+cl::OptionCategory ternCategory("ternc options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
+                               cl::cat(ternCategory));
+cl::opt<std::string> outputFile("o", cl::desc("Output file (default: the "
+                                              "input's name with the emitted "
+                                              "kind's extension; - for stdout)"),
+                                cl::value_desc("file"), cl::cat(ternCategory));
+cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to emit"), cl::init(EmitKind::Library),
+    cl::values(
+        clEnumValN(EmitKind::MLIR, "mlir", "The imported MLIR"),
+        clEnumValN(EmitKind::Tern, "tern",
+                   "MLIR after the ternary weights are found"),
+        clEnumValN(EmitKind::LLVMIR, "llvm", "Optimized LLVM IR"),
+        clEnumValN(EmitKind::Assembly, "asm", "Target assembly"),
+        clEnumValN(EmitKind::Object, "obj", "An object file"),
+        clEnumValN(EmitKind::Library, "lib", "A shared library (default)")),
+    cl::cat(ternCategory));
+cl::opt<std::string> targetTriple("target",
+                                  cl::desc("Target triple (default: host)"),
+                                  cl::cat(ternCategory));
+cl::opt<std::string> targetCpu("mcpu",
+                               cl::desc("Target CPU (default: native, the "
+                                        "host's CPU)"),
+                               cl::init("native"), cl::cat(ternCategory));
+cl::opt<std::string> targetFeatures("mattr",
+                                    cl::desc("Target features, e.g. +avx2"),
+                                    cl::cat(ternCategory));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
+                           cl::Prefix, cl::init(3), cl::cat(ternCategory));
+cl::opt<mlir::tern::MatmulStrategy> matmulStrategy(
+    "matmul-strategy", cl::desc("How ternary matmuls are computed"),
+    cl::init(mlir::tern::MatmulStrategy::AddSub),
+    cl::values(clEnumValN(mlir::tern::MatmulStrategy::AddSub, "addsub",
+                          "Select-based add/subtract (default)")),
+    cl::cat(ternCategory));
+cl::opt<bool> ternarize("ternarize",
+                        cl::desc("Turn ternary-valued float weights into "
+                                 "ternary matmuls (default: on)"),
+                        cl::init(true), cl::cat(ternCategory));
+cl::opt<bool> listOps("list-ops",
+                      cl::desc("List the supported ONNX ops and opsets"),
+                      cl::cat(ternCategory));
+
+int fail(const Twine &message) {
+  WithColor::error(errs(), "ternc") << message << "\n";
+  return 1;
+}
+
+void printOpList() {
+  for (const tern::OpConverter &c :
+       tern::OpConverterRegistry::get().getConverters())
+    outs() << (c.domain.empty() ? "ai.onnx" : c.domain) << "::" << c.opType
+           << " opset " << c.minOpset << "-" << c.maxOpset << "\n";
+}
+
+std::string defaultOutput() {
+  SmallString<128> path(sys::path::filename(inputFile));
+  const char *extension = "so";
+  switch (emitKind) {
+  case EmitKind::MLIR:
+  case EmitKind::Tern:
+    extension = "mlir";
+    break;
+  case EmitKind::LLVMIR:
+    extension = "ll";
+    break;
+  case EmitKind::Assembly:
+    extension = "s";
+    break;
+  case EmitKind::Object:
+    extension = "o";
+    break;
+  case EmitKind::Library:
+    break;
+  }
+  sys::path::replace_extension(path, extension);
+  return std::string(path);
+}
+
+int printMLIR(mlir::ModuleOp module, StringRef path) {
+  std::error_code ec;
+  ToolOutputFile out(path, ec, sys::fs::OF_Text);
+  if (ec)
+    return fail("cannot write '" + path + "': " + ec.message());
+  module.print(out.os());
+  out.keep();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "Tern: ternary model compiler\n");
+
+  if (listOps) {
+    printOpList();
+    return 0;
+  }
+  if (inputFile.empty())
+    return fail("no input model (usage: ternc model.onnx -o model.so)");
+  std::string output = outputFile.empty() ? defaultOutput() : outputFile;
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
+  registry.insert<mlir::tern::TernDialect>();
+  mlir::MLIRContext context(registry);
+  SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      tern::importONNXFile(inputFile, &context);
+  if (!module)
+    return 1;
+  if (emitKind == EmitKind::MLIR)
+    return printMLIR(*module, output);
+
+  auto mainGraph = module->lookupSymbol<mlir::func::FuncOp>(
+      tern::kMainGraphName);
+  FailureOr<tern::ModelSignature> signature =
+      tern::getModelSignature(mainGraph);
+  if (failed(signature))
+    return 1;
+
+  mlir::PassManager pm(&context);
+  if (failed(mlir::applyPassManagerCLOptions(pm)))
+    return 1;
+  mlir::applyDefaultTimingPassManagerCLOptions(pm);
+  if (emitKind == EmitKind::Tern) {
+    if (ternarize)
+      pm.addNestedPass<mlir::func::FuncOp>(mlir::tern::createTernTernarize());
+  } else {
+    mlir::tern::TernPipelineOptions options;
+    options.strategy = matmulStrategy;
+    options.ternarize = ternarize;
+    mlir::tern::buildTernToLLVMPipeline(pm, options);
+  }
+  if (failed(pm.run(*module)))
+    return 1;
+  if (emitKind == EmitKind::Tern)
+    return printMLIR(*module, output);
+
+  LLVMContext llvmContext;
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(*module, llvmContext, inputFile);
+  if (!llvmModule)
+    return fail("cannot translate the lowered model to LLVM IR");
+  if (Error err = tern::emitModelDescriptor(*llvmModule, *signature,
+                                            tern::kMainGraphName))
+    return fail(toString(std::move(err)));
+
+  tern::CodeGenOptions codegen;
+  codegen.triple = targetTriple;
+  codegen.cpu = targetCpu;
+  codegen.features = targetFeatures;
+  codegen.optLevel = std::min(optLevel.getValue(), 3u);
+  auto machine = tern::createTargetMachine(codegen);
+  if (!machine)
+    return fail(toString(machine.takeError()));
+  if (Error err = tern::optimizeModule(*llvmModule, **machine,
+                                       codegen.optLevel))
+    return fail("LLVM optimization failed: " + toString(std::move(err)));
+
+  switch (emitKind) {
+  case EmitKind::LLVMIR: {
+    std::error_code ec;
+    ToolOutputFile out(output, ec, sys::fs::OF_Text);
+    if (ec)
+      return fail("cannot write '" + output + "': " + ec.message());
+    llvmModule->print(out.os(), nullptr);
+    out.keep();
+    return 0;
+  }
+  case EmitKind::Assembly:
+  case EmitKind::Object:
+    if (Error err = tern::emitCode(*llvmModule, **machine, output,
+                                   emitKind == EmitKind::Object
+                                       ? CodeGenFileType::ObjectFile
+                                       : CodeGenFileType::AssemblyFile))
+      return fail(toString(std::move(err)));
+    return 0;
+  case EmitKind::Library: {
+    SmallString<128> objectPath;
+    if (std::error_code ec =
+            sys::fs::createTemporaryFile("tern-model", "o", objectPath))
+      return fail("cannot create a temporary object file: " + ec.message());
+    FileRemover removeObject(objectPath);
+    if (Error err = tern::emitCode(*llvmModule, **machine, objectPath,
+                                   CodeGenFileType::ObjectFile))
+      return fail(toString(std::move(err)));
+    if (Error err = tern::linkSharedLibrary(objectPath, output, targetTriple,
+                                            argv[0]))
+      return fail(toString(std::move(err)));
+    return 0;
+  }
+  default:
+    return 0;
+  }
+}
