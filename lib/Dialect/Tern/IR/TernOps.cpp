@@ -82,6 +82,31 @@ static LogicalResult verifyMatmulShapes(Operation *op, ShapedType inputType,
   return success();
 }
 
+/// `quant(per_token_absmax)`, or nothing for the default `none`.
+static ParseResult parseActQuant(OpAsmParser &parser, ActQuantModeAttr &mode) {
+  if (failed(parser.parseOptionalKeyword("quant"))) {
+    mode = ActQuantModeAttr::get(parser.getContext(), ActQuantMode::none);
+    return success();
+  }
+  StringRef keyword;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseLParen() || parser.parseKeyword(&keyword) ||
+      parser.parseRParen())
+    return failure();
+  std::optional<ActQuantMode> parsed = symbolizeActQuantMode(keyword);
+  if (!parsed)
+    return parser.emitError(loc, "unknown activation quantization mode '")
+           << keyword << "'";
+  mode = ActQuantModeAttr::get(parser.getContext(), *parsed);
+  return success();
+}
+
+static void printActQuant(OpAsmPrinter &printer, Operation *,
+                          ActQuantModeAttr mode) {
+  if (mode && mode.getValue() != ActQuantMode::none)
+    printer << "quant(" << stringifyActQuantMode(mode.getValue()) << ")";
+}
+
 //===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//

@@ -35,7 +35,8 @@ def Tern_ActQuantModeAttr : EnumAttr<Tern_Dialect, Tern_ActQuantMode,
     activations is scaled by `127 / max(|x|, eps)`, rounded half to even,
     clamped to [-128, 127] and accumulated exactly in int32.
   }];
-  let assemblyFormat = "`<` $value `>`";
+  // Bare, so that it reads `quant(per_token_absmax)` inside tern.matmul.
+  let assemblyFormat = "$value";
 }
 
 //===----------------------------------------------------------------------===//

@@ -77,7 +77,7 @@ def Tern_MatmulOp : Tern_Op<"matmul", [Pure]> {
   );
   let results = (outs Tern_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weights `,` $scale (`quant` `(` $act_quant^ `)`)? attr-dict
+    $input `,` $weights `,` $scale custom<ActQuant>($act_quant) attr-dict
     `:` type($input) `,` type($weights) `,` type($scale) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -178,7 +178,9 @@ def Tern_PackOp : Tern_Op<"pack", [Pure]> {
   }];
   let arguments = (ins 2DTensorOf<[I8]>:$input);
   let results = (outs Tern_PackedWeightsType:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` qualified(type($result))
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
 }
@@ -192,7 +194,9 @@ def Tern_UnpackOp : Tern_Op<"unpack", [Pure]> {
   }];
   let arguments = (ins Tern_PackedWeightsType:$input);
   let results = (outs 2DTensorOf<[I8]>:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input attr-dict `:` qualified(type($input)) `->` type($result)
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
 }

@@ -26,7 +26,7 @@ def Tern_PackedWeightsType : Tern_Type<"PackedWeights", "packed"> {
     "PackedLayoutAttr":$layout
   );
   let assemblyFormat = [{
-    `<` custom<Shape>($shape) `,` $layout `>`
+    `<` custom<Shape>($shape) `,` qualified($layout) `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

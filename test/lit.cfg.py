@@ -1,0 +1,32 @@
+# -*- Python -*-
+# Lit configuration for Tern, in the style of upstream MLIR's test/lit.cfg.py.
+
+import os
+
+import lit.formats
+import lit.util
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "Tern"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tern_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%tern_src", config.tern_src_root))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
+tools = ["tern-opt", "tern-translate", "ternc", "tern-run"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+# Test helpers import the tern Python test utilities and numpy/onnx.
+llvm_config.with_environment(
+    "PYTHONPATH", os.path.join(config.tern_src_root, "test", "lib"),
+    append_path=True)

@@ -1,0 +1,80 @@
+//===- NpyTest.cpp - .npy reading and writing -----------------------------===//
+
+#include "tern/Runtime/Npy.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace tern;
+
+namespace {
+
+/// Bytes numpy 1.24 writes for np.save(f, np.array([[1, 2, 3]], np.float32)).
+std::string numpyFloat32Bytes() {
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': "
+                       "(1, 3), }";
+  header.append(118 - header.size() - 1, ' ');
+  header += '\n';
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size());
+  bytes += '\0';
+  bytes += header;
+  float values[] = {1, 2, 3};
+  bytes.append(reinterpret_cast<const char *>(values), sizeof(values));
+  return bytes;
+}
+
+TEST(NpyTest, ParsesNumpyOutput) {
+  NpyArray array;
+  std::string error;
+  ASSERT_TRUE(parseNpy(numpyFloat32Bytes(), array, error)) << error;
+  EXPECT_EQ(array.dtype, TERN_DTYPE_F32);
+  EXPECT_EQ(array.shape, (std::vector<int64_t>{1, 3}));
+  float values[3];
+  std::memcpy(values, array.data.data(), sizeof(values));
+  EXPECT_EQ(values[2], 3.0f);
+}
+
+TEST(NpyTest, RoundTripsEveryRank) {
+  int8_t data[6] = {-1, 0, 1, 1, 0, -1};
+  for (std::vector<int64_t> shape :
+       {std::vector<int64_t>{}, {6}, {2, 3}, {1, 2, 3}}) {
+    std::string bytes = serializeNpy(TERN_DTYPE_I8, shape, data);
+    // numpy requires the header (and so the data) to be 64-byte aligned.
+    size_t headerLen = static_cast<unsigned char>(bytes[8]) |
+                       (static_cast<unsigned char>(bytes[9]) << 8);
+    EXPECT_EQ((10 + headerLen) % 64, 0u);
+    NpyArray array;
+    std::string error;
+    ASSERT_TRUE(parseNpy(bytes, array, error)) << error;
+    EXPECT_EQ(array.shape, shape);
+    EXPECT_EQ(array.dtype, TERN_DTYPE_I8);
+    ASSERT_EQ(array.data.size(), static_cast<size_t>(array.numElements()));
+    EXPECT_EQ(std::memcmp(array.data.data(), data, array.data.size()), 0);
+  }
+}
+
+TEST(NpyTest, RejectsBadFiles) {
+  NpyArray array;
+  std::string error;
+  EXPECT_FALSE(parseNpy("not numpy", array, error));
+  EXPECT_EQ(error, "not a .npy file (bad magic)");
+
+  std::string truncated = numpyFloat32Bytes();
+  truncated.resize(truncated.size() - 1);
+  EXPECT_FALSE(parseNpy(truncated, array, error));
+  EXPECT_EQ(error, "the .npy data holds 11 bytes but its shape needs 12");
+
+  std::string fortran = numpyFloat32Bytes();
+  fortran.replace(fortran.find("False"), 5, "True ");
+  EXPECT_FALSE(parseNpy(fortran, array, error));
+  EXPECT_EQ(error, "Fortran-order .npy arrays are not supported");
+
+  std::string unsignedBytes = numpyFloat32Bytes();
+  unsignedBytes.replace(unsignedBytes.find("<f4"), 3, "<u4");
+  EXPECT_FALSE(parseNpy(unsignedBytes, array, error));
+  EXPECT_EQ(error, "unsupported .npy dtype '<u4'");
+}
+
+} // namespace
