@@ -18,12 +18,13 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%tern_src", config.tern_src_root))
+config.substitutions.append(("%tern_obj", config.tern_obj_root))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
-tools = ["tern-opt", "tern-translate", "ternc", "tern-run"]
+tools = ["tern-opt", "tern-translate", "ternc", "tern-run", "llvm-nm"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 # Test helpers import the tern Python test utilities and numpy/onnx.

@@ -21,6 +21,7 @@
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
@@ -45,7 +46,8 @@ enum class EmitKind { MLIR, Tern, LLVMIR, Assembly, Object, Library };
 
 cl::OptionCategory ternCategory("ternc options");
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
+cl::opt<std::string> inputFile(cl::Positional,
+                               cl::desc("<model.onnx | model.onnxtxt | model.mlir>"),
                                cl::cat(ternCategory));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: the "
                                               "input's name with the emitted "
@@ -167,8 +169,13 @@ int main(int argc, char **argv) {
   SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
+  // MLIR input (a model already imported, or hand-written tern IR) skips
+  // the importer; anything else is an ONNX model.
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      tern::importONNXFile(inputFile, &context);
+      StringRef(inputFile).ends_with(".mlir")
+          ? mlir::parseSourceFile<mlir::ModuleOp>(inputFile, sourceMgr,
+                                                  &context)
+          : tern::importONNXFile(inputFile, &context);
   if (!module)
     return 1;
   if (emitKind == EmitKind::MLIR)
@@ -176,6 +183,8 @@ int main(int argc, char **argv) {
 
   auto mainGraph = module->lookupSymbol<mlir::func::FuncOp>(
       tern::kMainGraphName);
+  if (!mainGraph)
+    return fail("the model has no func.func @" + tern::kMainGraphName);
   FailureOr<tern::ModelSignature> signature =
       tern::getModelSignature(mainGraph);
   if (failed(signature))
