@@ -104,7 +104,7 @@ static ParseResult parseActQuant(OpAsmParser &parser, ActQuantModeAttr &mode) {
 static void printActQuant(OpAsmPrinter &printer, Operation *,
                           ActQuantModeAttr mode) {
   if (mode && mode.getValue() != ActQuantMode::none)
-    printer << "quant(" << stringifyActQuantMode(mode.getValue()) << ")";
+    printer << " quant(" << stringifyActQuantMode(mode.getValue()) << ")";
 }
 
 //===----------------------------------------------------------------------===//

@@ -77,7 +77,7 @@ def Tern_MatmulOp : Tern_Op<"matmul", [Pure]> {
   );
   let results = (outs Tern_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weights `,` $scale custom<ActQuant>($act_quant) attr-dict
+    $input `,` $weights `,` $scale `` custom<ActQuant>($act_quant) attr-dict
     `:` type($input) `,` type($weights) `,` type($scale) `->` type($result)
   }];
   let hasVerifier = 1;

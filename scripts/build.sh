@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures (once) and builds Tern in build/ with Ninja.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_DIR="${TERN_BUILD_DIR:-build}"
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -G Ninja -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build "$BUILD_DIR"
