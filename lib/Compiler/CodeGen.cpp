@@ -65,8 +65,8 @@ Error optimizeModule(Module &module, TargetMachine &machine,
                      unsigned optLevel) {
   module.setTargetTriple(machine.getTargetTriple());
   module.setDataLayout(machine.createDataLayout());
-  auto transformer = mlir::makeOptimizingTransformer(
-      optLevel, /*sizeLevel=*/0, &machine);
+  auto transformer =
+      mlir::makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, &machine);
   return transformer(&module);
 }
 

@@ -59,9 +59,8 @@ Error linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   if (rc != 0)
     return createStringError(inconvertibleErrorCode(),
                              "linking " + outputPath.str() + " failed (" +
-                                 driver + " exited with " +
-                                 std::to_string(rc) + ")" +
-                                 (error.empty() ? "" : ": " + error));
+                                 driver + " exited with " + std::to_string(rc) +
+                                 ")" + (error.empty() ? "" : ": " + error));
   return Error::success();
 }
 

@@ -19,8 +19,8 @@ public:
       : module(module), ctx(module.getContext()),
         ptrType(PointerType::getUnqual(ctx)), i32(Type::getInt32Ty(ctx)),
         i64(Type::getInt64Ty(ctx)),
-        infoType(StructType::create(
-            ctx, {ptrType, i32, i32, ptrType, ptrType}, "TernTensorInfo")) {}
+        infoType(StructType::create(ctx, {ptrType, i32, i32, ptrType, ptrType},
+                                    "TernTensorInfo")) {}
 
   Constant *emitInfos(ArrayRef<TensorSignature> tensors, StringRef prefix);
 
@@ -66,9 +66,9 @@ Constant *DescriptorEmitter::emitInfos(ArrayRef<TensorSignature> tensors,
           "tern." + base + ".dim_params");
     }
     infos.push_back(ConstantStruct::get(
-        infoType, {name, ConstantInt::get(i32, tensor.dtype),
-                   ConstantInt::get(i32, tensor.shape.size()), shapeArray,
-                   dimParams}));
+        infoType,
+        {name, ConstantInt::get(i32, tensor.dtype),
+         ConstantInt::get(i32, tensor.shape.size()), shapeArray, dimParams}));
   }
   if (infos.empty())
     return ConstantPointerNull::get(ptrType);
@@ -111,11 +111,11 @@ Error emitModelDescriptor(Module &module, const ModelSignature &signature,
 
   Constant *inputs = emitter.emitInfos(signature.inputs, "input");
   Constant *outputs = emitter.emitInfos(signature.outputs, "output");
-  auto *descriptorType = StructType::create(
-      ctx,
-      {emitter.i32, emitter.i32, emitter.i32, emitter.i32, emitter.ptrType,
-       emitter.ptrType, emitter.ptrType},
-      "TernModelDescriptor");
+  auto *descriptorType =
+      StructType::create(ctx,
+                         {emitter.i32, emitter.i32, emitter.i32, emitter.i32,
+                          emitter.ptrType, emitter.ptrType, emitter.ptrType},
+                         "TernModelDescriptor");
   Constant *descriptor = ConstantStruct::get(
       descriptorType,
       {ConstantInt::get(emitter.i32, TERN_MODEL_ABI_VERSION),

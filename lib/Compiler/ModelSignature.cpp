@@ -31,33 +31,29 @@ TernDType getTernDType(Type type) {
   return TERN_DTYPE_INVALID;
 }
 
-static FailureOr<TensorSignature> getTensorSignature(func::FuncOp func,
-                                                     Type type,
-                                                     DictionaryAttr attrs,
-                                                     StringRef kind,
-                                                     unsigned index) {
+static FailureOr<TensorSignature>
+getTensorSignature(func::FuncOp func, Type type, DictionaryAttr attrs,
+                   StringRef kind, unsigned index) {
   TensorSignature signature;
   auto name = attrs ? attrs.getAs<StringAttr>(kONNXNameAttr) : nullptr;
-  signature.name =
-      name ? name.str() : (kind + std::to_string(index)).str();
+  signature.name = name ? name.str() : (kind + std::to_string(index)).str();
   auto tensorType = dyn_cast<RankedTensorType>(type);
   if (!tensorType)
-    return func.emitError() << kind << " '" << signature.name
-                            << "' is not a ranked tensor";
+    return func.emitError()
+           << kind << " '" << signature.name << "' is not a ranked tensor";
   if (tensorType.getRank() > TERN_MAX_RANK)
-    return func.emitError() << kind << " '" << signature.name << "' has rank "
-                            << tensorType.getRank() << ", over the limit of "
-                            << TERN_MAX_RANK;
+    return func.emitError()
+           << kind << " '" << signature.name << "' has rank "
+           << tensorType.getRank() << ", over the limit of " << TERN_MAX_RANK;
   signature.dtype = getTernDType(tensorType.getElementType());
   if (signature.dtype == TERN_DTYPE_INVALID)
-    return func.emitError() << kind << " '" << signature.name
-                            << "' has element type "
-                            << tensorType.getElementType()
-                            << ", which the C API cannot carry";
+    return func.emitError()
+           << kind << " '" << signature.name << "' has element type "
+           << tensorType.getElementType() << ", which the C API cannot carry";
   for (int64_t size : tensorType.getShape())
     signature.shape.push_back(ShapedType::isDynamic(size) ? -1 : size);
-  if (auto params = attrs ? attrs.getAs<ArrayAttr>(kONNXDimParamsAttr)
-                          : nullptr)
+  if (auto params =
+          attrs ? attrs.getAs<ArrayAttr>(kONNXDimParamsAttr) : nullptr)
     for (Attribute param : params)
       signature.dimParams.push_back(cast<StringAttr>(param).str());
   if (!signature.dimParams.empty() &&

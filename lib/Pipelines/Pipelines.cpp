@@ -21,8 +21,8 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   if (options.ternarize)
     funcPm.addPass(createTernTernarize());
-  funcPm.addPass(createTernLowerMatmul(TernLowerMatmulOptions{
-      /*strategy=*/options.strategy}));
+  funcPm.addPass(createTernLowerMatmul(
+      TernLowerMatmulOptions{/*strategy=*/options.strategy}));
   funcPm.addPass(createTernLowerQuant());
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());

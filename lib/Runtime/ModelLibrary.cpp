@@ -18,12 +18,10 @@ struct ModelLibrary::Api {
 };
 
 template <typename Fn>
-static bool lookup(void *handle, const char *name, Fn &fn,
-                   std::string &error) {
+static bool lookup(void *handle, const char *name, Fn &fn, std::string &error) {
   fn = reinterpret_cast<Fn>(dlsym(handle, name));
   if (!fn)
-    error = std::string("not a Tern model library: it does not export ") +
-            name;
+    error = std::string("not a Tern model library: it does not export ") + name;
   return fn != nullptr;
 }
 

@@ -242,7 +242,8 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
       prev += descriptorWords(desc->outputs[j].rank);
     }
     void *allocated = (void *)(intptr_t)cursor[0];
-    if (!shared && cursor[0] == cursor[1] && isDenseRowMajor(cursor, out->rank)) {
+    if (!shared && cursor[0] == cursor[1] &&
+        isDenseRowMajor(cursor, out->rank)) {
       out->data = allocated;
     } else {
       out->data = copyDense(cursor, out->rank, tern_dtype_size(info->dtype), n);

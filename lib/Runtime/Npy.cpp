@@ -19,8 +19,8 @@ struct DescrEntry {
 };
 
 constexpr DescrEntry kDescrs[] = {
-    {"<f4", TERN_DTYPE_F32}, {"<f8", TERN_DTYPE_F64}, {"<f2", TERN_DTYPE_F16},
-    {"|i1", TERN_DTYPE_I8},  {"<i2", TERN_DTYPE_I16}, {"<i4", TERN_DTYPE_I32},
+    {"<f4", TERN_DTYPE_F32}, {"<f8", TERN_DTYPE_F64},  {"<f2", TERN_DTYPE_F16},
+    {"|i1", TERN_DTYPE_I8},  {"<i2", TERN_DTYPE_I16},  {"<i4", TERN_DTYPE_I32},
     {"<i8", TERN_DTYPE_I64}, {"|b1", TERN_DTYPE_BOOL},
 };
 
@@ -147,8 +147,8 @@ bool tern::parseNpy(const std::string &bytes, NpyArray &array,
     return false;
   }
 
-  size_t expected = static_cast<size_t>(array.numElements()) *
-                    tern_dtype_size(array.dtype);
+  size_t expected =
+      static_cast<size_t>(array.numElements()) * tern_dtype_size(array.dtype);
   size_t dataStart = headerStart + headerLen;
   if (bytes.size() - dataStart != expected) {
     error = "the .npy data holds " + std::to_string(bytes.size() - dataStart) +

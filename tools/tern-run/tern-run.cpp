@@ -27,13 +27,13 @@ namespace {
 
 cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::desc("<model.so>"));
-cl::list<std::string> inputFiles("input",
-                                 cl::desc("An input from a .npy file"),
+cl::list<std::string> inputFiles("input", cl::desc("An input from a .npy file"),
                                  cl::value_desc("NAME=FILE.npy"));
-cl::list<std::string> dimValues(
-    "dim", cl::desc("Size of a named dynamic dimension for random inputs "
-                    "(default 1)"),
-    cl::value_desc("NAME=SIZE"));
+cl::list<std::string>
+    dimValues("dim",
+              cl::desc("Size of a named dynamic dimension for random inputs "
+                       "(default 1)"),
+              cl::value_desc("NAME=SIZE"));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
                        cl::init(0));
 cl::opt<std::string> outputDir("output-dir",
@@ -180,8 +180,8 @@ int main(int argc, char **argv) {
     std::copy(array.shape.begin(), array.shape.end(), tensor.shape);
   }
   if (!givenInputs.empty())
-    return fail("the model has no input named '" + givenInputs.begin()->first() +
-                "'");
+    return fail("the model has no input named '" +
+                givenInputs.begin()->first() + "'");
 
   std::vector<TernTensor> outputs;
   if (model->run(inputs, outputs, error) != TERN_OK)
@@ -219,11 +219,10 @@ int main(int argc, char **argv) {
         tern_tensor_release(&t);
     }
     std::sort(millis.begin(), millis.end());
-    double median = millis.size() % 2
-                        ? millis[millis.size() / 2]
-                        : (millis[millis.size() / 2 - 1] +
-                           millis[millis.size() / 2]) /
-                              2;
+    double median =
+        millis.size() % 2
+            ? millis[millis.size() / 2]
+            : (millis[millis.size() / 2 - 1] + millis[millis.size() / 2]) / 2;
     outs() << format("median latency: %.4f ms over %u runs (min %.4f, max "
                      "%.4f)\n",
                      median, benchRuns.getValue(), millis.front(),

@@ -21,9 +21,9 @@
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -46,23 +46,25 @@ enum class EmitKind { MLIR, Tern, LLVMIR, Assembly, Object, Library };
 
 cl::OptionCategory ternCategory("ternc options");
 
-cl::opt<std::string> inputFile(cl::Positional,
-                               cl::desc("<model.onnx | model.onnxtxt | model.mlir>"),
-                               cl::cat(ternCategory));
-cl::opt<std::string> outputFile("o", cl::desc("Output file (default: the "
-                                              "input's name with the emitted "
-                                              "kind's extension; - for stdout)"),
+cl::opt<std::string>
+    inputFile(cl::Positional,
+              cl::desc("<model.onnx | model.onnxtxt | model.mlir>"),
+              cl::cat(ternCategory));
+cl::opt<std::string> outputFile("o",
+                                cl::desc("Output file (default: the "
+                                         "input's name with the emitted "
+                                         "kind's extension; - for stdout)"),
                                 cl::value_desc("file"), cl::cat(ternCategory));
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to emit"), cl::init(EmitKind::Library),
-    cl::values(
-        clEnumValN(EmitKind::MLIR, "mlir", "The imported MLIR"),
-        clEnumValN(EmitKind::Tern, "tern",
-                   "MLIR after the ternary weights are found"),
-        clEnumValN(EmitKind::LLVMIR, "llvm", "Optimized LLVM IR"),
-        clEnumValN(EmitKind::Assembly, "asm", "Target assembly"),
-        clEnumValN(EmitKind::Object, "obj", "An object file"),
-        clEnumValN(EmitKind::Library, "lib", "A shared library (default)")),
+    cl::values(clEnumValN(EmitKind::MLIR, "mlir", "The imported MLIR"),
+               clEnumValN(EmitKind::Tern, "tern",
+                          "MLIR after the ternary weights are found"),
+               clEnumValN(EmitKind::LLVMIR, "llvm", "Optimized LLVM IR"),
+               clEnumValN(EmitKind::Assembly, "asm", "Target assembly"),
+               clEnumValN(EmitKind::Object, "obj", "An object file"),
+               clEnumValN(EmitKind::Library, "lib",
+                          "A shared library (default)")),
     cl::cat(ternCategory));
 cl::opt<std::string> targetTriple("target",
                                   cl::desc("Target triple (default: host)"),
@@ -74,8 +76,8 @@ cl::opt<std::string> targetCpu("mcpu",
 cl::opt<std::string> targetFeatures("mattr",
                                     cl::desc("Target features, e.g. +avx2"),
                                     cl::cat(ternCategory));
-cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
-                           cl::Prefix, cl::init(3), cl::cat(ternCategory));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"), cl::Prefix,
+                           cl::init(3), cl::cat(ternCategory));
 cl::opt<mlir::tern::MatmulStrategy> matmulStrategy(
     "matmul-strategy", cl::desc("How ternary matmuls are computed"),
     cl::init(mlir::tern::MatmulStrategy::AddSub),
@@ -181,8 +183,8 @@ int main(int argc, char **argv) {
   if (emitKind == EmitKind::MLIR)
     return printMLIR(*module, output);
 
-  auto mainGraph = module->lookupSymbol<mlir::func::FuncOp>(
-      tern::kMainGraphName);
+  auto mainGraph =
+      module->lookupSymbol<mlir::func::FuncOp>(tern::kMainGraphName);
   if (!mainGraph)
     return fail("the model has no func.func @" + tern::kMainGraphName);
   FailureOr<tern::ModelSignature> signature =
@@ -225,8 +227,8 @@ int main(int argc, char **argv) {
   auto machine = tern::createTargetMachine(codegen);
   if (!machine)
     return fail(toString(machine.takeError()));
-  if (Error err = tern::optimizeModule(*llvmModule, **machine,
-                                       codegen.optLevel))
+  if (Error err =
+          tern::optimizeModule(*llvmModule, **machine, codegen.optLevel))
     return fail("LLVM optimization failed: " + toString(std::move(err)));
 
   switch (emitKind) {
@@ -256,8 +258,8 @@ int main(int argc, char **argv) {
     if (Error err = tern::emitCode(*llvmModule, **machine, objectPath,
                                    CodeGenFileType::ObjectFile))
       return fail(toString(std::move(err)));
-    if (Error err = tern::linkSharedLibrary(objectPath, output, targetTriple,
-                                            argv[0]))
+    if (Error err =
+            tern::linkSharedLibrary(objectPath, output, targetTriple, argv[0]))
       return fail(toString(std::move(err)));
     return 0;
   }

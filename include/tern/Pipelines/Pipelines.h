@@ -19,8 +19,7 @@ namespace tern {
 
 struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
   Option<MatmulStrategy> strategy{
-      *this, "strategy",
-      llvm::cl::desc("How ternary matmuls are computed"),
+      *this, "strategy", llvm::cl::desc("How ternary matmuls are computed"),
       llvm::cl::init(MatmulStrategy::AddSub),
       llvm::cl::values(clEnumValN(MatmulStrategy::AddSub, "addsub",
                                   "Select-based add/subtract"))};

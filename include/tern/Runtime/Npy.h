@@ -30,8 +30,7 @@ std::string getNpyDescr(TernDType dtype);
 /// Parses .npy bytes. Returns false and sets `error` for anything that is
 /// not a little-endian, C-order array of a dtype Tern supports.
 bool parseNpy(const std::string &bytes, NpyArray &array, std::string &error);
-bool readNpyFile(const std::string &path, NpyArray &array,
-                 std::string &error);
+bool readNpyFile(const std::string &path, NpyArray &array, std::string &error);
 
 /// Serializes a dense row-major array as .npy version 1.0.
 std::string serializeNpy(TernDType dtype, const std::vector<int64_t> &shape,

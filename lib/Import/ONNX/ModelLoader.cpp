@@ -34,23 +34,22 @@ static llvm::Error makeError(llvm::StringRef name, const llvm::Twine &what) {
                            (name + ": " + what).str());
 }
 
-llvm::Expected<onnx::ModelProto>
-tern::parseONNXModel(llvm::StringRef contents, bool isText,
-                     llvm::StringRef name) {
+llvm::Expected<onnx::ModelProto> tern::parseONNXModel(llvm::StringRef contents,
+                                                      bool isText,
+                                                      llvm::StringRef name) {
   onnx::ModelProto model;
   if (isText) {
     std::string text = contents.str();
     onnx::Common::Status status = onnx::OnnxParser::Parse(model, text.c_str());
     if (!status.IsOK())
-      return makeError(name, "invalid ONNX text format: " +
-                                 status.ErrorMessage());
+      return makeError(name,
+                       "invalid ONNX text format: " + status.ErrorMessage());
   } else {
     google::protobuf::io::ArrayInputStream stream(
         contents.data(), static_cast<int>(contents.size()));
     google::protobuf::io::CodedInputStream coded(&stream);
     coded.SetTotalBytesLimit(INT_MAX);
-    if (!model.ParseFromCodedStream(&coded) ||
-        !coded.ConsumedEntireMessage())
+    if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage())
       return makeError(name, "not a valid ONNX model (the protobuf does not "
                              "parse; is the file truncated?)");
   }
@@ -87,11 +86,11 @@ tern::parseONNXModel(llvm::StringRef contents, bool isText,
     onnx::ShapeInferenceOptions options{/*check_type=*/true,
                                         /*error_mode=*/1,
                                         /*enable_data_propagation=*/true};
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       options);
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception &e) {
-    return makeError(name, llvm::Twine("ONNX shape inference fails: ") +
-                               e.what());
+    return makeError(name,
+                     llvm::Twine("ONNX shape inference fails: ") + e.what());
   }
   return model;
 }

@@ -6,8 +6,7 @@ using namespace ::tern;
 using namespace mlir;
 
 bool NodeImporter::hasInput(unsigned i) const {
-  return i < static_cast<unsigned>(node.input_size()) &&
-         !node.input(i).empty();
+  return i < static_cast<unsigned>(node.input_size()) && !node.input(i).empty();
 }
 
 Value NodeImporter::getInput(unsigned i) {
@@ -56,7 +55,7 @@ float NodeImporter::getFloatAttr(llvm::StringRef name,
 
 InFlightDiagnostic NodeImporter::emitError() {
   InFlightDiagnostic diag = mlir::emitError(loc);
-  diag << "ONNX node '" << node.name() << "' (" << node.op_type()
-       << ", opset " << opset << "): ";
+  diag << "ONNX node '" << node.name() << "' (" << node.op_type() << ", opset "
+       << opset << "): ";
   return diag;
 }

@@ -21,9 +21,9 @@ using namespace mlir;
 using namespace ::tern;
 
 void ::tern::registerImportDialects(DialectRegistry &registry) {
-  registry.insert<arith::ArithDialect, func::FuncDialect,
-                  linalg::LinalgDialect, math::MathDialect,
-                  tensor::TensorDialect, mlir::tern::TernDialect>();
+  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
+                  math::MathDialect, tensor::TensorDialect,
+                  mlir::tern::TernDialect>();
 }
 
 namespace {
@@ -56,8 +56,7 @@ private:
 int64_t GraphImporter::getOpsetFor(StringRef domain) const {
   bool isDefault = domain.empty() || domain == "ai.onnx";
   for (const auto &opset : model.opset_import()) {
-    bool opsetIsDefault =
-        opset.domain().empty() || opset.domain() == "ai.onnx";
+    bool opsetIsDefault = opset.domain().empty() || opset.domain() == "ai.onnx";
     if (isDefault ? opsetIsDefault : opset.domain() == domain)
       return opset.version();
   }
@@ -66,14 +65,13 @@ int64_t GraphImporter::getOpsetFor(StringRef domain) const {
 
 DictionaryAttr GraphImporter::getValueAttrs(const onnx::ValueInfoProto &info) {
   SmallVector<NamedAttribute> attrs;
-  attrs.push_back(builder.getNamedAttr(kONNXNameAttr,
-                                       builder.getStringAttr(info.name())));
+  attrs.push_back(
+      builder.getNamedAttr(kONNXNameAttr, builder.getStringAttr(info.name())));
   SmallVector<std::string> dimParams = getDimParams(info.type());
   if (llvm::any_of(dimParams, [](const std::string &p) { return !p.empty(); }))
     attrs.push_back(builder.getNamedAttr(
-        kONNXDimParamsAttr,
-        builder.getStrArrayAttr(SmallVector<StringRef>(dimParams.begin(),
-                                                       dimParams.end()))));
+        kONNXDimParamsAttr, builder.getStrArrayAttr(SmallVector<StringRef>(
+                                dimParams.begin(), dimParams.end()))));
   return builder.getDictionaryAttr(attrs);
 }
 
@@ -82,9 +80,10 @@ LogicalResult GraphImporter::importInitializers() {
     Location loc = NameLoc::get(builder.getStringAttr(tensor.name()), fileLoc);
     llvm::Expected<DenseElementsAttr> value = convertTensorProto(tensor, ctx);
     if (!value)
-      return emitError(loc) << "initializer: "
-                            << llvm::toString(value.takeError());
-    scope.values[tensor.name()] = arith::ConstantOp::create(builder, loc, *value);
+      return emitError(loc)
+             << "initializer: " << llvm::toString(value.takeError());
+    scope.values[tensor.name()] =
+        arith::ConstantOp::create(builder, loc, *value);
   }
   return success();
 }
@@ -118,9 +117,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     return failure();
   for (int i = 0, e = node.output_size(); i < e; ++i)
     if (!node.output(i).empty() && !scope.values.count(node.output(i)))
-      return importer.emitError()
-             << "the converter did not produce output '" << node.output(i)
-             << "'";
+      return importer.emitError() << "the converter did not produce output '"
+                                  << node.output(i) << "'";
   return success();
 }
 
@@ -202,8 +200,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
 namespace tern {
 OwningOpRef<ModuleOp> importONNXModel(const onnx::ModelProto &model,
-                                            StringRef fileName,
-                                            MLIRContext *ctx) {
+                                      StringRef fileName, MLIRContext *ctx) {
   DialectRegistry registry;
   registerImportDialects(registry);
   ctx->appendDialectRegistry(registry);
@@ -225,15 +222,16 @@ OwningOpRef<ModuleOp> importONNXFile(StringRef path, MLIRContext *ctx) {
 void ::tern::registerONNXImportTranslation() {
   TranslateToMLIRRegistration importONNX(
       "import-onnx", "Import an ONNX model (.onnx or .onnxtxt)",
-      [](llvm::SourceMgr &sourceMgr, MLIRContext *ctx) -> OwningOpRef<Operation *> {
+      [](llvm::SourceMgr &sourceMgr,
+         MLIRContext *ctx) -> OwningOpRef<Operation *> {
         const llvm::MemoryBuffer *buffer =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
         StringRef name = buffer->getBufferIdentifier();
         StringRef contents = buffer->getBuffer();
         // ONNX text format starts with `<` (the model header); a protobuf
         // never does, because field 1 (ir_version) is tagged 0x08.
-        bool isText = name.ends_with(".onnxtxt") ||
-                      contents.ltrim().starts_with("<");
+        bool isText =
+            name.ends_with(".onnxtxt") || contents.ltrim().starts_with("<");
         llvm::Expected<onnx::ModelProto> model =
             parseONNXModel(contents, isText, name);
         if (!model) {

@@ -43,8 +43,8 @@ llvm::StringRef getDataTypeName(int32_t dataType) {
   return "<invalid>";
 }
 
-llvm::Expected<RankedTensorType>
-convertTypeProto(const onnx::TypeProto &type, MLIRContext *ctx) {
+llvm::Expected<RankedTensorType> convertTypeProto(const onnx::TypeProto &type,
+                                                  MLIRContext *ctx) {
   if (!type.has_tensor_type())
     return createStringError(inconvertibleErrorCode(),
                              "only tensor values are supported");
@@ -90,14 +90,14 @@ fromTypedField(RankedTensorType type, const Field &field, int64_t numElements,
       if constexpr (std::is_floating_point_v<decltype(v)>) {
         APFloat f(static_cast<double>(v));
         bool lost;
-        f.convert(floatType.getFloatSemantics(),
-                  APFloat::rmNearestTiesToEven, &lost);
+        f.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                  &lost);
         values.push_back(f);
       } else {
         // FLOAT16 and BFLOAT16 travel as their bit patterns in int32_data.
-        values.push_back(APFloat(floatType.getFloatSemantics(),
-                                 APInt(floatType.getWidth(),
-                                       static_cast<uint64_t>(v))));
+        values.push_back(
+            APFloat(floatType.getFloatSemantics(),
+                    APInt(floatType.getWidth(), static_cast<uint64_t>(v))));
       }
     }
     return DenseElementsAttr::get(type, values);
@@ -129,7 +129,8 @@ convertTensorProto(const onnx::TensorProto &tensor, MLIRContext *ctx) {
   for (int64_t dim : tensor.dims()) {
     if (dim < 0)
       return createStringError(inconvertibleErrorCode(),
-                               "tensor '" + name + "' has a negative dimension");
+                               "tensor '" + name +
+                                   "' has a negative dimension");
     shape.push_back(dim);
     numElements *= dim;
   }
@@ -140,11 +141,11 @@ convertTensorProto(const onnx::TensorProto &tensor, MLIRContext *ctx) {
     int64_t elementBytes =
         elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
     if (static_cast<int64_t>(raw.size()) != numElements * elementBytes)
-      return createStringError(
-          inconvertibleErrorCode(),
-          "tensor '" + name + "' has " + std::to_string(raw.size()) +
-              " bytes of raw data but its shape needs " +
-              std::to_string(numElements * elementBytes));
+      return createStringError(inconvertibleErrorCode(),
+                               "tensor '" + name + "' has " +
+                                   std::to_string(raw.size()) +
+                                   " bytes of raw data but its shape needs " +
+                                   std::to_string(numElements * elementBytes));
     if (elementType.isInteger(1)) {
       SmallVector<bool> values;
       for (char c : raw)

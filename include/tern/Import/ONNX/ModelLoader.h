@@ -25,9 +25,8 @@ llvm::Expected<onnx::ModelProto> loadONNXModel(llvm::StringRef path);
 
 /// As `loadONNXModel`, from bytes already in memory. `name` is only used in
 /// messages.
-llvm::Expected<onnx::ModelProto> parseONNXModel(llvm::StringRef contents,
-                                                bool isText,
-                                                llvm::StringRef name);
+llvm::Expected<onnx::ModelProto>
+parseONNXModel(llvm::StringRef contents, bool isText, llvm::StringRef name);
 
 /// The model's default-domain ("" or "ai.onnx") opset version, or 0.
 int64_t getDefaultOpset(const onnx::ModelProto &model);

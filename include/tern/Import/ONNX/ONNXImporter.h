@@ -25,9 +25,9 @@ void registerImportDialects(mlir::DialectRegistry &registry);
 /// Builds a module holding `func.func @main_graph` from a loaded model.
 /// Problems are reported through the context's diagnostic engine, each at
 /// the location of the ONNX node that caused it; returns null on failure.
-mlir::OwningOpRef<mlir::ModuleOp>
-importONNXModel(const onnx::ModelProto &model, llvm::StringRef fileName,
-                mlir::MLIRContext *ctx);
+mlir::OwningOpRef<mlir::ModuleOp> importONNXModel(const onnx::ModelProto &model,
+                                                  llvm::StringRef fileName,
+                                                  mlir::MLIRContext *ctx);
 
 /// Loads `path` (see `loadONNXModel`) and imports it.
 mlir::OwningOpRef<mlir::ModuleOp> importONNXFile(llvm::StringRef path,

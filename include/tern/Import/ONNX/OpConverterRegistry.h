@@ -1,4 +1,5 @@
-//===- OpConverterRegistry.h - ONNX op converters by name and opset -*- C++ -*-//
+//===- OpConverterRegistry.h - ONNX op converters by name and opset -*- C++
+//-*-//
 //
 // Each ONNX op family registers its converters here by op type and opset
 // range. The registry is the single source of truth for what the importer

@@ -69,16 +69,16 @@ static LogicalResult verifyMatmulShapes(Operation *op, ShapedType inputType,
            << inputType.getRank();
   if (!dimsCompatible(inputType.getShape().back(), k))
     return op->emitOpError("input reduction dimension ")
-           << inputType.getShape().back() << " does not match weights K = "
-           << k;
+           << inputType.getShape().back()
+           << " does not match weights K = " << k;
   for (int64_t i = 0, e = inputType.getRank() - 1; i < e; ++i)
     if (!dimsCompatible(inputType.getDimSize(i), resultType.getDimSize(i)))
       return op->emitOpError("result dimension ")
              << i << " does not match input dimension " << i;
   if (!dimsCompatible(resultType.getShape().back(), n))
     return op->emitOpError("result last dimension ")
-           << resultType.getShape().back() << " does not match weights N = "
-           << n;
+           << resultType.getShape().back()
+           << " does not match weights N = " << n;
   return success();
 }
 
@@ -160,8 +160,8 @@ LogicalResult MatmulOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult IntMatmulOp::verify() {
-  return verifyMatmulShapes(*this, getInput().getType(),
-                            getWeights().getType(), getResult().getType());
+  return verifyMatmulShapes(*this, getInput().getType(), getWeights().getType(),
+                            getResult().getType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -176,8 +176,8 @@ LogicalResult QuantizeOp::verify() {
     return emitOpError("eps must be positive");
   if (inputType.getRank() < 1)
     return emitOpError("input must have at least one dimension");
-  if (failed(verifyCompatibleShape(inputType.getShape(),
-                                   resultType.getShape())))
+  if (failed(
+          verifyCompatibleShape(inputType.getShape(), resultType.getShape())))
     return emitOpError("result shape must match input shape");
   if (scaleType.getRank() != inputType.getRank())
     return emitOpError("act_scale must have the input's rank");
@@ -200,8 +200,8 @@ LogicalResult DequantizeOp::verify() {
   auto resultType = getResult().getType();
   if (inputType.getRank() < 1)
     return emitOpError("input must have at least one dimension");
-  if (failed(verifyCompatibleShape(inputType.getShape(),
-                                   resultType.getShape())))
+  if (failed(
+          verifyCompatibleShape(inputType.getShape(), resultType.getShape())))
     return emitOpError("result shape must match input shape");
   bool actScaleMatches = actScaleType.getRank() == inputType.getRank() &&
                          actScaleType.getShape().back() == 1;

@@ -11,8 +11,7 @@ using namespace mlir;
 using namespace mlir::tern;
 
 /// `NxK`: a static shape without a trailing element type.
-static ParseResult parseShape(AsmParser &parser,
-                              SmallVector<int64_t> &shape) {
+static ParseResult parseShape(AsmParser &parser, SmallVector<int64_t> &shape) {
   return parser.parseDimensionList(shape, /*allowDynamic=*/false,
                                    /*withTrailingX=*/false);
 }

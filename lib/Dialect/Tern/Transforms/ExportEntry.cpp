@@ -28,10 +28,9 @@ struct ExportEntryPass
       // than write into them.
       for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
         if (isa<TensorType>(func.getArgument(i).getType()))
-          func.setArgAttr(i,
-                          bufferization::BufferizationDialect::
-                              kWritableAttrName,
-                          BoolAttr::get(ctx, false));
+          func.setArgAttr(
+              i, bufferization::BufferizationDialect::kWritableAttrName,
+              BoolAttr::get(ctx, false));
     }
   }
 };

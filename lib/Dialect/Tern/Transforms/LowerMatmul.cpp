@@ -24,14 +24,14 @@ namespace {
 Value buildAddSubStep(OpBuilder &b, Location loc, Value x, Value weight,
                       Value acc) {
   Type weightType = weight.getType();
-  Value plusOne = arith::ConstantOp::create(
-      b, loc, weightType, b.getIntegerAttr(weightType, 1));
-  Value minusOne = arith::ConstantOp::create(
-      b, loc, weightType, b.getIntegerAttr(weightType, -1));
+  Value plusOne = arith::ConstantOp::create(b, loc, weightType,
+                                            b.getIntegerAttr(weightType, 1));
+  Value minusOne = arith::ConstantOp::create(b, loc, weightType,
+                                             b.getIntegerAttr(weightType, -1));
   Value isPlus =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, weight, plusOne);
-  Value isMinus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                        weight, minusOne);
+  Value isMinus =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, weight, minusOne);
   Value added, subtracted;
   if (isa<FloatType>(acc.getType())) {
     added = arith::AddFOp::create(b, loc, acc, x);
@@ -147,16 +147,15 @@ struct SplitQuantizedMatmul : public OpRewritePattern<MatmulOp> {
     RankedTensorType resultType = op.getResult().getType();
     SmallVector<int64_t> scaleShape(inputType.getShape());
     scaleShape.back() = 1;
-    auto quantize = QuantizeOp::create(
-        rewriter, loc, inputType.clone(rewriter.getI8Type()),
-        inputType.clone(scaleShape), op.getInput(),
-        rewriter.getF32FloatAttr(1.0e-5f));
+    auto quantize =
+        QuantizeOp::create(rewriter, loc, inputType.clone(rewriter.getI8Type()),
+                           inputType.clone(scaleShape), op.getInput(),
+                           rewriter.getF32FloatAttr(1.0e-5f));
     auto acc = IntMatmulOp::create(rewriter, loc,
                                    resultType.clone(rewriter.getI32Type()),
                                    quantize.getResult(), op.getWeights());
-    rewriter.replaceOpWithNewOp<DequantizeOp>(op, resultType, acc,
-                                              quantize.getActScale(),
-                                              op.getScale());
+    rewriter.replaceOpWithNewOp<DequantizeOp>(
+        op, resultType, acc, quantize.getActScale(), op.getScale());
     return success();
   }
 };
@@ -169,10 +168,10 @@ struct LowerIntMatmul : public OpRewritePattern<IntMatmulOp> {
     if (failed(checkWeights(rewriter, op, op.getWeights())))
       return failure();
     RankedTensorType resultType = op.getResult().getType();
-    rewriter.replaceOp(op, buildAddSubContraction(
-                               rewriter, op.getLoc(), op.getInput(),
-                               op.getWeights(), resultType,
-                               resultType.getElementType()));
+    rewriter.replaceOp(op, buildAddSubContraction(rewriter, op.getLoc(),
+                                                  op.getInput(),
+                                                  op.getWeights(), resultType,
+                                                  resultType.getElementType()));
     return success();
   }
 };

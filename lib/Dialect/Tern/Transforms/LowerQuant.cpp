@@ -62,15 +62,16 @@ struct LowerQuantize : public OpRewritePattern<QuantizeOp> {
             [](OpBuilder &b, Location loc, ValueRange args) {
               Value magnitude = math::AbsFOp::create(b, loc, args[0]);
               linalg::YieldOp::create(
-                  b, loc, Value(arith::MaximumFOp::create(b, loc, args[1], magnitude)));
+                  b, loc,
+                  Value(arith::MaximumFOp::create(b, loc, args[1], magnitude)));
             })
             .getResult(0);
 
     // act_scale = 127 / max(absmax, eps).
     double eps = op.getEps().convertToDouble();
     AffineMap scaleIdentity = rewriter.getMultiDimIdentityMap(rank);
-    Value scaleInit = createEmptyLike(rewriter, loc, input,
-                                      scaleType.getShape(), floatType);
+    Value scaleInit =
+        createEmptyLike(rewriter, loc, input, scaleType.getShape(), floatType);
     Value actScale =
         linalg::GenericOp::create(
             rewriter, loc, scaleType, ValueRange{absMax}, ValueRange{scaleInit},
@@ -85,9 +86,9 @@ struct LowerQuantize : public OpRewritePattern<QuantizeOp> {
             .getResult(0);
 
     // q = clamp(round_half_even(x * act_scale), -128, 127).
-    Value quantInit = createEmptyLike(rewriter, loc, input,
-                                      resultType.getShape(),
-                                      resultType.getElementType());
+    Value quantInit =
+        createEmptyLike(rewriter, loc, input, resultType.getShape(),
+                        resultType.getElementType());
     Type i8 = resultType.getElementType();
     Value quantized =
         linalg::GenericOp::create(
@@ -101,8 +102,8 @@ struct LowerQuantize : public OpRewritePattern<QuantizeOp> {
                   b, loc, rounded, floatConstant(b, loc, floatType, -128.0));
               Value high = arith::MinimumFOp::create(
                   b, loc, low, floatConstant(b, loc, floatType, 127.0));
-              linalg::YieldOp::create(b, loc,
-                                      Value(arith::FPToSIOp::create(b, loc, i8, high)));
+              linalg::YieldOp::create(
+                  b, loc, Value(arith::FPToSIOp::create(b, loc, i8, high)));
             })
             .getResult(0);
     rewriter.replaceOp(op, {quantized, actScale});
@@ -122,9 +123,9 @@ struct LowerDequantize : public OpRewritePattern<DequantizeOp> {
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
     AffineMap scaleMap =
         getScaleMap(ctx, op.getScale().getType().getRank(), rank, rank - 1);
-    Value init = createEmptyLike(rewriter, loc, op.getInput(),
-                                 resultType.getShape(),
-                                 resultType.getElementType());
+    Value init =
+        createEmptyLike(rewriter, loc, op.getInput(), resultType.getShape(),
+                        resultType.getElementType());
     Type floatType = resultType.getElementType();
     auto generic = linalg::GenericOp::create(
         rewriter, loc, resultType,

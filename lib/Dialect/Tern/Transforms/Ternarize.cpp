@@ -36,8 +36,8 @@ struct TernaryDecomposition {
 /// Splits `values` (a K x N matrix, or N x K when `isNK`) into signs and
 /// scales. Fails unless every value is exactly -s, 0 or +s for a scale s
 /// shared by the whole tensor or by each output channel.
-std::optional<TernaryDecomposition>
-decompose(ArrayRef<double> values, int64_t n, int64_t k, bool isNK) {
+std::optional<TernaryDecomposition> decompose(ArrayRef<double> values,
+                                              int64_t n, int64_t k, bool isNK) {
   auto at = [&](int64_t row, int64_t col) {
     return isNK ? values[row * k + col] : values[col * n + row];
   };
@@ -154,17 +154,15 @@ struct TernarizeMatmul : public OpRewritePattern<linalg::MatmulOp> {
     SmallVector<Attribute> scaleValues;
     for (double s : ternary->scales)
       scaleValues.push_back(rewriter.getFloatAttr(elementType, s));
-    auto scaleType =
-        ternary->scales.size() == 1
-            ? RankedTensorType::get({}, elementType)
-            : RankedTensorType::get({n}, elementType);
+    auto scaleType = ternary->scales.size() == 1
+                         ? RankedTensorType::get({}, elementType)
+                         : RankedTensorType::get({n}, elementType);
     Value scale = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(scaleType, scaleValues));
 
-    Value product =
-        MatmulOp::create(rewriter, loc, resultType, lhs, weights, scale,
-                         ActQuantModeAttr::get(rewriter.getContext(),
-                                               ActQuantMode::none));
+    Value product = MatmulOp::create(
+        rewriter, loc, resultType, lhs, weights, scale,
+        ActQuantModeAttr::get(rewriter.getContext(), ActQuantMode::none));
     if (!isZeroFilled(init)) {
       // linalg.matmul accumulates into its init; keep that sum.
       AffineMap identity = rewriter.getMultiDimIdentityMap(2);

@@ -10,9 +10,9 @@ using namespace ::tern;
 
 namespace tern {
 FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
-                                                 ValueRange operands,
-                                                 Type resultElementType,
-                                                 ElementwiseBodyFn body) {
+                                           ValueRange operands,
+                                           Type resultElementType,
+                                           ElementwiseBodyFn body) {
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   MLIRContext *ctx = b.getContext();
@@ -33,8 +33,8 @@ FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
       int64_t &result = shape[offset + d];
       if (size == 1)
         continue;
-      if (result == 1 || (ShapedType::isDynamic(result) &&
-                          !ShapedType::isDynamic(size))) {
+      if (result == 1 ||
+          (ShapedType::isDynamic(result) && !ShapedType::isDynamic(size))) {
         result = size;
         sizeSource[offset + d] = {operand, d};
       } else if (!ShapedType::isDynamic(size) && result != size) {
@@ -64,8 +64,8 @@ FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
   SmallVector<Value> dynamicSizes;
   for (int64_t d = 0; d < rank; ++d)
     if (ShapedType::isDynamic(shape[d]))
-      dynamicSizes.push_back(tensor::DimOp::create(
-          b, loc, sizeSource[d].first, sizeSource[d].second));
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, sizeSource[d].first,
+                                                   sizeSource[d].second));
   auto resultType = RankedTensorType::get(shape, resultElementType);
   Value init =
       tensor::EmptyOp::create(b, loc, shape, resultElementType, dynamicSizes);

@@ -1,8 +1,8 @@
 //===- ConstantOps.cpp - Constant -----------------------------------------===//
 
 #include "../TensorConversion.h"
-#include "tern/Import/ONNX/OpConverterRegistry.h"
 #include "tern/Import/ONNX/NodeImporter.h"
+#include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -42,11 +42,11 @@ LogicalResult convertConstant(NodeImporter &node) {
                                    static_cast<int64_t>(attr.i()));
   } else if (attr.name() == "value_ints") {
     SmallVector<int64_t> ints(attr.ints().begin(), attr.ints().end());
-    value = DenseElementsAttr::get(i64Vector(ints.size()),
-                                   ArrayRef<int64_t>(ints));
+    value =
+        DenseElementsAttr::get(i64Vector(ints.size()), ArrayRef<int64_t>(ints));
   } else {
-    return node.emitError() << "value attribute '" << attr.name()
-                            << "' is not supported";
+    return node.emitError()
+           << "value attribute '" << attr.name() << "' is not supported";
   }
   node.setOutput(0, arith::ConstantOp::create(b, node.getLoc(), value));
   return success();

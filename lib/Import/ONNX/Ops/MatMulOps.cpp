@@ -76,8 +76,8 @@ LogicalResult convertMatMul(NodeImporter &node) {
   int64_t k = lhsType.getShape().back();
   if (!ShapedType::isDynamic(k) && !rhsType.isDynamicDim(0) &&
       k != rhsType.getDimSize(0))
-    return node.emitError() << "reduction dimensions differ: " << lhsType
-                            << " x " << rhsType;
+    return node.emitError()
+           << "reduction dimensions differ: " << lhsType << " x " << rhsType;
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
@@ -128,8 +128,8 @@ LogicalResult convertGemm(NodeImporter &node) {
   auto bType = cast<RankedTensorType>(bMatrix.getType());
   if (!aType.isDynamicDim(1) && !bType.isDynamicDim(0) &&
       aType.getDimSize(1) != bType.getDimSize(0))
-    return node.emitError() << "reduction dimensions differ: " << aType
-                            << " x " << bType;
+    return node.emitError()
+           << "reduction dimensions differ: " << aType << " x " << bType;
 
   Type elementType = aType.getElementType();
   Value result = buildMatmul2D(b, loc, a, bMatrix);

@@ -3,13 +3,13 @@
 #ifndef TERN_DIALECT_TERN_IR_TERNOPS_H
 #define TERN_DIALECT_TERN_IR_TERNOPS_H
 
-#include "tern/Dialect/Tern/IR/TernDialect.h"
-#include "tern/Dialect/Tern/IR/TernTypes.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/IR/TernTypes.h"
 
 #define GET_OP_CLASSES
 #include "tern/Dialect/Tern/IR/TernOps.h.inc"

@@ -3,8 +3,8 @@
 #ifndef TERN_DIALECT_TERN_IR_TERNTYPES_H
 #define TERN_DIALECT_TERN_IR_TERNTYPES_H
 
-#include "tern/Dialect/Tern/IR/TernAttrs.h"
 #include "mlir/IR/Types.h"
+#include "tern/Dialect/Tern/IR/TernAttrs.h"
 
 #define GET_TYPEDEF_CLASSES
 #include "tern/Dialect/Tern/IR/TernTypes.h.inc"

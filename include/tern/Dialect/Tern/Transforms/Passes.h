@@ -3,14 +3,14 @@
 #ifndef TERN_DIALECT_TERN_TRANSFORMS_PASSES_H
 #define TERN_DIALECT_TERN_TRANSFORMS_PASSES_H
 
-#include "tern/Dialect/Tern/IR/TernDialect.h"
-#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
 
 namespace mlir {
 namespace tern {
