@@ -207,6 +207,11 @@ std::string tern::serializeNpy(TernDType dtype,
 bool tern::writeNpyFile(const std::string &path, TernDType dtype,
                         const std::vector<int64_t> &shape, const void *data,
                         std::string &error) {
+  if (getNpyDescr(dtype).empty()) {
+    error = std::string("cannot write '") + path + "': .npy has no " +
+            tern_dtype_name(dtype) + " dtype";
+    return false;
+  }
   std::ofstream file(path, std::ios::binary);
   std::string bytes = serializeNpy(dtype, shape, data);
   if (!file || !file.write(bytes.data(), bytes.size())) {

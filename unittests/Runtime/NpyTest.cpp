@@ -77,4 +77,13 @@ TEST(NpyTest, RejectsBadFiles) {
   EXPECT_EQ(error, "unsupported .npy dtype '<u4'");
 }
 
+TEST(NpyTest, RefusesToWriteDtypesWithoutDescr) {
+  uint16_t value = 0x3f80;
+  std::string error;
+  EXPECT_FALSE(writeNpyFile("/tmp/unused.npy", TERN_DTYPE_BF16, {1}, &value,
+                            error));
+  EXPECT_EQ(error, "cannot write '/tmp/unused.npy': .npy has no bfloat16 "
+                   "dtype");
+}
+
 } // namespace

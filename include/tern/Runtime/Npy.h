@@ -32,7 +32,8 @@ std::string getNpyDescr(TernDType dtype);
 bool parseNpy(const std::string &bytes, NpyArray &array, std::string &error);
 bool readNpyFile(const std::string &path, NpyArray &array, std::string &error);
 
-/// Serializes a dense row-major array as .npy version 1.0.
+/// Serializes a dense row-major array as .npy version 1.0; `dtype` must have
+/// a .npy descr. `writeNpyFile` refuses dtypes without one.
 std::string serializeNpy(TernDType dtype, const std::vector<int64_t> &shape,
                          const void *data);
 bool writeNpyFile(const std::string &path, TernDType dtype,

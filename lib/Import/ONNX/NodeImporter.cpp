@@ -55,7 +55,9 @@ float NodeImporter::getFloatAttr(llvm::StringRef name,
 
 InFlightDiagnostic NodeImporter::emitError() {
   InFlightDiagnostic diag = mlir::emitError(loc);
-  diag << "ONNX node '" << node.name() << "' (" << node.op_type() << ", opset "
+  llvm::StringRef domain = node.domain();
+  diag << "ONNX node '" << node.name() << "' (" << node.op_type()
+       << ", domain " << (domain.empty() ? "ai.onnx" : domain) << ", opset "
        << opset << "): ";
   return diag;
 }

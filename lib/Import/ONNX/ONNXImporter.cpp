@@ -98,21 +98,17 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   const OpConverterRegistry &registry = OpConverterRegistry::get();
   const OpConverter *converter =
       registry.lookup(node.domain(), node.op_type(), opset);
+  onnx::NodeProto named = node;
+  named.set_name(name);
+  NodeImporter importer(builder, named, opset, loc, scope);
   if (!converter) {
-    InFlightDiagnostic diag = emitError(loc);
-    diag << "ONNX node '" << name << "' ("
-         << (node.domain().empty() ? "" : node.domain() + "::")
-         << node.op_type() << ", opset " << opset << "): ";
+    InFlightDiagnostic diag = importer.emitError();
     if (registry.knowsOp(node.domain(), node.op_type()))
       diag << "this opset of the op is not supported";
     else
       diag << "unsupported op (`ternc --list-ops` lists the supported ones)";
     return failure();
   }
-
-  onnx::NodeProto named = node;
-  named.set_name(name);
-  NodeImporter importer(builder, named, opset, loc, scope);
   if (failed(converter->convert(importer)))
     return failure();
   for (int i = 0, e = node.output_size(); i < e; ++i)
@@ -163,9 +159,23 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   if (failed(importInitializers()))
     return nullptr;
-  for (auto [index, node] : llvm::enumerate(graph.node()))
-    if (failed(importNode(node, index)))
-      return nullptr;
+  // Keep going after a node fails so that one run reports every
+  // unsupported node; nodes that only fail because an input is missing say
+  // nothing more.
+  bool failedAny = false;
+  llvm::StringSet<> missingValues;
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    bool inputMissing = llvm::any_of(node.input(), [&](const std::string &in) {
+      return missingValues.contains(in);
+    });
+    if (inputMissing || failed(importNode(node, index))) {
+      failedAny = true;
+      for (const std::string &out : node.output())
+        missingValues.insert(out);
+    }
+  }
+  if (failedAny)
+    return nullptr;
 
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &info : graph.output()) {

@@ -18,8 +18,10 @@ static bool sameDomain(llvm::StringRef a, llvm::StringRef b) {
 const OpConverterRegistry &OpConverterRegistry::get() {
   static const OpConverterRegistry registry = [] {
     OpConverterRegistry r;
+    registerCastConverters(r);
     registerConstantConverters(r);
     registerElementwiseConverters(r);
+    registerLogicalConverters(r);
     registerMatMulConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),
               [](const OpConverter &a, const OpConverter &b) {

@@ -49,7 +49,7 @@ public:
   float getFloatAttr(llvm::StringRef name, float defaultValue) const;
 
   /// An error at the node's location, prefixed with
-  /// "ONNX node '<name>' (<op type>, opset <n>): ".
+  /// "ONNX node '<name>' (<op type>, domain <domain>, opset <n>): ".
   mlir::InFlightDiagnostic emitError();
 
 private:

@@ -78,4 +78,42 @@ FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
       });
   return generic.getResult(0);
 }
+static bool isAccepted(Type type, unsigned accepted) {
+  if (isa<FloatType>(type))
+    return accepted & kFloat;
+  if (type.isInteger(1))
+    return accepted & kBool;
+  return type.isSignlessInteger() && (accepted & kSignedInt);
+}
+
+LogicalResult convertElementwise(NodeImporter &node, unsigned numInputs,
+                                 unsigned accepted, TypedBodyFn body,
+                                 Type resultElementType) {
+  SmallVector<Value> operands;
+  for (unsigned i = 0; i < numInputs; ++i) {
+    Value operand = node.getInput(i);
+    if (!operand)
+      return failure();
+    operands.push_back(operand);
+  }
+  Type elementType = cast<RankedTensorType>(operands[0].getType())
+                         .getElementType();
+  for (Value operand : operands)
+    if (cast<RankedTensorType>(operand.getType()).getElementType() !=
+        elementType)
+      return node.emitError() << "operands have different element types";
+  if (!isAccepted(elementType, accepted))
+    return node.emitError() << "element type " << elementType
+                            << " is not supported by this op";
+  FailureOr<Value> result = buildBroadcastElementwise(
+      node, operands, resultElementType ? resultElementType : elementType,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        return body(b, loc, args, elementType);
+      });
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
 } // namespace tern

@@ -20,6 +20,28 @@ mlir::FailureOr<mlir::Value>
 buildBroadcastElementwise(NodeImporter &node, mlir::ValueRange operands,
                           mlir::Type resultElementType, ElementwiseBodyFn body);
 
+/// Element kinds an elementwise converter accepts.
+enum ElementKinds : unsigned {
+  kFloat = 1,
+  kSignedInt = 2,
+  kBool = 4,
+  kNumeric = kFloat | kSignedInt,
+  kAnyKind = kFloat | kSignedInt | kBool,
+};
+
+/// Builds the scalar body from the operands' elements and their (shared)
+/// element type.
+using TypedBodyFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange, mlir::Type)>;
+
+/// The common shape of an ONNX elementwise op: reads inputs `0..n-1`
+/// (all present, one element type of the `accepted` kinds), broadcasts
+/// them, applies `body`, and records output 0 with `resultElementType`
+/// (the operands' type when null). Reports every mismatch on the node.
+mlir::LogicalResult convertElementwise(NodeImporter &node, unsigned numInputs,
+                                       unsigned accepted, TypedBodyFn body,
+                                       mlir::Type resultElementType = {});
+
 } // namespace tern
 
 #endif // TERN_LIB_IMPORT_ONNX_OPS_BROADCAST_H

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Runs ONNX's node tests (Debian's libonnx-testdata) through ternc and
+tern-run and sorts every test into one of four outcomes:
+
+  pass         compiled, ran, and every output matches the expected one
+  wrong        ran, but an output differs (dtype, shape or values)
+  unsupported  ternc or tern-run refused it with a clean error
+  crash        a signal, a timeout, or a failure without an error message
+
+It prints the four counts and writes a Markdown table with one row per test.
+Exits non-zero when any test is wrong or crashes, so a subset can gate CI.
+
+  scripts/onnx_conformance.py --build build --table build/onnx-conformance.md
+  scripts/onnx_conformance.py --build build --quick
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+DEFAULT_TESTDATA = "/usr/share/libonnx-testdata/data/node"
+
+# A fast, representative slice for CI: it must stay all pass or unsupported.
+QUICK = [
+    "test_add", "test_add_bcast", "test_mul", "test_mul_bcast", "test_relu",
+    "test_matmul_2d", "test_matmul_3d", "test_matmul_4d", "test_gemm_default_no_bias",
+    "test_gemm_transposeB", "test_gemm_alpha", "test_gemm_beta",
+    "test_gemm_all_attributes", "test_constant", "test_softplus",
+    "test_conv_with_strides_padding", "test_add_uint8",
+]
+
+
+def run(cmd, timeout):
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout}s"
+    return proc.returncode, proc.stderr
+
+
+def first_error(stderr):
+    for line in stderr.splitlines():
+        if "error:" in line:
+            return line.split("error:", 1)[1].strip()
+    return stderr.strip().splitlines()[-1] if stderr.strip() else ""
+
+
+def classify_failure(rc, stderr):
+    """A clean refusal exits 1 with an `error:` line; anything else crashed."""
+    if rc is None:
+        return "crash", stderr
+    if rc == 1 and "error:" in stderr:
+        return "unsupported", first_error(stderr)
+    return "crash", f"exit {rc}: {first_error(stderr)}"
+
+
+def compare(actual, expected, rtol, atol):
+    if actual.dtype != expected.dtype:
+        return f"dtype {actual.dtype} != {expected.dtype}"
+    if actual.shape != expected.shape:
+        return f"shape {actual.shape} != {expected.shape}"
+    if np.issubdtype(expected.dtype, np.floating):
+        if not np.allclose(actual, expected, rtol=rtol, atol=atol,
+                           equal_nan=True):
+            worst = np.nanmax(np.abs(actual.astype(np.float64) - expected))
+            return f"max abs error {worst:.3g}"
+    elif not np.array_equal(actual, expected):
+        return "values differ"
+    return None
+
+
+def run_test(test_dir, args):
+    name = os.path.basename(test_dir)
+    with tempfile.TemporaryDirectory(prefix="tern-conf-") as tmp:
+        library = os.path.join(tmp, "model.so")
+        rc, stderr = run([args.ternc, os.path.join(test_dir, "model.onnx"),
+                          "-o", library], args.timeout)
+        if rc != 0:
+            return (name,) + classify_failure(rc, stderr)
+
+        model = onnx.load(os.path.join(test_dir, "model.onnx"),
+                          load_external_data=False)
+        initializers = {t.name for t in model.graph.initializer}
+        inputs = [i.name for i in model.graph.input
+                  if i.name not in initializers]
+        outputs = [o.name for o in model.graph.output]
+        data_sets = sorted(glob.glob(os.path.join(test_dir,
+                                                  "test_data_set_*")))
+        for data_set in data_sets:
+            cmd = [args.tern_run, library, "--output-dir",
+                   os.path.join(tmp, "out")]
+            for i, input_name in enumerate(inputs):
+                tensor = onnx.TensorProto()
+                with open(os.path.join(data_set, f"input_{i}.pb"), "rb") as f:
+                    tensor.ParseFromString(f.read())
+                path = os.path.join(tmp, f"input_{i}.npy")
+                np.save(path, numpy_helper.to_array(tensor))
+                cmd += ["--input", f"{input_name}={path}"]
+            rc, stderr = run(cmd, args.timeout)
+            if rc != 0:
+                return (name,) + classify_failure(rc, stderr)
+            for i, output_name in enumerate(outputs):
+                tensor = onnx.TensorProto()
+                with open(os.path.join(data_set, f"output_{i}.pb"),
+                          "rb") as f:
+                    tensor.ParseFromString(f.read())
+                expected = numpy_helper.to_array(tensor)
+                actual = np.load(os.path.join(tmp, "out",
+                                              f"{output_name}.npy"))
+                problem = compare(actual, expected, args.rtol, args.atol)
+                if problem:
+                    return (name, "wrong",
+                            f"{os.path.basename(data_set)} output "
+                            f"'{output_name}': {problem}")
+        return name, "pass", ""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default="build",
+                        help="Tern build directory (holds bin/ternc)")
+    parser.add_argument("--testdata", default=DEFAULT_TESTDATA)
+    parser.add_argument("--filter", help="only tests whose name matches")
+    parser.add_argument("--quick", action="store_true",
+                        help="only the CI subset")
+    parser.add_argument("--table", help="write the per-test table here")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--timeout", type=int, default=120)
+    parser.add_argument("--rtol", type=float, default=1e-3)
+    parser.add_argument("--atol", type=float, default=1e-5)
+    args = parser.parse_args()
+    args.ternc = os.path.join(args.build, "bin", "ternc")
+    args.tern_run = os.path.join(args.build, "bin", "tern-run")
+
+    tests = sorted(d for d in glob.glob(os.path.join(args.testdata, "test_*"))
+                   if os.path.isfile(os.path.join(d, "model.onnx")))
+    if args.quick:
+        tests = [t for t in tests if os.path.basename(t) in QUICK]
+    if args.filter:
+        tests = [t for t in tests
+                 if re.search(args.filter, os.path.basename(t))]
+    if not tests:
+        sys.exit(f"no node tests found under {args.testdata}")
+
+    def guarded(test):
+        # A harness failure must not hide the other results.
+        try:
+            return run_test(test, args)
+        except Exception as e:  # noqa: BLE001
+            return os.path.basename(test), "crash", f"harness: {e}"
+
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        results = list(pool.map(guarded, tests))
+
+    counts = {k: 0 for k in ("pass", "wrong", "unsupported", "crash")}
+    for _, outcome, _ in results:
+        counts[outcome] += 1
+    if args.table:
+        with open(args.table, "w") as f:
+            f.write("| Test | Outcome | Detail |\n|---|---|---|\n")
+            for name, outcome, detail in results:
+                detail = detail.replace("|", "\\|").replace("\n", " ")
+                f.write(f"| {name} | {outcome} | {detail} |\n")
+    for name, outcome, detail in results:
+        if outcome in ("wrong", "crash"):
+            print(f"{outcome.upper()}: {name}: {detail}")
+    print(f"tests: {len(results)}  pass: {counts['pass']}  "
+          f"wrong: {counts['wrong']}  unsupported: {counts['unsupported']}  "
+          f"crash: {counts['crash']}")
+    sys.exit(1 if counts["wrong"] or counts["crash"] else 0)
+
+
+if __name__ == "__main__":
+    main()
