@@ -2,6 +2,8 @@
 
 #include "tern/Import/ONNX/NodeImporter.h"
 
+#include "mlir/IR/Matchers.h"
+
 using namespace ::tern;
 using namespace mlir;
 
@@ -31,6 +33,26 @@ RankedTensorType NodeImporter::getInferredOutputType(unsigned i) const {
 void NodeImporter::setOutput(unsigned i, Value value) {
   if (i < static_cast<unsigned>(node.output_size()) && !node.output(i).empty())
     scope.values[node.output(i)] = value;
+}
+
+std::optional<llvm::SmallVector<int64_t>>
+NodeImporter::getConstantInts(unsigned i) {
+  Value value = getInput(i);
+  DenseIntElementsAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  llvm::SmallVector<int64_t> ints;
+  for (const APInt &v : attr.getValues<APInt>())
+    ints.push_back(v.getSExtValue());
+  return ints;
+}
+
+std::optional<llvm::SmallVector<int64_t>>
+NodeImporter::getIntsAttr(llvm::StringRef name) const {
+  const onnx::AttributeProto *attr = getAttribute(name);
+  if (!attr)
+    return std::nullopt;
+  return llvm::SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
 }
 
 const onnx::AttributeProto *

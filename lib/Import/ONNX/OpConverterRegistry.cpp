@@ -23,6 +23,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerElementwiseConverters(r);
     registerLogicalConverters(r);
     registerMatMulConverters(r);
+    registerReductionConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),
               [](const OpConverter &a, const OpConverter &b) {
                 return std::tie(a.domain, a.opType, a.minOpset) <

@@ -44,7 +44,14 @@ public:
   mlir::RankedTensorType getInferredOutputType(unsigned i) const;
   void setOutput(unsigned i, mlir::Value value);
 
+  /// The values of input `i` when it is an integer constant (initializer or
+  /// Constant node), as ONNX passes axes and shapes.
+  std::optional<llvm::SmallVector<int64_t>> getConstantInts(unsigned i);
+
   const onnx::AttributeProto *getAttribute(llvm::StringRef name) const;
+  /// The ints of an INTS attribute, or nothing when it is absent.
+  std::optional<llvm::SmallVector<int64_t>>
+  getIntsAttr(llvm::StringRef name) const;
   int64_t getIntAttr(llvm::StringRef name, int64_t defaultValue) const;
   float getFloatAttr(llvm::StringRef name, float defaultValue) const;
 

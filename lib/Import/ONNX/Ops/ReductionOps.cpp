@@ -1,0 +1,401 @@
+//===- ReductionOps.cpp - Reduce*, ArgMax/ArgMin, Softmax, LogSoftmax -----===//
+
+#include "Broadcast.h"
+#include "tern/Import/ONNX/OpConverterRegistry.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace ::tern;
+
+namespace {
+
+/// Marks the dimensions ONNX `axes` name (negative ones count from the
+/// back); all of them when `axes` is empty.
+FailureOr<SmallVector<bool>> getReducedDims(NodeImporter &node,
+                                            ArrayRef<int64_t> axes,
+                                            int64_t rank) {
+  SmallVector<bool> reduced(rank, axes.empty());
+  for (int64_t axis : axes) {
+    if (axis < -rank || axis >= rank) {
+      node.emitError() << "axis " << axis << " is out of range for rank "
+                       << rank;
+      return failure();
+    }
+    reduced[axis < 0 ? axis + rank : axis] = true;
+  }
+  return reduced;
+}
+
+/// Shape, indexing map and dynamic sizes of a reduction's result.
+struct ReducedShape {
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes;
+  AffineMap map;
+};
+
+ReducedShape getReducedShape(OpBuilder &b, Location loc, Value input,
+                             ArrayRef<bool> reduced, bool keepdims) {
+  auto type = cast<RankedTensorType>(input.getType());
+  ReducedShape result;
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (reduced[d]) {
+      if (keepdims) {
+        result.shape.push_back(1);
+        exprs.push_back(b.getAffineConstantExpr(0));
+      }
+      continue;
+    }
+    result.shape.push_back(type.getDimSize(d));
+    exprs.push_back(b.getAffineDimExpr(d));
+    if (type.isDynamicDim(d))
+      result.dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
+  }
+  result.map = AffineMap::get(type.getRank(), 0, exprs, b.getContext());
+  return result;
+}
+
+SmallVector<utils::IteratorType> getIterators(ArrayRef<bool> reduced) {
+  SmallVector<utils::IteratorType> iterators;
+  for (bool r : reduced)
+    iterators.push_back(r ? utils::IteratorType::reduction
+                          : utils::IteratorType::parallel);
+  return iterators;
+}
+
+using CombineFn =
+    function_ref<Value(OpBuilder &, Location, Value element, Value acc)>;
+
+/// Folds `input` along the reduced dimensions, starting from `init`.
+Value buildReduce(OpBuilder &b, Location loc, Value input,
+                  ArrayRef<bool> reduced, bool keepdims, TypedAttr init,
+                  CombineFn combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  ReducedShape shape = getReducedShape(b, loc, input, reduced, keepdims);
+  auto resultType = RankedTensorType::get(shape.shape, init.getType());
+  Value empty = tensor::EmptyOp::create(b, loc, shape.shape, init.getType(),
+                                        shape.dynamicSizes);
+  Value initValue = arith::ConstantOp::create(b, loc, init);
+  Value filled = linalg::FillOp::create(b, loc, initValue, empty).getResult(0);
+  return linalg::GenericOp::create(
+             b, loc, resultType, ValueRange{input}, ValueRange{filled},
+             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(type.getRank()),
+                                 shape.map},
+             getIterators(reduced),
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc,
+                                       combine(nb, nloc, args[0], args[1]));
+             })
+      .getResult(0);
+}
+
+TypedAttr extremeAttr(OpBuilder &b, Type type, bool largest) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return b.getFloatAttr(type, largest ? INFINITY : -INFINITY);
+  unsigned width = type.getIntOrFloatBitWidth();
+  return b.getIntegerAttr(type, largest ? APInt::getSignedMaxValue(width)
+                                        : APInt::getSignedMinValue(width));
+}
+
+enum class ReduceKind { Sum, Prod, Max, Min, Mean, SumSquare, L1, L2, LogSum,
+                        LogSumExp };
+
+template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  bool isFloat = isa<FloatType>(elementType);
+  bool needsFloat = kind == ReduceKind::Mean || kind == ReduceKind::L2 ||
+                    kind == ReduceKind::LogSum ||
+                    kind == ReduceKind::LogSumExp;
+  if (elementType.isInteger(1) || (needsFloat && !isFloat))
+    return node.emitError() << "element type " << elementType
+                            << " is not supported by this op";
+
+  // ReduceSum takes its axes as an input from opset 13, the others as an
+  // attribute until opset 18.
+  SmallVector<int64_t> axes;
+  if (std::optional<SmallVector<int64_t>> attr = node.getIntsAttr("axes"))
+    axes = *attr;
+  if (node.hasInput(1)) {
+    std::optional<SmallVector<int64_t>> values = node.getConstantInts(1);
+    if (!values)
+      return node.emitError() << "axes must be a constant";
+    axes = *values;
+  }
+  if (axes.empty() && node.getIntAttr("noop_with_empty_axes", 0)) {
+    node.setOutput(0, input);
+    return success();
+  }
+  FailureOr<SmallVector<bool>> reduced =
+      getReducedDims(node, axes, type.getRank());
+  if (failed(reduced))
+    return failure();
+  bool keepdims = node.getIntAttr("keepdims", 1);
+
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto add = [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+    if (isFloat)
+      return arith::AddFOp::create(nb, nloc, acc, x);
+    return arith::AddIOp::create(nb, nloc, acc, x);
+  };
+  TypedAttr zero = cast<TypedAttr>(b.getZeroAttr(elementType));
+  Value result;
+  switch (kind) {
+  case ReduceKind::Sum:
+  case ReduceKind::Mean:
+  case ReduceKind::LogSum:
+    result = buildReduce(b, loc, input, *reduced, keepdims, zero, add);
+    break;
+  case ReduceKind::Prod:
+    result = buildReduce(
+        b, loc, input, *reduced, keepdims,
+        isFloat ? TypedAttr(b.getFloatAttr(elementType, 1.0))
+                : TypedAttr(b.getIntegerAttr(elementType, 1)),
+        [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+          if (isFloat)
+            return arith::MulFOp::create(nb, nloc, acc, x);
+          return arith::MulIOp::create(nb, nloc, acc, x);
+        });
+    break;
+  case ReduceKind::Max:
+  case ReduceKind::Min: {
+    bool isMax = kind == ReduceKind::Max;
+    result = buildReduce(
+        b, loc, input, *reduced, keepdims, extremeAttr(b, elementType, !isMax),
+        [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+          if (isFloat)
+            return isMax ? arith::MaximumFOp::create(nb, nloc, acc, x)
+                               .getResult()
+                         : arith::MinimumFOp::create(nb, nloc, acc, x)
+                               .getResult();
+          return isMax ? arith::MaxSIOp::create(nb, nloc, acc, x).getResult()
+                       : arith::MinSIOp::create(nb, nloc, acc, x).getResult();
+        });
+    break;
+  }
+  case ReduceKind::SumSquare:
+  case ReduceKind::L2:
+    result = buildReduce(
+        b, loc, input, *reduced, keepdims, zero,
+        [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+          Value square = isFloat
+                             ? arith::MulFOp::create(nb, nloc, x, x).getResult()
+                             : arith::MulIOp::create(nb, nloc, x, x).getResult();
+          return add(nb, nloc, square, acc);
+        });
+    break;
+  case ReduceKind::L1:
+    result = buildReduce(
+        b, loc, input, *reduced, keepdims, zero,
+        [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+          Value magnitude =
+              isFloat ? math::AbsFOp::create(nb, nloc, x).getResult()
+                      : math::AbsIOp::create(nb, nloc, x).getResult();
+          return add(nb, nloc, magnitude, acc);
+        });
+    break;
+  case ReduceKind::LogSumExp:
+    result = buildReduce(
+        b, loc, input, *reduced, keepdims, zero,
+        [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+          return add(nb, nloc, math::ExpOp::create(nb, nloc, x), acc);
+        });
+    break;
+  }
+
+  // Finish element by element where the op needs it.
+  std::function<Value(OpBuilder &, Location, Value)> finish;
+  if (kind == ReduceKind::Mean) {
+    // The element count, read at run time for dynamic dimensions.
+    Value count = arith::ConstantIndexOp::create(b, loc, 1);
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if ((*reduced)[d])
+        count = arith::MulIOp::create(
+            b, loc, count, tensor::DimOp::create(b, loc, input, d));
+    Value countInt =
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+    Value countFloat =
+        arith::SIToFPOp::create(b, loc, elementType, countInt);
+    finish = [countFloat](OpBuilder &nb, Location nloc, Value x) -> Value {
+      return arith::DivFOp::create(nb, nloc, x, countFloat);
+    };
+  } else if (kind == ReduceKind::L2) {
+    finish = [](OpBuilder &nb, Location nloc, Value x) -> Value {
+      return math::SqrtOp::create(nb, nloc, x);
+    };
+  } else if (kind == ReduceKind::LogSum || kind == ReduceKind::LogSumExp) {
+    finish = [](OpBuilder &nb, Location nloc, Value x) -> Value {
+      return math::LogOp::create(nb, nloc, x);
+    };
+  }
+  if (finish) {
+    FailureOr<Value> finished = buildBroadcastElementwise(
+        node, {result}, elementType,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          return finish(nb, nloc, args[0]);
+        });
+    if (failed(finished))
+      return failure();
+    result = *finished;
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
+/// ArgMax / ArgMin: the index of the extreme along `axis`, as int64.
+template <bool isMax> LogicalResult convertArgExtreme(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  if (elementType.isInteger(1))
+    return node.emitError() << "bool input is not supported";
+  int64_t axis = node.getIntAttr("axis", 0);
+  FailureOr<SmallVector<bool>> reduced =
+      getReducedDims(node, {axis}, type.getRank());
+  if (failed(reduced))
+    return failure();
+  if (axis < 0)
+    axis += type.getRank();
+  bool keepdims = node.getIntAttr("keepdims", 1);
+  bool selectLast = node.getIntAttr("select_last_index", 0);
+
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  ReducedShape shape = getReducedShape(b, loc, input, *reduced, keepdims);
+  Type i64 = b.getI64Type();
+  auto fill = [&](TypedAttr value) {
+    Value empty = tensor::EmptyOp::create(b, loc, shape.shape, value.getType(),
+                                          shape.dynamicSizes);
+    Value init = arith::ConstantOp::create(b, loc, value);
+    return linalg::FillOp::create(b, loc, init, empty).getResult(0);
+  };
+  Value bestInit = fill(extremeAttr(b, elementType, !isMax));
+  Value indexInit = fill(b.getIntegerAttr(i64, 0));
+  bool isFloat = isa<FloatType>(elementType);
+  auto generic = linalg::GenericOp::create(
+      b, loc,
+      TypeRange{RankedTensorType::get(shape.shape, elementType),
+                RankedTensorType::get(shape.shape, i64)},
+      ValueRange{input}, ValueRange{bestInit, indexInit},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(type.getRank()), shape.map,
+                          shape.map},
+      getIterators(*reduced),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value x = args[0], best = args[1], bestIndex = args[2];
+        Value index = arith::IndexCastOp::create(
+            nb, nloc, i64, linalg::IndexOp::create(nb, nloc, axis));
+        Value better;
+        if (isFloat)
+          better = arith::CmpFOp::create(
+              nb, nloc,
+              isMax ? (selectLast ? arith::CmpFPredicate::OGE
+                                  : arith::CmpFPredicate::OGT)
+                    : (selectLast ? arith::CmpFPredicate::OLE
+                                  : arith::CmpFPredicate::OLT),
+              x, best);
+        else
+          better = arith::CmpIOp::create(
+              nb, nloc,
+              isMax ? (selectLast ? arith::CmpIPredicate::sge
+                                  : arith::CmpIPredicate::sgt)
+                    : (selectLast ? arith::CmpIPredicate::sle
+                                  : arith::CmpIPredicate::slt),
+              x, best);
+        Value newBest = arith::SelectOp::create(nb, nloc, better, x, best);
+        Value newIndex =
+            arith::SelectOp::create(nb, nloc, better, index, bestIndex);
+        linalg::YieldOp::create(nb, nloc, ValueRange{newBest, newIndex});
+      });
+  node.setOutput(0, generic.getResult(1));
+  return success();
+}
+
+/// Softmax and LogSoftmax along one axis (opset-13 semantics), computed
+/// stably as exp(x - max) / sum.
+template <bool isLog> LogicalResult convertSoftmax(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType))
+    return node.emitError() << "element type " << elementType
+                            << " is not supported by this op";
+  FailureOr<SmallVector<bool>> reduced =
+      getReducedDims(node, {node.getIntAttr("axis", -1)}, type.getRank());
+  if (failed(reduced))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Value max = buildReduce(
+      b, loc, input, *reduced, /*keepdims=*/true,
+      extremeAttr(b, elementType, /*largest=*/false),
+      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+        return arith::MaximumFOp::create(nb, nloc, acc, x);
+      });
+  FailureOr<Value> shifted = buildBroadcastElementwise(
+      node, {input, max}, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::SubFOp::create(nb, nloc, args[0], args[1]);
+      });
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> exps = buildBroadcastElementwise(
+      node, {*shifted}, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return math::ExpOp::create(nb, nloc, args[0]);
+      });
+  if (failed(exps))
+    return failure();
+  Value sum = buildReduce(
+      b, loc, *exps, *reduced, /*keepdims=*/true,
+      cast<TypedAttr>(b.getZeroAttr(elementType)),
+      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+        return arith::AddFOp::create(nb, nloc, acc, x);
+      });
+  FailureOr<Value> result = buildBroadcastElementwise(
+      node, {isLog ? *shifted : *exps, sum}, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        if (isLog)
+          return arith::SubFOp::create(nb, nloc, args[0],
+                                       math::LogOp::create(nb, nloc, args[1]));
+        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
+      });
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+} // namespace
+
+void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
+  registry.add("ReduceSum", 13, 17, convertReduce<ReduceKind::Sum>);
+  registry.add("ReduceProd", 13, 17, convertReduce<ReduceKind::Prod>);
+  registry.add("ReduceMax", 13, 17, convertReduce<ReduceKind::Max>);
+  registry.add("ReduceMin", 13, 17, convertReduce<ReduceKind::Min>);
+  registry.add("ReduceMean", 13, 17, convertReduce<ReduceKind::Mean>);
+  registry.add("ReduceSumSquare", 13, 17,
+               convertReduce<ReduceKind::SumSquare>);
+  registry.add("ReduceL1", 13, 17, convertReduce<ReduceKind::L1>);
+  registry.add("ReduceL2", 13, 17, convertReduce<ReduceKind::L2>);
+  registry.add("ReduceLogSum", 13, 17, convertReduce<ReduceKind::LogSum>);
+  registry.add("ReduceLogSumExp", 13, 17,
+               convertReduce<ReduceKind::LogSumExp>);
+  registry.add("ArgMax", 13, 17, convertArgExtreme<true>);
+  registry.add("ArgMin", 13, 17, convertArgExtreme<false>);
+  registry.add("Softmax", 13, 17, convertSoftmax<false>);
+  registry.add("LogSoftmax", 13, 17, convertSoftmax<true>);
+}
