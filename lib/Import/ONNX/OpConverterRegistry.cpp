@@ -24,6 +24,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerLogicalConverters(r);
     registerMatMulConverters(r);
     registerReductionConverters(r);
+    registerShapeConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),
               [](const OpConverter &a, const OpConverter &b) {
                 return std::tie(a.domain, a.opType, a.minOpset) <

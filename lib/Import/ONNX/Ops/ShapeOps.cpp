@@ -1,0 +1,505 @@
+//===- ShapeOps.cpp - Shape, Size, Reshape, Transpose and friends ---------===//
+//
+// Ops that move or reinterpret data without arithmetic. Shapes and axes
+// must be constants (initializers or Constant nodes), as in exported
+// models; a shape computed at run time is reported as unsupported.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../TensorConversion.h"
+#include "Broadcast.h"
+#include "tern/Import/ONNX/OpConverterRegistry.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace ::tern;
+
+namespace {
+
+RankedTensorType getType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// Size of dimension `d` as an index value.
+Value dimValue(OpBuilder &b, Location loc, Value tensor, int64_t d) {
+  int64_t size = getType(tensor).getDimSize(d);
+  if (!ShapedType::isDynamic(size))
+    return arith::ConstantIndexOp::create(b, loc, size);
+  return tensor::DimOp::create(b, loc, tensor, d);
+}
+
+OpFoldResult dimFold(OpBuilder &b, Location loc, Value tensor, int64_t d) {
+  int64_t size = getType(tensor).getDimSize(d);
+  if (!ShapedType::isDynamic(size))
+    return b.getIndexAttr(size);
+  return tensor::DimOp::create(b, loc, tensor, d).getResult();
+}
+
+/// Groups the dimensions of the higher-rank shape around the kept ones;
+/// unit dimensions join the group of the kept dimension before them (or
+/// the first group).
+SmallVector<ReassociationIndices> groupAroundKept(ArrayRef<bool> kept) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices current;
+  for (int64_t d = 0, e = kept.size(); d < e; ++d) {
+    current.push_back(d);
+    if (kept[d]) {
+      groups.push_back(current);
+      current.clear();
+    }
+  }
+  if (!current.empty() && !groups.empty())
+    groups.back().append(current.begin(), current.end());
+  return groups;
+}
+
+/// Normalizes an axis that may count from the back.
+FailureOr<int64_t> normalizeAxis(NodeImporter &node, int64_t axis,
+                                 int64_t rank) {
+  if (axis < -rank || axis >= rank) {
+    node.emitError() << "axis " << axis << " is out of range for rank "
+                     << rank;
+    return failure();
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+LogicalResult convertShape(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  int64_t rank = getType(input).getRank();
+  auto clampIndex = [&](int64_t i) {
+    if (i < 0)
+      i += rank;
+    return std::clamp<int64_t>(i, 0, rank);
+  };
+  int64_t start = clampIndex(node.getIntAttr("start", 0));
+  int64_t end = clampIndex(node.getIntAttr("end", rank));
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<Value> sizes;
+  for (int64_t d = start; d < end; ++d)
+    sizes.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                               dimValue(b, loc, input, d)));
+  auto type = RankedTensorType::get({std::max<int64_t>(end - start, 0)},
+                                    b.getI64Type());
+  node.setOutput(0, tensor::FromElementsOp::create(b, loc, type, sizes));
+  return success();
+}
+
+LogicalResult convertSize(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = 0; d < getType(input).getRank(); ++d)
+    count = arith::MulIOp::create(b, loc, count, dimValue(b, loc, input, d));
+  Value size = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+  node.setOutput(0, tensor::FromElementsOp::create(
+                        b, loc, RankedTensorType::get({}, b.getI64Type()),
+                        size));
+  return success();
+}
+
+LogicalResult convertTranspose(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = getType(input);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> perm;
+  if (std::optional<SmallVector<int64_t>> attr = node.getIntsAttr("perm"))
+    perm = *attr;
+  else
+    for (int64_t d = rank - 1; d >= 0; --d)
+      perm.push_back(d);
+  SmallVector<bool> seen(rank, false);
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return node.emitError() << "perm has " << perm.size()
+                            << " entries for rank " << rank;
+  for (int64_t &p : perm) {
+    if (p < 0)
+      p += rank;
+    if (p < 0 || p >= rank || seen[p])
+      return node.emitError() << "perm is not a permutation";
+    seen[p] = true;
+  }
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t p : perm)
+    sizes.push_back(dimFold(b, loc, input, p));
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  node.setOutput(0, linalg::TransposeOp::create(b, loc, input, init, perm)
+                        .getResult()[0]);
+  return success();
+}
+
+/// Reshapes between `input` and a shape that differs only by unit dims.
+Value insertOrDropUnitDims(OpBuilder &b, Location loc, Value input,
+                           ArrayRef<bool> kept, ArrayRef<int64_t> outShape,
+                           bool expand) {
+  SmallVector<ReassociationIndices> groups = groupAroundKept(kept);
+  auto outType = RankedTensorType::get(outShape, getType(input).getElementType());
+  if (!expand)
+    return tensor::CollapseShapeOp::create(b, loc, outType, input, groups);
+  SmallVector<OpFoldResult> outputShape;
+  int64_t inDim = 0;
+  for (bool k : kept)
+    outputShape.push_back(k ? dimFold(b, loc, input, inDim++)
+                            : OpFoldResult(b.getIndexAttr(1)));
+  return tensor::ExpandShapeOp::create(b, loc, outType, input, groups,
+                                       outputShape);
+}
+
+LogicalResult convertSqueeze(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = getType(input);
+  int64_t rank = type.getRank();
+  SmallVector<bool> kept(rank, true);
+  if (node.hasInput(1)) {
+    std::optional<SmallVector<int64_t>> axes = node.getConstantInts(1);
+    if (!axes)
+      return node.emitError() << "axes must be a constant";
+    for (int64_t axis : *axes) {
+      FailureOr<int64_t> d = normalizeAxis(node, axis, rank);
+      if (failed(d))
+        return failure();
+      if (type.getDimSize(*d) != 1)
+        return node.emitError() << "dimension " << *d << " of " << type
+                                << " is not 1";
+      kept[*d] = false;
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d) {
+      if (type.isDynamicDim(d))
+        return node.emitError() << "without axes, dynamic dimensions cannot "
+                                   "be squeezed";
+      kept[d] = type.getDimSize(d) != 1;
+    }
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d)
+    if (kept[d])
+      shape.push_back(type.getDimSize(d));
+  node.setOutput(0, insertOrDropUnitDims(node.getBuilder(), node.getLoc(),
+                                         input, kept, shape, false));
+  return success();
+}
+
+LogicalResult convertUnsqueeze(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  std::optional<SmallVector<int64_t>> axes = node.getConstantInts(1);
+  if (!axes)
+    return node.emitError() << "axes must be a constant";
+  auto type = getType(input);
+  int64_t outRank = type.getRank() + axes->size();
+  SmallVector<bool> kept(outRank, true);
+  for (int64_t axis : *axes) {
+    FailureOr<int64_t> d = normalizeAxis(node, axis, outRank);
+    if (failed(d))
+      return failure();
+    if (!kept[*d])
+      return node.emitError() << "axis " << axis << " appears twice";
+    kept[*d] = false;
+  }
+  SmallVector<int64_t> shape;
+  int64_t inDim = 0;
+  for (bool k : kept)
+    shape.push_back(k ? type.getDimSize(inDim++) : 1);
+  node.setOutput(0, insertOrDropUnitDims(node.getBuilder(), node.getLoc(),
+                                         input, kept, shape, true));
+  return success();
+}
+
+LogicalResult convertFlatten(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = getType(input);
+  int64_t rank = type.getRank();
+  int64_t axis = node.getIntAttr("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return node.emitError() << "axis is out of range for rank " << rank;
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto product = [&](int64_t from, int64_t to) {
+    int64_t p = 1;
+    for (int64_t d = from; d < to; ++d) {
+      if (type.isDynamicDim(d))
+        return ShapedType::kDynamic;
+      p *= type.getDimSize(d);
+    }
+    return p;
+  };
+  SmallVector<int64_t> shape = {product(0, axis), product(axis, rank)};
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  if (axis > 0 && axis < rank) {
+    ReassociationIndices outer, inner;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < axis ? outer : inner).push_back(d);
+    node.setOutput(0, tensor::CollapseShapeOp::create(
+                          b, loc, resultType, input,
+                          SmallVector<ReassociationIndices>{outer, inner}));
+    return success();
+  }
+  // All dimensions on one side: collapse to 1-D, then add the unit dim.
+  Value flat = input;
+  if (rank != 1) {
+    ReassociationIndices all;
+    for (int64_t d = 0; d < rank; ++d)
+      all.push_back(d);
+    SmallVector<ReassociationIndices> groups;
+    if (rank > 0)
+      groups.push_back(all);
+    flat = tensor::CollapseShapeOp::create(
+        b, loc,
+        RankedTensorType::get({product(0, rank)}, type.getElementType()),
+        input, groups);
+  }
+  OpFoldResult n = dimFold(b, loc, flat, 0);
+  SmallVector<OpFoldResult> outputShape =
+      axis == 0 ? SmallVector<OpFoldResult>{b.getIndexAttr(1), n}
+                : SmallVector<OpFoldResult>{n, b.getIndexAttr(1)};
+  node.setOutput(0, tensor::ExpandShapeOp::create(
+                        b, loc, resultType, flat,
+                        SmallVector<ReassociationIndices>{{0, 1}},
+                        outputShape));
+  return success();
+}
+
+LogicalResult convertConcat(NodeImporter &node) {
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < node.getNumInputs(); ++i) {
+    Value input = node.getInput(i);
+    if (!input)
+      return failure();
+    inputs.push_back(input);
+  }
+  if (inputs.empty())
+    return node.emitError() << "needs at least one input";
+  auto firstType = getType(inputs[0]);
+  int64_t rank = firstType.getRank();
+  FailureOr<int64_t> axis =
+      normalizeAxis(node, node.getIntAttr("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(firstType.getShape());
+  shape[*axis] = 0;
+  for (Value input : inputs) {
+    auto type = getType(input);
+    if (type.getRank() != rank ||
+        type.getElementType() != firstType.getElementType())
+      return node.emitError() << "inputs differ in rank or element type";
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == *axis)
+        continue;
+      if (!type.isDynamicDim(d) && !ShapedType::isDynamic(shape[d]) &&
+          type.getDimSize(d) != shape[d])
+        return node.emitError() << "inputs differ in dimension " << d;
+      if (ShapedType::isDynamic(shape[d]))
+        shape[d] = type.getDimSize(d);
+    }
+    shape[*axis] = ShapedType::isDynamic(shape[*axis]) ||
+                           type.isDynamicDim(*axis)
+                       ? ShapedType::kDynamic
+                       : shape[*axis] + type.getDimSize(*axis);
+  }
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  // Sizes of the result: the concatenated axis is the running total.
+  OpFoldResult total = b.getIndexAttr(0);
+  SmallVector<OpFoldResult> offsets;
+  for (Value input : inputs) {
+    offsets.push_back(total);
+    OpFoldResult size = dimFold(b, loc, input, *axis);
+    if (isa<Attribute>(total) && isa<Attribute>(size))
+      total = b.getIndexAttr(
+          cast<IntegerAttr>(cast<Attribute>(total)).getInt() +
+          cast<IntegerAttr>(cast<Attribute>(size)).getInt());
+    else
+      total = arith::AddIOp::create(
+                  b, loc, getValueOrCreateConstantIndexOp(b, loc, total),
+                  getValueOrCreateConstantIndexOp(b, loc, size))
+                  .getResult();
+  }
+  SmallVector<OpFoldResult> resultSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    resultSizes.push_back(d == *axis ? total : dimFold(b, loc, inputs[0], d));
+  Value result =
+      tensor::EmptyOp::create(b, loc, resultSizes, firstType.getElementType());
+  for (auto [input, offset] : llvm::zip(inputs, offsets)) {
+    SmallVector<OpFoldResult> sliceOffsets(rank, b.getIndexAttr(0));
+    sliceOffsets[*axis] = offset;
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(dimFold(b, loc, input, d));
+    result = tensor::InsertSliceOp::create(
+        b, loc, input, result, sliceOffsets, sizes,
+        SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
+  }
+  node.setOutput(0, tensor::CastOp::create(
+                        b, loc, RankedTensorType::get(shape,
+                                                      firstType.getElementType()),
+                        result));
+  return success();
+}
+
+LogicalResult convertReshape(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  std::optional<SmallVector<int64_t>> target = node.getConstantInts(1);
+  if (!target)
+    return node.emitError() << "shape must be a constant";
+  auto type = getType(input);
+  bool allowZero = node.getIntAttr("allowzero", 0);
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+
+  // Each output size, statically where it can be, else computed.
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  int64_t inferred = -1;
+  Value known = arith::ConstantIndexOp::create(b, loc, 1);
+  for (auto [i, entry] : llvm::enumerate(*target)) {
+    if (entry == -1) {
+      if (inferred >= 0)
+        return node.emitError() << "shape has more than one -1";
+      inferred = i;
+      shape.push_back(ShapedType::kDynamic);
+      sizes.push_back(nullptr);
+      continue;
+    }
+    if (entry < -1)
+      return node.emitError() << "shape entry " << entry << " is invalid";
+    if (entry == 0 && !allowZero) {
+      if (static_cast<int64_t>(i) >= type.getRank())
+        return node.emitError() << "shape entry " << i
+                                << " copies a dimension the input lacks";
+      shape.push_back(type.getDimSize(i));
+      sizes.push_back(dimValue(b, loc, input, i));
+    } else {
+      shape.push_back(entry);
+      sizes.push_back(arith::ConstantIndexOp::create(b, loc, entry));
+    }
+    known = arith::MulIOp::create(b, loc, known, sizes.back());
+  }
+  if (inferred >= 0) {
+    Value total = arith::ConstantIndexOp::create(b, loc, 1);
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      total = arith::MulIOp::create(b, loc, total, dimValue(b, loc, input, d));
+    sizes[inferred] = arith::DivUIOp::create(b, loc, total, known);
+  }
+  bool othersStatic = true;
+  int64_t knownStatic = 1;
+  for (auto [i, size] : llvm::enumerate(shape)) {
+    if (static_cast<int64_t>(i) == inferred)
+      continue;
+    othersStatic &= !ShapedType::isDynamic(size);
+    if (!ShapedType::isDynamic(size))
+      knownStatic *= size;
+  }
+  if (type.hasStaticShape() && othersStatic) {
+    int64_t total = type.getNumElements();
+    if (inferred >= 0 && knownStatic != 0 && total % knownStatic == 0)
+      shape[inferred] = total / knownStatic;
+    else if (inferred >= 0 ? total != 0 || knownStatic != 0
+                           : total != knownStatic)
+      return node.emitError() << "cannot reshape " << type << " ("
+                              << total << " elements) to shape ["
+                              << llvm::make_range(target->begin(),
+                                                  target->end())
+                              << "]";
+  }
+  SmallVector<Value> sizesI64;
+  for (Value size : sizes)
+    sizesI64.push_back(
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), size));
+  Value shapeTensor = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({(int64_t)sizes.size()}, b.getI64Type()),
+      sizesI64);
+  node.setOutput(0, tensor::ReshapeOp::create(
+                        b, loc,
+                        RankedTensorType::get(shape, type.getElementType()),
+                        input, shapeTensor));
+  return success();
+}
+
+LogicalResult convertExpand(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  std::optional<SmallVector<int64_t>> target = node.getConstantInts(1);
+  if (!target)
+    return node.emitError() << "shape must be a constant";
+  OpBuilder &b = node.getBuilder();
+  // Broadcasting against an (unread) tensor of the target shape gives the
+  // bidirectional rule: a target 1 keeps the input's size.
+  for (int64_t &size : *target)
+    if (size < 0)
+      return node.emitError() << "shape entries must not be negative";
+  Value shapeOnly = tensor::EmptyOp::create(
+      b, node.getLoc(), *target, getType(input).getElementType());
+  FailureOr<Value> result = buildBroadcastElementwise(
+      node, {input, shapeOnly}, getType(input).getElementType(),
+      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertConstantOfShape(NodeImporter &node) {
+  std::optional<SmallVector<int64_t>> shape = node.getConstantInts(0);
+  if (!shape)
+    return node.emitError() << "shape must be a constant";
+  OpBuilder &b = node.getBuilder();
+  Attribute element = b.getF32FloatAttr(0.0f);
+  Type elementType = b.getF32Type();
+  if (const onnx::AttributeProto *value = node.getAttribute("value")) {
+    llvm::Expected<DenseElementsAttr> tensor =
+        convertTensorProto(value->t(), b.getContext());
+    if (!tensor)
+      return node.emitError() << llvm::toString(tensor.takeError());
+    if (tensor->getNumElements() != 1)
+      return node.emitError() << "value must have one element";
+    elementType = tensor->getElementType();
+    element = tensor->getValues<Attribute>()[0];
+  }
+  for (int64_t size : *shape)
+    if (size < 0)
+      return node.emitError() << "shape entries must not be negative";
+  auto type = RankedTensorType::get(*shape, elementType);
+  node.setOutput(0, arith::ConstantOp::create(
+                        b, node.getLoc(), DenseElementsAttr::get(type, element)));
+  return success();
+}
+
+} // namespace
+
+void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
+  registry.add("Shape", 13, 17, convertShape);
+  registry.add("Size", 13, 17, convertSize);
+  registry.add("Transpose", 13, 17, convertTranspose);
+  registry.add("Squeeze", 13, 17, convertSqueeze);
+  registry.add("Unsqueeze", 13, 17, convertUnsqueeze);
+  registry.add("Flatten", 13, 17, convertFlatten);
+  registry.add("Concat", 13, 17, convertConcat);
+  registry.add("Reshape", 14, 17, convertReshape);
+  registry.add("Expand", 13, 17, convertExpand);
+  registry.add("ConstantOfShape", 9, 17, convertConstantOfShape);
+}
