@@ -50,7 +50,10 @@ Error linkSharedLibrary(StringRef objectPath, StringRef outputPath,
                                    "-Wl,--whole-archive",
                                    *runtime,
                                    "-Wl,--no-whole-archive",
-                                   "-lm"};
+                                   "-lm",
+                                   // Unresolved symbols fail here, not when
+                                   // the model is loaded.
+                                   "-Wl,-z,defs"};
   if (!triple.empty())
     args.insert(args.begin() + 1, "--target=" + triple.str());
   SmallVector<StringRef> argRefs(args.begin(), args.end());

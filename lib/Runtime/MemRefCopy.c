@@ -1,0 +1,59 @@
+/*===- MemRefCopy.c - memrefCopy for compiled models -----------------------===*
+ *
+ * MLIR lowers copies between memrefs whose layouts are not both contiguous
+ * (for example into a strided slice) to a call to `memrefCopy`, which MLIR
+ * ships in its C runner utilities. Models must not depend on LLVM's
+ * libraries at run time, so the runtime carries its own.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include <stdint.h>
+#include <string.h>
+
+/* An unranked memref: the rank and a pointer to the ranked descriptor
+ * {allocated, aligned, offset, sizes[rank], strides[rank]}. */
+typedef struct {
+  int64_t rank;
+  void *descriptor;
+} TernUnrankedMemRef;
+
+typedef struct {
+  char *allocated;
+  char *aligned;
+  int64_t offset;
+  int64_t sizesAndStrides[];
+} TernMemRefDescriptor;
+
+__attribute__((visibility("hidden"))) void
+memrefCopy(int64_t elementSize, TernUnrankedMemRef *source,
+           TernUnrankedMemRef *target) {
+  int64_t rank = source->rank;
+  const TernMemRefDescriptor *src = source->descriptor;
+  const TernMemRefDescriptor *dst = target->descriptor;
+  const int64_t *sizes = src->sizesAndStrides;
+  const int64_t *srcStrides = src->sizesAndStrides + rank;
+  const int64_t *dstStrides = dst->sizesAndStrides + rank;
+
+  int64_t total = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    total *= sizes[d];
+  if (total == 0)
+    return;
+
+  /* Walk the elements in row-major order with an index counter. */
+  int64_t index[64] = {0};
+  int64_t srcOffset = src->offset, dstOffset = dst->offset;
+  for (int64_t n = 0; n < total; ++n) {
+    memcpy(dst->aligned + dstOffset * elementSize,
+           src->aligned + srcOffset * elementSize, (size_t)elementSize);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      srcOffset += srcStrides[d];
+      dstOffset += dstStrides[d];
+      if (++index[d] < sizes[d])
+        break;
+      srcOffset -= srcStrides[d] * sizes[d];
+      dstOffset -= dstStrides[d] * sizes[d];
+      index[d] = 0;
+    }
+  }
+}
