@@ -1,4 +1,9 @@
-//===- ReductionOps.cpp - Reduce*, ArgMax/ArgMin, Softmax, LogSoftmax -----===//
+//===- ReductionOps.cpp - Reductions and the ops built on them ------------===//
+//
+// Reduce*, ArgMax/ArgMin, and the ops that normalize along axes with them:
+// Softmax, LogSoftmax, LayerNormalization.
+//
+//===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
@@ -17,9 +22,8 @@ namespace {
 
 /// Marks the dimensions ONNX `axes` name (negative ones count from the
 /// back); all of them when `axes` is empty.
-FailureOr<SmallVector<bool>> getReducedDims(NodeImporter &node,
-                                            ArrayRef<int64_t> axes,
-                                            int64_t rank) {
+FailureOr<SmallVector<bool>>
+getReducedDims(NodeImporter &node, ArrayRef<int64_t> axes, int64_t rank) {
   SmallVector<bool> reduced(rank, axes.empty());
   for (int64_t axis : axes) {
     if (axis < -rank || axis >= rank) {
@@ -103,8 +107,18 @@ TypedAttr extremeAttr(OpBuilder &b, Type type, bool largest) {
                                         : APInt::getSignedMinValue(width));
 }
 
-enum class ReduceKind { Sum, Prod, Max, Min, Mean, SumSquare, L1, L2, LogSum,
-                        LogSumExp };
+enum class ReduceKind {
+  Sum,
+  Prod,
+  Max,
+  Min,
+  Mean,
+  SumSquare,
+  L1,
+  L2,
+  LogSum,
+  LogSumExp
+};
 
 template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
   Value input = node.getInput(0);
@@ -114,11 +128,10 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
   Type elementType = type.getElementType();
   bool isFloat = isa<FloatType>(elementType);
   bool needsFloat = kind == ReduceKind::Mean || kind == ReduceKind::L2 ||
-                    kind == ReduceKind::LogSum ||
-                    kind == ReduceKind::LogSumExp;
+                    kind == ReduceKind::LogSum || kind == ReduceKind::LogSumExp;
   if (elementType.isInteger(1) || (needsFloat && !isFloat))
-    return node.emitError() << "element type " << elementType
-                            << " is not supported by this op";
+    return node.emitError()
+           << "element type " << elementType << " is not supported by this op";
 
   // ReduceSum takes its axes as an input from opset 13, the others as an
   // attribute until opset 18.
@@ -174,10 +187,10 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
         b, loc, input, *reduced, keepdims, extremeAttr(b, elementType, !isMax),
         [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
           if (isFloat)
-            return isMax ? arith::MaximumFOp::create(nb, nloc, acc, x)
-                               .getResult()
-                         : arith::MinimumFOp::create(nb, nloc, acc, x)
-                               .getResult();
+            return isMax
+                       ? arith::MaximumFOp::create(nb, nloc, acc, x).getResult()
+                       : arith::MinimumFOp::create(nb, nloc, acc, x)
+                             .getResult();
           return isMax ? arith::MaxSIOp::create(nb, nloc, acc, x).getResult()
                        : arith::MinSIOp::create(nb, nloc, acc, x).getResult();
         });
@@ -188,9 +201,9 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
     result = buildReduce(
         b, loc, input, *reduced, keepdims, zero,
         [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
-          Value square = isFloat
-                             ? arith::MulFOp::create(nb, nloc, x, x).getResult()
-                             : arith::MulIOp::create(nb, nloc, x, x).getResult();
+          Value square =
+              isFloat ? arith::MulFOp::create(nb, nloc, x, x).getResult()
+                      : arith::MulIOp::create(nb, nloc, x, x).getResult();
           return add(nb, nloc, square, acc);
         });
     break;
@@ -198,9 +211,9 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
     result = buildReduce(
         b, loc, input, *reduced, keepdims, zero,
         [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
-          Value magnitude =
-              isFloat ? math::AbsFOp::create(nb, nloc, x).getResult()
-                      : math::AbsIOp::create(nb, nloc, x).getResult();
+          Value magnitude = isFloat
+                                ? math::AbsFOp::create(nb, nloc, x).getResult()
+                                : math::AbsIOp::create(nb, nloc, x).getResult();
           return add(nb, nloc, magnitude, acc);
         });
     break;
@@ -220,12 +233,10 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
     Value count = arith::ConstantIndexOp::create(b, loc, 1);
     for (int64_t d = 0; d < type.getRank(); ++d)
       if ((*reduced)[d])
-        count = arith::MulIOp::create(
-            b, loc, count, tensor::DimOp::create(b, loc, input, d));
-    Value countInt =
-        arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
-    Value countFloat =
-        arith::SIToFPOp::create(b, loc, elementType, countInt);
+        count = arith::MulIOp::create(b, loc, count,
+                                      tensor::DimOp::create(b, loc, input, d));
+    Value countInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+    Value countFloat = arith::SIToFPOp::create(b, loc, elementType, countInt);
     finish = [countFloat](OpBuilder &nb, Location nloc, Value x) -> Value {
       return arith::DivFOp::create(nb, nloc, x, countFloat);
     };
@@ -331,8 +342,8 @@ template <bool isLog> LogicalResult convertSoftmax(NodeImporter &node) {
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
   if (!isa<FloatType>(elementType))
-    return node.emitError() << "element type " << elementType
-                            << " is not supported by this op";
+    return node.emitError()
+           << "element type " << elementType << " is not supported by this op";
   FailureOr<SmallVector<bool>> reduced =
       getReducedDims(node, {node.getIntAttr("axis", -1)}, type.getRank());
   if (failed(reduced))
@@ -379,6 +390,105 @@ template <bool isLog> LogicalResult convertSoftmax(NodeImporter &node) {
   return success();
 }
 
+/// LayerNormalization over the dimensions from `axis` on:
+/// (x - mean) / sqrt(var + epsilon) * scale + bias, also returning the mean
+/// and 1 / sqrt(var + epsilon) when asked.
+LogicalResult convertLayerNorm(NodeImporter &node) {
+  Value input = node.getInput(0), scale = node.getInput(1);
+  if (!input || !scale)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType))
+    return node.emitError()
+           << "element type " << elementType << " is not supported by this op";
+  int64_t rank = type.getRank();
+  int64_t axis = node.getIntAttr("axis", -1);
+  if (axis < -rank || axis >= rank)
+    return node.emitError()
+           << "axis " << axis << " is out of range for rank " << rank;
+  if (axis < 0)
+    axis += rank;
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t d = axis; d < rank; ++d)
+    reduced[d] = true;
+  double epsilon = node.getFloatAttr("epsilon", 1e-5f);
+
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = axis; d < rank; ++d)
+    count = arith::MulIOp::create(b, loc, count,
+                                  tensor::DimOp::create(b, loc, input, d));
+  Value countFloat = arith::SIToFPOp::create(
+      b, loc, elementType,
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), count));
+  TypedAttr zero = cast<TypedAttr>(b.getZeroAttr(elementType));
+  auto add = [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+    return arith::AddFOp::create(nb, nloc, acc, x);
+  };
+  auto divideByCount = [&](Value sum) {
+    return buildBroadcastElementwise(
+        node, {sum}, elementType,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          return arith::DivFOp::create(nb, nloc, args[0], countFloat);
+        });
+  };
+  FailureOr<Value> mean = divideByCount(
+      buildReduce(b, loc, input, reduced, /*keepdims=*/true, zero, add));
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> centered = buildBroadcastElementwise(
+      node, {input, *mean}, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::SubFOp::create(nb, nloc, args[0], args[1]);
+      });
+  if (failed(centered))
+    return failure();
+  FailureOr<Value> variance = divideByCount(buildReduce(
+      b, loc, *centered, reduced, /*keepdims=*/true, zero,
+      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+        return arith::AddFOp::create(nb, nloc, acc,
+                                     arith::MulFOp::create(nb, nloc, x, x));
+      }));
+  if (failed(variance))
+    return failure();
+  FailureOr<Value> invStdDev = buildBroadcastElementwise(
+      node, {*variance}, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value eps = arith::ConstantOp::create(
+            nb, nloc, elementType, nb.getFloatAttr(elementType, epsilon));
+        return math::RsqrtOp::create(
+            nb, nloc, arith::AddFOp::create(nb, nloc, args[0], eps));
+      });
+  if (failed(invStdDev))
+    return failure();
+  SmallVector<Value> operands = {*centered, *invStdDev, scale};
+  bool hasBias = node.hasInput(2);
+  if (hasBias) {
+    Value bias = node.getInput(2);
+    if (!bias)
+      return failure();
+    operands.push_back(bias);
+  }
+  FailureOr<Value> result = buildBroadcastElementwise(
+      node, operands, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value y = arith::MulFOp::create(
+            nb, nloc, arith::MulFOp::create(nb, nloc, args[0], args[1]),
+            args[2]);
+        if (hasBias)
+          y = arith::AddFOp::create(nb, nloc, y, args[3]);
+        return y;
+      });
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  node.setOutput(1, *mean);
+  node.setOutput(2, *invStdDev);
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
@@ -387,15 +497,14 @@ void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
   registry.add("ReduceMax", 13, 17, convertReduce<ReduceKind::Max>);
   registry.add("ReduceMin", 13, 17, convertReduce<ReduceKind::Min>);
   registry.add("ReduceMean", 13, 17, convertReduce<ReduceKind::Mean>);
-  registry.add("ReduceSumSquare", 13, 17,
-               convertReduce<ReduceKind::SumSquare>);
+  registry.add("ReduceSumSquare", 13, 17, convertReduce<ReduceKind::SumSquare>);
   registry.add("ReduceL1", 13, 17, convertReduce<ReduceKind::L1>);
   registry.add("ReduceL2", 13, 17, convertReduce<ReduceKind::L2>);
   registry.add("ReduceLogSum", 13, 17, convertReduce<ReduceKind::LogSum>);
-  registry.add("ReduceLogSumExp", 13, 17,
-               convertReduce<ReduceKind::LogSumExp>);
+  registry.add("ReduceLogSumExp", 13, 17, convertReduce<ReduceKind::LogSumExp>);
   registry.add("ArgMax", 13, 17, convertArgExtreme<true>);
   registry.add("ArgMin", 13, 17, convertArgExtreme<false>);
   registry.add("Softmax", 13, 17, convertSoftmax<false>);
   registry.add("LogSoftmax", 13, 17, convertSoftmax<true>);
+  registry.add("LayerNormalization", 17, 17, convertLayerNorm);
 }

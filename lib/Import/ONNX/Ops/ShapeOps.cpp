@@ -61,8 +61,7 @@ SmallVector<ReassociationIndices> groupAroundKept(ArrayRef<bool> kept) {
 FailureOr<int64_t> normalizeAxis(NodeImporter &node, int64_t axis,
                                  int64_t rank) {
   if (axis < -rank || axis >= rank) {
-    node.emitError() << "axis " << axis << " is out of range for rank "
-                     << rank;
+    node.emitError() << "axis " << axis << " is out of range for rank " << rank;
     return failure();
   }
   return axis < 0 ? axis + rank : axis;
@@ -102,9 +101,9 @@ LogicalResult convertSize(NodeImporter &node) {
   for (int64_t d = 0; d < getType(input).getRank(); ++d)
     count = arith::MulIOp::create(b, loc, count, dimValue(b, loc, input, d));
   Value size = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
-  node.setOutput(0, tensor::FromElementsOp::create(
-                        b, loc, RankedTensorType::get({}, b.getI64Type()),
-                        size));
+  node.setOutput(0,
+                 tensor::FromElementsOp::create(
+                     b, loc, RankedTensorType::get({}, b.getI64Type()), size));
   return success();
 }
 
@@ -122,8 +121,8 @@ LogicalResult convertTranspose(NodeImporter &node) {
       perm.push_back(d);
   SmallVector<bool> seen(rank, false);
   if (static_cast<int64_t>(perm.size()) != rank)
-    return node.emitError() << "perm has " << perm.size()
-                            << " entries for rank " << rank;
+    return node.emitError()
+           << "perm has " << perm.size() << " entries for rank " << rank;
   for (int64_t &p : perm) {
     if (p < 0)
       p += rank;
@@ -137,8 +136,8 @@ LogicalResult convertTranspose(NodeImporter &node) {
   for (int64_t p : perm)
     sizes.push_back(dimFold(b, loc, input, p));
   Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
-  node.setOutput(0, linalg::TransposeOp::create(b, loc, input, init, perm)
-                        .getResult()[0]);
+  node.setOutput(
+      0, linalg::TransposeOp::create(b, loc, input, init, perm).getResult()[0]);
   return success();
 }
 
@@ -147,7 +146,8 @@ Value insertOrDropUnitDims(OpBuilder &b, Location loc, Value input,
                            ArrayRef<bool> kept, ArrayRef<int64_t> outShape,
                            bool expand) {
   SmallVector<ReassociationIndices> groups = groupAroundKept(kept);
-  auto outType = RankedTensorType::get(outShape, getType(input).getElementType());
+  auto outType =
+      RankedTensorType::get(outShape, getType(input).getElementType());
   if (!expand)
     return tensor::CollapseShapeOp::create(b, loc, outType, input, groups);
   SmallVector<OpFoldResult> outputShape;
@@ -175,8 +175,8 @@ LogicalResult convertSqueeze(NodeImporter &node) {
       if (failed(d))
         return failure();
       if (type.getDimSize(*d) != 1)
-        return node.emitError() << "dimension " << *d << " of " << type
-                                << " is not 1";
+        return node.emitError()
+               << "dimension " << *d << " of " << type << " is not 1";
       kept[*d] = false;
     }
   } else {
@@ -267,17 +267,17 @@ LogicalResult convertFlatten(NodeImporter &node) {
       groups.push_back(all);
     flat = tensor::CollapseShapeOp::create(
         b, loc,
-        RankedTensorType::get({product(0, rank)}, type.getElementType()),
-        input, groups);
+        RankedTensorType::get({product(0, rank)}, type.getElementType()), input,
+        groups);
   }
   OpFoldResult n = dimFold(b, loc, flat, 0);
   SmallVector<OpFoldResult> outputShape =
       axis == 0 ? SmallVector<OpFoldResult>{b.getIndexAttr(1), n}
                 : SmallVector<OpFoldResult>{n, b.getIndexAttr(1)};
-  node.setOutput(0, tensor::ExpandShapeOp::create(
-                        b, loc, resultType, flat,
-                        SmallVector<ReassociationIndices>{{0, 1}},
-                        outputShape));
+  node.setOutput(0,
+                 tensor::ExpandShapeOp::create(
+                     b, loc, resultType, flat,
+                     SmallVector<ReassociationIndices>{{0, 1}}, outputShape));
   return success();
 }
 
@@ -313,10 +313,10 @@ LogicalResult convertConcat(NodeImporter &node) {
       if (ShapedType::isDynamic(shape[d]))
         shape[d] = type.getDimSize(d);
     }
-    shape[*axis] = ShapedType::isDynamic(shape[*axis]) ||
-                           type.isDynamicDim(*axis)
-                       ? ShapedType::kDynamic
-                       : shape[*axis] + type.getDimSize(*axis);
+    shape[*axis] =
+        ShapedType::isDynamic(shape[*axis]) || type.isDynamicDim(*axis)
+            ? ShapedType::kDynamic
+            : shape[*axis] + type.getDimSize(*axis);
   }
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
@@ -327,9 +327,9 @@ LogicalResult convertConcat(NodeImporter &node) {
     offsets.push_back(total);
     OpFoldResult size = dimFold(b, loc, input, *axis);
     if (isa<Attribute>(total) && isa<Attribute>(size))
-      total = b.getIndexAttr(
-          cast<IntegerAttr>(cast<Attribute>(total)).getInt() +
-          cast<IntegerAttr>(cast<Attribute>(size)).getInt());
+      total =
+          b.getIndexAttr(cast<IntegerAttr>(cast<Attribute>(total)).getInt() +
+                         cast<IntegerAttr>(cast<Attribute>(size)).getInt());
     else
       total = arith::AddIOp::create(
                   b, loc, getValueOrCreateConstantIndexOp(b, loc, total),
@@ -351,10 +351,10 @@ LogicalResult convertConcat(NodeImporter &node) {
         b, loc, input, result, sliceOffsets, sizes,
         SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
   }
-  node.setOutput(0, tensor::CastOp::create(
-                        b, loc, RankedTensorType::get(shape,
-                                                      firstType.getElementType()),
-                        result));
+  node.setOutput(
+      0, tensor::CastOp::create(
+             b, loc, RankedTensorType::get(shape, firstType.getElementType()),
+             result));
   return success();
 }
 
@@ -388,8 +388,8 @@ LogicalResult convertReshape(NodeImporter &node) {
       return node.emitError() << "shape entry " << entry << " is invalid";
     if (entry == 0 && !allowZero) {
       if (static_cast<int64_t>(i) >= type.getRank())
-        return node.emitError() << "shape entry " << i
-                                << " copies a dimension the input lacks";
+        return node.emitError()
+               << "shape entry " << i << " copies a dimension the input lacks";
       shape.push_back(type.getDimSize(i));
       sizes.push_back(dimValue(b, loc, input, i));
     } else {
@@ -419,11 +419,10 @@ LogicalResult convertReshape(NodeImporter &node) {
       shape[inferred] = total / knownStatic;
     else if (inferred >= 0 ? total != 0 || knownStatic != 0
                            : total != knownStatic)
-      return node.emitError() << "cannot reshape " << type << " ("
-                              << total << " elements) to shape ["
-                              << llvm::make_range(target->begin(),
-                                                  target->end())
-                              << "]";
+      return node.emitError()
+             << "cannot reshape " << type << " (" << total
+             << " elements) to shape ["
+             << llvm::make_range(target->begin(), target->end()) << "]";
   }
   SmallVector<Value> sizesI64;
   for (Value size : sizes)
@@ -452,8 +451,8 @@ LogicalResult convertExpand(NodeImporter &node) {
   for (int64_t &size : *target)
     if (size < 0)
       return node.emitError() << "shape entries must not be negative";
-  Value shapeOnly = tensor::EmptyOp::create(
-      b, node.getLoc(), *target, getType(input).getElementType());
+  Value shapeOnly = tensor::EmptyOp::create(b, node.getLoc(), *target,
+                                            getType(input).getElementType());
   FailureOr<Value> result = buildBroadcastElementwise(
       node, {input, shapeOnly}, getType(input).getElementType(),
       [](OpBuilder &, Location, ValueRange args) { return args[0]; });
@@ -484,8 +483,82 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
     if (size < 0)
       return node.emitError() << "shape entries must not be negative";
   auto type = RankedTensorType::get(*shape, elementType);
-  node.setOutput(0, arith::ConstantOp::create(
-                        b, node.getLoc(), DenseElementsAttr::get(type, element)));
+  node.setOutput(
+      0, arith::ConstantOp::create(b, node.getLoc(),
+                                   DenseElementsAttr::get(type, element)));
+  return success();
+}
+
+/// Gather along `axis`. An index out of [-size, size) is clamped into the
+/// tensor, so that bad indices can never read outside it.
+LogicalResult convertGather(NodeImporter &node) {
+  Value data = node.getInput(0), indices = node.getInput(1);
+  if (!data || !indices)
+    return failure();
+  auto dataType = getType(data);
+  auto indicesType = getType(indices);
+  if (!indicesType.getElementType().isSignlessInteger(32) &&
+      !indicesType.getElementType().isSignlessInteger(64))
+    return node.emitError() << "indices must be int32 or int64";
+  int64_t rank = dataType.getRank(), q = indicesType.getRank();
+  FailureOr<int64_t> axis =
+      normalizeAxis(node, node.getIntAttr("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < *axis; ++d) {
+    sizes.push_back(dimFold(b, loc, data, d));
+    shape.push_back(dataType.getDimSize(d));
+  }
+  for (int64_t d = 0; d < q; ++d) {
+    sizes.push_back(dimFold(b, loc, indices, d));
+    shape.push_back(indicesType.getDimSize(d));
+  }
+  for (int64_t d = *axis + 1; d < rank; ++d) {
+    sizes.push_back(dimFold(b, loc, data, d));
+    shape.push_back(dataType.getDimSize(d));
+  }
+  int64_t outRank = shape.size();
+  Value init =
+      tensor::EmptyOp::create(b, loc, sizes, dataType.getElementType());
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t d = 0; d < q; ++d)
+    indexExprs.push_back(b.getAffineDimExpr(*axis + d));
+  AffineMap indexMap = AffineMap::get(outRank, 0, indexExprs, b.getContext());
+  Value axisSize = dimValue(b, loc, data, *axis);
+  auto generic = linalg::GenericOp::create(
+      b, loc, RankedTensorType::get(shape, dataType.getElementType()),
+      ValueRange{indices}, ValueRange{init},
+      ArrayRef<AffineMap>{indexMap, b.getMultiDimIdentityMap(outRank)},
+      SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value index =
+            arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), args[0]);
+        Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+        Value isNegative = arith::CmpIOp::create(
+            nb, nloc, arith::CmpIPredicate::slt, index, zero);
+        index = arith::SelectOp::create(
+            nb, nloc, isNegative,
+            arith::AddIOp::create(nb, nloc, index, axisSize), index);
+        Value last = arith::SubIOp::create(
+            nb, nloc, axisSize, arith::ConstantIndexOp::create(nb, nloc, 1));
+        index = arith::MaxSIOp::create(
+            nb, nloc, arith::MinSIOp::create(nb, nloc, index, last), zero);
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < *axis; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, nloc, d));
+        coords.push_back(index);
+        for (int64_t d = *axis + 1; d < rank; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, nloc, d - 1 + q));
+        linalg::YieldOp::create(
+            nb, nloc,
+            ValueRange{tensor::ExtractOp::create(nb, nloc, data, coords)});
+      });
+  node.setOutput(0, generic.getResult(0));
   return success();
 }
 
@@ -502,4 +575,5 @@ void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
   registry.add("Reshape", 14, 17, convertReshape);
   registry.add("Expand", 13, 17, convertExpand);
   registry.add("ConstantOfShape", 9, 17, convertConstantOfShape);
+  registry.add("Gather", 13, 17, convertGather);
 }
