@@ -14,8 +14,9 @@ namespace tern {
 /// models are upgraded to it with libonnx's version converter so that each
 /// converter handles one set of op semantics.
 constexpr int64_t kTargetOpset = 17;
-/// The oldest default-domain opset Tern accepts.
-constexpr int64_t kMinimumOpset = 7;
+/// The oldest default-domain opset Tern accepts; everything before
+/// `kTargetOpset` is upgraded by the version converter.
+constexpr int64_t kMinimumOpset = 1;
 
 /// Loads an ONNX model from `path`: binary protobuf, or ONNX text format
 /// when the file ends in `.onnxtxt`. The model is checked with libonnx's

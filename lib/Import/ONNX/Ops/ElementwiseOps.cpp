@@ -54,7 +54,8 @@ LogicalResult convertVariadic(NodeImporter &node) {
                     ? FloatOp::create(b, loc, acc, arg).getResult()
                     : IntOp::create(b, loc, acc, arg).getResult();
         if (isMean)
-          acc = arith::DivFOp::create(b, loc, acc, constantLike(b, loc, type, n));
+          acc =
+              arith::DivFOp::create(b, loc, acc, constantLike(b, loc, type, n));
         return acc;
       });
 }
@@ -95,11 +96,19 @@ LogicalResult convertPow(NodeImporter &node) {
     return failure();
   Type baseType = cast<RankedTensorType>(base.getType()).getElementType();
   Type expType = cast<RankedTensorType>(exponent.getType()).getElementType();
+  if (baseType.isSignlessInteger() && expType == baseType &&
+      !baseType.isInteger(1))
+    return convertElementwise(
+        node, 2, kSignedInt,
+        [](OpBuilder &b, Location loc, ValueRange args, Type) -> Value {
+          return math::IPowIOp::create(b, loc, args[0], args[1]);
+        });
   if (!isa<FloatType>(baseType))
-    return node.emitError() << "integer bases are not supported";
+    return node.emitError() << "integer bases need an exponent of the same "
+                               "type";
   if (!isa<FloatType>(expType) && !expType.isSignlessInteger())
-    return node.emitError() << "exponent type " << expType
-                            << " is not supported";
+    return node.emitError()
+           << "exponent type " << expType << " is not supported";
   FailureOr<Value> result = buildBroadcastElementwise(
       node, {base, exponent}, baseType,
       [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
@@ -157,15 +166,15 @@ LogicalResult convertSign(NodeImporter &node) {
         Value minusOne = constantLike(b, loc, type, -1);
         Value positive, negative;
         if (isa<FloatType>(type)) {
-          positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                           x, zero);
-          negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
-                                           x, zero);
+          positive =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+          negative =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
         } else {
-          positive = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                           x, zero);
-          negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                           x, zero);
+          positive =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero);
+          negative =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
         }
         // Zero (and NaN) map to themselves.
         Value rest = arith::SelectOp::create(b, loc, negative, minusOne, x);
@@ -187,8 +196,8 @@ LogicalResult convertSigmoid(NodeImporter &node) {
       node, 1, kFloat,
       [](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
         Value one = constantLike(b, loc, type, 1);
-        Value e = math::ExpOp::create(b, loc,
-                                      arith::NegFOp::create(b, loc, args[0]));
+        Value e =
+            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, args[0]));
         return arith::DivFOp::create(b, loc, one,
                                      arith::AddFOp::create(b, loc, one, e));
       });
@@ -212,9 +221,9 @@ LogicalResult convertPiecewise(NodeImporter &node, NegativeFn negative) {
       node, 1, kFloat,
       [&](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
         Value x = args[0];
-        Value isNegative = arith::CmpFOp::create(
-            b, loc, arith::CmpFPredicate::OLT, x,
-            constantLike(b, loc, type, 0));
+        Value isNegative =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                  constantLike(b, loc, type, 0));
         return arith::SelectOp::create(b, loc, isNegative,
                                        negative(b, loc, x, type), x);
       });
@@ -222,33 +231,45 @@ LogicalResult convertPiecewise(NodeImporter &node, NegativeFn negative) {
 
 LogicalResult convertLeakyRelu(NodeImporter &node) {
   double alpha = node.getFloatAttr("alpha", 0.01f);
-  return convertPiecewise(node,
-                          [alpha](OpBuilder &b, Location loc, Value x,
-                                  Type type) -> Value {
-                            return arith::MulFOp::create(
-                                b, loc, x, constantLike(b, loc, type, alpha));
-                          });
+  return convertPiecewise(
+      node, [alpha](OpBuilder &b, Location loc, Value x, Type type) -> Value {
+        return arith::MulFOp::create(b, loc, x,
+                                     constantLike(b, loc, type, alpha));
+      });
 }
 
 LogicalResult convertElu(NodeImporter &node) {
   double alpha = node.getFloatAttr("alpha", 1.0f);
-  return convertPiecewise(node, [alpha](OpBuilder &b, Location loc, Value x,
-                                        Type type) -> Value {
-    Value expm1 = math::ExpM1Op::create(b, loc, x);
-    return arith::MulFOp::create(b, loc, expm1,
-                                 constantLike(b, loc, type, alpha));
-  });
+  return convertPiecewise(
+      node, [alpha](OpBuilder &b, Location loc, Value x, Type type) -> Value {
+        Value expm1 = math::ExpM1Op::create(b, loc, x);
+        return arith::MulFOp::create(b, loc, expm1,
+                                     constantLike(b, loc, type, alpha));
+      });
 }
 
 LogicalResult convertPRelu(NodeImporter &node) {
   return convertElementwise(
       node, 2, kFloat,
       [](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
-        Value isNegative = arith::CmpFOp::create(
-            b, loc, arith::CmpFPredicate::OLT, args[0],
-            constantLike(b, loc, type, 0));
+        Value isNegative =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, args[0],
+                                  constantLike(b, loc, type, 0));
         Value scaled = arith::MulFOp::create(b, loc, args[0], args[1]);
         return arith::SelectOp::create(b, loc, isNegative, scaled, args[0]);
+      });
+}
+
+LogicalResult convertThresholdedRelu(NodeImporter &node) {
+  double alpha = node.getFloatAttr("alpha", 1.0f);
+  return convertElementwise(
+      node, 1, kFloat,
+      [alpha](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
+        Value above =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, args[0],
+                                  constantLike(b, loc, type, alpha));
+        return arith::SelectOp::create(b, loc, above, args[0],
+                                       constantLike(b, loc, type, 0));
       });
 }
 
@@ -273,9 +294,9 @@ LogicalResult convertSoftsign(NodeImporter &node) {
   return convertElementwise(
       node, 1, kFloat,
       [](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
-        Value denom = arith::AddFOp::create(
-            b, loc, constantLike(b, loc, type, 1),
-            math::AbsFOp::create(b, loc, args[0]));
+        Value denom =
+            arith::AddFOp::create(b, loc, constantLike(b, loc, type, 1),
+                                  math::AbsFOp::create(b, loc, args[0]));
         return arith::DivFOp::create(b, loc, args[0], denom);
       });
 }
@@ -380,6 +401,7 @@ void ::tern::registerElementwiseConverters(OpConverterRegistry &registry) {
   registry.add("Elu", 6, 17, convertElu);
   registry.add("Sigmoid", 6, 17, convertSigmoid);
   registry.add("HardSigmoid", 6, 17, convertHardSigmoid);
+  registry.add("ThresholdedRelu", 10, 17, convertThresholdedRelu);
   registry.add("Softsign", 1, 17, convertSoftsign);
   registry.add("Softplus", 1, 17, convertSoftplus);
   registry.add("Clip", 11, 17, convertClip);

@@ -120,6 +120,10 @@ enum class ReduceKind {
   LogSumExp
 };
 
+template <ReduceKind kind>
+LogicalResult emitReduction(NodeImporter &node, Value input,
+                            ArrayRef<bool> reducedDims, bool keepdims);
+
 template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
   Value input = node.getInput(0);
   if (!input)
@@ -152,8 +156,20 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
       getReducedDims(node, axes, type.getRank());
   if (failed(reduced))
     return failure();
-  bool keepdims = node.getIntAttr("keepdims", 1);
+  return emitReduction<kind>(node, input, *reduced,
+                             node.getIntAttr("keepdims", 1));
+}
 
+/// Reduces `input` over the `reduced` dimensions with `kind` and records
+/// the node's output.
+template <ReduceKind kind>
+LogicalResult emitReduction(NodeImporter &node, Value input,
+                            ArrayRef<bool> reducedDims, bool keepdims) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  bool isFloat = isa<FloatType>(elementType);
+  std::optional<SmallVector<bool>> reduced(
+      SmallVector<bool>(reducedDims.begin(), reducedDims.end()));
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   auto add = [&](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
@@ -261,6 +277,24 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
   }
   node.setOutput(0, result);
   return success();
+}
+
+/// GlobalAveragePool / GlobalMaxPool: a reduction over every spatial
+/// dimension of an N x C x D1 x ... tensor, keeping them as 1.
+template <ReduceKind kind> LogicalResult convertGlobalPool(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  if (rank < 3)
+    return node.emitError() << "input must be N x C x spatial dimensions";
+  if (!isa<FloatType>(type.getElementType()))
+    return node.emitError() << "element type " << type.getElementType()
+                            << " is not supported by this op";
+  SmallVector<bool> reduced(rank, true);
+  reduced[0] = reduced[1] = false;
+  return emitReduction<kind>(node, input, reduced, /*keepdims=*/true);
 }
 
 /// ArgMax / ArgMin: the index of the extreme along `axis`, as int64.
@@ -502,6 +536,8 @@ void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
   registry.add("ReduceL2", 13, 17, convertReduce<ReduceKind::L2>);
   registry.add("ReduceLogSum", 13, 17, convertReduce<ReduceKind::LogSum>);
   registry.add("ReduceLogSumExp", 13, 17, convertReduce<ReduceKind::LogSumExp>);
+  registry.add("GlobalAveragePool", 1, 17, convertGlobalPool<ReduceKind::Mean>);
+  registry.add("GlobalMaxPool", 1, 17, convertGlobalPool<ReduceKind::Max>);
   registry.add("ArgMax", 13, 17, convertArgExtreme<true>);
   registry.add("ArgMin", 13, 17, convertArgExtreme<false>);
   registry.add("Softmax", 13, 17, convertSoftmax<false>);

@@ -562,6 +562,112 @@ LogicalResult convertGather(NodeImporter &node) {
   return success();
 }
 
+/// GatherElements: out[i...] = data[i... with i_axis = indices[i...]].
+/// Indices are wrapped and clamped as in Gather.
+LogicalResult convertGatherElements(NodeImporter &node) {
+  Value data = node.getInput(0), indices = node.getInput(1);
+  if (!data || !indices)
+    return failure();
+  auto dataType = getType(data);
+  auto indicesType = getType(indices);
+  if (!indicesType.getElementType().isSignlessInteger(32) &&
+      !indicesType.getElementType().isSignlessInteger(64))
+    return node.emitError() << "indices must be int32 or int64";
+  int64_t rank = dataType.getRank();
+  if (indicesType.getRank() != rank)
+    return node.emitError() << "indices must have the rank of data";
+  FailureOr<int64_t> axis =
+      normalizeAxis(node, node.getIntAttr("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < rank; ++d)
+    sizes.push_back(dimFold(b, loc, indices, d));
+  Value init =
+      tensor::EmptyOp::create(b, loc, sizes, dataType.getElementType());
+  Value axisSize = dimValue(b, loc, data, *axis);
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  auto generic = linalg::GenericOp::create(
+      b, loc,
+      RankedTensorType::get(indicesType.getShape(), dataType.getElementType()),
+      ValueRange{indices}, ValueRange{init},
+      ArrayRef<AffineMap>{identity, identity},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value index =
+            arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), args[0]);
+        Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+        Value isNegative = arith::CmpIOp::create(
+            nb, nloc, arith::CmpIPredicate::slt, index, zero);
+        index = arith::SelectOp::create(
+            nb, nloc, isNegative,
+            arith::AddIOp::create(nb, nloc, index, axisSize), index);
+        Value last = arith::SubIOp::create(
+            nb, nloc, axisSize, arith::ConstantIndexOp::create(nb, nloc, 1));
+        index = arith::MaxSIOp::create(
+            nb, nloc, arith::MinSIOp::create(nb, nloc, index, last), zero);
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d)
+          coords.push_back(
+              d == *axis ? index
+                         : linalg::IndexOp::create(nb, nloc, d).getResult());
+        linalg::YieldOp::create(
+            nb, nloc,
+            ValueRange{tensor::ExtractOp::create(nb, nloc, data, coords)});
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
+/// Trilu keeps the upper (or lower) triangle of the last two dimensions,
+/// shifted by the diagonal offset k, which may be a run-time scalar.
+LogicalResult convertTrilu(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = getType(input);
+  int64_t rank = type.getRank();
+  if (rank < 2)
+    return node.emitError() << "input must have at least two dimensions";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Value k = arith::ConstantIndexOp::create(b, loc, 0);
+  if (node.hasInput(1)) {
+    Value kTensor = node.getInput(1);
+    if (!kTensor)
+      return failure();
+    if (getType(kTensor).getRank() != 0 ||
+        !getType(kTensor).getElementType().isSignlessInteger(64))
+      return node.emitError() << "k must be an int64 scalar";
+    k = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        tensor::ExtractOp::create(b, loc, kTensor, ValueRange{}));
+  }
+  bool upper = node.getIntAttr("upper", 1);
+  Type elementType = type.getElementType();
+  FailureOr<Value> result = buildBroadcastElementwise(
+      node, {input}, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value row = linalg::IndexOp::create(nb, nloc, rank - 2);
+        Value col = linalg::IndexOp::create(nb, nloc, rank - 1);
+        // Keep col - row >= k (upper) or col - row <= k (lower).
+        Value diagonal = arith::SubIOp::create(nb, nloc, col, row);
+        Value keep = arith::CmpIOp::create(nb, nloc,
+                                           upper ? arith::CmpIPredicate::sge
+                                                 : arith::CmpIPredicate::sle,
+                                           diagonal, k);
+        Value zero = arith::ConstantOp::create(nb, nloc, elementType,
+                                               nb.getZeroAttr(elementType));
+        return arith::SelectOp::create(nb, nloc, keep, args[0], zero);
+      });
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
@@ -576,4 +682,6 @@ void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
   registry.add("Expand", 13, 17, convertExpand);
   registry.add("ConstantOfShape", 9, 17, convertConstantOfShape);
   registry.add("Gather", 13, 17, convertGather);
+  registry.add("GatherElements", 13, 17, convertGatherElements);
+  registry.add("Trilu", 14, 17, convertTrilu);
 }
