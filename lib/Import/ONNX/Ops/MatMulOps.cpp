@@ -63,6 +63,157 @@ LogicalResult checkFloatOperands(NodeImporter &node, Value lhs, Value rhs) {
   return success();
 }
 
+/// numpy.matmul in general: 1-D operands gain (then lose) a unit
+/// dimension and the batch dimensions broadcast. One linalg.generic over
+/// (batch..., m, n, k). Linear layers take the 2-D linalg.matmul path
+/// instead, which is what tern-ternarize looks for.
+LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs,
+                                     Value rhs) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto typeOf = [](Value v) { return cast<RankedTensorType>(v.getType()); };
+  Type elementType = typeOf(lhs).getElementType();
+  if (typeOf(lhs).getRank() == 0 || typeOf(rhs).getRank() == 0)
+    return node.emitError() << "MatMul operands must not be scalars";
+  bool lhsVector = typeOf(lhs).getRank() == 1;
+  bool rhsVector = typeOf(rhs).getRank() == 1;
+  auto addUnitDim = [&](Value v, bool front) -> Value {
+    int64_t n = typeOf(v).getDimSize(0);
+    SmallVector<int64_t> shape =
+        front ? SmallVector<int64_t>{1, n} : SmallVector<int64_t>{n, 1};
+    SmallVector<OpFoldResult> sizes;
+    OpFoldResult size =
+        ShapedType::isDynamic(n)
+            ? OpFoldResult(tensor::DimOp::create(b, loc, v, 0).getResult())
+            : OpFoldResult(b.getIndexAttr(n));
+    sizes = front ? SmallVector<OpFoldResult>{b.getIndexAttr(1), size}
+                  : SmallVector<OpFoldResult>{size, b.getIndexAttr(1)};
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, elementType), v,
+        SmallVector<ReassociationIndices>{{0, 1}}, sizes);
+  };
+  if (lhsVector)
+    lhs = addUnitDim(lhs, /*front=*/true);
+  if (rhsVector)
+    rhs = addUnitDim(rhs, /*front=*/false);
+  auto lhsType = typeOf(lhs), rhsType = typeOf(rhs);
+  int64_t lhsBatch = lhsType.getRank() - 2, rhsBatch = rhsType.getRank() - 2;
+  int64_t batch = std::max(lhsBatch, rhsBatch);
+  int64_t kSize = lhsType.getShape().back();
+  if (!ShapedType::isDynamic(kSize) && !rhsType.isDynamicDim(rhsBatch) &&
+      kSize != rhsType.getDimSize(rhsBatch))
+    return node.emitError() << "reduction dimensions differ: " << lhsType
+                            << " x " << rhsType;
+
+  // Output batch sizes, broadcast numpy-style.
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes;
+  auto batchDim = [&](RankedTensorType t, int64_t own, int64_t d) -> int64_t {
+    int64_t i = d - (batch - own);
+    return i < 0 ? 1 : t.getDimSize(i);
+  };
+  for (int64_t d = 0; d < batch; ++d) {
+    int64_t l = batchDim(lhsType, lhsBatch, d);
+    int64_t r = batchDim(rhsType, rhsBatch, d);
+    if (l != 1 && r != 1 && !ShapedType::isDynamic(l) &&
+        !ShapedType::isDynamic(r) && l != r)
+      return node.emitError() << "batch dimensions of " << lhsType << " and "
+                              << rhsType << " cannot be broadcast";
+    int64_t size = l == 1 ? r : (ShapedType::isDynamic(l) ? r : l);
+    if (ShapedType::isDynamic(l) && r == 1)
+      size = l;
+    shape.push_back(size);
+    if (ShapedType::isDynamic(size)) {
+      bool fromLhs = ShapedType::isDynamic(l);
+      Value src = fromLhs ? lhs : rhs;
+      int64_t own = fromLhs ? lhsBatch : rhsBatch;
+      dynamicSizes.push_back(
+          tensor::DimOp::create(b, loc, src, d - (batch - own)));
+    }
+  }
+  auto pushDim = [&](Value src, int64_t d) {
+    int64_t size = typeOf(src).getDimSize(d);
+    shape.push_back(size);
+    if (ShapedType::isDynamic(size))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, src, d));
+  };
+  pushDim(lhs, lhsBatch);     // m
+  pushDim(rhs, rhsBatch + 1); // n
+
+  int64_t numLoops = batch + 3;
+  AffineExpr m = getAffineDimExpr(batch, ctx),
+             n = getAffineDimExpr(batch + 1, ctx),
+             k = getAffineDimExpr(batch + 2, ctx);
+  auto operandMap = [&](RankedTensorType t, int64_t own, AffineExpr row,
+                        AffineExpr col) {
+    SmallVector<AffineExpr> exprs;
+    for (int64_t i = 0; i < own; ++i) {
+      int64_t d = i + (batch - own);
+      exprs.push_back(t.getDimSize(i) == 1 && shape[d] != 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(d, ctx));
+    }
+    exprs.push_back(row);
+    exprs.push_back(col);
+    return AffineMap::get(numLoops, 0, exprs, ctx);
+  };
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < batch + 2; ++d)
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  SmallVector<utils::IteratorType> iterators(batch + 2,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+
+  Value empty =
+      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+  Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                         b.getZeroAttr(elementType));
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value product =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
+          ArrayRef<AffineMap>{operandMap(lhsType, lhsBatch, m, k),
+                              operandMap(rhsType, rhsBatch, k, n),
+                              AffineMap::get(numLoops, 0, outExprs, ctx)},
+          iterators,
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value mul = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+            linalg::YieldOp::create(
+                nb, nloc,
+                ValueRange{arith::AddFOp::create(nb, nloc, args[2], mul)});
+          })
+          .getResult(0);
+
+  // Drop the unit dimensions that 1-D operands gained.
+  if (lhsVector || rhsVector) {
+    int64_t rank = shape.size();
+    SmallVector<int64_t> finalShape(shape.begin(), shape.end() - 2);
+    if (!lhsVector)
+      finalShape.push_back(shape[rank - 2]);
+    if (!rhsVector)
+      finalShape.push_back(shape[rank - 1]);
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      groups.push_back({d});
+    if (lhsVector && rhsVector) {
+      if (groups.empty()) {
+        // [1, 1] -> scalar.
+      } else {
+        groups.back().push_back(rank - 2);
+        groups.back().push_back(rank - 1);
+      }
+    } else {
+      groups.push_back({rank - 2, rank - 1});
+    }
+    product = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get(finalShape, elementType), product,
+        groups);
+  }
+  node.setOutput(0, product);
+  return success();
+}
+
 LogicalResult convertMatMul(NodeImporter &node) {
   Value lhs = node.getInput(0), rhs = node.getInput(1);
   if (!lhs || !rhs || failed(checkFloatOperands(node, lhs, rhs)))
@@ -70,9 +221,7 @@ LogicalResult convertMatMul(NodeImporter &node) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   if (lhsType.getRank() < 2 || rhsType.getRank() != 2)
-    return node.emitError()
-           << "only [..., M, K] x [K, N] operands are supported, got "
-           << lhsType << " and " << rhsType;
+    return convertBroadcastMatMul(node, lhs, rhs);
   int64_t k = lhsType.getShape().back();
   if (!ShapedType::isDynamic(k) && !rhsType.isDynamicDim(0) &&
       k != rhsType.getDimSize(0))
