@@ -23,7 +23,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerElementwiseConverters(r);
     registerLogicalConverters(r);
     registerMatMulConverters(r);
-    registerPoolConverters(r);
+    registerConvPoolConverters(r);
     registerReductionConverters(r);
     registerShapeConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),

@@ -60,7 +60,7 @@ void registerConstantConverters(OpConverterRegistry &registry);
 void registerElementwiseConverters(OpConverterRegistry &registry);
 void registerLogicalConverters(OpConverterRegistry &registry);
 void registerMatMulConverters(OpConverterRegistry &registry);
-void registerPoolConverters(OpConverterRegistry &registry);
+void registerConvPoolConverters(OpConverterRegistry &registry);
 void registerReductionConverters(OpConverterRegistry &registry);
 void registerShapeConverters(OpConverterRegistry &registry);
 

@@ -1,0 +1,431 @@
+//===- ConvPoolOps.cpp - Conv, pooling and BatchNormalization -------------===//
+//
+// A convolution or pooling window is a reduction over kernel offsets inside
+// one linalg.generic: each input element is read with tensor.extract at
+// out * stride - pad + offset * dilation, skipping positions in the padding.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Broadcast.h"
+#include "tern/Import/ONNX/OpConverterRegistry.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace ::tern;
+
+namespace {
+
+struct PoolGeometry {
+  SmallVector<int64_t> kernel, strides, dilations, padBegin, padEnd, output;
+};
+
+/// Reads the pooling attributes and computes the output's spatial sizes.
+FailureOr<PoolGeometry>
+getGeometry(NodeImporter &node, RankedTensorType type,
+            std::optional<SmallVector<int64_t>> kernel) {
+  int64_t spatial = type.getRank() - 2;
+  PoolGeometry g;
+  if (!kernel || static_cast<int64_t>(kernel->size()) != spatial) {
+    node.emitError() << "kernel_shape must have one entry per spatial "
+                        "dimension";
+    return failure();
+  }
+  g.kernel = *kernel;
+  auto ints = [&](StringRef name, int64_t size, int64_t fill) {
+    std::optional<SmallVector<int64_t>> v = node.getIntsAttr(name);
+    return v && !v->empty() ? *v : SmallVector<int64_t>(size, fill);
+  };
+  g.strides = ints("strides", spatial, 1);
+  g.dilations = ints("dilations", spatial, 1);
+  SmallVector<int64_t> pads = ints("pads", 2 * spatial, 0);
+  if (static_cast<int64_t>(g.strides.size()) != spatial ||
+      static_cast<int64_t>(g.dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial) {
+    node.emitError() << "strides, dilations and pads do not match the "
+                        "spatial rank";
+    return failure();
+  }
+  g.padBegin.assign(pads.begin(), pads.begin() + spatial);
+  g.padEnd.assign(pads.begin() + spatial, pads.end());
+  bool ceilMode = node.getIntAttr("ceil_mode", 0);
+  const onnx::AttributeProto *autoPadAttr = node.getAttribute("auto_pad");
+  std::string autoPad = autoPadAttr ? autoPadAttr->s() : "NOTSET";
+
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t size = type.getDimSize(2 + i);
+    if (ShapedType::isDynamic(size)) {
+      node.emitError() << "spatial dimensions must be static";
+      return failure();
+    }
+    int64_t s = g.strides[i], window = (g.kernel[i] - 1) * g.dilations[i] + 1;
+    if (s <= 0 || g.kernel[i] <= 0 || g.dilations[i] <= 0) {
+      node.emitError() << "kernel, strides and dilations must be positive";
+      return failure();
+    }
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t out = (size + s - 1) / s;
+      int64_t total = std::max<int64_t>((out - 1) * s + window - size, 0);
+      int64_t small = total / 2;
+      g.padBegin[i] = autoPad == "SAME_UPPER" ? small : total - small;
+      g.padEnd[i] = total - g.padBegin[i];
+    } else if (autoPad == "VALID") {
+      g.padBegin[i] = g.padEnd[i] = 0;
+    } else if (autoPad != "NOTSET") {
+      node.emitError() << "auto_pad '" << autoPad << "' is not supported";
+      return failure();
+    }
+    int64_t span = size + g.padBegin[i] + g.padEnd[i] - window;
+    if (span < 0) {
+      node.emitError() << "the window is larger than the padded input";
+      return failure();
+    }
+    int64_t out = (ceilMode ? (span + s - 1) / s : span / s) + 1;
+    // A window may not start in the end padding.
+    if (ceilMode && (out - 1) * s >= size + g.padBegin[i])
+      --out;
+    g.output.push_back(out);
+  }
+  return g;
+}
+
+template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType) || type.getRank() < 3)
+    return node.emitError() << "input must be a float N x C x spatial tensor";
+  if (node.getNode().output_size() > 1 && !node.getNode().output(1).empty())
+    return node.emitError() << "the Indices output is not supported";
+  FailureOr<PoolGeometry> g =
+      getGeometry(node, type, node.getIntsAttr("kernel_shape"));
+  if (failed(g))
+    return failure();
+  bool countIncludePad = node.getIntAttr("count_include_pad", 0);
+
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  int64_t spatial = type.getRank() - 2;
+  int64_t numLoops = 2 + 2 * spatial;
+  MLIRContext *ctx = b.getContext();
+
+  SmallVector<int64_t> outShape = {type.getDimSize(0), type.getDimSize(1)};
+  outShape.append(g->output.begin(), g->output.end());
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d : {0, 1})
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
+  auto fill = [&](Type t, TypedAttr value) {
+    Value empty = tensor::EmptyOp::create(b, loc, outShape, t, dynamicSizes);
+    Value v = arith::ConstantOp::create(b, loc, value);
+    return linalg::FillOp::create(b, loc, v, empty).getResult(0);
+  };
+  Value accInit = fill(elementType,
+                       isMax ? TypedAttr(b.getFloatAttr(elementType, -INFINITY))
+                             : TypedAttr(b.getFloatAttr(elementType, 0.0)));
+  Value countInit = fill(elementType, b.getFloatAttr(elementType, 0.0));
+  Value window = tensor::EmptyOp::create(b, loc, g->kernel, elementType);
+
+  SmallVector<AffineExpr> windowExprs, outExprs;
+  for (int64_t i = 0; i < 2 + spatial; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  for (int64_t i = 0; i < spatial; ++i)
+    windowExprs.push_back(getAffineDimExpr(2 + spatial + i, ctx));
+  AffineMap windowMap = AffineMap::get(numLoops, 0, windowExprs, ctx);
+  AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, ctx);
+  SmallVector<utils::IteratorType> iterators(2 + spatial,
+                                             utils::IteratorType::parallel);
+  iterators.append(spatial, utils::IteratorType::reduction);
+
+  auto resultType = RankedTensorType::get(outShape, elementType);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType, resultType}, ValueRange{window},
+      ValueRange{accInit, countInit},
+      ArrayRef<AffineMap>{windowMap, outMap, outMap}, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value acc = args[1], count = args[2];
+        auto index = [&](int64_t v) {
+          return arith::ConstantIndexOp::create(nb, nloc, v);
+        };
+        SmallVector<Value> coords = {linalg::IndexOp::create(nb, nloc, 0),
+                                     linalg::IndexOp::create(nb, nloc, 1)};
+        Value inside = arith::ConstantOp::create(nb, nloc, nb.getI1Type(),
+                                                 nb.getBoolAttr(true));
+        Value inPadded = inside;
+        for (int64_t i = 0; i < spatial; ++i) {
+          Value o = linalg::IndexOp::create(nb, nloc, 2 + i);
+          Value w = linalg::IndexOp::create(nb, nloc, 2 + spatial + i);
+          // x = o * stride - padBegin + w * dilation
+          Value x = arith::AddIOp::create(
+              nb, nloc,
+              arith::MulIOp::create(nb, nloc, o, index(g->strides[i])),
+              arith::MulIOp::create(nb, nloc, w, index(g->dilations[i])));
+          x = arith::SubIOp::create(nb, nloc, x, index(g->padBegin[i]));
+          int64_t size = type.getDimSize(2 + i);
+          auto cmp = [&](arith::CmpIPredicate p, Value a, int64_t v) {
+            return arith::CmpIOp::create(nb, nloc, p, a, index(v));
+          };
+          inside = arith::AndIOp::create(
+              nb, nloc, inside,
+              arith::AndIOp::create(nb, nloc,
+                                    cmp(arith::CmpIPredicate::sge, x, 0),
+                                    cmp(arith::CmpIPredicate::slt, x, size)));
+          inPadded = arith::AndIOp::create(
+              nb, nloc, inPadded,
+              cmp(arith::CmpIPredicate::slt, x, size + g->padEnd[i]));
+          Value clamped = arith::MaxSIOp::create(
+              nb, nloc, arith::MinSIOp::create(nb, nloc, x, index(size - 1)),
+              index(0));
+          coords.push_back(clamped);
+        }
+        Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
+        Value newAcc;
+        if (isMax) {
+          newAcc = arith::SelectOp::create(
+              nb, nloc, inside, arith::MaximumFOp::create(nb, nloc, acc, v),
+              acc);
+        } else {
+          newAcc = arith::SelectOp::create(
+              nb, nloc, inside, arith::AddFOp::create(nb, nloc, acc, v), acc);
+        }
+        Value counted = countIncludePad ? inPadded : inside;
+        Value one = arith::ConstantOp::create(
+            nb, nloc, elementType, nb.getFloatAttr(elementType, 1.0));
+        Value newCount = arith::SelectOp::create(
+            nb, nloc, counted, arith::AddFOp::create(nb, nloc, count, one),
+            count);
+        linalg::YieldOp::create(nb, nloc, ValueRange{newAcc, newCount});
+      });
+  Value result = generic.getResult(0);
+  if (!isMax) {
+    FailureOr<Value> mean = buildBroadcastElementwise(
+        node, {result, generic.getResult(1)}, elementType,
+        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          return arith::DivFOp::create(nb, nloc, args[0], args[1]);
+        });
+    if (failed(mean))
+      return failure();
+    result = *mean;
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
+/// Conv with groups: y[n, m, o...] = b[m] + sum over c in m's group and
+/// kernel offsets k of x[n, c, o * s - p + k * d] * w[m, c, k].
+LogicalResult convertConv(NodeImporter &node) {
+  Value input = node.getInput(0), weights = node.getInput(1);
+  if (!input || !weights)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  auto wType = cast<RankedTensorType>(weights.getType());
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType) || wType.getElementType() != elementType ||
+      type.getRank() < 3 || wType.getRank() != type.getRank() ||
+      !wType.hasStaticShape())
+    return node.emitError() << "needs float N x C x spatial input and "
+                               "static weights of the same rank";
+  int64_t spatial = type.getRank() - 2;
+  int64_t groups = node.getIntAttr("group", 1);
+  int64_t outChannels = wType.getDimSize(0),
+          groupChannels = wType.getDimSize(1);
+  if (groups <= 0 || outChannels % groups != 0 ||
+      (!type.isDynamicDim(1) && type.getDimSize(1) != groupChannels * groups))
+    return node.emitError() << "channels do not match group = " << groups;
+  SmallVector<int64_t> kernel(wType.getShape().begin() + 2,
+                              wType.getShape().end());
+  if (std::optional<SmallVector<int64_t>> attr =
+          node.getIntsAttr("kernel_shape"))
+    if (*attr != kernel)
+      return node.emitError() << "kernel_shape does not match the weights";
+  FailureOr<PoolGeometry> g = getGeometry(node, type, kernel);
+  if (failed(g))
+    return failure();
+
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> outShape = {type.getDimSize(0), outChannels};
+  outShape.append(g->output.begin(), g->output.end());
+  SmallVector<Value> dynamicSizes;
+  if (type.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
+  Value empty =
+      tensor::EmptyOp::create(b, loc, outShape, elementType, dynamicSizes);
+  Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                         b.getZeroAttr(elementType));
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+
+  // Loops: n, m, o_1..o_s (parallel), c, k_1..k_s (reduction).
+  int64_t numLoops = 3 + 2 * spatial;
+  SmallVector<AffineExpr> wExprs = {getAffineDimExpr(1, ctx),
+                                    getAffineDimExpr(2 + spatial, ctx)};
+  for (int64_t i = 0; i < spatial; ++i)
+    wExprs.push_back(getAffineDimExpr(3 + spatial + i, ctx));
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < 2 + spatial; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<utils::IteratorType> iterators(2 + spatial,
+                                             utils::IteratorType::parallel);
+  iterators.append(1 + spatial, utils::IteratorType::reduction);
+  int64_t outPerGroup = outChannels / groups;
+  Value sum =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{weights}, ValueRange{init},
+          ArrayRef<AffineMap>{AffineMap::get(numLoops, 0, wExprs, ctx),
+                              AffineMap::get(numLoops, 0, outExprs, ctx)},
+          iterators,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            auto index = [&](int64_t v) {
+              return arith::ConstantIndexOp::create(nb, nloc, v);
+            };
+            Value m = linalg::IndexOp::create(nb, nloc, 1);
+            Value c = linalg::IndexOp::create(nb, nloc, 2 + spatial);
+            // Input channel = group(m) * groupChannels + c.
+            Value group =
+                arith::DivUIOp::create(nb, nloc, m, index(outPerGroup));
+            Value channel = arith::AddIOp::create(
+                nb, nloc,
+                arith::MulIOp::create(nb, nloc, group, index(groupChannels)),
+                c);
+            SmallVector<Value> coords = {linalg::IndexOp::create(nb, nloc, 0),
+                                         channel};
+            Value inside = arith::ConstantOp::create(nb, nloc, nb.getI1Type(),
+                                                     nb.getBoolAttr(true));
+            for (int64_t i = 0; i < spatial; ++i) {
+              Value o = linalg::IndexOp::create(nb, nloc, 2 + i);
+              Value k = linalg::IndexOp::create(nb, nloc, 3 + spatial + i);
+              Value x = arith::SubIOp::create(
+                  nb, nloc,
+                  arith::AddIOp::create(
+                      nb, nloc,
+                      arith::MulIOp::create(nb, nloc, o, index(g->strides[i])),
+                      arith::MulIOp::create(nb, nloc, k,
+                                            index(g->dilations[i]))),
+                  index(g->padBegin[i]));
+              int64_t size = type.getDimSize(2 + i);
+              inside = arith::AndIOp::create(
+                  nb, nloc, inside,
+                  arith::AndIOp::create(
+                      nb, nloc,
+                      arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sge,
+                                            x, index(0)),
+                      arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
+                                            x, index(size))));
+              coords.push_back(arith::MaxSIOp::create(
+                  nb, nloc,
+                  arith::MinSIOp::create(nb, nloc, x, index(size - 1)),
+                  index(0)));
+            }
+            Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
+            Value product = arith::MulFOp::create(nb, nloc, v, args[0]);
+            Value added = arith::AddFOp::create(nb, nloc, args[1], product);
+            linalg::YieldOp::create(nb, nloc,
+                                    ValueRange{arith::SelectOp::create(
+                                        nb, nloc, inside, added, args[1])});
+          })
+          .getResult(0);
+  if (node.hasInput(2)) {
+    Value bias = node.getInput(2);
+    if (!bias)
+      return failure();
+    // The bias is per output channel: broadcast it as [M, 1, ..., 1].
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getElementType() != elementType)
+      return node.emitError() << "B must be a 1-D tensor of the input's type";
+    int64_t rank = outShape.size();
+    SmallVector<AffineExpr> biasExpr = {getAffineDimExpr(1, ctx)};
+    AffineMap identity = b.getMultiDimIdentityMap(rank);
+    Value out =
+        tensor::EmptyOp::create(b, loc, outShape, elementType, dynamicSizes);
+    sum = linalg::GenericOp::create(
+              b, loc, sum.getType(), ValueRange{sum, bias}, ValueRange{out},
+              ArrayRef<AffineMap>{
+                  identity, AffineMap::get(rank, 0, biasExpr, ctx), identity},
+              SmallVector<utils::IteratorType>(rank,
+                                               utils::IteratorType::parallel),
+              [](OpBuilder &nb, Location nloc, ValueRange args) {
+                linalg::YieldOp::create(nb, nloc,
+                                        ValueRange{arith::AddFOp::create(
+                                            nb, nloc, args[0], args[1])});
+              })
+              .getResult(0);
+  }
+  node.setOutput(0, sum);
+  return success();
+}
+
+/// Inference BatchNormalization:
+/// (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (dim 1).
+LogicalResult convertBatchNorm(NodeImporter &node) {
+  SmallVector<Value> operands;
+  for (unsigned i = 0; i < 5; ++i) {
+    Value v = node.getInput(i);
+    if (!v)
+      return failure();
+    operands.push_back(v);
+  }
+  if (node.getIntAttr("training_mode", 0))
+    return node.emitError() << "training_mode is not supported (inference "
+                               "only)";
+  auto type = cast<RankedTensorType>(operands[0].getType());
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType) || type.getRank() < 2)
+    return node.emitError() << "input must be a float N x C x ... tensor";
+  for (Value v : ArrayRef<Value>(operands).drop_front())
+    if (cast<RankedTensorType>(v.getType()).getRank() != 1 ||
+        cast<RankedTensorType>(v.getType()).getElementType() != elementType)
+      return node.emitError() << "scale, B, mean and var must be 1-D tensors "
+                                 "of the input's type";
+  double epsilon = node.getFloatAttr("epsilon", 1e-5f);
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = type.getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap channel = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, operands[0], d));
+  Value out = tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
+                                      dynamicSizes);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, type, operands, ValueRange{out},
+          ArrayRef<AffineMap>{identity, channel, channel, channel, channel,
+                              identity},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value eps = arith::ConstantOp::create(
+                nb, nloc, elementType, nb.getFloatAttr(elementType, epsilon));
+            Value inv = math::RsqrtOp::create(
+                nb, nloc, arith::AddFOp::create(nb, nloc, args[4], eps));
+            Value centered = arith::SubFOp::create(nb, nloc, args[0], args[3]);
+            Value y = arith::MulFOp::create(
+                nb, nloc, arith::MulFOp::create(nb, nloc, centered, inv),
+                args[1]);
+            linalg::YieldOp::create(
+                nb, nloc,
+                ValueRange{arith::AddFOp::create(nb, nloc, y, args[2])});
+          })
+          .getResult(0);
+  node.setOutput(0, result);
+  return success();
+}
+
+} // namespace
+
+void ::tern::registerConvPoolConverters(OpConverterRegistry &registry) {
+  registry.add("MaxPool", 12, 17, convertPool<true>);
+  registry.add("AveragePool", 11, 17, convertPool<false>);
+  registry.add("Conv", 11, 17, convertConv);
+  registry.add("BatchNormalization", 15, 17, convertBatchNorm);
+}
