@@ -123,7 +123,7 @@ convertTensorProto(const onnx::TensorProto &tensor, MLIRContext *ctx) {
     return createStringError(inconvertibleErrorCode(),
                              "tensor '" + name +
                                  "' keeps its data in an external file, "
-                                 "which this importer cannot read yet");
+                                 "which only initializers may do");
   SmallVector<int64_t> shape;
   int64_t numElements = 1;
   for (int64_t dim : tensor.dims()) {

@@ -19,13 +19,14 @@ constexpr int64_t kTargetOpset = 17;
 constexpr int64_t kMinimumOpset = 1;
 
 /// Loads an ONNX model from `path`: binary protobuf, or ONNX text format
-/// when the file ends in `.onnxtxt`. The model is checked with libonnx's
+/// when the file ends in `.onnxtxt`. Tensors kept in external data files
+/// (as models over 2 GB must) are read from next to the model. The model is checked with libonnx's
 /// checker, upgraded to `kTargetOpset` and shape-inferred. Errors name the
 /// file and say what is wrong with it.
 llvm::Expected<onnx::ModelProto> loadONNXModel(llvm::StringRef path);
 
-/// As `loadONNXModel`, from bytes already in memory. `name` is only used in
-/// messages.
+/// As `loadONNXModel`, from bytes already in memory. `name` is the model's
+/// path: external data files are found next to it.
 llvm::Expected<onnx::ModelProto>
 parseONNXModel(llvm::StringRef contents, bool isText, llvm::StringRef name);
 
