@@ -668,6 +668,209 @@ LogicalResult convertTrilu(NodeImporter &node) {
   return success();
 }
 
+/// One sliced dimension: the first index read, the step and the count.
+struct SliceDim {
+  Value start;
+  int64_t step;
+  Value size;
+  int64_t staticSize; // kDynamic unless the dimension is static
+};
+
+/// ONNX Slice arithmetic for one dimension of size `dim`: negative starts
+/// and ends count from the back, both are clamped into range, and the
+/// count is ceil((end - start) / step), at least 0.
+SliceDim sliceDim(OpBuilder &b, Location loc, Value tensor, int64_t d,
+                  int64_t start, int64_t end, int64_t step) {
+  int64_t staticDim = getType(tensor).getDimSize(d);
+  SliceDim result;
+  result.step = step;
+  if (!ShapedType::isDynamic(staticDim)) {
+    auto clampTo = [](int64_t v, int64_t lo, int64_t hi) {
+      return std::min(std::max(v, lo), hi);
+    };
+    int64_t s = start < 0 ? start + staticDim : start;
+    int64_t e = end < 0 ? end + staticDim : end;
+    int64_t count;
+    if (step > 0) {
+      s = clampTo(s, 0, staticDim);
+      e = clampTo(e, 0, staticDim);
+      count = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = clampTo(s, 0, staticDim - 1);
+      e = clampTo(e, -1, staticDim - 1);
+      count = s > e ? (s - e - step - 1) / -step : 0;
+    }
+    result.start = arith::ConstantIndexOp::create(b, loc, s);
+    result.size = arith::ConstantIndexOp::create(b, loc, count);
+    result.staticSize = count;
+    return result;
+  }
+  // The same arithmetic at run time.
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value dim = tensor::DimOp::create(b, loc, tensor, d);
+  auto wrap = [&](int64_t v) -> Value {
+    if (v >= 0)
+      return c(std::min<int64_t>(v, INT64_MAX / 2));
+    return arith::AddIOp::create(b, loc, dim,
+                                 c(std::max<int64_t>(v, -(INT64_MAX / 2))));
+  };
+  auto clampV = [&](Value v, Value lo, Value hi) -> Value {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo),
+                                  hi);
+  };
+  Value s = wrap(start), e = wrap(end), zero = c(0);
+  Value count;
+  if (step > 0) {
+    s = clampV(s, zero, dim);
+    e = clampV(e, zero, dim);
+    Value span = arith::SubIOp::create(b, loc, e, s);
+    count = arith::CeilDivSIOp::create(b, loc, span, c(step));
+  } else {
+    Value last = arith::SubIOp::create(b, loc, dim, c(1));
+    s = clampV(s, zero, last);
+    e = clampV(e, c(-1), last);
+    Value span = arith::SubIOp::create(b, loc, s, e);
+    count = arith::CeilDivSIOp::create(b, loc, span, c(-step));
+  }
+  result.start = s;
+  result.size = arith::MaxSIOp::create(b, loc, count, zero);
+  result.staticSize = ShapedType::kDynamic;
+  return result;
+}
+
+/// out[i...] = input[start_d + i_d * step_d ...] for the given dimensions.
+Value buildStridedGather(OpBuilder &b, Location loc, Value input,
+                         ArrayRef<SliceDim> dims) {
+  auto type = getType(input);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    shape.push_back(dims[d].staticSize);
+    if (ShapedType::isDynamic(dims[d].staticSize))
+      dynamicSizes.push_back(dims[d].size);
+  }
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType(),
+                                       dynamicSizes);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{}, ValueRange{init},
+             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nloc, ValueRange) {
+               SmallVector<Value> coords;
+               for (int64_t d = 0; d < rank; ++d) {
+                 Value i = linalg::IndexOp::create(nb, nloc, d);
+                 Value offset = arith::MulIOp::create(
+                     nb, nloc, i,
+                     arith::ConstantIndexOp::create(nb, nloc, dims[d].step));
+                 coords.push_back(
+                     arith::AddIOp::create(nb, nloc, dims[d].start, offset));
+               }
+               linalg::YieldOp::create(nb, nloc,
+                                       ValueRange{tensor::ExtractOp::create(
+                                           nb, nloc, input, coords)});
+             })
+      .getResult(0);
+}
+
+/// The whole of dimension `d`: start 0, step 1.
+SliceDim fullDim(OpBuilder &b, Location loc, Value tensor, int64_t d) {
+  return {arith::ConstantIndexOp::create(b, loc, 0), 1,
+          dimValue(b, loc, tensor, d), getType(tensor).getDimSize(d)};
+}
+
+LogicalResult convertSlice(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  int64_t rank = getType(input).getRank();
+  std::optional<SmallVector<int64_t>> starts = node.getConstantInts(1);
+  std::optional<SmallVector<int64_t>> ends = node.getConstantInts(2);
+  if (!starts || !ends)
+    return node.emitError() << "starts and ends must be constants";
+  SmallVector<int64_t> axes, steps(starts->size(), 1);
+  for (int64_t i = 0, e = starts->size(); i < e; ++i)
+    axes.push_back(i);
+  if (node.hasInput(3)) {
+    std::optional<SmallVector<int64_t>> values = node.getConstantInts(3);
+    if (!values)
+      return node.emitError() << "axes must be a constant";
+    axes = *values;
+  }
+  if (node.hasInput(4)) {
+    std::optional<SmallVector<int64_t>> values = node.getConstantInts(4);
+    if (!values)
+      return node.emitError() << "steps must be a constant";
+    steps = *values;
+  }
+  if (ends->size() != starts->size() || axes.size() != starts->size() ||
+      steps.size() != starts->size())
+    return node.emitError() << "starts, ends, axes and steps differ in length";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<std::optional<SliceDim>> dims(rank);
+  for (auto [i, axisValue] : llvm::enumerate(axes)) {
+    FailureOr<int64_t> axis = normalizeAxis(node, axisValue, rank);
+    if (failed(axis))
+      return failure();
+    if (steps[i] == 0)
+      return node.emitError() << "steps must not be 0";
+    if (dims[*axis])
+      return node.emitError() << "axis " << *axis << " is sliced twice";
+    dims[*axis] =
+        sliceDim(b, loc, input, *axis, (*starts)[i], (*ends)[i], steps[i]);
+  }
+  SmallVector<SliceDim> all;
+  for (int64_t d = 0; d < rank; ++d)
+    all.push_back(dims[d] ? *dims[d] : fullDim(b, loc, input, d));
+  node.setOutput(0, buildStridedGather(b, loc, input, all));
+  return success();
+}
+
+LogicalResult convertSplit(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = getType(input);
+  FailureOr<int64_t> axis =
+      normalizeAxis(node, node.getIntAttr("axis", 0), type.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t numOutputs = node.getNode().output_size();
+  SmallVector<int64_t> sizes;
+  if (node.hasInput(1)) {
+    std::optional<SmallVector<int64_t>> split = node.getConstantInts(1);
+    if (!split)
+      return node.emitError() << "split must be a constant";
+    sizes = *split;
+  } else {
+    int64_t dim = type.getDimSize(*axis);
+    if (ShapedType::isDynamic(dim))
+      return node.emitError() << "an even split needs a static dimension";
+    if (dim % numOutputs != 0)
+      return node.emitError() << "dimension " << dim
+                              << " does not split evenly into " << numOutputs;
+    sizes.assign(numOutputs, dim / numOutputs);
+  }
+  if (static_cast<int64_t>(sizes.size()) != numOutputs)
+    return node.emitError() << "split has " << sizes.size() << " entries for "
+                            << numOutputs << " outputs";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  int64_t offset = 0;
+  for (int64_t i = 0; i < numOutputs; ++i) {
+    SmallVector<SliceDim> dims;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      dims.push_back(
+          d == *axis ? sliceDim(b, loc, input, d, offset, offset + sizes[i], 1)
+                     : fullDim(b, loc, input, d));
+    offset += sizes[i];
+    node.setOutput(i, buildStridedGather(b, loc, input, dims));
+  }
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
@@ -684,4 +887,6 @@ void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
   registry.add("Gather", 13, 17, convertGather);
   registry.add("GatherElements", 13, 17, convertGatherElements);
   registry.add("Trilu", 14, 17, convertTrilu);
+  registry.add("Slice", 13, 17, convertSlice);
+  registry.add("Split", 13, 17, convertSplit);
 }
