@@ -17,6 +17,15 @@
 extern const TernModelDescriptor tern_model_descriptor
     __attribute__((visibility("hidden")));
 
+/* Set by compiled code that met an index outside its tensor (Gather and
+ * friends); the run then fails instead of returning a wrong answer. */
+static _Thread_local int indexOutOfRange;
+
+__attribute__((visibility("hidden"))) void
+tern_report_out_of_range_index(void) {
+  indexOutOfRange = 1;
+}
+
 struct TernModel {
   const TernModelDescriptor *descriptor;
   char error[512];
@@ -220,7 +229,27 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
     cursor += descriptorWords(t->rank);
   }
   int64_t *results = cursor;
+  indexOutOfRange = 0;
   desc->entry(results, inputPtrs);
+  if (indexOutOfRange) {
+    cursor = results;
+    for (uint32_t i = 0; i < desc->num_outputs; ++i) {
+      int freedEarlier = 0;
+      int64_t *prev = results;
+      for (uint32_t j = 0; j < i; ++j) {
+        freedEarlier |= prev[0] == cursor[0];
+        prev += descriptorWords(desc->outputs[j].rank);
+      }
+      if (!freedEarlier)
+        free((void *)(intptr_t)cursor[0]);
+      cursor += descriptorWords(desc->outputs[i].rank);
+    }
+    free(words);
+    free(inputPtrs);
+    return fail(model, TERN_ERROR_INVALID_ARGUMENT,
+                "an index input holds a value outside the tensor it indexes "
+                "(Gather, GatherElements)");
+  }
 
   /* Take over each result buffer, or copy it when it is not a dense heap
    * block of its own (strided, offset, aligned inside a larger block, or

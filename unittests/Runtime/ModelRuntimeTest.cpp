@@ -14,10 +14,12 @@
 #include <cstring>
 #include <string>
 
+extern "C" void tern_report_out_of_range_index(void);
+
 namespace {
 
 /// How the fake model returns its result, to reach each hand-over path.
-enum class ResultLayout { Owned, Offset, Shared };
+enum class ResultLayout { Owned, Offset, Shared, IndexError };
 ResultLayout resultLayout = ResultLayout::Owned;
 
 struct MemRef2D {
@@ -41,6 +43,8 @@ void addEntry(void *results, void **inputs) {
   // The second output is the same buffer again, as a model returning one
   // value twice would.
   out[1] = out[0];
+  if (resultLayout == ResultLayout::IndexError)
+    tern_report_out_of_range_index();
 }
 
 const int64_t kShape[] = {-1, 3};
@@ -123,6 +127,19 @@ TEST_F(ModelRuntimeTest, CopiesResultsWithAnOffset) {
   ASSERT_EQ(run(), TERN_OK) << tern_model_last_error(model);
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ(static_cast<float *>(outputs[0].data)[i], 11.0f * i);
+  tern_tensor_release(&outputs[0]);
+  tern_tensor_release(&outputs[1]);
+}
+
+TEST_F(ModelRuntimeTest, FailsWhenTheModelMetABadIndex) {
+  resultLayout = ResultLayout::IndexError;
+  EXPECT_EQ(run(), TERN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tern_model_last_error(model),
+               "an index input holds a value outside the tensor it indexes "
+               "(Gather, GatherElements)");
+  // The next run starts clean.
+  resultLayout = ResultLayout::Owned;
+  ASSERT_EQ(run(), TERN_OK) << tern_model_last_error(model);
   tern_tensor_release(&outputs[0]);
   tern_tensor_release(&outputs[1]);
 }

@@ -12,7 +12,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -489,8 +491,48 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
   return success();
 }
 
-/// Gather along `axis`. An index out of [-size, size) is clamped into the
-/// tensor, so that bad indices can never read outside it.
+/// Name of the runtime hook compiled code calls on an out-of-range index.
+constexpr StringLiteral kReportIndexError = "tern_report_out_of_range_index";
+
+/// Declares the runtime's error hook in the module being built (once).
+void declareIndexErrorHook(OpBuilder &b, Location loc) {
+  ModuleOp module =
+      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  if (module.lookupSymbol(kReportIndexError))
+    return;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  auto decl = func::FuncOp::create(b, loc, kReportIndexError,
+                                   b.getFunctionType({}, {}));
+  decl.setPrivate();
+}
+
+/// Wraps a negative index and checks it against `size`. An index outside
+/// [-size, size) calls the runtime's error hook (see
+/// `declareIndexErrorHook`), which fails the run; the returned index is
+/// clamped so that the read itself stays in bounds.
+Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
+  Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rawIndex);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value isNegative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
+  index = arith::SelectOp::create(
+      b, loc, isNegative, arith::AddIOp::create(b, loc, index, size), index);
+  Value outside = arith::OrIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, size));
+  scf::IfOp::create(b, loc, outside, [&](OpBuilder &tb, Location tloc) {
+    func::CallOp::create(tb, tloc, kReportIndexError, TypeRange{});
+    scf::YieldOp::create(tb, tloc);
+  });
+  Value last = arith::SubIOp::create(b, loc, size,
+                                     arith::ConstantIndexOp::create(b, loc, 1));
+  return arith::MaxSIOp::create(
+      b, loc, arith::MinSIOp::create(b, loc, index, last), zero);
+}
+
+/// Gather along `axis`. An index outside [-size, size) fails the run.
 LogicalResult convertGather(NodeImporter &node) {
   Value data = node.getInput(0), indices = node.getInput(1);
   if (!data || !indices)
@@ -530,24 +572,14 @@ LogicalResult convertGather(NodeImporter &node) {
     indexExprs.push_back(b.getAffineDimExpr(*axis + d));
   AffineMap indexMap = AffineMap::get(outRank, 0, indexExprs, b.getContext());
   Value axisSize = dimValue(b, loc, data, *axis);
+  declareIndexErrorHook(b, loc);
   auto generic = linalg::GenericOp::create(
       b, loc, RankedTensorType::get(shape, dataType.getElementType()),
       ValueRange{indices}, ValueRange{init},
       ArrayRef<AffineMap>{indexMap, b.getMultiDimIdentityMap(outRank)},
       SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value index =
-            arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), args[0]);
-        Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
-        Value isNegative = arith::CmpIOp::create(
-            nb, nloc, arith::CmpIPredicate::slt, index, zero);
-        index = arith::SelectOp::create(
-            nb, nloc, isNegative,
-            arith::AddIOp::create(nb, nloc, index, axisSize), index);
-        Value last = arith::SubIOp::create(
-            nb, nloc, axisSize, arith::ConstantIndexOp::create(nb, nloc, 1));
-        index = arith::MaxSIOp::create(
-            nb, nloc, arith::MinSIOp::create(nb, nloc, index, last), zero);
+        Value index = checkedIndex(nb, nloc, args[0], axisSize);
         SmallVector<Value> coords;
         for (int64_t d = 0; d < *axis; ++d)
           coords.push_back(linalg::IndexOp::create(nb, nloc, d));
@@ -563,7 +595,7 @@ LogicalResult convertGather(NodeImporter &node) {
 }
 
 /// GatherElements: out[i...] = data[i... with i_axis = indices[i...]].
-/// Indices are wrapped and clamped as in Gather.
+/// Indices are checked as in Gather.
 LogicalResult convertGatherElements(NodeImporter &node) {
   Value data = node.getInput(0), indices = node.getInput(1);
   if (!data || !indices)
@@ -588,6 +620,7 @@ LogicalResult convertGatherElements(NodeImporter &node) {
   Value init =
       tensor::EmptyOp::create(b, loc, sizes, dataType.getElementType());
   Value axisSize = dimValue(b, loc, data, *axis);
+  declareIndexErrorHook(b, loc);
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   auto generic = linalg::GenericOp::create(
       b, loc,
@@ -596,18 +629,7 @@ LogicalResult convertGatherElements(NodeImporter &node) {
       ArrayRef<AffineMap>{identity, identity},
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value index =
-            arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), args[0]);
-        Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
-        Value isNegative = arith::CmpIOp::create(
-            nb, nloc, arith::CmpIPredicate::slt, index, zero);
-        index = arith::SelectOp::create(
-            nb, nloc, isNegative,
-            arith::AddIOp::create(nb, nloc, index, axisSize), index);
-        Value last = arith::SubIOp::create(
-            nb, nloc, axisSize, arith::ConstantIndexOp::create(nb, nloc, 1));
-        index = arith::MaxSIOp::create(
-            nb, nloc, arith::MinSIOp::create(nb, nloc, index, last), zero);
+        Value index = checkedIndex(nb, nloc, args[0], axisSize);
         SmallVector<Value> coords;
         for (int64_t d = 0; d < rank; ++d)
           coords.push_back(
