@@ -24,6 +24,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerLogicalConverters(r);
     registerMatMulConverters(r);
     registerConvPoolConverters(r);
+    registerQuantConverters(r);
     registerReductionConverters(r);
     registerShapeConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),

@@ -61,6 +61,7 @@ void registerElementwiseConverters(OpConverterRegistry &registry);
 void registerLogicalConverters(OpConverterRegistry &registry);
 void registerMatMulConverters(OpConverterRegistry &registry);
 void registerConvPoolConverters(OpConverterRegistry &registry);
+void registerQuantConverters(OpConverterRegistry &registry);
 void registerReductionConverters(OpConverterRegistry &registry);
 void registerShapeConverters(OpConverterRegistry &registry);
 
