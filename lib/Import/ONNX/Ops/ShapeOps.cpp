@@ -16,6 +16,9 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace ::tern;
@@ -893,6 +896,100 @@ LogicalResult convertSplit(NodeImporter &node) {
   return success();
 }
 
+/// Tile with constant repeats: out[i...] = input[i_d mod size_d ...].
+LogicalResult convertTile(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  std::optional<SmallVector<int64_t>> repeats = node.getConstantInts(1);
+  if (!repeats)
+    return node.emitError() << "repeats must be a constant";
+  auto type = getType(input);
+  int64_t rank = type.getRank();
+  if (static_cast<int64_t>(repeats->size()) != rank)
+    return node.emitError()
+           << "repeats has " << repeats->size() << " entries for rank " << rank;
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes, sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t r = (*repeats)[d];
+    if (r < 0)
+      return node.emitError() << "repeats must not be negative";
+    Value size = dimValue(b, loc, input, d);
+    sizes.push_back(size);
+    if (type.isDynamicDim(d)) {
+      shape.push_back(ShapedType::kDynamic);
+      dynamicSizes.push_back(arith::MulIOp::create(
+          b, loc, size, arith::ConstantIndexOp::create(b, loc, r)));
+    } else {
+      shape.push_back(type.getDimSize(d) * r);
+    }
+  }
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType(),
+                                       dynamicSizes);
+  node.setOutput(
+      0,
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{}, ValueRange{init},
+          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nloc, ValueRange) {
+            SmallVector<Value> coords;
+            for (int64_t d = 0; d < rank; ++d)
+              coords.push_back(arith::RemUIOp::create(
+                  nb, nloc, linalg::IndexOp::create(nb, nloc, d), sizes[d]));
+            linalg::YieldOp::create(
+                nb, nloc,
+                ValueRange{tensor::ExtractOp::create(nb, nloc, input, coords)});
+          })
+          .getResult(0));
+  return success();
+}
+
+/// Range with constant start, limit and delta folds to a constant.
+LogicalResult convertRange(NodeImporter &node) {
+  SmallVector<Attribute> bounds;
+  for (unsigned i = 0; i < 3; ++i) {
+    Value v = node.getInput(i);
+    if (!v)
+      return failure();
+    DenseElementsAttr attr;
+    if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
+      return node.emitError() << "start, limit and delta must be constant "
+                                 "scalars";
+    bounds.push_back(attr.getValues<Attribute>()[0]);
+  }
+  Type type = cast<TypedAttr>(bounds[0]).getType();
+  auto asDouble = [](Attribute a) {
+    if (auto f = dyn_cast<FloatAttr>(a))
+      return f.getValueAsDouble();
+    return static_cast<double>(cast<IntegerAttr>(a).getInt());
+  };
+  double start = asDouble(bounds[0]), limit = asDouble(bounds[1]),
+         delta = asDouble(bounds[2]);
+  if (delta == 0)
+    return node.emitError() << "delta must not be 0";
+  int64_t count = std::max<int64_t>(
+      static_cast<int64_t>(std::ceil((limit - start) / delta)), 0);
+  OpBuilder &b = node.getBuilder();
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < count; ++i) {
+    if (isa<FloatType>(type))
+      values.push_back(b.getFloatAttr(type, start + i * delta));
+    else
+      values.push_back(b.getIntegerAttr(
+          type, cast<IntegerAttr>(bounds[0]).getInt() +
+                    i * cast<IntegerAttr>(bounds[2]).getInt()));
+  }
+  node.setOutput(0, arith::ConstantOp::create(
+                        b, node.getLoc(),
+                        DenseElementsAttr::get(
+                            RankedTensorType::get({count}, type), values)));
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
@@ -911,4 +1008,6 @@ void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
   registry.add("Trilu", 14, 17, convertTrilu);
   registry.add("Slice", 13, 17, convertSlice);
   registry.add("Split", 13, 17, convertSplit);
+  registry.add("Tile", 13, 17, convertTile);
+  registry.add("Range", 11, 17, convertRange);
 }
