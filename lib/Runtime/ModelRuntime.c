@@ -17,13 +17,27 @@
 extern const TernModelDescriptor tern_model_descriptor
     __attribute__((visibility("hidden")));
 
-/* Set by compiled code that met an index outside its tensor (Gather and
- * friends); the run then fails instead of returning a wrong answer. */
-static _Thread_local int indexOutOfRange;
+/* The first TernRuntimeErrorCode compiled code reported during this
+ * thread's current run, or 0. */
+static _Thread_local int32_t runtimeError;
 
 __attribute__((visibility("hidden"))) void
-tern_report_out_of_range_index(void) {
-  indexOutOfRange = 1;
+tern_report_runtime_error(int32_t code) {
+  if (!runtimeError)
+    runtimeError = code;
+}
+
+static const char *describeRuntimeError(int32_t code) {
+  switch (code) {
+  case TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE:
+    return "an index input holds a value outside the tensor it indexes "
+           "(Gather, GatherElements)";
+  case TERN_RUNTIME_ERROR_RESHAPE_MISMATCH:
+    return "a Reshape's target sizes do not hold the input's element count "
+           "for these input shapes";
+  default:
+    return "the compiled model reported an unknown run-time error";
+  }
 }
 
 struct TernModel {
@@ -229,9 +243,9 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
     cursor += descriptorWords(t->rank);
   }
   int64_t *results = cursor;
-  indexOutOfRange = 0;
+  runtimeError = 0;
   desc->entry(results, inputPtrs);
-  if (indexOutOfRange) {
+  if (runtimeError) {
     cursor = results;
     for (uint32_t i = 0; i < desc->num_outputs; ++i) {
       int freedEarlier = 0;
@@ -246,9 +260,8 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
     }
     free(words);
     free(inputPtrs);
-    return fail(model, TERN_ERROR_INVALID_ARGUMENT,
-                "an index input holds a value outside the tensor it indexes "
-                "(Gather, GatherElements)");
+    return fail(model, TERN_ERROR_INVALID_ARGUMENT, "%s",
+                describeRuntimeError(runtimeError));
   }
 
   /* Take over each result buffer, or copy it when it is not a dense heap

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string>
 
-extern "C" void tern_report_out_of_range_index(void);
+extern "C" void tern_report_runtime_error(int32_t code);
 
 namespace {
 
@@ -44,7 +44,7 @@ void addEntry(void *results, void **inputs) {
   // value twice would.
   out[1] = out[0];
   if (resultLayout == ResultLayout::IndexError)
-    tern_report_out_of_range_index();
+    tern_report_runtime_error(TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
 }
 
 const int64_t kShape[] = {-1, 3};

@@ -30,6 +30,17 @@ extern "C" {
  */
 typedef void (*TernModelEntryFn)(void *results, void **inputs);
 
+/** Compiled code calls `tern_report_runtime_error(code)` when an input's
+ *  values or sizes make the model meaningless; the run then fails with the
+ *  code's message instead of returning a wrong answer. */
+#define TERN_RUNTIME_ERROR_HOOK "tern_report_runtime_error"
+enum TernRuntimeErrorCode {
+  /** An index input (Gather, GatherElements) is outside its tensor. */
+  TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE = 1,
+  /** A Reshape's sizes do not hold the input's element count. */
+  TERN_RUNTIME_ERROR_RESHAPE_MISMATCH = 2,
+};
+
 typedef struct TernModelDescriptor {
   uint32_t abi_version;
   uint32_t num_inputs;

@@ -9,6 +9,7 @@
 #include "../TensorConversion.h"
 #include "Broadcast.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
+#include "tern/Runtime/ModelDescriptor.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -42,6 +43,32 @@ OpFoldResult dimFold(OpBuilder &b, Location loc, Value tensor, int64_t d) {
   if (!ShapedType::isDynamic(size))
     return b.getIndexAttr(size);
   return tensor::DimOp::create(b, loc, tensor, d).getResult();
+}
+
+/// Declares the runtime's error hook (see tern/Runtime/ModelDescriptor.h)
+/// in the module being built, once.
+void declareRuntimeErrorHook(OpBuilder &b, Location loc) {
+  ModuleOp module =
+      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  if (module.lookupSymbol(TERN_RUNTIME_ERROR_HOOK))
+    return;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  auto decl = func::FuncOp::create(b, loc, TERN_RUNTIME_ERROR_HOOK,
+                                   b.getFunctionType({b.getI32Type()}, {}));
+  decl.setPrivate();
+}
+
+/// Reports `code` to the runtime when `failed` holds at run time.
+void emitRuntimeCheck(OpBuilder &b, Location loc, Value failed,
+                      TernRuntimeErrorCode code) {
+  scf::IfOp::create(b, loc, failed, [&](OpBuilder &tb, Location tloc) {
+    Value codeValue = arith::ConstantOp::create(tb, tloc, tb.getI32Type(),
+                                                tb.getI32IntegerAttr(code));
+    func::CallOp::create(tb, tloc, TERN_RUNTIME_ERROR_HOOK, TypeRange{},
+                         ValueRange{codeValue});
+    scf::YieldOp::create(tb, tloc);
+  });
 }
 
 /// Groups the dimensions of the higher-rank shape around the kept ones;
@@ -403,11 +430,24 @@ LogicalResult convertReshape(NodeImporter &node) {
     }
     known = arith::MulIOp::create(b, loc, known, sizes.back());
   }
-  if (inferred >= 0) {
-    Value total = arith::ConstantIndexOp::create(b, loc, 1);
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      total = arith::MulIOp::create(b, loc, total, dimValue(b, loc, input, d));
-    sizes[inferred] = arith::DivUIOp::create(b, loc, total, known);
+  Value total = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    total = arith::MulIOp::create(b, loc, total, dimValue(b, loc, input, d));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  if (inferred >= 0)
+    sizes[inferred] = arith::DivUIOp::create(
+        b, loc, total, arith::MaxUIOp::create(b, loc, known, one));
+  // Dynamic sizes can disagree at run time; fail the run rather than read
+  // past the input.
+  if (!type.hasStaticShape()) {
+    Value count = one;
+    for (Value size : sizes)
+      count = arith::MulIOp::create(b, loc, count, size);
+    declareRuntimeErrorHook(b, loc);
+    emitRuntimeCheck(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, count, total),
+        TERN_RUNTIME_ERROR_RESHAPE_MISMATCH);
   }
   bool othersStatic = true;
   int64_t knownStatic = 1;
@@ -494,26 +534,9 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
   return success();
 }
 
-/// Name of the runtime hook compiled code calls on an out-of-range index.
-constexpr StringLiteral kReportIndexError = "tern_report_out_of_range_index";
-
-/// Declares the runtime's error hook in the module being built (once).
-void declareIndexErrorHook(OpBuilder &b, Location loc) {
-  ModuleOp module =
-      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  if (module.lookupSymbol(kReportIndexError))
-    return;
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  auto decl = func::FuncOp::create(b, loc, kReportIndexError,
-                                   b.getFunctionType({}, {}));
-  decl.setPrivate();
-}
-
 /// Wraps a negative index and checks it against `size`. An index outside
-/// [-size, size) calls the runtime's error hook (see
-/// `declareIndexErrorHook`), which fails the run; the returned index is
-/// clamped so that the read itself stays in bounds.
+/// [-size, size) fails the run (see `declareRuntimeErrorHook`); the
+/// returned index is clamped so that the read itself stays in bounds.
 Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
   Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rawIndex);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -525,10 +548,7 @@ Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero),
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, size));
-  scf::IfOp::create(b, loc, outside, [&](OpBuilder &tb, Location tloc) {
-    func::CallOp::create(tb, tloc, kReportIndexError, TypeRange{});
-    scf::YieldOp::create(tb, tloc);
-  });
+  emitRuntimeCheck(b, loc, outside, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
   Value last = arith::SubIOp::create(b, loc, size,
                                      arith::ConstantIndexOp::create(b, loc, 1));
   return arith::MaxSIOp::create(
@@ -575,7 +595,7 @@ LogicalResult convertGather(NodeImporter &node) {
     indexExprs.push_back(b.getAffineDimExpr(*axis + d));
   AffineMap indexMap = AffineMap::get(outRank, 0, indexExprs, b.getContext());
   Value axisSize = dimValue(b, loc, data, *axis);
-  declareIndexErrorHook(b, loc);
+  declareRuntimeErrorHook(b, loc);
   auto generic = linalg::GenericOp::create(
       b, loc, RankedTensorType::get(shape, dataType.getElementType()),
       ValueRange{indices}, ValueRange{init},
@@ -623,7 +643,7 @@ LogicalResult convertGatherElements(NodeImporter &node) {
   Value init =
       tensor::EmptyOp::create(b, loc, sizes, dataType.getElementType());
   Value axisSize = dimValue(b, loc, data, *axis);
-  declareIndexErrorHook(b, loc);
+  declareRuntimeErrorHook(b, loc);
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   auto generic = linalg::GenericOp::create(
       b, loc,
