@@ -42,15 +42,9 @@ Error linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   }
   // The model object references nothing in the runtime; the runtime is what
   // exports the C API, so all of it goes in.
-  SmallVector<std::string> args = {driver,
-                                   "-shared",
-                                   "-o",
-                                   outputPath.str(),
-                                   objectPath.str(),
-                                   "-Wl,--whole-archive",
-                                   *runtime,
-                                   "-Wl,--no-whole-archive",
-                                   "-lm",
+  SmallVector<std::string> args = {driver, "-shared", "-o", outputPath.str(),
+                                   objectPath.str(), "-Wl,--whole-archive",
+                                   *runtime, "-Wl,--no-whole-archive", "-lm",
                                    // Unresolved symbols fail here, not when
                                    // the model is loaded.
                                    "-Wl,-z,defs"};

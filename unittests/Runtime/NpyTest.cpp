@@ -80,8 +80,8 @@ TEST(NpyTest, RejectsBadFiles) {
 TEST(NpyTest, RefusesToWriteDtypesWithoutDescr) {
   uint16_t value = 0x3f80;
   std::string error;
-  EXPECT_FALSE(writeNpyFile("/tmp/unused.npy", TERN_DTYPE_BF16, {1}, &value,
-                            error));
+  EXPECT_FALSE(
+      writeNpyFile("/tmp/unused.npy", TERN_DTYPE_BF16, {1}, &value, error));
   EXPECT_EQ(error, "cannot write '/tmp/unused.npy': .npy has no bfloat16 "
                    "dtype");
 }

@@ -41,8 +41,8 @@ static llvm::Error makeError(llvm::StringRef name, const llvm::Twine &what) {
 /// 2 GB use) into its raw_data, so that the checker, shape inference and the
 /// importer see ordinary tensors. Locations are relative to `baseDir`.
 static llvm::Error loadExternalData(onnx::GraphProto &graph,
-                                   llvm::StringRef baseDir,
-                                   llvm::StringRef name) {
+                                    llvm::StringRef baseDir,
+                                    llvm::StringRef name) {
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> files;
   for (onnx::TensorProto &tensor : *graph.mutable_initializer()) {
     if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
@@ -63,8 +63,8 @@ static llvm::Error loadExternalData(onnx::GraphProto &graph,
     std::string what = "external data of tensor '" + tensor.name() + "'";
     if (location.empty() || llvm::sys::path::is_absolute(location) ||
         llvm::StringRef(location).contains(".."))
-      return makeError(name, what + " has an invalid location '" + location +
-                                 "'");
+      return makeError(name,
+                       what + " has an invalid location '" + location + "'");
     llvm::SmallString<256> path(baseDir);
     llvm::sys::path::append(path, location);
     std::unique_ptr<llvm::MemoryBuffer> &file = files[path];
@@ -115,8 +115,7 @@ llvm::Expected<onnx::ModelProto> tern::parseONNXModel(llvm::StringRef contents,
     return makeError(name, "the ONNX model has no graph");
   llvm::StringRef baseDir = llvm::sys::path::parent_path(name);
   if (llvm::Error err = loadExternalData(*model.mutable_graph(),
-                                         baseDir.empty() ? "." : baseDir,
-                                         name))
+                                         baseDir.empty() ? "." : baseDir, name))
     return std::move(err);
   int64_t opset = getDefaultOpset(model);
   if (opset == 0)

@@ -78,8 +78,7 @@ float NodeImporter::getFloatAttr(llvm::StringRef name,
 InFlightDiagnostic NodeImporter::emitError() {
   InFlightDiagnostic diag = mlir::emitError(loc);
   llvm::StringRef domain = node.domain();
-  diag << "ONNX node '" << node.name() << "' (" << node.op_type()
-       << ", domain " << (domain.empty() ? "ai.onnx" : domain) << ", opset "
-       << opset << "): ";
+  diag << "ONNX node '" << node.name() << "' (" << node.op_type() << ", domain "
+       << (domain.empty() ? "ai.onnx" : domain) << ", opset " << opset << "): ";
   return diag;
 }

@@ -20,9 +20,9 @@ constexpr int64_t kMinimumOpset = 1;
 
 /// Loads an ONNX model from `path`: binary protobuf, or ONNX text format
 /// when the file ends in `.onnxtxt`. Tensors kept in external data files
-/// (as models over 2 GB must) are read from next to the model. The model is checked with libonnx's
-/// checker, upgraded to `kTargetOpset` and shape-inferred. Errors name the
-/// file and say what is wrong with it.
+/// (as models over 2 GB must) are read from next to the model. The model is
+/// checked with libonnx's checker, upgraded to `kTargetOpset` and
+/// shape-inferred. Errors name the file and say what is wrong with it.
 llvm::Expected<onnx::ModelProto> loadONNXModel(llvm::StringRef path);
 
 /// As `loadONNXModel`, from bytes already in memory. `name` is the model's

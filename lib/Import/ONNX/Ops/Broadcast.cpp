@@ -96,15 +96,15 @@ LogicalResult convertElementwise(NodeImporter &node, unsigned numInputs,
       return failure();
     operands.push_back(operand);
   }
-  Type elementType = cast<RankedTensorType>(operands[0].getType())
-                         .getElementType();
+  Type elementType =
+      cast<RankedTensorType>(operands[0].getType()).getElementType();
   for (Value operand : operands)
     if (cast<RankedTensorType>(operand.getType()).getElementType() !=
         elementType)
       return node.emitError() << "operands have different element types";
   if (!isAccepted(elementType, accepted))
-    return node.emitError() << "element type " << elementType
-                            << " is not supported by this op";
+    return node.emitError()
+           << "element type " << elementType << " is not supported by this op";
   FailureOr<Value> result = buildBroadcastElementwise(
       node, operands, resultElementType ? resultElementType : elementType,
       [&](OpBuilder &b, Location loc, ValueRange args) {

@@ -24,8 +24,7 @@ Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
     if (fromFloat)
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
                                    zero);
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value,
-                                 zero);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value, zero);
   }
   if (fromFloat && toFloat)
     return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
@@ -65,8 +64,8 @@ LogicalResult convertCast(NodeImporter &node) {
   int64_t to = node.getIntAttr("to", 0);
   Type type = convertElementType(to, node.getBuilder().getContext());
   if (!type)
-    return node.emitError() << "cast to " << getDataTypeName(to)
-                            << " is not supported";
+    return node.emitError()
+           << "cast to " << getDataTypeName(to) << " is not supported";
   return castTo(node, type);
 }
 
@@ -74,7 +73,8 @@ LogicalResult convertCastLike(NodeImporter &node) {
   Value target = node.getInput(1);
   if (!target)
     return failure();
-  return castTo(node, cast<RankedTensorType>(target.getType()).getElementType());
+  return castTo(node,
+                cast<RankedTensorType>(target.getType()).getElementType());
 }
 
 LogicalResult convertIdentity(NodeImporter &node) {

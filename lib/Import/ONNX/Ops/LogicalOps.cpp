@@ -36,8 +36,8 @@ LogicalResult convertNot(NodeImporter &node) {
   return convertElementwise(
       node, 1, kBool,
       [](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
-        Value trueValue = arith::ConstantOp::create(b, loc, type,
-                                                    b.getBoolAttr(true));
+        Value trueValue =
+            arith::ConstantOp::create(b, loc, type, b.getBoolAttr(true));
         return arith::XOrIOp::create(b, loc, args[0], trueValue);
       });
 }
@@ -46,8 +46,8 @@ LogicalResult convertIsNaN(NodeImporter &node) {
   return convertElementwise(
       node, 1, kFloat,
       [](OpBuilder &b, Location loc, ValueRange args, Type) -> Value {
-        return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
-                                     args[0], args[0]);
+        return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, args[0],
+                                     args[0]);
       },
       node.getBuilder().getI1Type());
 }
@@ -85,8 +85,9 @@ LogicalResult convertWhere(NodeImporter &node) {
         y = node.getInput(2);
   if (!condition || !x || !y)
     return failure();
-  if (!cast<RankedTensorType>(condition.getType()).getElementType().isInteger(
-          1))
+  if (!cast<RankedTensorType>(condition.getType())
+           .getElementType()
+           .isInteger(1))
     return node.emitError() << "condition must be bool";
   Type type = cast<RankedTensorType>(x.getType()).getElementType();
   if (type != cast<RankedTensorType>(y.getType()).getElementType())

@@ -67,8 +67,7 @@ LogicalResult checkFloatOperands(NodeImporter &node, Value lhs, Value rhs) {
 /// dimension and the batch dimensions broadcast. One linalg.generic over
 /// (batch..., m, n, k). Linear layers take the 2-D linalg.matmul path
 /// instead, which is what tern-ternarize looks for.
-LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs,
-                                     Value rhs) {
+LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs, Value rhs) {
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   MLIRContext *ctx = b.getContext();
@@ -103,8 +102,8 @@ LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs,
   int64_t kSize = lhsType.getShape().back();
   if (!ShapedType::isDynamic(kSize) && !rhsType.isDynamicDim(rhsBatch) &&
       kSize != rhsType.getDimSize(rhsBatch))
-    return node.emitError() << "reduction dimensions differ: " << lhsType
-                            << " x " << rhsType;
+    return node.emitError()
+           << "reduction dimensions differ: " << lhsType << " x " << rhsType;
 
   // Output batch sizes, broadcast numpy-style.
   SmallVector<int64_t> shape;
