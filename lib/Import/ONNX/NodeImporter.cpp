@@ -11,6 +11,11 @@ bool NodeImporter::hasInput(unsigned i) const {
   return i < static_cast<unsigned>(node.input_size()) && !node.input(i).empty();
 }
 
+bool NodeImporter::hasOutput(unsigned i) const {
+  return i < static_cast<unsigned>(node.output_size()) &&
+         !node.output(i).empty();
+}
+
 Value NodeImporter::getInput(unsigned i) {
   if (!hasInput(i)) {
     emitError() << "missing required input #" << i;
@@ -31,7 +36,7 @@ RankedTensorType NodeImporter::getInferredOutputType(unsigned i) const {
 }
 
 void NodeImporter::setOutput(unsigned i, Value value) {
-  if (i < static_cast<unsigned>(node.output_size()) && !node.output(i).empty())
+  if (hasOutput(i))
     scope.values[node.output(i)] = value;
 }
 
@@ -78,7 +83,7 @@ float NodeImporter::getFloatAttr(llvm::StringRef name,
 InFlightDiagnostic NodeImporter::emitError() {
   InFlightDiagnostic diag = mlir::emitError(loc);
   llvm::StringRef domain = node.domain();
-  diag << "ONNX node '" << node.name() << "' (" << node.op_type() << ", domain "
+  diag << "ONNX node '" << name << "' (" << node.op_type() << ", domain "
        << (domain.empty() ? "ai.onnx" : domain) << ", opset " << opset << "): ";
   return diag;
 }

@@ -99,9 +99,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   const OpConverterRegistry &registry = OpConverterRegistry::get();
   const OpConverter *converter =
       registry.lookup(node.domain(), node.op_type(), opset);
-  onnx::NodeProto named = node;
-  named.set_name(name);
-  NodeImporter importer(builder, named, opset, loc, scope);
+  NodeImporter importer(builder, node, name, opset, loc, scope);
   if (!converter) {
     InFlightDiagnostic diag = importer.emitError();
     if (registry.knowsOp(node.domain(), node.op_type()))

@@ -25,9 +25,13 @@ struct GraphScope {
 /// op type and the opset.
 class NodeImporter {
 public:
+  /// `name` is the node's name for messages; the importer makes one up
+  /// for nodes that have none.
   NodeImporter(mlir::OpBuilder &builder, const onnx::NodeProto &node,
-               int64_t opset, mlir::Location loc, GraphScope &scope)
-      : builder(builder), node(node), opset(opset), loc(loc), scope(scope) {}
+               llvm::StringRef name, int64_t opset, mlir::Location loc,
+               GraphScope &scope)
+      : builder(builder), node(node), name(name), opset(opset), loc(loc),
+        scope(scope) {}
 
   mlir::OpBuilder &getBuilder() { return builder; }
   mlir::Location getLoc() const { return loc; }
@@ -37,6 +41,8 @@ public:
   unsigned getNumInputs() const { return node.input_size(); }
   /// False for an optional input left out (absent or named "").
   bool hasInput(unsigned i) const;
+  /// False for an optional output nobody asked for (absent or named "").
+  bool hasOutput(unsigned i) const;
   /// The value of input `i`; null (after an error) when it is missing.
   mlir::Value getInput(unsigned i);
 
@@ -62,6 +68,7 @@ public:
 private:
   mlir::OpBuilder &builder;
   const onnx::NodeProto &node;
+  llvm::StringRef name;
   int64_t opset;
   mlir::Location loc;
   GraphScope &scope;

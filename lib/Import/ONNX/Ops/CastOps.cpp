@@ -94,7 +94,7 @@ LogicalResult convertDropout(NodeImporter &node) {
     return node.emitError() << "training_mode is not supported (inference "
                                "only)";
   node.setOutput(0, input);
-  if (node.getNode().output_size() > 1 && !node.getNode().output(1).empty()) {
+  if (node.hasOutput(1)) {
     FailureOr<Value> mask = buildBroadcastElementwise(
         node, {input}, node.getBuilder().getI1Type(),
         [](OpBuilder &b, Location loc, ValueRange) -> Value {

@@ -102,7 +102,7 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
   Type elementType = type.getElementType();
   if (!isa<FloatType>(elementType) || type.getRank() < 3)
     return node.emitError() << "input must be a float N x C x spatial tensor";
-  if (node.getNode().output_size() > 1 && !node.getNode().output(1).empty())
+  if (node.hasOutput(1))
     return node.emitError() << "the Indices output is not supported";
   FailureOr<PoolGeometry> g =
       getGeometry(node, type, node.getIntsAttr("kernel_shape"));
