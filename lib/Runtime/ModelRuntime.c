@@ -100,6 +100,39 @@ const char *tern_model_last_error(const TernModel *model) {
  * sizes, strides. */
 static size_t descriptorWords(int32_t rank) { return 3 + 2 * (size_t)rank; }
 
+/* The outputs' memref descriptors lie back to back from `results`. */
+static int64_t *resultDescriptor(const TernModelDescriptor *desc,
+                                 int64_t *results, uint32_t output) {
+  for (uint32_t j = 0; j < output; ++j)
+    results += descriptorWords(desc->outputs[j].rank);
+  return results;
+}
+
+/* True when output `output` returned the same heap block as an earlier
+ * output (a model returning one value twice). */
+static int sharesEarlierBlock(const TernModelDescriptor *desc, int64_t *results,
+                              uint32_t output) {
+  int64_t block = resultDescriptor(desc, results, output)[0];
+  for (uint32_t j = 0; j < output; ++j)
+    if (resultDescriptor(desc, results, j)[0] == block)
+      return 1;
+  return 0;
+}
+
+/* Frees every distinct result block that no tensor of `kept` (NULL for
+ * none) took over. */
+static void freeResultBlocks(const TernModelDescriptor *desc, int64_t *results,
+                             const TernTensor *kept) {
+  for (uint32_t i = 0; i < desc->num_outputs; ++i) {
+    void *block = (void *)(intptr_t)resultDescriptor(desc, results, i)[0];
+    int handedOver = 0;
+    for (uint32_t j = 0; kept && j < desc->num_outputs; ++j)
+      handedOver |= kept[j].data == block;
+    if (!handedOver && !sharesEarlierBlock(desc, results, i))
+      free(block);
+  }
+}
+
 static TernStatus checkInputs(TernModel *model, const TernTensor *inputs) {
   const TernModelDescriptor *desc = model->descriptor;
   for (uint32_t i = 0; i < desc->num_inputs; ++i) {
@@ -246,18 +279,7 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
   runtimeError = 0;
   desc->entry(results, inputPtrs);
   if (runtimeError) {
-    cursor = results;
-    for (uint32_t i = 0; i < desc->num_outputs; ++i) {
-      int freedEarlier = 0;
-      int64_t *prev = results;
-      for (uint32_t j = 0; j < i; ++j) {
-        freedEarlier |= prev[0] == cursor[0];
-        prev += descriptorWords(desc->outputs[j].rank);
-      }
-      if (!freedEarlier)
-        free((void *)(intptr_t)cursor[0]);
-      cursor += descriptorWords(desc->outputs[i].rank);
-    }
+    freeResultBlocks(desc, results, NULL);
     free(words);
     free(inputPtrs);
     return fail(model, TERN_ERROR_INVALID_ARGUMENT, "%s",
@@ -268,49 +290,26 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
    * block of its own (strided, offset, aligned inside a larger block, or
    * shared with an earlier output). */
   status = TERN_OK;
-  cursor = results;
   for (uint32_t i = 0; i < desc->num_outputs; ++i) {
     const TernTensorInfo *info = &desc->outputs[i];
     TernTensor *out = &outputs[i];
+    int64_t *result = resultDescriptor(desc, results, i);
     out->dtype = info->dtype;
     out->rank = info->rank;
     for (int32_t d = 0; d < info->rank; ++d)
-      out->shape[d] = cursor[3 + d];
+      out->shape[d] = result[3 + d];
     int64_t n = tern_tensor_num_elements(out);
-    int shared = 0;
-    int64_t *prev = results;
-    for (uint32_t j = 0; j < i; ++j) {
-      shared |= prev[0] == cursor[0];
-      prev += descriptorWords(desc->outputs[j].rank);
-    }
-    void *allocated = (void *)(intptr_t)cursor[0];
-    if (!shared && cursor[0] == cursor[1] &&
-        isDenseRowMajor(cursor, out->rank)) {
-      out->data = allocated;
+    if (!sharesEarlierBlock(desc, results, i) && result[0] == result[1] &&
+        isDenseRowMajor(result, out->rank)) {
+      out->data = (void *)(intptr_t)result[0];
     } else {
-      out->data = copyDense(cursor, out->rank, tern_dtype_size(info->dtype), n);
+      out->data = copyDense(result, out->rank, tern_dtype_size(info->dtype), n);
       if (!out->data)
         status = fail(model, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
     }
-    cursor += descriptorWords(info->rank);
   }
   /* Free the blocks that were copied rather than handed over. */
-  cursor = results;
-  for (uint32_t i = 0; i < desc->num_outputs; ++i) {
-    void *allocated = (void *)(intptr_t)cursor[0];
-    int handedOver = 0;
-    for (uint32_t j = 0; j < desc->num_outputs; ++j)
-      handedOver |= outputs[j].data == allocated;
-    int freedEarlier = 0;
-    int64_t *prev = results;
-    for (uint32_t j = 0; j < i; ++j) {
-      freedEarlier |= prev[0] == cursor[0];
-      prev += descriptorWords(desc->outputs[j].rank);
-    }
-    if (!handedOver && !freedEarlier)
-      free(allocated);
-    cursor += descriptorWords(desc->outputs[i].rank);
-  }
+  freeResultBlocks(desc, results, outputs);
   free(words);
   free(inputPtrs);
   return status;
