@@ -99,6 +99,21 @@ Value buildReduce(OpBuilder &b, Location loc, Value input,
       .getResult(0);
 }
 
+/// How many elements each output of a reduction over `reduced` folds, as
+/// a float of the input's element type, read at run time for dynamic dims.
+Value buildReducedCount(OpBuilder &b, Location loc, Value input,
+                        ArrayRef<bool> reduced) {
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (auto [d, isReduced] : llvm::enumerate(reduced))
+    if (isReduced)
+      count = arith::MulIOp::create(b, loc, count,
+                                    tensor::DimOp::create(b, loc, input, d));
+  Type elementType = cast<RankedTensorType>(input.getType()).getElementType();
+  return arith::SIToFPOp::create(
+      b, loc, elementType,
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), count));
+}
+
 TypedAttr extremeAttr(OpBuilder &b, Type type, bool largest) {
   if (auto floatType = dyn_cast<FloatType>(type))
     return b.getFloatAttr(type, largest ? INFINITY : -INFINITY);
@@ -246,13 +261,7 @@ LogicalResult emitReduction(NodeImporter &node, Value input,
   std::function<Value(OpBuilder &, Location, Value)> finish;
   if (kind == ReduceKind::Mean) {
     // The element count, read at run time for dynamic dimensions.
-    Value count = arith::ConstantIndexOp::create(b, loc, 1);
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if ((*reduced)[d])
-        count = arith::MulIOp::create(b, loc, count,
-                                      tensor::DimOp::create(b, loc, input, d));
-    Value countInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
-    Value countFloat = arith::SIToFPOp::create(b, loc, elementType, countInt);
+    Value countFloat = buildReducedCount(b, loc, input, *reduced);
     finish = [countFloat](OpBuilder &nb, Location nloc, Value x) -> Value {
       return arith::DivFOp::create(nb, nloc, x, countFloat);
     };
@@ -450,13 +459,7 @@ LogicalResult convertLayerNorm(NodeImporter &node) {
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
-  Value count = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t d = axis; d < rank; ++d)
-    count = arith::MulIOp::create(b, loc, count,
-                                  tensor::DimOp::create(b, loc, input, d));
-  Value countFloat = arith::SIToFPOp::create(
-      b, loc, elementType,
-      arith::IndexCastOp::create(b, loc, b.getI64Type(), count));
+  Value countFloat = buildReducedCount(b, loc, input, reduced);
   TypedAttr zero = cast<TypedAttr>(b.getZeroAttr(elementType));
   auto add = [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
     return arith::AddFOp::create(nb, nloc, acc, x);
