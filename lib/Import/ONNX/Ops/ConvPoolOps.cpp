@@ -94,6 +94,36 @@ getGeometry(NodeImporter &node, RankedTensorType type,
   return g;
 }
 
+/// Where kernel offset `k` of output position `o` reads along spatial
+/// dimension `i` (of static `size`): x = o * stride - padBegin + k *
+/// dilation, whether that lies inside the input, and x clamped into it so
+/// that the read itself stays in bounds.
+struct WindowTap {
+  Value x, inside, clamped;
+};
+
+WindowTap buildWindowTap(OpBuilder &b, Location loc, const PoolGeometry &g,
+                         int64_t i, int64_t size, Value o, Value k) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  WindowTap tap;
+  tap.x = arith::SubIOp::create(
+      b, loc,
+      arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, o, index(g.strides[i])),
+          arith::MulIOp::create(b, loc, k, index(g.dilations[i]))),
+      index(g.padBegin[i]));
+  tap.inside = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, tap.x, index(0)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, tap.x,
+                            index(size)));
+  tap.clamped = arith::MaxSIOp::create(
+      b, loc, arith::MinSIOp::create(b, loc, tap.x, index(size - 1)), index(0));
+  return tap;
+}
+
 template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
   Value input = node.getInput(0);
   if (!input)
@@ -160,30 +190,16 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
                                                  nb.getBoolAttr(true));
         Value inPadded = inside;
         for (int64_t i = 0; i < spatial; ++i) {
-          Value o = linalg::IndexOp::create(nb, nloc, 2 + i);
-          Value w = linalg::IndexOp::create(nb, nloc, 2 + spatial + i);
-          // x = o * stride - padBegin + w * dilation
-          Value x = arith::AddIOp::create(
-              nb, nloc,
-              arith::MulIOp::create(nb, nloc, o, index(g->strides[i])),
-              arith::MulIOp::create(nb, nloc, w, index(g->dilations[i])));
-          x = arith::SubIOp::create(nb, nloc, x, index(g->padBegin[i]));
           int64_t size = type.getDimSize(2 + i);
-          auto cmp = [&](arith::CmpIPredicate p, Value a, int64_t v) {
-            return arith::CmpIOp::create(nb, nloc, p, a, index(v));
-          };
-          inside = arith::AndIOp::create(
-              nb, nloc, inside,
-              arith::AndIOp::create(nb, nloc,
-                                    cmp(arith::CmpIPredicate::sge, x, 0),
-                                    cmp(arith::CmpIPredicate::slt, x, size)));
+          WindowTap tap = buildWindowTap(
+              nb, nloc, *g, i, size, linalg::IndexOp::create(nb, nloc, 2 + i),
+              linalg::IndexOp::create(nb, nloc, 2 + spatial + i));
+          inside = arith::AndIOp::create(nb, nloc, inside, tap.inside);
           inPadded = arith::AndIOp::create(
               nb, nloc, inPadded,
-              cmp(arith::CmpIPredicate::slt, x, size + g->padEnd[i]));
-          Value clamped = arith::MaxSIOp::create(
-              nb, nloc, arith::MinSIOp::create(nb, nloc, x, index(size - 1)),
-              index(0));
-          coords.push_back(clamped);
+              arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt, tap.x,
+                                    index(size + g->padEnd[i])));
+          coords.push_back(tap.clamped);
         }
         Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
         Value newAcc;
@@ -300,29 +316,12 @@ LogicalResult convertConv(NodeImporter &node) {
             Value inside = arith::ConstantOp::create(nb, nloc, nb.getI1Type(),
                                                      nb.getBoolAttr(true));
             for (int64_t i = 0; i < spatial; ++i) {
-              Value o = linalg::IndexOp::create(nb, nloc, 2 + i);
-              Value k = linalg::IndexOp::create(nb, nloc, 3 + spatial + i);
-              Value x = arith::SubIOp::create(
-                  nb, nloc,
-                  arith::AddIOp::create(
-                      nb, nloc,
-                      arith::MulIOp::create(nb, nloc, o, index(g->strides[i])),
-                      arith::MulIOp::create(nb, nloc, k,
-                                            index(g->dilations[i]))),
-                  index(g->padBegin[i]));
-              int64_t size = type.getDimSize(2 + i);
-              inside = arith::AndIOp::create(
-                  nb, nloc, inside,
-                  arith::AndIOp::create(
-                      nb, nloc,
-                      arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sge,
-                                            x, index(0)),
-                      arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
-                                            x, index(size))));
-              coords.push_back(arith::MaxSIOp::create(
-                  nb, nloc,
-                  arith::MinSIOp::create(nb, nloc, x, index(size - 1)),
-                  index(0)));
+              WindowTap tap = buildWindowTap(
+                  nb, nloc, *g, i, type.getDimSize(2 + i),
+                  linalg::IndexOp::create(nb, nloc, 2 + i),
+                  linalg::IndexOp::create(nb, nloc, 3 + spatial + i));
+              inside = arith::AndIOp::create(nb, nloc, inside, tap.inside);
+              coords.push_back(tap.clamped);
             }
             Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
             Value product = arith::MulFOp::create(nb, nloc, v, args[0]);
