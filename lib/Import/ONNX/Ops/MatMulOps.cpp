@@ -82,10 +82,7 @@ LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs, Value rhs) {
     SmallVector<int64_t> shape =
         front ? SmallVector<int64_t>{1, n} : SmallVector<int64_t>{n, 1};
     SmallVector<OpFoldResult> sizes;
-    OpFoldResult size =
-        ShapedType::isDynamic(n)
-            ? OpFoldResult(tensor::DimOp::create(b, loc, v, 0).getResult())
-            : OpFoldResult(b.getIndexAttr(n));
+    OpFoldResult size = tensor::getMixedSize(b, loc, v, 0);
     sizes = front ? SmallVector<OpFoldResult>{b.getIndexAttr(1), size}
                   : SmallVector<OpFoldResult>{size, b.getIndexAttr(1)};
     return tensor::ExpandShapeOp::create(
@@ -247,10 +244,7 @@ LogicalResult convertMatMul(NodeImporter &node) {
   shape.back() = rhsType.getDimSize(1);
   SmallVector<OpFoldResult> outputShape;
   for (int64_t d = 0; d < rank - 1; ++d)
-    outputShape.push_back(
-        lhsType.isDynamicDim(d)
-            ? OpFoldResult(tensor::DimOp::create(b, loc, lhs, d).getResult())
-            : OpFoldResult(b.getIndexAttr(shape[d])));
+    outputShape.push_back(tensor::getMixedSize(b, loc, lhs, d));
   outputShape.push_back(b.getIndexAttr(shape.back()));
   auto resultType = RankedTensorType::get(shape, lhsType.getElementType());
   node.setOutput(0, tensor::ExpandShapeOp::create(b, loc, resultType, product,

@@ -32,17 +32,8 @@ RankedTensorType getType(Value value) {
 
 /// Size of dimension `d` as an index value.
 Value dimValue(OpBuilder &b, Location loc, Value tensor, int64_t d) {
-  int64_t size = getType(tensor).getDimSize(d);
-  if (!ShapedType::isDynamic(size))
-    return arith::ConstantIndexOp::create(b, loc, size);
-  return tensor::DimOp::create(b, loc, tensor, d);
-}
-
-OpFoldResult dimFold(OpBuilder &b, Location loc, Value tensor, int64_t d) {
-  int64_t size = getType(tensor).getDimSize(d);
-  if (!ShapedType::isDynamic(size))
-    return b.getIndexAttr(size);
-  return tensor::DimOp::create(b, loc, tensor, d).getResult();
+  return getValueOrCreateConstantIndexOp(
+      b, loc, tensor::getMixedSize(b, loc, tensor, d));
 }
 
 /// Declares the runtime's error hook (see tern/Runtime/ModelDescriptor.h)
@@ -166,7 +157,7 @@ LogicalResult convertTranspose(NodeImporter &node) {
   Location loc = node.getLoc();
   SmallVector<OpFoldResult> sizes;
   for (int64_t p : perm)
-    sizes.push_back(dimFold(b, loc, input, p));
+    sizes.push_back(tensor::getMixedSize(b, loc, input, p));
   Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   node.setOutput(
       0, linalg::TransposeOp::create(b, loc, input, init, perm).getResult()[0]);
@@ -185,7 +176,7 @@ Value insertOrDropUnitDims(OpBuilder &b, Location loc, Value input,
   SmallVector<OpFoldResult> outputShape;
   int64_t inDim = 0;
   for (bool k : kept)
-    outputShape.push_back(k ? dimFold(b, loc, input, inDim++)
+    outputShape.push_back(k ? tensor::getMixedSize(b, loc, input, inDim++)
                             : OpFoldResult(b.getIndexAttr(1)));
   return tensor::ExpandShapeOp::create(b, loc, outType, input, groups,
                                        outputShape);
@@ -302,7 +293,7 @@ LogicalResult convertFlatten(NodeImporter &node) {
         RankedTensorType::get({product(0, rank)}, type.getElementType()), input,
         groups);
   }
-  OpFoldResult n = dimFold(b, loc, flat, 0);
+  OpFoldResult n = tensor::getMixedSize(b, loc, flat, 0);
   SmallVector<OpFoldResult> outputShape =
       axis == 0 ? SmallVector<OpFoldResult>{b.getIndexAttr(1), n}
                 : SmallVector<OpFoldResult>{n, b.getIndexAttr(1)};
@@ -357,7 +348,7 @@ LogicalResult convertConcat(NodeImporter &node) {
   SmallVector<OpFoldResult> offsets;
   for (Value input : inputs) {
     offsets.push_back(total);
-    OpFoldResult size = dimFold(b, loc, input, *axis);
+    OpFoldResult size = tensor::getMixedSize(b, loc, input, *axis);
     if (isa<Attribute>(total) && isa<Attribute>(size))
       total =
           b.getIndexAttr(cast<IntegerAttr>(cast<Attribute>(total)).getInt() +
@@ -370,7 +361,8 @@ LogicalResult convertConcat(NodeImporter &node) {
   }
   SmallVector<OpFoldResult> resultSizes;
   for (int64_t d = 0; d < rank; ++d)
-    resultSizes.push_back(d == *axis ? total : dimFold(b, loc, inputs[0], d));
+    resultSizes.push_back(
+        d == *axis ? total : tensor::getMixedSize(b, loc, inputs[0], d));
   Value result =
       tensor::EmptyOp::create(b, loc, resultSizes, firstType.getElementType());
   for (auto [input, offset] : llvm::zip(inputs, offsets)) {
@@ -378,7 +370,7 @@ LogicalResult convertConcat(NodeImporter &node) {
     sliceOffsets[*axis] = offset;
     SmallVector<OpFoldResult> sizes;
     for (int64_t d = 0; d < rank; ++d)
-      sizes.push_back(dimFold(b, loc, input, d));
+      sizes.push_back(tensor::getMixedSize(b, loc, input, d));
     result = tensor::InsertSliceOp::create(
         b, loc, input, result, sliceOffsets, sizes,
         SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
@@ -576,15 +568,15 @@ LogicalResult convertGather(NodeImporter &node) {
   SmallVector<OpFoldResult> sizes;
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < *axis; ++d) {
-    sizes.push_back(dimFold(b, loc, data, d));
+    sizes.push_back(tensor::getMixedSize(b, loc, data, d));
     shape.push_back(dataType.getDimSize(d));
   }
   for (int64_t d = 0; d < q; ++d) {
-    sizes.push_back(dimFold(b, loc, indices, d));
+    sizes.push_back(tensor::getMixedSize(b, loc, indices, d));
     shape.push_back(indicesType.getDimSize(d));
   }
   for (int64_t d = *axis + 1; d < rank; ++d) {
-    sizes.push_back(dimFold(b, loc, data, d));
+    sizes.push_back(tensor::getMixedSize(b, loc, data, d));
     shape.push_back(dataType.getDimSize(d));
   }
   int64_t outRank = shape.size();
@@ -639,7 +631,7 @@ LogicalResult convertGatherElements(NodeImporter &node) {
   Location loc = node.getLoc();
   SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < rank; ++d)
-    sizes.push_back(dimFold(b, loc, indices, d));
+    sizes.push_back(tensor::getMixedSize(b, loc, indices, d));
   Value init =
       tensor::EmptyOp::create(b, loc, sizes, dataType.getElementType());
   Value axisSize = dimValue(b, loc, data, *axis);
