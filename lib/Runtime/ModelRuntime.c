@@ -310,6 +310,10 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
   }
   /* Free the blocks that were copied rather than handed over. */
   freeResultBlocks(desc, results, outputs);
+  /* A failed run leaves the caller nothing to release. */
+  if (status != TERN_OK)
+    for (uint32_t i = 0; i < desc->num_outputs; ++i)
+      tern_tensor_release(&outputs[i]);
   free(words);
   free(inputPtrs);
   return status;
