@@ -9,6 +9,7 @@
 
 #include "tern/Runtime/ModelDescriptor.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,18 @@ extern const TernModelDescriptor tern_model_descriptor
  * thread's current run, or 0. */
 static _Thread_local int32_t runtimeError;
 
+/* Where a failed run-time check leaves the compiled code: continuing past
+ * it could read outside a buffer (a Reshape to more elements than it has),
+ * so the run stops at once. Intermediate buffers the run had allocated are
+ * not freed on that path. NULL outside `tern_model_run`. */
+static _Thread_local jmp_buf *runtimeErrorExit;
+
 __attribute__((visibility("hidden"))) void
 tern_report_runtime_error(int32_t code) {
   if (!runtimeError)
     runtimeError = code;
+  if (runtimeErrorExit)
+    longjmp(*runtimeErrorExit, 1);
 }
 
 static const char *describeRuntimeError(int32_t code) {
@@ -35,9 +44,29 @@ static const char *describeRuntimeError(int32_t code) {
   case TERN_RUNTIME_ERROR_RESHAPE_MISMATCH:
     return "a Reshape's target sizes do not hold the input's element count "
            "for these input shapes";
+  case TERN_RUNTIME_ERROR_SHAPE_MISMATCH:
+    return "the input shapes make sizes disagree inside the model: "
+           "operands of an elementwise op whose dynamic sizes differ (a "
+           "dynamic size of 1 is not broadcast), or a computed shape that is "
+           "negative or differs from the one the model declares";
   default:
     return "the compiled model reported an unknown run-time error";
   }
+}
+
+/* Runs the compiled code; returns the run-time error it reported, or 0.
+ * Kept apart from its caller so that no local of the caller lives across
+ * the setjmp. */
+static int32_t callEntry(const TernModelDescriptor *desc, int64_t *results,
+                         void **inputs) {
+  jmp_buf exit;
+  runtimeError = 0;
+  if (setjmp(exit) == 0) {
+    runtimeErrorExit = &exit;
+    desc->entry(results, inputs);
+  }
+  runtimeErrorExit = NULL;
+  return runtimeError;
 }
 
 struct TernModel {
@@ -276,9 +305,7 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
     cursor += descriptorWords(t->rank);
   }
   int64_t *results = cursor;
-  runtimeError = 0;
-  desc->entry(results, inputPtrs);
-  if (runtimeError) {
+  if (callEntry(desc, results, inputPtrs)) {
     freeResultBlocks(desc, results, NULL);
     free(words);
     free(inputPtrs);

@@ -1,6 +1,7 @@
 //===- ONNXImporter.cpp - ONNX graphs to func.func @main_graph ------------===//
 
 #include "tern/Import/ONNX/ONNXImporter.h"
+#include "Ops/RuntimeChecks.h"
 #include "TensorConversion.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Import/ONNX/ModelLoader.h"
@@ -202,6 +203,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (auto [i, info] : llvm::enumerate(graph.output()))
     func.setResultAttrs(i, getValueAttrs(info));
 
+  declareRuntimeErrorHookIfUsed(*module);
   if (failed(verify(*module)))
     return nullptr;
   return module;

@@ -1,7 +1,9 @@
 //===- Broadcast.cpp - ONNX multidirectional broadcasting -----------------===//
 
 #include "Broadcast.h"
+#include "RuntimeChecks.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -66,6 +68,27 @@ FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
     if (ShapedType::isDynamic(shape[d]))
       dynamicSizes.push_back(tensor::DimOp::create(b, loc, sizeSource[d].first,
                                                    sizeSource[d].second));
+
+  // A dynamic dimension is read as if it had the result's size. One that
+  // turns out to be 1 (or anything else) at run time would be read out of
+  // bounds, so the run stops instead.
+  for (Value operand : operands) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    int64_t offset = rank - type.getRank();
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      auto [source, sourceDim] = sizeSource[offset + d];
+      if (!type.isDynamicDim(d) || (source == operand && sourceDim == d))
+        continue;
+      Value expected =
+          ShapedType::isDynamic(shape[offset + d])
+              ? tensor::DimOp::create(b, loc, source, sourceDim).getResult()
+              : arith::ConstantIndexOp::create(b, loc, shape[offset + d])
+                    .getResult();
+      emitRuntimeEqualityCheck(b, loc,
+                               tensor::DimOp::create(b, loc, operand, d),
+                               expected, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    }
+  }
   auto resultType = RankedTensorType::get(shape, resultElementType);
   Value init =
       tensor::EmptyOp::create(b, loc, shape, resultElementType, dynamicSizes);

@@ -8,8 +8,8 @@
 
 #include "../TensorConversion.h"
 #include "Broadcast.h"
+#include "RuntimeChecks.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
-#include "tern/Runtime/ModelDescriptor.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -36,30 +36,12 @@ Value dimValue(OpBuilder &b, Location loc, Value tensor, int64_t d) {
       b, loc, tensor::getMixedSize(b, loc, tensor, d));
 }
 
-/// Declares the runtime's error hook (see tern/Runtime/ModelDescriptor.h)
-/// in the module being built, once.
-void declareRuntimeErrorHook(OpBuilder &b, Location loc) {
-  ModuleOp module =
-      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  if (module.lookupSymbol(TERN_RUNTIME_ERROR_HOOK))
-    return;
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  auto decl = func::FuncOp::create(b, loc, TERN_RUNTIME_ERROR_HOOK,
-                                   b.getFunctionType({b.getI32Type()}, {}));
-  decl.setPrivate();
-}
-
-/// Reports `code` to the runtime when `failed` holds at run time.
-void emitRuntimeCheck(OpBuilder &b, Location loc, Value failed,
-                      TernRuntimeErrorCode code) {
-  scf::IfOp::create(b, loc, failed, [&](OpBuilder &tb, Location tloc) {
-    Value codeValue = arith::ConstantOp::create(tb, tloc, tb.getI32Type(),
-                                                tb.getI32IntegerAttr(code));
-    func::CallOp::create(tb, tloc, TERN_RUNTIME_ERROR_HOOK, TypeRange{},
-                         ValueRange{codeValue});
-    scf::YieldOp::create(tb, tloc);
-  });
+/// The number of elements of `tensor` as an index value.
+Value elementCount(OpBuilder &b, Location loc, Value tensor) {
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = 0; d < getType(tensor).getRank(); ++d)
+    count = arith::MulIOp::create(b, loc, count, dimValue(b, loc, tensor, d));
+  return count;
 }
 
 /// Groups the dimensions of the higher-rank shape around the kept ones;
@@ -120,10 +102,8 @@ LogicalResult convertSize(NodeImporter &node) {
     return failure();
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
-  Value count = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t d = 0; d < getType(input).getRank(); ++d)
-    count = arith::MulIOp::create(b, loc, count, dimValue(b, loc, input, d));
-  Value size = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+  Value size = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                          elementCount(b, loc, input));
   node.setOutput(0,
                  tensor::FromElementsOp::create(
                      b, loc, RankedTensorType::get({}, b.getI64Type()), size));
@@ -382,13 +362,131 @@ LogicalResult convertConcat(NodeImporter &node) {
   return success();
 }
 
+/// The entries of a 1-D int64 shape input as index values read at run time.
+/// Its length must be static: it is the rank of the result.
+FailureOr<SmallVector<Value>> readShapeEntries(NodeImporter &node,
+                                               Value shape) {
+  auto type = getType(shape);
+  if (type.getRank() != 1 || type.isDynamicDim(0) ||
+      !type.getElementType().isSignlessInteger(64)) {
+    node.emitError() << "a shape computed at run time must be a 1-D int64 "
+                        "tensor of static length, not "
+                     << type;
+    return failure();
+  }
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<Value> entries;
+  for (int64_t i = 0; i < type.getDimSize(0); ++i) {
+    Value position = arith::ConstantIndexOp::create(b, loc, i);
+    Value entry = tensor::ExtractOp::create(b, loc, shape, position);
+    entries.push_back(
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), entry));
+  }
+  return entries;
+}
+
+/// The static shape of output 0 when its `sizes` are computed at run time:
+/// the sizes ONNX shape inference knows, each checked against the computed
+/// one when the model runs.
+SmallVector<int64_t> staticSizesCheckedAtRunTime(NodeImporter &node,
+                                                 ArrayRef<Value> sizes) {
+  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
+  RankedTensorType inferred = node.getInferredOutputType(0);
+  if (!inferred || inferred.getRank() != static_cast<int64_t>(sizes.size()))
+    return shape;
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  for (auto [d, size] : llvm::enumerate(sizes)) {
+    if (inferred.isDynamicDim(d))
+      continue;
+    shape[d] = inferred.getDimSize(d);
+    emitRuntimeEqualityCheck(b, loc, size,
+                             arith::ConstantIndexOp::create(b, loc, shape[d]),
+                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  }
+  return shape;
+}
+
+/// `input` viewed with `sizes` (index values) as a tensor of `shape`.
+Value buildReshape(OpBuilder &b, Location loc, Value input,
+                   ArrayRef<Value> sizes, ArrayRef<int64_t> shape) {
+  SmallVector<Value> sizesI64;
+  for (Value size : sizes)
+    sizesI64.push_back(
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), size));
+  Value shapeTensor = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({(int64_t)sizes.size()}, b.getI64Type()),
+      sizesI64);
+  return tensor::ReshapeOp::create(
+      b, loc, RankedTensorType::get(shape, getType(input).getElementType()),
+      input, shapeTensor);
+}
+
+/// Reshape to a shape computed at run time: the rules for 0 and -1 are
+/// applied to the values when the model runs, and a shape that is invalid
+/// or holds another element count stops the run.
+LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
+  FailureOr<SmallVector<Value>> entries =
+      readShapeEntries(node, node.getInput(1));
+  if (failed(entries))
+    return failure();
+  bool allowZero = node.getIntAttr("allowzero", 0);
+  int64_t rank = getType(input).getRank();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto constant = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto compare = [&](arith::CmpIPredicate predicate, Value lhs, Value rhs) {
+    return arith::CmpIOp::create(b, loc, predicate, lhs, rhs).getResult();
+  };
+  Value zero = constant(0), one = constant(1), minusOne = constant(-1);
+  Value known = one, numInferred = zero;
+  Value invalid = arith::ConstantIntOp::create(b, loc, 0, 1);
+  SmallVector<Value> sizes, isInferred;
+  for (auto [i, entry] : llvm::enumerate(*entries)) {
+    Value size = entry;
+    if (!allowZero && static_cast<int64_t>(i) < rank)
+      size = arith::SelectOp::create(
+          b, loc, compare(arith::CmpIPredicate::eq, entry, zero),
+          dimValue(b, loc, input, i), entry);
+    Value inferredHere = compare(arith::CmpIPredicate::eq, entry, minusOne);
+    known = arith::MulIOp::create(
+        b, loc, known, arith::SelectOp::create(b, loc, inferredHere, one, size));
+    numInferred = arith::AddIOp::create(
+        b, loc, numInferred,
+        arith::SelectOp::create(b, loc, inferredHere, one, zero));
+    invalid = arith::OrIOp::create(
+        b, loc, invalid, compare(arith::CmpIPredicate::slt, entry, minusOne));
+    sizes.push_back(size);
+    isInferred.push_back(inferredHere);
+  }
+  Value total = elementCount(b, loc, input);
+  Value inferredSize = arith::DivUIOp::create(
+      b, loc, total, arith::MaxUIOp::create(b, loc, known, one));
+  Value count = one;
+  for (auto [size, inferredHere] : llvm::zip(sizes, isInferred)) {
+    size = arith::SelectOp::create(b, loc, inferredHere, inferredSize, size);
+    count = arith::MulIOp::create(b, loc, count, size);
+  }
+  invalid = arith::OrIOp::create(
+      b, loc, invalid, compare(arith::CmpIPredicate::sgt, numInferred, one));
+  invalid = arith::OrIOp::create(
+      b, loc, invalid, compare(arith::CmpIPredicate::ne, count, total));
+  emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_RESHAPE_MISMATCH);
+  SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, sizes);
+  node.setOutput(0, buildReshape(b, loc, input, sizes, shape));
+  return success();
+}
+
 LogicalResult convertReshape(NodeImporter &node) {
   Value input = node.getInput(0);
   if (!input)
     return failure();
   std::optional<SmallVector<int64_t>> target = node.getConstantInts(1);
   if (!target)
-    return node.emitError() << "shape must be a constant";
+    return convertReshapeOfRunTimeShape(node, input);
   auto type = getType(input);
   bool allowZero = node.getIntAttr("allowzero", 0);
   OpBuilder &b = node.getBuilder();
@@ -422,9 +520,7 @@ LogicalResult convertReshape(NodeImporter &node) {
     }
     known = arith::MulIOp::create(b, loc, known, sizes.back());
   }
-  Value total = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    total = arith::MulIOp::create(b, loc, total, dimValue(b, loc, input, d));
+  Value total = elementCount(b, loc, input);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   if (inferred >= 0)
     sizes[inferred] = arith::DivUIOp::create(
@@ -435,7 +531,6 @@ LogicalResult convertReshape(NodeImporter &node) {
     Value count = one;
     for (Value size : sizes)
       count = arith::MulIOp::create(b, loc, count, size);
-    declareRuntimeErrorHook(b, loc);
     emitRuntimeCheck(
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, count, total),
@@ -461,17 +556,7 @@ LogicalResult convertReshape(NodeImporter &node) {
              << " elements) to shape ["
              << llvm::make_range(target->begin(), target->end()) << "]";
   }
-  SmallVector<Value> sizesI64;
-  for (Value size : sizes)
-    sizesI64.push_back(
-        arith::IndexCastOp::create(b, loc, b.getI64Type(), size));
-  Value shapeTensor = tensor::FromElementsOp::create(
-      b, loc, RankedTensorType::get({(int64_t)sizes.size()}, b.getI64Type()),
-      sizesI64);
-  node.setOutput(0, tensor::ReshapeOp::create(
-                        b, loc,
-                        RankedTensorType::get(shape, type.getElementType()),
-                        input, shapeTensor));
+  node.setOutput(0, buildReshape(b, loc, input, sizes, shape));
   return success();
 }
 
@@ -527,7 +612,7 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
 }
 
 /// Wraps a negative index and checks it against `size`. An index outside
-/// [-size, size) fails the run (see `declareRuntimeErrorHook`); the
+/// [-size, size) fails the run (see RuntimeChecks.h); the
 /// returned index is clamped so that the read itself stays in bounds.
 Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
   Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rawIndex);
@@ -587,7 +672,6 @@ LogicalResult convertGather(NodeImporter &node) {
     indexExprs.push_back(b.getAffineDimExpr(*axis + d));
   AffineMap indexMap = AffineMap::get(outRank, 0, indexExprs, b.getContext());
   Value axisSize = dimValue(b, loc, data, *axis);
-  declareRuntimeErrorHook(b, loc);
   auto generic = linalg::GenericOp::create(
       b, loc, RankedTensorType::get(shape, dataType.getElementType()),
       ValueRange{indices}, ValueRange{init},
@@ -635,7 +719,6 @@ LogicalResult convertGatherElements(NodeImporter &node) {
   Value init =
       tensor::EmptyOp::create(b, loc, sizes, dataType.getElementType());
   Value axisSize = dimValue(b, loc, data, *axis);
-  declareRuntimeErrorHook(b, loc);
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   auto generic = linalg::GenericOp::create(
       b, loc,
