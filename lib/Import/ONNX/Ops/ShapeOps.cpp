@@ -585,10 +585,8 @@ LogicalResult convertExpand(NodeImporter &node) {
 }
 
 LogicalResult convertConstantOfShape(NodeImporter &node) {
-  std::optional<SmallVector<int64_t>> shape = node.getConstantInts(0);
-  if (!shape)
-    return node.emitError() << "shape must be a constant";
   OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
   Attribute element = b.getF32FloatAttr(0.0f);
   Type elementType = b.getF32Type();
   if (const onnx::AttributeProto *value = node.getAttribute("value")) {
@@ -601,13 +599,40 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
     elementType = tensor->getElementType();
     element = tensor->getValues<Attribute>()[0];
   }
-  for (int64_t size : *shape)
-    if (size < 0)
-      return node.emitError() << "shape entries must not be negative";
-  auto type = RankedTensorType::get(*shape, elementType);
-  node.setOutput(
-      0, arith::ConstantOp::create(b, node.getLoc(),
-                                   DenseElementsAttr::get(type, element)));
+  if (std::optional<SmallVector<int64_t>> shape = node.getConstantInts(0)) {
+    for (int64_t size : *shape)
+      if (size < 0)
+        return node.emitError() << "shape entries must not be negative";
+    auto type = RankedTensorType::get(*shape, elementType);
+    node.setOutput(0, arith::ConstantOp::create(
+                          b, loc, DenseElementsAttr::get(type, element)));
+    return success();
+  }
+  // A shape computed at run time.
+  Value shapeInput = node.getInput(0);
+  if (!shapeInput)
+    return failure();
+  FailureOr<SmallVector<Value>> sizes = readShapeEntries(node, shapeInput);
+  if (failed(sizes))
+    return failure();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value negative = arith::ConstantIntOp::create(b, loc, 0, 1);
+  for (Value size : *sizes)
+    negative = arith::OrIOp::create(
+        b, loc, negative,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, size, zero));
+  emitRuntimeCheck(b, loc, negative, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, *sizes);
+  SmallVector<Value> dynamicSizes;
+  for (auto [size, staticSize] : llvm::zip(*sizes, shape))
+    if (ShapedType::isDynamic(staticSize))
+      dynamicSizes.push_back(size);
+  Value init =
+      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+  Value fillValue =
+      arith::ConstantOp::create(b, loc, cast<TypedAttr>(element));
+  node.setOutput(0, linalg::FillOp::create(b, loc, fillValue, init)
+                        .getResult(0));
   return success();
 }
 
