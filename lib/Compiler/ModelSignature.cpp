@@ -18,6 +18,14 @@ TernDType getTernDType(Type type) {
     return TERN_DTYPE_F16;
   if (type.isBF16())
     return TERN_DTYPE_BF16;
+  if (type.isUnsignedInteger(8))
+    return TERN_DTYPE_U8;
+  if (type.isUnsignedInteger(16))
+    return TERN_DTYPE_U16;
+  if (type.isUnsignedInteger(32))
+    return TERN_DTYPE_U32;
+  if (type.isUnsignedInteger(64))
+    return TERN_DTYPE_U64;
   if (type.isInteger(8))
     return TERN_DTYPE_I8;
   if (type.isInteger(16))

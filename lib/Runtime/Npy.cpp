@@ -21,7 +21,8 @@ struct DescrEntry {
 constexpr DescrEntry kDescrs[] = {
     {"<f4", TERN_DTYPE_F32}, {"<f8", TERN_DTYPE_F64},  {"<f2", TERN_DTYPE_F16},
     {"|i1", TERN_DTYPE_I8},  {"<i2", TERN_DTYPE_I16},  {"<i4", TERN_DTYPE_I32},
-    {"<i8", TERN_DTYPE_I64}, {"|b1", TERN_DTYPE_BOOL},
+    {"<i8", TERN_DTYPE_I64}, {"|b1", TERN_DTYPE_BOOL}, {"|u1", TERN_DTYPE_U8},
+    {"<u2", TERN_DTYPE_U16}, {"<u4", TERN_DTYPE_U32},  {"<u8", TERN_DTYPE_U64},
 };
 
 /// The value of `'key': ...` in the header dict, up to the next top-level

@@ -13,15 +13,19 @@ size_t tern_dtype_size(int32_t dtype) {
   switch (dtype) {
   case TERN_DTYPE_F64:
   case TERN_DTYPE_I64:
+  case TERN_DTYPE_U64:
     return 8;
   case TERN_DTYPE_F32:
   case TERN_DTYPE_I32:
+  case TERN_DTYPE_U32:
     return 4;
   case TERN_DTYPE_F16:
   case TERN_DTYPE_BF16:
   case TERN_DTYPE_I16:
+  case TERN_DTYPE_U16:
     return 2;
   case TERN_DTYPE_I8:
+  case TERN_DTYPE_U8:
   case TERN_DTYPE_BOOL:
     return 1;
   default:
@@ -49,6 +53,14 @@ const char *tern_dtype_name(int32_t dtype) {
     return "int64";
   case TERN_DTYPE_BOOL:
     return "bool";
+  case TERN_DTYPE_U8:
+    return "uint8";
+  case TERN_DTYPE_U16:
+    return "uint16";
+  case TERN_DTYPE_U32:
+    return "uint32";
+  case TERN_DTYPE_U64:
+    return "uint64";
   default:
     return "invalid";
   }

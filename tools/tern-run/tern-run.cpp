@@ -88,6 +88,9 @@ bool fillRandom(tern::NpyArray &array, SeededRandom &random) {
     case TERN_DTYPE_BOOL:
       reinterpret_cast<uint8_t *>(out)[i] = v >= 0;
       break;
+    case TERN_DTYPE_U8:
+      reinterpret_cast<uint8_t *>(out)[i] = static_cast<uint8_t>((v + 1) * 127);
+      break;
     default:
       return false;
     }

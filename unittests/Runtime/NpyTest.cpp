@@ -55,6 +55,27 @@ TEST(NpyTest, RoundTripsEveryRank) {
   }
 }
 
+TEST(NpyTest, RoundTripsUnsignedDtypes) {
+  const std::pair<TernDType, const char *> dtypes[] = {
+      {TERN_DTYPE_U8, "'|u1'"},
+      {TERN_DTYPE_U16, "'<u2'"},
+      {TERN_DTYPE_U32, "'<u4'"},
+      {TERN_DTYPE_U64, "'<u8'"}};
+  uint64_t data[2] = {0xFFFFFFFFFFFFFFFFull, 7};
+  for (auto [dtype, descr] : dtypes) {
+    std::string bytes = serializeNpy(dtype, {2}, data);
+    EXPECT_NE(bytes.find(descr), std::string::npos) << descr;
+    NpyArray array;
+    std::string error;
+    ASSERT_TRUE(parseNpy(bytes, array, error)) << error;
+    EXPECT_EQ(array.dtype, dtype);
+    ASSERT_EQ(array.data.size(), 2 * tern_dtype_size(dtype));
+    EXPECT_EQ(std::memcmp(array.data.data(), data, array.data.size()), 0);
+  }
+  EXPECT_STREQ(tern_dtype_name(TERN_DTYPE_U8), "uint8");
+  EXPECT_STREQ(tern_dtype_name(TERN_DTYPE_U64), "uint64");
+}
+
 TEST(NpyTest, RejectsBadFiles) {
   NpyArray array;
   std::string error;
@@ -71,10 +92,10 @@ TEST(NpyTest, RejectsBadFiles) {
   EXPECT_FALSE(parseNpy(fortran, array, error));
   EXPECT_EQ(error, "Fortran-order .npy arrays are not supported");
 
-  std::string unsignedBytes = numpyFloat32Bytes();
-  unsignedBytes.replace(unsignedBytes.find("<f4"), 3, "<u4");
-  EXPECT_FALSE(parseNpy(unsignedBytes, array, error));
-  EXPECT_EQ(error, "unsupported .npy dtype '<u4'");
+  std::string complexBytes = numpyFloat32Bytes();
+  complexBytes.replace(complexBytes.find("<f4"), 3, "<c8");
+  EXPECT_FALSE(parseNpy(complexBytes, array, error));
+  EXPECT_EQ(error, "unsupported .npy dtype '<c8'");
 }
 
 TEST(NpyTest, RefusesToWriteDtypesWithoutDescr) {

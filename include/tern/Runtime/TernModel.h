@@ -57,6 +57,10 @@ typedef enum TernDType {
   TERN_DTYPE_I32 = 7,
   TERN_DTYPE_I64 = 8,
   TERN_DTYPE_BOOL = 9,
+  TERN_DTYPE_U8 = 10,
+  TERN_DTYPE_U16 = 11,
+  TERN_DTYPE_U32 = 12,
+  TERN_DTYPE_U64 = 13,
 } TernDType;
 
 /** What the model expects of one input or produces as one output. */

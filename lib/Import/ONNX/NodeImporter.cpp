@@ -1,6 +1,7 @@
 //===- NodeImporter.cpp - What an op converter sees of one node -----------===//
 
 #include "tern/Import/ONNX/NodeImporter.h"
+#include "Ops/Signedness.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -40,11 +41,15 @@ void NodeImporter::setOutput(unsigned i, Value value) {
     scope.values[node.output(i)] = value;
 }
 
+DenseElementsAttr NodeImporter::getConstantElements(unsigned i) {
+  Value value = getInput(i);
+  return value ? matchConstantTensor(value) : nullptr;
+}
+
 std::optional<llvm::SmallVector<int64_t>>
 NodeImporter::getConstantInts(unsigned i) {
-  Value value = getInput(i);
-  DenseIntElementsAttr attr;
-  if (!value || !matchPattern(value, m_Constant(&attr)))
+  DenseElementsAttr attr = getConstantElements(i);
+  if (!attr || !attr.getElementType().isIntOrIndex())
     return std::nullopt;
   llvm::SmallVector<int64_t> ints;
   for (const APInt &v : attr.getValues<APInt>())

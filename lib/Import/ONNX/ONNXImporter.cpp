@@ -2,6 +2,7 @@
 
 #include "tern/Import/ONNX/ONNXImporter.h"
 #include "Ops/RuntimeChecks.h"
+#include "Ops/Signedness.h"
 #include "TensorConversion.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Import/ONNX/ModelLoader.h"
@@ -84,8 +85,7 @@ LogicalResult GraphImporter::importInitializers() {
     if (!value)
       return emitError(loc)
              << "initializer: " << llvm::toString(value.takeError());
-    scope.values[tensor.name()] =
-        arith::ConstantOp::create(builder, loc, *value);
+    scope.values[tensor.name()] = buildConstantTensor(builder, loc, *value);
   }
   return success();
 }

@@ -31,6 +31,16 @@ Type convertElementType(int32_t dataType, MLIRContext *ctx) {
     return b.getI64Type();
   case onnx::TensorProto::BOOL:
     return b.getI1Type();
+  // Unsigned values keep their signedness in the type: converters that
+  // accept them choose unsigned arithmetic, and the rest reject them.
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, /*isSigned=*/false);
   default:
     return nullptr;
   }
@@ -164,6 +174,9 @@ convertTensorProto(const onnx::TensorProto &tensor, MLIRContext *ctx) {
     return fromTypedField(type, tensor.double_data(), numElements, name);
   case onnx::TensorProto::INT64:
     return fromTypedField(type, tensor.int64_data(), numElements, name);
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    return fromTypedField(type, tensor.uint64_data(), numElements, name);
   default:
     return fromTypedField(type, tensor.int32_data(), numElements, name);
   }

@@ -53,6 +53,8 @@ public:
   /// The values of input `i` when it is an integer constant (initializer or
   /// Constant node), as ONNX passes axes and shapes.
   std::optional<llvm::SmallVector<int64_t>> getConstantInts(unsigned i);
+  /// The contents of input `i` when it is a constant, or null.
+  mlir::DenseElementsAttr getConstantElements(unsigned i);
 
   const onnx::AttributeProto *getAttribute(llvm::StringRef name) const;
   /// The ints of an INTS attribute, or nothing when it is absent.

@@ -2,6 +2,7 @@
 
 #include "Broadcast.h"
 #include "RuntimeChecks.h"
+#include "Signedness.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -96,8 +97,12 @@ FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
       b, loc, resultType, operands, ValueRange{init}, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value result = body(nb, nloc, args.drop_back());
-        linalg::YieldOp::create(nb, nloc, result);
+        SmallVector<Value> elements;
+        for (Value arg : args.drop_back())
+          elements.push_back(castToSignless(nb, nloc, arg));
+        Value result = body(nb, nloc, elements);
+        linalg::YieldOp::create(
+            nb, nloc, castFromSignless(nb, nloc, result, resultElementType));
       });
   return generic.getResult(0);
 }
@@ -106,6 +111,8 @@ static bool isAccepted(Type type, unsigned accepted) {
     return accepted & kFloat;
   if (type.isInteger(1))
     return accepted & kBool;
+  if (type.isUnsignedInteger())
+    return accepted & kUnsignedInt;
   return type.isSignlessInteger() && (accepted & kSignedInt);
 }
 

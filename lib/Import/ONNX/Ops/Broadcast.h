@@ -9,7 +9,8 @@
 
 namespace tern {
 
-/// Builds the scalar body of an elementwise op from its operands' elements.
+/// Builds the scalar body of an elementwise op from its operands' elements,
+/// which unsigned operands pass in their signless view (see Signedness.h).
 using ElementwiseBodyFn = llvm::function_ref<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
 
@@ -25,12 +26,14 @@ enum ElementKinds : unsigned {
   kFloat = 1,
   kSignedInt = 2,
   kBool = 4,
+  kUnsignedInt = 8,
   kNumeric = kFloat | kSignedInt,
   kAnyKind = kFloat | kSignedInt | kBool,
 };
 
 /// Builds the scalar body from the operands' elements and their (shared)
-/// element type.
+/// element type. For unsigned operands the elements are signless and the
+/// type says they are unsigned.
 using TypedBodyFn = llvm::function_ref<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::ValueRange, mlir::Type)>;
 

@@ -2,6 +2,7 @@
 
 #include "../TensorConversion.h"
 #include "Broadcast.h"
+#include "Signedness.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -11,16 +12,19 @@ using namespace ::tern;
 
 namespace {
 
-/// Converts one scalar between any two of float, signed integer and bool,
-/// the way numpy's astype does (floats truncate toward zero).
-Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
-  Type from = value.getType();
-  if (from == to)
+/// Converts one scalar from ONNX element type `from` to `to`, the way
+/// numpy's astype does (floats truncate toward zero, integers wrap).
+/// Integer scalars travel in their signless view (see Signedness.h).
+Value castScalar(OpBuilder &b, Location loc, Value value, Type from, Type to) {
+  Type target = getSignlessType(to);
+  if (value.getType() == target)
     return value;
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
-  bool fromBool = from.isInteger(1), toBool = to.isInteger(1);
-  if (toBool) {
-    Value zero = arith::ConstantOp::create(b, loc, from, b.getZeroAttr(from));
+  bool fromUnsigned = from.isInteger(1) || from.isUnsignedInteger();
+  Type valueType = value.getType();
+  if (to.isInteger(1)) {
+    Value zero =
+        arith::ConstantOp::create(b, loc, valueType, b.getZeroAttr(valueType));
     if (fromFloat)
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
                                    zero);
@@ -28,17 +32,21 @@ Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
   }
   if (fromFloat && toFloat)
     return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
-               ? arith::ExtFOp::create(b, loc, to, value).getResult()
-               : arith::TruncFOp::create(b, loc, to, value).getResult();
+               ? arith::ExtFOp::create(b, loc, target, value).getResult()
+               : arith::TruncFOp::create(b, loc, target, value).getResult();
   if (fromFloat)
-    return arith::FPToSIOp::create(b, loc, to, value);
+    return to.isUnsignedInteger()
+               ? arith::FPToUIOp::create(b, loc, target, value).getResult()
+               : arith::FPToSIOp::create(b, loc, target, value).getResult();
   if (toFloat)
-    return fromBool ? arith::UIToFPOp::create(b, loc, to, value).getResult()
-                    : arith::SIToFPOp::create(b, loc, to, value).getResult();
+    return fromUnsigned
+               ? arith::UIToFPOp::create(b, loc, target, value).getResult()
+               : arith::SIToFPOp::create(b, loc, target, value).getResult();
   if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
-    return fromBool ? arith::ExtUIOp::create(b, loc, to, value).getResult()
-                    : arith::ExtSIOp::create(b, loc, to, value).getResult();
-  return arith::TruncIOp::create(b, loc, to, value);
+    return fromUnsigned
+               ? arith::ExtUIOp::create(b, loc, target, value).getResult()
+               : arith::ExtSIOp::create(b, loc, target, value).getResult();
+  return arith::TruncIOp::create(b, loc, target, value);
 }
 
 LogicalResult castTo(NodeImporter &node, Type to) {
@@ -52,7 +60,7 @@ LogicalResult castTo(NodeImporter &node, Type to) {
   }
   FailureOr<Value> result = buildBroadcastElementwise(
       node, {input}, to, [&](OpBuilder &b, Location loc, ValueRange args) {
-        return castScalar(b, loc, args[0], to);
+        return castScalar(b, loc, args[0], from, to);
       });
   if (failed(result))
     return failure();

@@ -1,6 +1,7 @@
 //===- ConstantOps.cpp - Constant -----------------------------------------===//
 
 #include "../TensorConversion.h"
+#include "Signedness.h"
 #include "tern/Import/ONNX/NodeImporter.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
@@ -48,7 +49,7 @@ LogicalResult convertConstant(NodeImporter &node) {
     return node.emitError()
            << "value attribute '" << attr.name() << "' is not supported";
   }
-  node.setOutput(0, arith::ConstantOp::create(b, node.getLoc(), value));
+  node.setOutput(0, buildConstantTensor(b, node.getLoc(), value));
   return success();
 }
 

@@ -23,20 +23,23 @@ Value constantLike(OpBuilder &b, Location loc, Type type, double value) {
       b, loc, type, b.getIntegerAttr(type, static_cast<int64_t>(value)));
 }
 
-/// Float and signed-integer forms of a binary op.
-template <typename FloatOp, typename IntOp>
+/// Float, signed and unsigned integer forms of a binary op.
+template <typename FloatOp, typename IntOp, typename UnsignedOp = IntOp>
 LogicalResult convertBinary(NodeImporter &node) {
   return convertElementwise(
-      node, 2, kNumeric,
+      node, 2, kNumeric | kUnsignedInt,
       [](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
         if (isa<FloatType>(type))
           return FloatOp::create(b, loc, args[0], args[1]);
+        if (type.isUnsignedInteger())
+          return UnsignedOp::create(b, loc, args[0], args[1]);
         return IntOp::create(b, loc, args[0], args[1]);
       });
 }
 
 /// Min, Max, Sum and Mean take any number of inputs.
-template <typename FloatOp, typename IntOp, bool isMean = false>
+template <typename FloatOp, typename IntOp, typename UnsignedOp = IntOp,
+          bool isMean = false>
 LogicalResult convertVariadic(NodeImporter &node) {
   unsigned n = node.getNumInputs();
   if (n == 0)
@@ -46,12 +49,14 @@ LogicalResult convertVariadic(NodeImporter &node) {
           cast<RankedTensorType>(node.getInput(0).getType()).getElementType()))
     return node.emitError() << "Mean needs float inputs";
   return convertElementwise(
-      node, n, isMean ? kFloat : kNumeric,
+      node, n, isMean ? kFloat : kNumeric | kUnsignedInt,
       [n](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
         Value acc = args[0];
         for (Value arg : args.drop_front())
           acc = isa<FloatType>(type)
                     ? FloatOp::create(b, loc, acc, arg).getResult()
+                : type.isUnsignedInteger()
+                    ? UnsignedOp::create(b, loc, acc, arg).getResult()
                     : IntOp::create(b, loc, acc, arg).getResult();
         if (isMean)
           acc =
@@ -67,10 +72,12 @@ LogicalResult convertMod(NodeImporter &node) {
       isa<FloatType>(cast<RankedTensorType>(lhs.getType()).getElementType()))
     return node.emitError() << "float operands need fmod = 1";
   return convertElementwise(
-      node, 2, kNumeric,
+      node, 2, kNumeric | kUnsignedInt,
       [fmod](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
         if (isa<FloatType>(type))
           return arith::RemFOp::create(b, loc, args[0], args[1]);
+        if (type.isUnsignedInteger())
+          return arith::RemUIOp::create(b, loc, args[0], args[1]);
         Value rem = arith::RemSIOp::create(b, loc, args[0], args[1]);
         if (fmod)
           return rem;
@@ -106,14 +113,16 @@ LogicalResult convertPow(NodeImporter &node) {
   if (!isa<FloatType>(baseType))
     return node.emitError() << "integer bases need an exponent of the same "
                                "type";
-  if (!isa<FloatType>(expType) && !expType.isSignlessInteger())
+  if (!isa<FloatType>(expType) && !expType.isInteger())
     return node.emitError()
            << "exponent type " << expType << " is not supported";
   FailureOr<Value> result = buildBroadcastElementwise(
       node, {base, exponent}, baseType,
       [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
         Value e = args[1];
-        if (expType.isSignlessInteger())
+        if (expType.isUnsignedInteger())
+          e = arith::UIToFPOp::create(b, loc, baseType, e);
+        else if (expType.isSignlessInteger())
           e = arith::SIToFPOp::create(b, loc, baseType, e);
         else if (expType != baseType)
           e = expType.getIntOrFloatBitWidth() < baseType.getIntOrFloatBitWidth()
@@ -311,6 +320,30 @@ LogicalResult convertSoftplus(NodeImporter &node) {
 }
 
 /// Clip(x, min?, max?): absent bounds do not clip.
+/// Shifts of unsigned integers; a shift by the width or more gives 0, as
+/// numpy does, where arith would give poison.
+LogicalResult convertBitShift(NodeImporter &node) {
+  const onnx::AttributeProto *direction = node.getAttribute("direction");
+  if (!direction || (direction->s() != "LEFT" && direction->s() != "RIGHT"))
+    return node.emitError() << "direction must be LEFT or RIGHT";
+  bool left = direction->s() == "LEFT";
+  return convertElementwise(
+      node, 2, kUnsignedInt,
+      [left](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
+        Type bits = args[0].getType();
+        Value shifted =
+            left ? arith::ShLIOp::create(b, loc, args[0], args[1]).getResult()
+                 : arith::ShRUIOp::create(b, loc, args[0], args[1]).getResult();
+        Value width = arith::ConstantOp::create(
+            b, loc, bits, b.getIntegerAttr(bits, type.getIntOrFloatBitWidth()));
+        Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                              args[1], width);
+        Value zero =
+            arith::ConstantOp::create(b, loc, bits, b.getZeroAttr(bits));
+        return arith::SelectOp::create(b, loc, inRange, shifted, zero);
+      });
+}
+
 LogicalResult convertClip(NodeImporter &node) {
   Value input = node.getInput(0);
   if (!input)
@@ -360,16 +393,21 @@ void ::tern::registerElementwiseConverters(OpConverterRegistry &registry) {
   registry.add("Add", 7, 17, convertBinary<arith::AddFOp, arith::AddIOp>);
   registry.add("Sub", 7, 17, convertBinary<arith::SubFOp, arith::SubIOp>);
   registry.add("Mul", 7, 17, convertBinary<arith::MulFOp, arith::MulIOp>);
-  registry.add("Div", 7, 17, convertBinary<arith::DivFOp, arith::DivSIOp>);
+  registry.add("Div", 7, 17,
+               convertBinary<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>);
   registry.add("Mod", 10, 17, convertMod);
+  registry.add("BitShift", 11, 17, convertBitShift);
   registry.add("Pow", 7, 17, convertPow);
-  registry.add("Max", 8, 17,
-               convertVariadic<arith::MaximumFOp, arith::MaxSIOp>);
-  registry.add("Min", 8, 17,
-               convertVariadic<arith::MinimumFOp, arith::MinSIOp>);
+  registry.add(
+      "Max", 8, 17,
+      convertVariadic<arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>);
+  registry.add(
+      "Min", 8, 17,
+      convertVariadic<arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>);
   registry.add("Sum", 8, 17, convertVariadic<arith::AddFOp, arith::AddIOp>);
-  registry.add("Mean", 8, 17,
-               convertVariadic<arith::AddFOp, arith::AddIOp, true>);
+  registry.add(
+      "Mean", 8, 17,
+      convertVariadic<arith::AddFOp, arith::AddIOp, arith::AddIOp, true>);
 
   registry.add("Abs", 6, 17, convertAbs);
   registry.add("Neg", 6, 17, convertNeg);

@@ -11,15 +11,18 @@ using namespace ::tern;
 namespace {
 
 template <arith::CmpFPredicate floatPredicate,
-          arith::CmpIPredicate intPredicate>
+          arith::CmpIPredicate intPredicate,
+          arith::CmpIPredicate unsignedPredicate = intPredicate>
 LogicalResult convertCompare(NodeImporter &node) {
   return convertElementwise(
-      node, 2, kAnyKind,
+      node, 2, kAnyKind | kUnsignedInt,
       [](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
         if (isa<FloatType>(type))
           return arith::CmpFOp::create(b, loc, floatPredicate, args[0],
                                        args[1]);
-        return arith::CmpIOp::create(b, loc, intPredicate, args[0], args[1]);
+        return arith::CmpIOp::create(
+            b, loc, type.isUnsignedInteger() ? unsignedPredicate : intPredicate,
+            args[0], args[1]);
       },
       node.getBuilder().getI1Type());
 }
@@ -109,10 +112,11 @@ void ::tern::registerLogicalConverters(OpConverterRegistry &registry) {
   using F = arith::CmpFPredicate;
   using I = arith::CmpIPredicate;
   registry.add("Equal", 11, 17, convertCompare<F::OEQ, I::eq>);
-  registry.add("Less", 9, 17, convertCompare<F::OLT, I::slt>);
-  registry.add("LessOrEqual", 12, 17, convertCompare<F::OLE, I::sle>);
-  registry.add("Greater", 9, 17, convertCompare<F::OGT, I::sgt>);
-  registry.add("GreaterOrEqual", 12, 17, convertCompare<F::OGE, I::sge>);
+  registry.add("Less", 9, 17, convertCompare<F::OLT, I::slt, I::ult>);
+  registry.add("LessOrEqual", 12, 17, convertCompare<F::OLE, I::sle, I::ule>);
+  registry.add("Greater", 9, 17, convertCompare<F::OGT, I::sgt, I::ugt>);
+  registry.add("GreaterOrEqual", 12, 17,
+               convertCompare<F::OGE, I::sge, I::uge>);
   registry.add("And", 7, 17, convertLogic<arith::AndIOp>);
   registry.add("Or", 7, 17, convertLogic<arith::OrIOp>);
   registry.add("Xor", 7, 17, convertLogic<arith::XOrIOp>);

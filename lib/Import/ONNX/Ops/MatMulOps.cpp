@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
+#include "RuntimeChecks.h"
+#include "Signedness.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -18,12 +20,27 @@ using namespace ::tern;
 
 namespace {
 
+/// Stops the run when the reduction sizes of `lhs [..., K]` and
+/// `rhs [K, ...]` (dimension `rhsDim`) are dynamic and differ.
+void checkReductionSizes(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         int64_t rhsDim) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  int64_t lhsDim = lhsType.getRank() - 1;
+  if (!lhsType.isDynamicDim(lhsDim) && !rhsType.isDynamicDim(rhsDim))
+    return;
+  emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, lhs, lhsDim),
+                           tensor::DimOp::create(b, loc, rhs, rhsDim),
+                           TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+}
+
 /// `lhs [M, K] x rhs [K, N]` with a zero-filled accumulator.
 Value buildMatmul2D(OpBuilder &b, Location loc, Value lhs, Value rhs) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   Type elementType = lhsType.getElementType();
   SmallVector<int64_t> shape = {lhsType.getDimSize(0), rhsType.getDimSize(1)};
+  checkReductionSizes(b, loc, lhs, rhs, 0);
   SmallVector<Value> dynamicSizes;
   if (ShapedType::isDynamic(shape[0]))
     dynamicSizes.push_back(tensor::DimOp::create(b, loc, lhs, 0));
@@ -65,8 +82,9 @@ LogicalResult checkFloatOperands(NodeImporter &node, Value lhs, Value rhs) {
 
 /// numpy.matmul in general: 1-D operands gain (then lose) a unit
 /// dimension and the batch dimensions broadcast. One linalg.generic over
-/// (batch..., m, n, k). Linear layers take the 2-D linalg.matmul path
-/// instead, which is what tern-ternarize looks for.
+/// (batch..., m, n, k), in float or signless integer arithmetic. Linear
+/// layers take the 2-D linalg.matmul path instead, which is what
+/// tern-ternarize looks for.
 LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs, Value rhs) {
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
@@ -101,6 +119,7 @@ LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs, Value rhs) {
       kSize != rhsType.getDimSize(rhsBatch))
     return node.emitError()
            << "reduction dimensions differ: " << lhsType << " x " << rhsType;
+  checkReductionSizes(b, loc, lhs, rhs, rhsBatch);
 
   // Output batch sizes, broadcast numpy-style.
   SmallVector<int64_t> shape;
@@ -173,11 +192,16 @@ LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs, Value rhs) {
                               operandMap(rhsType, rhsBatch, k, n),
                               AffineMap::get(numLoops, 0, outExprs, ctx)},
           iterators,
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value mul = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-            linalg::YieldOp::create(
-                nb, nloc,
-                ValueRange{arith::AddFOp::create(nb, nloc, args[2], mul)});
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value sum;
+            if (isa<FloatType>(elementType)) {
+              Value mul = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+              sum = arith::AddFOp::create(nb, nloc, args[2], mul);
+            } else {
+              Value mul = arith::MulIOp::create(nb, nloc, args[0], args[1]);
+              sum = arith::AddIOp::create(nb, nloc, args[2], mul);
+            }
+            linalg::YieldOp::create(nb, nloc, sum);
           })
           .getResult(0);
 
@@ -311,9 +335,76 @@ LogicalResult convertGemm(NodeImporter &node) {
   return success();
 }
 
+/// int32(x) - int32(zeroPoint) for an int8 or uint8 operand. A 1-D zero
+/// point runs along `axisFromBack` (1: rows of A, 0: columns of B).
+FailureOr<Value> centerOnZeroPoint(NodeImporter &node, Value x,
+                                   unsigned zeroPointInput,
+                                   int64_t axisFromBack) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Type xType = cast<RankedTensorType>(x.getType()).getElementType();
+  Type i32 = b.getI32Type();
+  auto widen = [&](OpBuilder &nb, Location nloc, Value v, Type from) -> Value {
+    if (from.isUnsignedInteger())
+      return arith::ExtUIOp::create(nb, nloc, i32, v);
+    return arith::ExtSIOp::create(nb, nloc, i32, v);
+  };
+  SmallVector<Value> operands = {x};
+  if (node.hasInput(zeroPointInput)) {
+    Value zeroPoint = node.getInput(zeroPointInput);
+    if (!zeroPoint)
+      return failure();
+    auto zpType = cast<RankedTensorType>(zeroPoint.getType());
+    if (zpType.getElementType() != xType || zpType.getRank() > 1)
+      return node.emitError()
+             << "zero point #" << zeroPointInput << " must be a scalar or 1-D "
+             << xType << ", got " << zpType;
+    if (zpType.getRank() == 1 && axisFromBack == 1) {
+      // Per-row: [M] -> [M, 1] to broadcast against [..., M, K].
+      zeroPoint = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({zpType.getDimSize(0), 1}, xType),
+          zeroPoint, SmallVector<ReassociationIndices>{{0, 1}},
+          SmallVector<OpFoldResult>{tensor::getMixedSize(b, loc, zeroPoint, 0),
+                                    b.getIndexAttr(1)});
+    }
+    operands.push_back(zeroPoint);
+  }
+  return buildBroadcastElementwise(
+      node, operands, i32,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value centered = widen(nb, nloc, args[0], xType);
+        if (args.size() > 1)
+          centered = arith::SubIOp::create(nb, nloc, centered,
+                                           widen(nb, nloc, args[1], xType));
+        return centered;
+      });
+}
+
+/// int8/uint8 matmul after subtracting the zero points, accumulated in
+/// int32 as ONNX specifies.
+LogicalResult convertMatMulInteger(NodeImporter &node) {
+  Value lhs = node.getInput(0), rhs = node.getInput(1);
+  if (!lhs || !rhs)
+    return failure();
+  for (Value operand : {lhs, rhs})
+    if (!cast<RankedTensorType>(operand.getType())
+             .getElementType()
+             .isInteger(8))
+      return node.emitError()
+             << "operands must be int8 or uint8, got " << operand.getType();
+  FailureOr<Value> lhsCentered = centerOnZeroPoint(node, lhs, 2, 1);
+  if (failed(lhsCentered))
+    return failure();
+  FailureOr<Value> rhsCentered = centerOnZeroPoint(node, rhs, 3, 0);
+  if (failed(rhsCentered))
+    return failure();
+  return convertBroadcastMatMul(node, *lhsCentered, *rhsCentered);
+}
+
 } // namespace
 
 void ::tern::registerMatMulConverters(OpConverterRegistry &registry) {
   registry.add("Gemm", 7, 17, convertGemm);
   registry.add("MatMul", 1, 17, convertMatMul);
+  registry.add("MatMulInteger", 10, 17, convertMatMulInteger);
 }

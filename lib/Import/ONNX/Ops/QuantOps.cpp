@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
+#include "Signedness.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -20,7 +21,8 @@ namespace {
 
 /// Applies `body(x, scale, zeroPoint)` to every element of `input`, with a
 /// 0-d scale and zero point, or 1-D ones along `axis`. Without a zero point
-/// input, `body` gets a zero of `zeroType`.
+/// input, `body` gets a zero of `zeroType`. Integers reach `body` in their
+/// signless view, and it returns the result in its signless view.
 LogicalResult convertLinearQuant(
     NodeImporter &node, Type resultElementType, Type zeroType,
     function_ref<Value(OpBuilder &, Location, Value, Value, Value)> body) {
@@ -78,12 +80,15 @@ LogicalResult convertLinearQuant(
       operands, ValueRange{init}, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value zp = zeroPoint ? args[2]
+        Type zeroBits = getSignlessType(zeroType);
+        Value zp = zeroPoint ? castToSignless(nb, nloc, args[2])
                              : arith::ConstantOp::create(
-                                   nb, nloc, zeroType, nb.getZeroAttr(zeroType))
+                                   nb, nloc, zeroBits, nb.getZeroAttr(zeroBits))
                                    .getResult();
+        Value result =
+            body(nb, nloc, castToSignless(nb, nloc, args[0]), args[1], zp);
         linalg::YieldOp::create(
-            nb, nloc, ValueRange{body(nb, nloc, args[0], args[1], zp)});
+            nb, nloc, castFromSignless(nb, nloc, result, resultElementType));
       });
   node.setOutput(0, generic.getResult(0));
   return success();
@@ -96,20 +101,26 @@ LogicalResult convertDequantizeLinear(NodeImporter &node) {
     return failure();
   Type inputType = cast<RankedTensorType>(input.getType()).getElementType();
   Type floatType = cast<RankedTensorType>(scale.getType()).getElementType();
-  if (!inputType.isSignlessInteger(8) && !inputType.isSignlessInteger(32))
-    return node.emitError() << "only int8 and int32 inputs are supported";
+  if (!inputType.isInteger(8) && !inputType.isSignlessInteger(32))
+    return node.emitError()
+           << "only int8, uint8 and int32 inputs are supported";
+  bool isUnsigned = inputType.isUnsignedInteger();
   return convertLinearQuant(
       node, floatType, inputType,
       [&](OpBuilder &b, Location loc, Value x, Value s, Value zp) -> Value {
-        Value centered = arith::SubIOp::create(
-            b, loc, arith::ExtSIOp::create(b, loc, b.getI64Type(), x),
-            arith::ExtSIOp::create(b, loc, b.getI64Type(), zp));
+        auto widen = [&](Value v) -> Value {
+          if (isUnsigned)
+            return arith::ExtUIOp::create(b, loc, b.getI64Type(), v);
+          return arith::ExtSIOp::create(b, loc, b.getI64Type(), v);
+        };
+        Value centered = arith::SubIOp::create(b, loc, widen(x), widen(zp));
         Value asFloat = arith::SIToFPOp::create(b, loc, floatType, centered);
         return arith::MulFOp::create(b, loc, asFloat, s);
       });
 }
 
-/// y = saturate(round_half_even(x / scale) + zero_point) into int8.
+/// y = saturate(round_half_even(x / scale) + zero_point) into the zero
+/// point's type: int8, or uint8 (also when there is no zero point).
 LogicalResult convertQuantizeLinear(NodeImporter &node) {
   Value input = node.getInput(0);
   if (!input)
@@ -117,14 +128,21 @@ LogicalResult convertQuantizeLinear(NodeImporter &node) {
   Type floatType = cast<RankedTensorType>(input.getType()).getElementType();
   if (!isa<FloatType>(floatType))
     return node.emitError() << "the input must be float";
-  Type i8 = node.getBuilder().getI8Type();
-  if (node.hasInput(2) && node.getInput(2) &&
-      !cast<RankedTensorType>(node.getInput(2).getType())
-           .getElementType()
-           .isSignlessInteger(8))
-    return node.emitError() << "only int8 outputs are supported";
+  OpBuilder &builder = node.getBuilder();
+  Type resultType = builder.getIntegerType(8, /*isSigned=*/false);
+  if (node.hasInput(2)) {
+    Value zeroPoint = node.getInput(2);
+    if (!zeroPoint)
+      return failure();
+    resultType = cast<RankedTensorType>(zeroPoint.getType()).getElementType();
+    if (!resultType.isInteger(8))
+      return node.emitError() << "only int8 and uint8 outputs are supported";
+  }
+  bool isUnsigned = resultType.isUnsignedInteger();
+  double lowest = isUnsigned ? 0 : -128, highest = isUnsigned ? 255 : 127;
+  Type i8 = builder.getI8Type();
   return convertLinearQuant(
-      node, i8, i8,
+      node, resultType, resultType,
       [&](OpBuilder &b, Location loc, Value x, Value s, Value zp) -> Value {
         auto constant = [&](double v) {
           return arith::ConstantOp::create(b, loc, floatType,
@@ -132,10 +150,15 @@ LogicalResult convertQuantizeLinear(NodeImporter &node) {
         };
         Value q = math::RoundEvenOp::create(
             b, loc, arith::DivFOp::create(b, loc, x, s));
-        q = arith::AddFOp::create(
-            b, loc, q, arith::SIToFPOp::create(b, loc, floatType, zp));
-        q = arith::MaximumFOp::create(b, loc, q, constant(-128));
-        q = arith::MinimumFOp::create(b, loc, q, constant(127));
+        Value zeroPoint =
+            isUnsigned
+                ? arith::UIToFPOp::create(b, loc, floatType, zp).getResult()
+                : arith::SIToFPOp::create(b, loc, floatType, zp).getResult();
+        q = arith::AddFOp::create(b, loc, q, zeroPoint);
+        q = arith::MaximumFOp::create(b, loc, q, constant(lowest));
+        q = arith::MinimumFOp::create(b, loc, q, constant(highest));
+        if (isUnsigned)
+          return arith::FPToUIOp::create(b, loc, i8, q);
         return arith::FPToSIOp::create(b, loc, i8, q);
       });
 }
