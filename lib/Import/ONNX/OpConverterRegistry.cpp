@@ -26,6 +26,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerConvPoolConverters(r);
     registerQuantConverters(r);
     registerReductionConverters(r);
+    registerScanConverters(r);
     registerShapeConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),
               [](const OpConverter &a, const OpConverter &b) {

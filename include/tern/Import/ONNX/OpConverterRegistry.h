@@ -63,6 +63,7 @@ void registerMatMulConverters(OpConverterRegistry &registry);
 void registerConvPoolConverters(OpConverterRegistry &registry);
 void registerQuantConverters(OpConverterRegistry &registry);
 void registerReductionConverters(OpConverterRegistry &registry);
+void registerScanConverters(OpConverterRegistry &registry);
 void registerShapeConverters(OpConverterRegistry &registry);
 
 } // namespace tern
