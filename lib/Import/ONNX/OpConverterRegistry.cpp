@@ -27,6 +27,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerQuantConverters(r);
     registerReductionConverters(r);
     registerScanConverters(r);
+    registerScatterConverters(r);
     registerShapeConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),
               [](const OpConverter &a, const OpConverter &b) {

@@ -64,6 +64,7 @@ void registerConvPoolConverters(OpConverterRegistry &registry);
 void registerQuantConverters(OpConverterRegistry &registry);
 void registerReductionConverters(OpConverterRegistry &registry);
 void registerScanConverters(OpConverterRegistry &registry);
+void registerScatterConverters(OpConverterRegistry &registry);
 void registerShapeConverters(OpConverterRegistry &registry);
 
 } // namespace tern

@@ -24,10 +24,28 @@ void emitRuntimeCheck(OpBuilder &b, Location loc, Value failed,
 
 void emitRuntimeEqualityCheck(OpBuilder &b, Location loc, Value actual,
                               Value expected, TernRuntimeErrorCode code) {
-  emitRuntimeCheck(b, loc,
-                   arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                         actual, expected),
-                   code);
+  emitRuntimeCheck(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, expected),
+      code);
+}
+
+Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
+  Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rawIndex);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value isNegative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
+  index = arith::SelectOp::create(
+      b, loc, isNegative, arith::AddIOp::create(b, loc, index, size), index);
+  Value outside = arith::OrIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, size));
+  emitRuntimeCheck(b, loc, outside, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+  Value last = arith::SubIOp::create(b, loc, size,
+                                     arith::ConstantIndexOp::create(b, loc, 1));
+  return arith::MaxSIOp::create(
+      b, loc, arith::MinSIOp::create(b, loc, index, last), zero);
 }
 
 void declareRuntimeErrorHookIfUsed(ModuleOp module) {
@@ -43,9 +61,8 @@ void declareRuntimeErrorHookIfUsed(ModuleOp module) {
   if (!used)
     return;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  auto decl =
-      func::FuncOp::create(b, module.getLoc(), TERN_RUNTIME_ERROR_HOOK,
-                           b.getFunctionType({b.getI32Type()}, {}));
+  auto decl = func::FuncOp::create(b, module.getLoc(), TERN_RUNTIME_ERROR_HOOK,
+                                   b.getFunctionType({b.getI32Type()}, {}));
   decl.setPrivate();
 }
 

@@ -29,6 +29,13 @@ void emitRuntimeEqualityCheck(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value actual, mlir::Value expected,
                               TernRuntimeErrorCode code);
 
+/// The index `rawIndex` (any integer type) names in a dimension of `size`,
+/// negative ones counting from the back. An index outside [-size, size)
+/// stops the run; the index returned is also clamped into range, so that
+/// code which has not stopped yet never reads out of bounds.
+mlir::Value checkedIndex(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value rawIndex, mlir::Value size);
+
 /// Declares the runtime's error hook in `module` when checks call it. The
 /// checks themselves cannot: they are often built inside op bodies that are
 /// not attached to the module yet.

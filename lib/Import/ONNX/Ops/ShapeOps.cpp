@@ -453,7 +453,8 @@ LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
           dimValue(b, loc, input, i), entry);
     Value inferredHere = compare(arith::CmpIPredicate::eq, entry, minusOne);
     known = arith::MulIOp::create(
-        b, loc, known, arith::SelectOp::create(b, loc, inferredHere, one, size));
+        b, loc, known,
+        arith::SelectOp::create(b, loc, inferredHere, one, size));
     numInferred = arith::AddIOp::create(
         b, loc, numInferred,
         arith::SelectOp::create(b, loc, inferredHere, one, zero));
@@ -629,32 +630,10 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
       dynamicSizes.push_back(size);
   Value init =
       tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
-  Value fillValue =
-      arith::ConstantOp::create(b, loc, cast<TypedAttr>(element));
-  node.setOutput(0, linalg::FillOp::create(b, loc, fillValue, init)
-                        .getResult(0));
+  Value fillValue = arith::ConstantOp::create(b, loc, cast<TypedAttr>(element));
+  node.setOutput(0,
+                 linalg::FillOp::create(b, loc, fillValue, init).getResult(0));
   return success();
-}
-
-/// Wraps a negative index and checks it against `size`. An index outside
-/// [-size, size) fails the run (see RuntimeChecks.h); the
-/// returned index is clamped so that the read itself stays in bounds.
-Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
-  Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rawIndex);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value isNegative =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
-  index = arith::SelectOp::create(
-      b, loc, isNegative, arith::AddIOp::create(b, loc, index, size), index);
-  Value outside = arith::OrIOp::create(
-      b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero),
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, size));
-  emitRuntimeCheck(b, loc, outside, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
-  Value last = arith::SubIOp::create(b, loc, size,
-                                     arith::ConstantIndexOp::create(b, loc, 1));
-  return arith::MaxSIOp::create(
-      b, loc, arith::MinSIOp::create(b, loc, index, last), zero);
 }
 
 /// Gather along `axis`. An index outside [-size, size) fails the run.
