@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Import/ONNX/ModelLoader.h"
+#include "ContribSchemas.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringMap.h"
@@ -126,6 +127,7 @@ llvm::Expected<onnx::ModelProto> tern::parseONNXModel(llvm::StringRef contents,
                                llvm::Twine(kMinimumOpset) + " to " +
                                llvm::Twine(kTargetOpset) + ")");
 
+  registerContribSchemas();
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception &e) {

@@ -20,6 +20,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     OpConverterRegistry r;
     registerCastConverters(r);
     registerConstantConverters(r);
+    registerContribConverters(r);
     registerEinsumConverters(r);
     registerElementwiseConverters(r);
     registerLogicalConverters(r);

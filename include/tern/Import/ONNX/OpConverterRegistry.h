@@ -57,6 +57,7 @@ private:
 // One function per op family, each in its own file under lib/Import/ONNX/Ops.
 void registerCastConverters(OpConverterRegistry &registry);
 void registerConstantConverters(OpConverterRegistry &registry);
+void registerContribConverters(OpConverterRegistry &registry);
 void registerEinsumConverters(OpConverterRegistry &registry);
 void registerElementwiseConverters(OpConverterRegistry &registry);
 void registerLogicalConverters(OpConverterRegistry &registry);

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
+#include "MatMul.h"
 #include "RuntimeChecks.h"
 #include "Signedness.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
@@ -85,7 +86,8 @@ LogicalResult checkFloatOperands(NodeImporter &node, Value lhs, Value rhs) {
 /// (batch..., m, n, k), in float or signless integer arithmetic. Linear
 /// layers take the 2-D linalg.matmul path instead, which is what
 /// tern-ternarize looks for.
-LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs, Value rhs) {
+FailureOr<Value> buildBroadcastMatMul(NodeImporter &node, Value lhs,
+                                      Value rhs) {
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   MLIRContext *ctx = b.getContext();
@@ -230,18 +232,16 @@ LogicalResult convertBroadcastMatMul(NodeImporter &node, Value lhs, Value rhs) {
         b, loc, RankedTensorType::get(finalShape, elementType), product,
         groups);
   }
-  node.setOutput(0, product);
-  return success();
+  return product;
 }
 
-LogicalResult convertMatMul(NodeImporter &node) {
-  Value lhs = node.getInput(0), rhs = node.getInput(1);
-  if (!lhs || !rhs || failed(checkFloatOperands(node, lhs, rhs)))
-    return failure();
+} // namespace
+
+FailureOr<Value> tern::buildMatMul(NodeImporter &node, Value lhs, Value rhs) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   if (lhsType.getRank() < 2 || rhsType.getRank() != 2)
-    return convertBroadcastMatMul(node, lhs, rhs);
+    return buildBroadcastMatMul(node, lhs, rhs);
   int64_t k = lhsType.getShape().back();
   if (!ShapedType::isDynamic(k) && !rhsType.isDynamicDim(0) &&
       k != rhsType.getDimSize(0))
@@ -250,10 +250,8 @@ LogicalResult convertMatMul(NodeImporter &node) {
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
-  if (lhsType.getRank() == 2) {
-    node.setOutput(0, buildMatmul2D(b, loc, lhs, rhs));
-    return success();
-  }
+  if (lhsType.getRank() == 2)
+    return buildMatmul2D(b, loc, lhs, rhs);
 
   // [B..., M, K] -> [B*...*M, K] -> matmul -> [B..., M, N].
   int64_t rank = lhsType.getRank();
@@ -271,8 +269,21 @@ LogicalResult convertMatMul(NodeImporter &node) {
     outputShape.push_back(tensor::getMixedSize(b, loc, lhs, d));
   outputShape.push_back(b.getIndexAttr(shape.back()));
   auto resultType = RankedTensorType::get(shape, lhsType.getElementType());
-  node.setOutput(0, tensor::ExpandShapeOp::create(b, loc, resultType, product,
-                                                  reassociation, outputShape));
+  return tensor::ExpandShapeOp::create(b, loc, resultType, product,
+                                       reassociation, outputShape)
+      .getResult();
+}
+
+namespace {
+
+LogicalResult convertMatMul(NodeImporter &node) {
+  Value lhs = node.getInput(0), rhs = node.getInput(1);
+  if (!lhs || !rhs || failed(checkFloatOperands(node, lhs, rhs)))
+    return failure();
+  FailureOr<Value> product = buildMatMul(node, lhs, rhs);
+  if (failed(product))
+    return failure();
+  node.setOutput(0, *product);
   return success();
 }
 
@@ -398,7 +409,12 @@ LogicalResult convertMatMulInteger(NodeImporter &node) {
   FailureOr<Value> rhsCentered = centerOnZeroPoint(node, rhs, 3, 0);
   if (failed(rhsCentered))
     return failure();
-  return convertBroadcastMatMul(node, *lhsCentered, *rhsCentered);
+  FailureOr<Value> product =
+      buildBroadcastMatMul(node, *lhsCentered, *rhsCentered);
+  if (failed(product))
+    return failure();
+  node.setOutput(0, *product);
+  return success();
 }
 
 } // namespace

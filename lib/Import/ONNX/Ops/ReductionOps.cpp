@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../ContribSchemas.h"
 #include "Broadcast.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
@@ -433,37 +434,39 @@ template <bool isLog> LogicalResult convertSoftmax(NodeImporter &node) {
   return success();
 }
 
-/// LayerNormalization over the dimensions from `axis` on:
-/// (x - mean) / sqrt(var + epsilon) * scale + bias, also returning the mean
-/// and 1 / sqrt(var + epsilon) when asked.
-LogicalResult convertLayerNorm(NodeImporter &node) {
-  Value input = node.getInput(0), scale = node.getInput(1);
-  if (!input || !scale)
-    return failure();
+/// The results of normalizing along the dimensions from an axis on.
+struct Normalized {
+  Value y, mean, invStdDev;
+};
+
+/// (x - mean) / sqrt(var + epsilon) * scale (+ bias) over the dimensions
+/// from `axis` on; without `centered`, RMS normalization:
+/// x / sqrt(mean(x^2) + epsilon) * scale. `bias` may be null.
+FailureOr<Normalized> buildNormalization(NodeImporter &node, Value input,
+                                         Value scale, Value bias, int64_t axis,
+                                         double epsilon, bool centered) {
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
-  if (!isa<FloatType>(elementType))
-    return node.emitError()
-           << "element type " << elementType << " is not supported by this op";
+  if (!isa<FloatType>(elementType)) {
+    node.emitError() << "element type " << elementType
+                     << " is not supported by this op";
+    return failure();
+  }
   int64_t rank = type.getRank();
-  int64_t axis = node.getIntAttr("axis", -1);
-  if (axis < -rank || axis >= rank)
-    return node.emitError()
-           << "axis " << axis << " is out of range for rank " << rank;
+  if (axis < -rank || axis >= rank) {
+    node.emitError() << "axis " << axis << " is out of range for rank " << rank;
+    return failure();
+  }
   if (axis < 0)
     axis += rank;
   SmallVector<bool> reduced(rank, false);
   for (int64_t d = axis; d < rank; ++d)
     reduced[d] = true;
-  double epsilon = node.getFloatAttr("epsilon", 1e-5f);
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   Value countFloat = buildReducedCount(b, loc, input, reduced);
   TypedAttr zero = cast<TypedAttr>(b.getZeroAttr(elementType));
-  auto add = [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
-    return arith::AddFOp::create(nb, nloc, acc, x);
-  };
   auto divideByCount = [&](Value sum) {
     return buildBroadcastElementwise(
         node, {sum}, elementType,
@@ -471,27 +474,36 @@ LogicalResult convertLayerNorm(NodeImporter &node) {
           return arith::DivFOp::create(nb, nloc, args[0], countFloat);
         });
   };
-  FailureOr<Value> mean = divideByCount(
-      buildReduce(b, loc, input, reduced, /*keepdims=*/true, zero, add));
-  if (failed(mean))
-    return failure();
-  FailureOr<Value> centered = buildBroadcastElementwise(
-      node, {input, *mean}, elementType,
-      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::SubFOp::create(nb, nloc, args[0], args[1]);
-      });
-  if (failed(centered))
-    return failure();
-  FailureOr<Value> variance = divideByCount(buildReduce(
-      b, loc, *centered, reduced, /*keepdims=*/true, zero,
+  Normalized result;
+  Value centeredInput = input;
+  if (centered) {
+    FailureOr<Value> mean = divideByCount(buildReduce(
+        b, loc, input, reduced, /*keepdims=*/true, zero,
+        [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+          return arith::AddFOp::create(nb, nloc, acc, x);
+        }));
+    if (failed(mean))
+      return failure();
+    FailureOr<Value> difference = buildBroadcastElementwise(
+        node, {input, *mean}, elementType,
+        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          return arith::SubFOp::create(nb, nloc, args[0], args[1]);
+        });
+    if (failed(difference))
+      return failure();
+    result.mean = *mean;
+    centeredInput = *difference;
+  }
+  FailureOr<Value> meanSquare = divideByCount(buildReduce(
+      b, loc, centeredInput, reduced, /*keepdims=*/true, zero,
       [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
         return arith::AddFOp::create(nb, nloc, acc,
                                      arith::MulFOp::create(nb, nloc, x, x));
       }));
-  if (failed(variance))
+  if (failed(meanSquare))
     return failure();
   FailureOr<Value> invStdDev = buildBroadcastElementwise(
-      node, {*variance}, elementType,
+      node, {*meanSquare}, elementType,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         Value eps = arith::ConstantOp::create(
             nb, nloc, elementType, nb.getFloatAttr(elementType, epsilon));
@@ -500,29 +512,104 @@ LogicalResult convertLayerNorm(NodeImporter &node) {
       });
   if (failed(invStdDev))
     return failure();
-  SmallVector<Value> operands = {*centered, *invStdDev, scale};
-  bool hasBias = node.hasInput(2);
-  if (hasBias) {
-    Value bias = node.getInput(2);
-    if (!bias)
-      return failure();
+  SmallVector<Value> operands = {centeredInput, *invStdDev, scale};
+  if (bias)
     operands.push_back(bias);
-  }
-  FailureOr<Value> result = buildBroadcastElementwise(
+  FailureOr<Value> y = buildBroadcastElementwise(
       node, operands, elementType,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value y = arith::MulFOp::create(
+        Value v = arith::MulFOp::create(
             nb, nloc, arith::MulFOp::create(nb, nloc, args[0], args[1]),
             args[2]);
-        if (hasBias)
-          y = arith::AddFOp::create(nb, nloc, y, args[3]);
-        return y;
+        if (bias)
+          v = arith::AddFOp::create(nb, nloc, v, args[3]);
+        return v;
       });
+  if (failed(y))
+    return failure();
+  result.y = *y;
+  result.invStdDev = *invStdDev;
+  return result;
+}
+
+/// The optional input `i`: null when left out, failure when named but
+/// missing.
+FailureOr<Value> getOptionalInput(NodeImporter &node, unsigned i) {
+  if (!node.hasInput(i))
+    return Value();
+  Value value = node.getInput(i);
+  if (!value)
+    return failure();
+  return value;
+}
+
+/// LayerNormalization, also returning the mean and 1 / sqrt(var + epsilon)
+/// when asked.
+LogicalResult convertLayerNorm(NodeImporter &node) {
+  Value input = node.getInput(0), scale = node.getInput(1);
+  FailureOr<Value> bias = getOptionalInput(node, 2);
+  if (!input || !scale || failed(bias))
+    return failure();
+  FailureOr<Normalized> result = buildNormalization(
+      node, input, scale, *bias, node.getIntAttr("axis", -1),
+      node.getFloatAttr("epsilon", 1e-5f), /*centered=*/true);
   if (failed(result))
     return failure();
-  node.setOutput(0, *result);
-  node.setOutput(1, *mean);
-  node.setOutput(2, *invStdDev);
+  node.setOutput(0, result->y);
+  node.setOutput(1, result->mean);
+  node.setOutput(2, result->invStdDev);
+  return success();
+}
+
+/// RMS normalization (ONNX Runtime's contrib op, in the default domain and
+/// in com.microsoft).
+LogicalResult convertSimplifiedLayerNorm(NodeImporter &node) {
+  Value input = node.getInput(0), scale = node.getInput(1);
+  if (!input || !scale)
+    return failure();
+  FailureOr<Normalized> result = buildNormalization(
+      node, input, scale, nullptr, node.getIntAttr("axis", -1),
+      node.getFloatAttr("epsilon", 1e-5f), /*centered=*/false);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, result->y);
+  node.setOutput(1, result->invStdDev);
+  return success();
+}
+
+/// com.microsoft SkipSimplifiedLayerNormalization: RMS normalization of
+/// input + skip (+ bias) over the last dimension, also returning that sum.
+LogicalResult convertSkipSimplifiedLayerNorm(NodeImporter &node) {
+  Value input = node.getInput(0), skip = node.getInput(1),
+        gamma = node.getInput(2);
+  FailureOr<Value> bias = getOptionalInput(node, 3);
+  if (!input || !skip || !gamma || failed(bias))
+    return failure();
+  if (node.hasOutput(1))
+    return node.emitError() << "the mean output is not supported (RMS "
+                               "normalization has no mean)";
+  Type elementType = cast<RankedTensorType>(input.getType()).getElementType();
+  SmallVector<Value> addends = {input, skip};
+  if (*bias)
+    addends.push_back(*bias);
+  FailureOr<Value> sum = buildBroadcastElementwise(
+      node, addends, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value total = args[0];
+        for (Value addend : args.drop_front())
+          total = arith::AddFOp::create(nb, nloc, total, addend);
+        return total;
+      });
+  if (failed(sum))
+    return failure();
+  FailureOr<Normalized> result = buildNormalization(
+      node, *sum, gamma, nullptr, -1, node.getFloatAttr("epsilon", 1e-5f),
+      /*centered=*/false);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, result->y);
+  node.setOutput(2, result->invStdDev);
+  node.setOutput(3, *sum);
   return success();
 }
 
@@ -546,4 +633,10 @@ void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
   registry.add("Softmax", 13, 17, convertSoftmax<false>);
   registry.add("LogSoftmax", 13, 17, convertSoftmax<true>);
   registry.add("LayerNormalization", 17, 17, convertLayerNorm);
+  registry.add("SimplifiedLayerNormalization", 1, 17,
+               convertSimplifiedLayerNorm);
+  registry.add("SimplifiedLayerNormalization", 1, 1, convertSimplifiedLayerNorm,
+               kContribDomain);
+  registry.add("SkipSimplifiedLayerNormalization", 1, 1,
+               convertSkipSimplifiedLayerNorm, kContribDomain);
 }

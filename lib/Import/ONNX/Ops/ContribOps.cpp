@@ -1,0 +1,326 @@
+//===- ContribOps.cpp - ONNX Runtime's com.microsoft LLM ops --------------===//
+//
+// MatMulNBits (block-quantized weights) and RotaryEmbedding. The RMS
+// normalizations of the same domain live with LayerNormalization in
+// ReductionOps.cpp; the schemas libonnx checks them against are in
+// ContribSchemas.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../ContribSchemas.h"
+#include "Broadcast.h"
+#include "MatMul.h"
+#include "RuntimeChecks.h"
+#include "tern/Import/ONNX/OpConverterRegistry.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace ::tern;
+
+namespace {
+
+RankedTensorType getType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// The elements of a float constant, as floats.
+std::vector<float> readFloats(DenseElementsAttr attr) {
+  std::vector<float> values;
+  values.reserve(attr.getNumElements());
+  for (APFloat v : attr.getValues<APFloat>()) {
+    bool lost;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    values.push_back(v.convertToFloat());
+  }
+  return values;
+}
+
+/// The elements of an integer constant (uint8 codes), zero-extended.
+std::vector<uint32_t> readCodes(DenseElementsAttr attr) {
+  std::vector<uint32_t> values;
+  values.reserve(attr.getNumElements());
+  for (const APInt &v : attr.getValues<APInt>())
+    values.push_back(static_cast<uint32_t>(v.getZExtValue()));
+  return values;
+}
+
+/// The `bits`-wide field `index` of a byte string packed least significant
+/// bits first.
+uint32_t unpackField(ArrayRef<uint32_t> bytes, int64_t offset, int64_t index,
+                     int64_t bits) {
+  int64_t bit = index * bits;
+  return (bytes[offset + bit / 8] >> (bit % 8)) & ((1u << bits) - 1);
+}
+
+/// com.microsoft MatMulNBits: Y = A x dequantize(B)^T (+ bias). B holds, for
+/// each of the N outputs, ceil(K / block_size) blocks of block_size codes
+/// of `bits` bits, least significant first; code q of block j dequantizes
+/// to (q - zero_point[n, j]) * scale[n, j]. The zero point defaults to
+/// 2^(bits-1), and packed uint8 zero points hold `bits`-wide fields too.
+/// The weights are constants in exported models: they are decoded here,
+/// exactly, into a float weight for the ordinary MatMul path, where
+/// tern-ternarize finds ternary ones.
+LogicalResult convertMatMulNBits(NodeImporter &node) {
+  Value a = node.getInput(0);
+  if (!a)
+    return failure();
+  int64_t k = node.getIntAttr("K", 0), n = node.getIntAttr("N", 0);
+  int64_t bits = node.getIntAttr("bits", 4);
+  int64_t blockSize = node.getIntAttr("block_size", 0);
+  if (bits != 2 && bits != 4 && bits != 8)
+    return node.emitError()
+           << "bits = " << bits << " is not supported (2, 4 or 8)";
+  if (k <= 0 || n <= 0 || blockSize <= 0)
+    return node.emitError() << "K, N and block_size must be positive";
+  if (node.hasInput(4))
+    return node.emitError() << "g_idx is not supported";
+  Type elementType = getType(a).getElementType();
+  if (!elementType.isF32())
+    return node.emitError() << "only float32 activations are supported";
+  if (getType(a).getRank() == 0 ||
+      (!getType(a).isDynamicDim(getType(a).getRank() - 1) &&
+       getType(a).getShape().back() != k))
+    return node.emitError()
+           << "A must end in K = " << k << ", got " << a.getType();
+  DenseElementsAttr packed = node.getConstantElements(1);
+  DenseElementsAttr scaleAttr = node.getConstantElements(2);
+  if (!packed || !scaleAttr || !packed.getElementType().isInteger(8) ||
+      !isa<FloatType>(scaleAttr.getElementType()))
+    return node.emitError() << "B must be a uint8 constant and scales a float "
+                               "constant";
+  int64_t blocks = (k + blockSize - 1) / blockSize;
+  int64_t blobSize = blockSize * bits / 8;
+  if (packed.getNumElements() != n * blocks * blobSize)
+    return node.emitError()
+           << "B has " << packed.getNumElements() << " bytes; N x blocks x "
+           << "blob size needs " << n * blocks * blobSize;
+  if (scaleAttr.getNumElements() != n * blocks)
+    return node.emitError() << "scales has " << scaleAttr.getNumElements()
+                            << " entries for " << n * blocks << " blocks";
+  std::vector<uint32_t> codes = readCodes(packed);
+  std::vector<float> scales = readFloats(scaleAttr);
+
+  // Zero points: none, packed codes, or floats (one per block).
+  std::vector<float> zeroPoints(n * blocks, float(1 << (bits - 1)));
+  if (node.hasInput(3)) {
+    DenseElementsAttr zpAttr = node.getConstantElements(3);
+    if (!zpAttr)
+      return node.emitError() << "zero_points must be a constant";
+    if (isa<FloatType>(zpAttr.getElementType())) {
+      if (zpAttr.getNumElements() != n * blocks)
+        return node.emitError() << "float zero_points needs one per block";
+      zeroPoints = readFloats(zpAttr);
+    } else if (zpAttr.getElementType().isInteger(8)) {
+      int64_t rowBytes = (blocks * bits + 7) / 8;
+      if (zpAttr.getNumElements() != n * rowBytes)
+        return node.emitError() << "packed zero_points needs " << n * rowBytes
+                                << " bytes, got " << zpAttr.getNumElements();
+      std::vector<uint32_t> zpBytes = readCodes(zpAttr);
+      for (int64_t row = 0; row < n; ++row)
+        for (int64_t j = 0; j < blocks; ++j)
+          zeroPoints[row * blocks + j] =
+              unpackField(zpBytes, row * rowBytes, j, bits);
+    } else {
+      return node.emitError() << "zero_points must be uint8 or float";
+    }
+  }
+
+  // W [K, N], the MatMul layout of the weight.
+  std::vector<float> weight(k * n);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int64_t j = kk / blockSize, i = kk % blockSize;
+      uint32_t q = unpackField(codes, (row * blocks + j) * blobSize, i, bits);
+      int64_t block = row * blocks + j;
+      weight[kk * n + row] =
+          (static_cast<float>(q) - zeroPoints[block]) * scales[block];
+    }
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto weightType = RankedTensorType::get({k, n}, elementType);
+  Value weightValue = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(weightType, ArrayRef<float>(weight)));
+  FailureOr<Value> y = buildMatMul(node, a, weightValue);
+  if (failed(y))
+    return failure();
+  if (node.hasInput(5)) {
+    Value bias = node.getInput(5);
+    if (!bias)
+      return failure();
+    y = buildBroadcastElementwise(
+        node, {*y, bias}, elementType,
+        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          return arith::AddFOp::create(nb, nloc, args[0], args[1]);
+        });
+    if (failed(y))
+      return failure();
+  }
+  node.setOutput(0, *y);
+  return success();
+}
+
+/// com.microsoft RotaryEmbedding on [batch, seq, hidden] (heads of
+/// hidden / num_heads) or [batch, heads, seq, head_size]. The first
+/// rotary_dim entries of each head rotate in pairs (i, i + rotary_dim/2),
+/// or (2i, 2i + 1) when interleaved, by the angle whose cos and sin the
+/// caches hold at row position_ids[b, s] (or position_ids[0] + s when it
+/// has one element); the rest pass through.
+LogicalResult convertRotaryEmbedding(NodeImporter &node) {
+  Value input = node.getInput(0), positions = node.getInput(1),
+        cosCache = node.getInput(2), sinCache = node.getInput(3);
+  if (!input || !positions || !cosCache || !sinCache)
+    return failure();
+  auto type = getType(input);
+  Type elementType = type.getElementType();
+  int64_t rank = type.getRank();
+  if (!isa<FloatType>(elementType) || (rank != 3 && rank != 4))
+    return node.emitError()
+           << "input must be a 3-D or 4-D float tensor, got " << type;
+  if (node.getIntAttr("is_packed_batching", 0))
+    return node.emitError() << "packed batching is not supported";
+  auto cacheType = getType(cosCache);
+  if (cacheType.getRank() != 2 || cacheType.isDynamicDim(1) ||
+      getType(sinCache) != cacheType)
+    return node.emitError() << "cos_cache and sin_cache must be 2-D with a "
+                               "static last dimension";
+  int64_t half = cacheType.getDimSize(1);
+  int64_t rotaryDim = node.getIntAttr("rotary_embedding_dim", 0);
+  if (rotaryDim == 0)
+    rotaryDim = 2 * half;
+  if (rotaryDim != 2 * half)
+    return node.emitError() << "rotary_embedding_dim " << rotaryDim
+                            << " does not match caches of width " << half;
+  int64_t headSize;
+  if (rank == 4) {
+    headSize = type.getDimSize(3);
+  } else {
+    int64_t numHeads = node.getIntAttr("num_heads", 0);
+    if (numHeads > 0 && !type.isDynamicDim(2))
+      headSize = type.getDimSize(2) / numHeads;
+    else
+      headSize = rotaryDim;
+  }
+  if (ShapedType::isDynamic(headSize) || headSize < rotaryDim)
+    return node.emitError()
+           << "heads of size " << headSize
+           << " cannot hold a rotary dimension of " << rotaryDim;
+  auto positionType = getType(positions);
+  bool offsetOnly = positionType.getNumElements() == 1;
+  if (!offsetOnly && positionType.getRank() != 2)
+    return node.emitError()
+           << "position_ids must be [batch, sequence] or one offset";
+  bool interleaved = node.getIntAttr("interleaved", 0);
+  int64_t seqDim = rank == 4 ? 2 : 1;
+
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  if (!offsetOnly) {
+    emitRuntimeEqualityCheck(b, loc,
+                             tensor::DimOp::create(b, loc, positions, 0),
+                             tensor::DimOp::create(b, loc, input, 0),
+                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    emitRuntimeEqualityCheck(b, loc,
+                             tensor::DimOp::create(b, loc, positions, 1),
+                             tensor::DimOp::create(b, loc, input, seqDim),
+                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  }
+  Value cacheRows = tensor::DimOp::create(b, loc, cosCache, 0);
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
+                                       dynamicSizes);
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{identity},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        auto index = [&](int64_t v) -> Value {
+          return arith::ConstantIndexOp::create(nb, nloc, v);
+        };
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < rank; ++d)
+          at.push_back(linalg::IndexOp::create(nb, nloc, d));
+        Value last = at.back();
+        // Position within the head, and where the head starts.
+        Value inHead = arith::RemUIOp::create(nb, nloc, last, index(headSize));
+        Value headStart = arith::SubIOp::create(nb, nloc, last, inHead);
+        Value x = tensor::ExtractOp::create(nb, nloc, input, at);
+        Value rotated = arith::CmpIOp::create(
+            nb, nloc, arith::CmpIPredicate::ult, inHead, index(rotaryDim));
+        // Pair index i and whether this element is the pair's first.
+        Value pair, first, partner;
+        if (interleaved) {
+          pair = arith::DivUIOp::create(nb, nloc, inHead, index(2));
+          Value odd = arith::RemUIOp::create(nb, nloc, inHead, index(2));
+          first = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq, odd,
+                                        index(0));
+          partner = arith::SelectOp::create(
+              nb, nloc, first,
+              arith::AddIOp::create(nb, nloc, inHead, index(1)),
+              arith::SubIOp::create(nb, nloc, inHead, index(1)));
+        } else {
+          first = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ult,
+                                        inHead, index(half));
+          pair = arith::SelectOp::create(
+              nb, nloc, first, inHead,
+              arith::SubIOp::create(nb, nloc, inHead, index(half)));
+          partner = arith::SelectOp::create(
+              nb, nloc, first,
+              arith::AddIOp::create(nb, nloc, inHead, index(half)), pair);
+        }
+        // Outside the rotary part, read the element itself (the result is
+        // discarded) so that every read stays in bounds.
+        pair = arith::SelectOp::create(nb, nloc, rotated, pair, index(0));
+        partner = arith::SelectOp::create(nb, nloc, rotated, partner, inHead);
+        SmallVector<Value> partnerAt(at);
+        partnerAt.back() = arith::AddIOp::create(nb, nloc, headStart, partner);
+        Value y = tensor::ExtractOp::create(nb, nloc, input, partnerAt);
+        Value position;
+        if (offsetOnly) {
+          Value offset = tensor::ExtractOp::create(
+              nb, nloc, positions,
+              SmallVector<Value>(positionType.getRank(), index(0)));
+          position = arith::AddIOp::create(
+              nb, nloc,
+              arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), offset),
+              at[seqDim]);
+          position = checkedIndex(
+              nb, nloc,
+              arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), position),
+              cacheRows);
+        } else {
+          position = checkedIndex(
+              nb, nloc,
+              tensor::ExtractOp::create(nb, nloc, positions,
+                                        ValueRange{at[0], at[seqDim]}),
+              cacheRows);
+        }
+        Value cos = tensor::ExtractOp::create(nb, nloc, cosCache,
+                                              ValueRange{position, pair});
+        Value sin = tensor::ExtractOp::create(nb, nloc, sinCache,
+                                              ValueRange{position, pair});
+        // first: x cos - y sin; second: x cos + y sin.
+        Value xCos = arith::MulFOp::create(nb, nloc, x, cos);
+        Value ySin = arith::MulFOp::create(nb, nloc, y, sin);
+        Value out = arith::SelectOp::create(
+            nb, nloc, first, arith::SubFOp::create(nb, nloc, xCos, ySin),
+            arith::AddFOp::create(nb, nloc, xCos, ySin));
+        Value result = arith::SelectOp::create(nb, nloc, rotated, out, x);
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
+} // namespace
+
+void ::tern::registerContribConverters(OpConverterRegistry &registry) {
+  registry.add("MatMulNBits", 1, 1, convertMatMulNBits, kContribDomain);
+  registry.add("RotaryEmbedding", 1, 1, convertRotaryEmbedding, kContribDomain);
+}

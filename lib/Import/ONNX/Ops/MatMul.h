@@ -1,0 +1,20 @@
+//===- MatMul.h - numpy.matmul for converters -------------------*- C++ -*-===//
+
+#ifndef TERN_LIB_IMPORT_ONNX_OPS_MATMUL_H
+#define TERN_LIB_IMPORT_ONNX_OPS_MATMUL_H
+
+#include "tern/Import/ONNX/NodeImporter.h"
+
+namespace tern {
+
+/// numpy.matmul of `lhs` and `rhs` (one float or signless integer type).
+/// A 2-D `rhs` (a linear layer's weight) becomes a 2-D linalg.matmul on
+/// `lhs` with its leading dimensions folded, which is the form
+/// tern-ternarize looks for; other shapes become one batched
+/// linalg.generic. Reports shape mismatches on the node.
+mlir::FailureOr<mlir::Value> buildMatMul(NodeImporter &node, mlir::Value lhs,
+                                         mlir::Value rhs);
+
+} // namespace tern
+
+#endif // TERN_LIB_IMPORT_ONNX_OPS_MATMUL_H
