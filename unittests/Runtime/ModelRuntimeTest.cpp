@@ -21,6 +21,8 @@ namespace {
 /// How the fake model returns its result, to reach each hand-over path.
 enum class ResultLayout { Owned, Offset, Shared, IndexError };
 ResultLayout resultLayout = ResultLayout::Owned;
+/// Set when compiled code would go on after a failed run-time check.
+bool ranPastFailedCheck = false;
 
 struct MemRef2D {
   float *allocated;
@@ -43,8 +45,10 @@ void addEntry(void *results, void **inputs) {
   // The second output is the same buffer again, as a model returning one
   // value twice would.
   out[1] = out[0];
-  if (resultLayout == ResultLayout::IndexError)
+  if (resultLayout == ResultLayout::IndexError) {
     tern_report_runtime_error(TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+    ranPastFailedCheck = true;
+  }
 }
 
 const int64_t kShape[] = {-1, 3};
@@ -136,7 +140,10 @@ TEST_F(ModelRuntimeTest, FailsWhenTheModelMetABadIndex) {
   EXPECT_EQ(run(), TERN_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(tern_model_last_error(model),
                "an index input holds a value outside the tensor it indexes "
-               "(Gather, GatherElements)");
+               "(Gather, GatherElements, ScatterND, or an axis given at run "
+               "time)");
+  // The run stopped at the check instead of reading on.
+  EXPECT_FALSE(ranPastFailedCheck);
   // The next run starts clean.
   resultLayout = ResultLayout::Owned;
   ASSERT_EQ(run(), TERN_OK) << tern_model_last_error(model);
