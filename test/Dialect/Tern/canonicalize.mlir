@@ -63,3 +63,42 @@ func.func @materialize() -> tensor<2x2xi8> {
   %u = tern.unpack %q : !tern.packed<2x2, #tern.layout<i2, block = 4>> -> tensor<2x2xi8>
   return %u : tensor<2x2xi8>
 }
+
+// -----
+
+// Packing a ternary constant folds to its bytes. i2, block 8 (two lanes):
+// byte 0 holds w0 w2 w4 w6 = 1 -1 0 1 as codes 2 0 1 2 (0b10000110 = -122),
+// byte 1 holds w1 w3 w5 w7 = 0 1 0 -1 as codes 1 2 1 0 (0b01100100 = 100).
+// CHECK-LABEL: func @pack_constant_i2
+// CHECK: %[[P:.*]] = tern.packed_constant dense<{{\[\[}}-122, 100]]> : tensor<1x2xi8> -> !tern.packed<1x8, #tern.layout<i2, block = 8>>
+// CHECK: return %[[P]]
+func.func @pack_constant_i2() -> !tern.packed<1x8, #tern.layout<i2, block = 8>> {
+  %w = tern.constant dense<[[1, 0, -1, 1, 0, 0, 1, -1]]> : tensor<1x8xi8>
+  %p = tern.pack %w : tensor<1x8xi8> -> !tern.packed<1x8, #tern.layout<i2, block = 8>>
+  return %p : !tern.packed<1x8, #tern.layout<i2, block = 8>>
+}
+
+// -----
+
+// tq1, block 5: the digits of codes 2 0 1 1 2 give 2 + 0 + 9 + 27 + 162 =
+// 200 (-56 as i8). The second block holds w5 w6 = -1 1 and three padding
+// zeros: codes 0 2 1 1 1 give 0 + 6 + 9 + 27 + 81 = 123.
+// CHECK-LABEL: func @pack_constant_tq1
+// CHECK: tern.packed_constant dense<{{\[\[}}-56, 123]]> : tensor<1x2xi8>
+func.func @pack_constant_tq1() -> !tern.packed<1x7, #tern.layout<tq1, block = 5>> {
+  %w = tern.constant dense<[[1, -1, 0, 0, 1, -1, 1]]> : tensor<1x7xi8>
+  %p = tern.pack %w : tensor<1x7xi8> -> !tern.packed<1x7, #tern.layout<tq1, block = 5>>
+  return %p : !tern.packed<1x7, #tern.layout<tq1, block = 5>>
+}
+
+// -----
+
+// Unpacking constant bytes gives the ternary constant back.
+// CHECK-LABEL: func @unpack_constant
+// CHECK: %[[W:.*]] = tern.constant dense<{{\[\[}}1, 0, -1, 1, 0, 0, 1, -1]]> : tensor<1x8xi8>
+// CHECK: return %[[W]]
+func.func @unpack_constant() -> tensor<1x8xi8> {
+  %p = tern.packed_constant dense<[[-122, 100]]> : tensor<1x2xi8> -> !tern.packed<1x8, #tern.layout<i2, block = 8>>
+  %w = tern.unpack %p : !tern.packed<1x8, #tern.layout<i2, block = 8>> -> tensor<1x8xi8>
+  return %w : tensor<1x8xi8>
+}

@@ -20,7 +20,11 @@ void TernDialect::initialize() {
 Operation *TernDialect::materializeConstant(OpBuilder &builder, Attribute value,
                                             Type type, Location loc) {
   auto elements = dyn_cast<ElementsAttr>(value);
-  if (!elements || elements.getType() != type)
+  if (!elements)
+    return nullptr;
+  if (isa<PackedWeightsType>(type))
+    return PackedConstantOp::create(builder, loc, type, elements);
+  if (elements.getType() != type)
     return nullptr;
   if (elements.getElementType().isInteger(8) && isTernaryValued(elements))
     return ConstantOp::create(builder, loc, elements);

@@ -1,6 +1,7 @@
 //===- TernOps.cpp - Tern operations --------------------------------------===//
 
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/IR/Packing.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -14,6 +15,23 @@ using namespace mlir::tern;
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
+
+std::optional<std::vector<int8_t>>
+mlir::tern::getInt8Values(ElementsAttr attr) {
+  if (!attr.getElementType().isInteger(8))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    std::vector<int8_t> values;
+    values.reserve(dense.getNumElements());
+    for (const APInt &v : dense.getValues<APInt>())
+      values.push_back(static_cast<int8_t>(v.getSExtValue()));
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseI8ResourceElementsAttr>(attr))
+    if (std::optional<ArrayRef<int8_t>> values = resource.tryGetAsArrayRef())
+      return std::vector<int8_t>(values->begin(), values->end());
+  return std::nullopt;
+}
 
 bool mlir::tern::isTernaryValued(ElementsAttr attr) {
   auto isTernary = [](int64_t v) { return v >= -1 && v <= 1; };
@@ -236,25 +254,73 @@ LogicalResult PackOp::verify() {
   return verifyPackedShape(*this, getInput().getType(), getResult().getType());
 }
 
-OpFoldResult PackOp::fold(FoldAdaptor) {
+OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
   // pack(unpack(p)) is p when both name the same layout.
   if (auto unpack = getInput().getDefiningOp<UnpackOp>())
     if (unpack.getInput().getType() == getType())
       return unpack.getInput();
-  return {};
+  // Packing a constant gives the packed bytes.
+  auto constant = dyn_cast_if_present<ElementsAttr>(adaptor.getInput());
+  if (!constant)
+    return {};
+  std::optional<std::vector<int8_t>> weights = getInt8Values(constant);
+  if (!weights || !isTernaryValued(constant))
+    return {};
+  PackedWeightsType type = getType();
+  std::vector<int8_t> bytes = packTernary(*weights, type.getNumRows(),
+                                          type.getNumCols(), type.getLayout());
+  auto bytesType = RankedTensorType::get(
+      {type.getNumRows(), type.getLayout().getRowBytes(type.getNumCols())},
+      IntegerType::get(getContext(), 8));
+  return DenseElementsAttr::get(bytesType, ArrayRef<int8_t>(bytes));
 }
 
 LogicalResult UnpackOp::verify() {
   return verifyPackedShape(*this, getResult().getType(), getInput().getType());
 }
 
-OpFoldResult UnpackOp::fold(FoldAdaptor) {
+OpFoldResult UnpackOp::fold(FoldAdaptor adaptor) {
   // unpack(pack(w)) is w: packing is lossless for ternary values.
   if (auto pack = getInput().getDefiningOp<PackOp>())
     if (pack.getInput().getType() == getType())
       return pack.getInput();
-  return {};
+  // Unpacking constant bytes gives the ternary weights.
+  auto constant = dyn_cast_if_present<ElementsAttr>(adaptor.getInput());
+  if (!constant)
+    return {};
+  std::optional<std::vector<int8_t>> bytes = getInt8Values(constant);
+  if (!bytes)
+    return {};
+  PackedWeightsType type = getInput().getType();
+  std::vector<int8_t> weights = unpackTernary(
+      *bytes, type.getNumRows(), type.getNumCols(), type.getLayout());
+  return DenseElementsAttr::get(getType(), ArrayRef<int8_t>(weights));
 }
+
+//===----------------------------------------------------------------------===//
+// PackedConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PackedConstantOp::verify() {
+  PackedWeightsType type = getType();
+  auto bytesType = cast<ShapedType>(getBytes().getType());
+  SmallVector<int64_t> expected = {
+      type.getNumRows(), type.getLayout().getRowBytes(type.getNumCols())};
+  if (!bytesType.getElementType().isInteger(8) ||
+      bytesType.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("bytes must be an i8 tensor of ")
+           << expected[0] << " x " << expected[1] << " for " << type << ", got "
+           << bytesType;
+  std::optional<std::vector<int8_t>> bytes = getInt8Values(getBytes());
+  if (!bytes)
+    return emitOpError("bytes must be dense or a dense_resource blob");
+  if (!isValidPacking(*bytes, type.getLayout()))
+    return emitOpError("bytes hold an encoding that is not valid in the '")
+           << stringifyPackFormat(type.getLayout().getFormat()) << "' format";
+  return success();
+}
+
+OpFoldResult PackedConstantOp::fold(FoldAdaptor) { return getBytes(); }
 
 #define GET_OP_CLASSES
 #include "tern/Dialect/Tern/IR/TernOps.cpp.inc"

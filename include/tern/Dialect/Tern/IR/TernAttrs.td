@@ -63,14 +63,17 @@ def Tern_PackedLayoutAttr : Tern_Attr<"PackedLayout", "layout"> {
   let description = [{
     Names how a packed ternary weight matrix is stored.
 
-    * `i2`: 2-bit codes `w + 1` in {0, 1, 2}. Each output row is split into
-      blocks of `block` weights along K; within a block of `block` weights,
-      byte `j` holds weights `j`, `j + block/4`, `j + block/2` and
-      `j + 3*block/4` in bits 7-6, 5-4, 3-2 and 1-0 (the interleave of
-      bitnet.cpp's I2_S, so one SIMD load yields four lanes of codes).
-      `block` must be a positive multiple of 4.
-    * `tq1`: base-3 digits, five trits per byte (1.6 bits per weight), as in
-      llama.cpp's TQ1_0. `block` must be a positive multiple of 5.
+    Each output row is split into blocks of `block` weights along K. A
+    block is stored in `lanes = block / weights-per-byte` bytes, and byte
+    `j` of a block holds weights `j`, `j + lanes`, `j + 2*lanes`, ... (the
+    interleave of bitnet.cpp's I2_S): one SIMD load of `lanes` bytes yields,
+    field by field, `lanes` consecutive weights. Codes are `w + 1`.
+
+    * `i2`: four 2-bit codes per byte, weight `j + f*lanes` in bits
+      `7-2f` and `6-2f`. `block` must be a positive multiple of 4.
+    * `tq1`: five base-3 digits per byte (1.6 bits per weight, as dense as
+      llama.cpp's TQ1_0), weight `j + f*lanes` as the digit of `3^f`, so a
+      byte is below 243. `block` must be a positive multiple of 5.
 
     Each row is padded with zero weights up to a whole number of blocks.
 

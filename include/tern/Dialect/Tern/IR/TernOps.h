@@ -21,6 +21,9 @@ namespace tern {
 /// and dense_resource integer attributes.
 bool isTernaryValued(ElementsAttr attr);
 
+/// The values of an i8 dense or dense_resource attribute, or nothing.
+std::optional<std::vector<int8_t>> getInt8Values(ElementsAttr attr);
+
 } // namespace tern
 } // namespace mlir
 

@@ -201,4 +201,27 @@ def Tern_UnpackOp : Tern_Op<"unpack", [Pure]> {
   let hasFolder = 1;
 }
 
+def Tern_PackedConstantOp : Tern_Op<"packed_constant", [ConstantLike, Pure]> {
+  let summary = "Ternary weights stored in a packed layout";
+  let description = [{
+    The bytes of a packed weight matrix: `N` rows of
+    `layout.getRowBytes(K)` bytes, as an `i8` elements attribute (usually a
+    `dense_resource` blob, so that large models print and parse fast). The
+    verifier checks the byte count against the type and that every byte is
+    a valid encoding of its format.
+
+    ```mlir
+    %p = tern.packed_constant dense<[[105]]> : tensor<1x1xi8>
+        -> !tern.packed<1x4, #tern.layout<i2, block = 4>>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$bytes);
+  let results = (outs Tern_PackedWeightsType:$result);
+  let assemblyFormat = [{
+    $bytes attr-dict `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 #endif // TERN_DIALECT_TERN_IR_TERNOPS_TD
