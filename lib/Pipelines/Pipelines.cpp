@@ -21,6 +21,8 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   if (options.ternarize)
     funcPm.addPass(createTernTernarize());
+  funcPm.addPass(createTernPackWeights(
+      TernPackWeightsOptions{/*format=*/options.pack, /*block=*/0}));
   funcPm.addPass(createTernLowerMatmul(
       TernLowerMatmulOptions{/*strategy=*/options.strategy}));
   funcPm.addPass(createTernLowerQuant());
@@ -49,6 +51,9 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // The ternary kernels' vector loads (masked past the end of a row),
+  // gathers and reductions.
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

@@ -1,13 +1,21 @@
 // RUN: tern-opt %s -tern-to-linalg | FileCheck %s
+// RUN: tern-opt %s -tern-to-linalg="pack=none strategy=addsub" | FileCheck %s --check-prefix=UNPACKED
 // RUN: tern-opt %s -tern-to-linalg="ternarize=false" | FileCheck %s --check-prefix=NOTERN
 
-// The front half of ternc: ternary weights found and every tern op lowered.
+// The front half of ternc: ternary weights found, packed (i2 by default,
+// one 128-weight block of 32 bytes per row) and every tern op lowered to
+// the kernels.
 // CHECK-LABEL: func @main_graph
 // CHECK-NOT: tern.
 // CHECK-NOT: linalg.matmul
-// CHECK: arith.constant dense<{{\[}}[1, 0, -1], [-1, 1, 0]]> : tensor<2x3xi8>
-// CHECK: linalg.generic
-// CHECK: arith.select
+// CHECK: arith.constant dense_resource<tern_packed_weights> : tensor<2x32xi8>
+// CHECK: scf.for
+// CHECK: vector.transfer_read
+// CHECK: vector.reduction <add>
+// UNPACKED-LABEL: func @main_graph
+// UNPACKED: arith.constant dense<{{\[}}[1, 0, -1], [-1, 1, 0]]> : tensor<2x3xi8>
+// UNPACKED: scf.for
+// UNPACKED: arith.select
 // NOTERN-LABEL: func @main_graph
 // NOTERN: linalg.matmul
 func.func @main_graph(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {

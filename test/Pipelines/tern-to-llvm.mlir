@@ -2,8 +2,8 @@
 // RUN: tern-opt %s -tern-to-llvm | tern-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 
 // All the way to the LLVM dialect, with the C interface ternc calls and
-// the ternary weights in a global.
-// CHECK-DAG: llvm.mlir.global private constant @__constant_2x3xi8
+// the packed ternary weights in a global.
+// CHECK-DAG: llvm.mlir.global private constant @__constant_2x32xi8
 // CHECK-DAG: llvm.func @malloc
 // CHECK-DAG: llvm.func @free
 // CHECK: llvm.func @main_graph(

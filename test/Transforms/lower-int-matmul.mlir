@@ -1,17 +1,59 @@
-// RUN: tern-opt %s -tern-lower-matmul | FileCheck %s
+// RUN: tern-opt %s -tern-lower-matmul="strategy=addsub" | FileCheck %s --check-prefix=ADDSUB
+// RUN: tern-opt %s -tern-lower-matmul="strategy=dot" | FileCheck %s --check-prefix=DOT
+// RUN: tern-opt %s -tern-lower-matmul="strategy=auto" | FileCheck %s --check-prefix=DOT
+// RUN: tern-opt %s -tern-lower-matmul="strategy=lut" | FileCheck %s --check-prefix=LUT
 
-// The integer core accumulates in i32 with add/sub only: bit-exact.
-// CHECK-LABEL: func @int_matmul
-// CHECK-SAME: (%[[X:.*]]: tensor<?x64xi8>, %[[W:.*]]: tensor<32x64xi8>)
-// CHECK: %[[ZERO:.*]] = linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<?x32xi32>)
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[X]], %[[W]] : tensor<?x64xi8>, tensor<32x64xi8>) outs(%[[ZERO]] : tensor<?x32xi32>)
-// CHECK: ^bb0(%[[XV:.*]]: i8, %[[WV:.*]]: i8, %[[ACC:.*]]: i32):
-// CHECK: %[[XW:.*]] = arith.extsi %[[XV]] : i8 to i32
-// CHECK-DAG: arith.addi %[[ACC]], %[[XW]] : i32
-// CHECK-DAG: arith.subi %[[ACC]], %[[XW]] : i32
-// CHECK-NOT: arith.muli
-// CHECK: linalg.yield
-func.func @int_matmul(%x: tensor<?x64xi8>, %w: tensor<32x64xi8>) -> tensor<?x32xi32> {
-  %acc = tern.int_matmul %x, %w : tensor<?x64xi8>, tensor<32x64xi8> -> tensor<?x32xi32>
-  return %acc : tensor<?x32xi32>
+// i2-packed weights, block 128: one 32-byte load per block yields four
+// fields of 32 consecutive codes (w + 1), each next to a 32-lane load of
+// activations; the int32 accumulation is exact in every strategy.
+//
+// addsub decodes w = code - 1 and only adds or subtracts.
+// ADDSUB-LABEL: func @int_matmul_i2
+// ADDSUB: %[[BYTES:.*]] = arith.constant dense_resource<blob> : tensor<2x32xi8>
+// ADDSUB: scf.for {{.*}} -> (vector<32xi32>)
+// ADDSUB: %[[B:.*]] = vector.transfer_read %[[BYTES]]{{.*}} {in_bounds = [true]} : tensor<2x32xi8>, vector<32xi8>
+// ADDSUB: vector.transfer_read %{{.*}} : tensor<?x100xi8>, vector<32xi8>
+// ADDSUB: arith.shrui %[[B]]
+// ADDSUB: arith.andi
+// ADDSUB: arith.subi
+// ADDSUB: arith.cmpi eq
+// ADDSUB: arith.addi {{.*}} : vector<32xi32>
+// ADDSUB: arith.subi {{.*}} : vector<32xi32>
+// ADDSUB: arith.select
+// ADDSUB-NOT: arith.muli {{.*}} : vector
+// ADDSUB: vector.reduction <add>
+//
+// dot multiplies by the codes and subtracts each row's activation sum once.
+// DOT-LABEL: func @int_matmul_i2
+// DOT: %[[ROWSUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// DOT: scf.for
+// DOT: arith.extui %{{.*}} : vector<32xi8> to vector<32xi32>
+// DOT: arith.extsi %{{.*}} : vector<32xi8> to vector<32xi32>
+// DOT: arith.muli {{.*}} : vector<32xi32>
+// DOT: %[[R:.*]] = vector.reduction <add>
+// DOT: %[[S:.*]] = tensor.extract %[[ROWSUM]]
+// DOT: arith.subi %[[R]], %[[S]] : i32
+//
+// lut builds per-row tables of pair sums, then gathers by nibble.
+// LUT-LABEL: func @int_matmul_i2
+// LUT: %[[TABLES:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x1x1024xi32>)
+// LUT: scf.for
+// LUT: arith.shrui %{{.*}} : vector<32xi32>
+// LUT: vector.gather %[[TABLES]]
+// LUT: vector.gather %[[TABLES]]
+// LUT-NOT: arith.muli {{.*}} : vector
+// LUT: vector.reduction <add>
+func.func @int_matmul_i2(%x: tensor<?x100xi8>) -> tensor<?x2xi32> {
+  %w = tern.packed_constant dense_resource<blob> : tensor<2x32xi8> -> !tern.packed<2x100, #tern.layout<i2, block = 128>>
+  %acc = tern.int_matmul %x, %w : tensor<?x100xi8>, !tern.packed<2x100, #tern.layout<i2, block = 128>> -> tensor<?x2xi32>
+  return %acc : tensor<?x2xi32>
 }
+
+{-#
+  dialect_resources: {
+    builtin: {
+      blob: "0x010000005555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
+    }
+  }
+#-}
+

@@ -78,12 +78,15 @@ cl::opt<std::string> targetFeatures("mattr",
                                     cl::cat(ternCategory));
 cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"), cl::Prefix,
                            cl::init(3), cl::cat(ternCategory));
-cl::opt<mlir::tern::MatmulStrategy> matmulStrategy(
-    "matmul-strategy", cl::desc("How ternary matmuls are computed"),
-    cl::init(mlir::tern::MatmulStrategy::AddSub),
-    cl::values(clEnumValN(mlir::tern::MatmulStrategy::AddSub, "addsub",
-                          "Select-based add/subtract (default)")),
-    cl::cat(ternCategory));
+cl::opt<mlir::tern::MatmulStrategy>
+    matmulStrategy("matmul-strategy",
+                   cl::desc("How ternary matmuls are computed"),
+                   cl::init(mlir::tern::MatmulStrategy::Auto),
+                   TERN_MATMUL_STRATEGY_CL_VALUES, cl::cat(ternCategory));
+cl::opt<mlir::tern::PackChoice>
+    packFormat("pack", cl::desc("How ternary weights are stored"),
+               cl::init(mlir::tern::PackChoice::I2), TERN_PACK_CHOICE_CL_VALUES,
+               cl::cat(ternCategory));
 cl::opt<bool> ternarize("ternarize",
                         cl::desc("Turn ternary-valued float weights into "
                                  "ternary matmuls (default: on)"),
@@ -202,6 +205,7 @@ int main(int argc, char **argv) {
   } else {
     mlir::tern::TernPipelineOptions options;
     options.strategy = matmulStrategy;
+    options.pack = packFormat;
     options.ternarize = ternarize;
     mlir::tern::buildTernToLLVMPipeline(pm, options);
   }

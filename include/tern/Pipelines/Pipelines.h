@@ -20,9 +20,10 @@ namespace tern {
 struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
   Option<MatmulStrategy> strategy{
       *this, "strategy", llvm::cl::desc("How ternary matmuls are computed"),
-      llvm::cl::init(MatmulStrategy::AddSub),
-      llvm::cl::values(clEnumValN(MatmulStrategy::AddSub, "addsub",
-                                  "Select-based add/subtract"))};
+      llvm::cl::init(MatmulStrategy::Auto), TERN_MATMUL_STRATEGY_CL_VALUES};
+  Option<PackChoice> pack{
+      *this, "pack", llvm::cl::desc("How ternary weights are stored"),
+      llvm::cl::init(PackChoice::I2), TERN_PACK_CHOICE_CL_VALUES};
   Option<bool> ternarize{
       *this, "ternarize",
       llvm::cl::desc("Turn ternary-valued float weights into tern ops"),

@@ -18,10 +18,13 @@ def main():
     parser.add_argument("--mlir", required=True)
     parser.add_argument("--input", required=True)
     parser.add_argument("--expected-prefix", required=True)
+    parser.add_argument("--rows", type=int, default=6)
+    parser.add_argument("--k", type=int, default=64)
+    parser.add_argument("--n", type=int, default=32)
     args = parser.parse_args()
 
     rng = np.random.default_rng(7)
-    m, k, n = 6, 64, 32
+    m, k, n = args.rows, args.k, args.n
     w = rng.integers(-1, 2, size=(n, k)).astype(np.int8)
     s = rng.uniform(0.01, 0.1, size=n).astype(np.float32)
     x = rng.standard_normal((m, k)).astype(np.float32)

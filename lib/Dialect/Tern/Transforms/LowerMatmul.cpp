@@ -1,6 +1,7 @@
 //===- LowerMatmul.cpp - Multiplication-free ternary matmuls --------------===//
 
 #include "TensorBuilders.h"
+#include "TernaryKernels.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
@@ -19,99 +20,87 @@ using namespace mlir::tern;
 
 namespace {
 
-/// Emits `acc + x` where the weight is +1, `acc - x` where it is -1 and
-/// `acc` where it is 0. `x` and `acc` are float or both integer.
-Value buildAddSubStep(OpBuilder &b, Location loc, Value x, Value weight,
-                      Value acc) {
-  Type weightType = weight.getType();
-  Value plusOne = arith::ConstantOp::create(b, loc, weightType,
-                                            b.getIntegerAttr(weightType, 1));
-  Value minusOne = arith::ConstantOp::create(b, loc, weightType,
-                                             b.getIntegerAttr(weightType, -1));
-  Value isPlus =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, weight, plusOne);
-  Value isMinus =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, weight, minusOne);
-  Value added, subtracted;
-  if (isa<FloatType>(acc.getType())) {
-    added = arith::AddFOp::create(b, loc, acc, x);
-    subtracted = arith::SubFOp::create(b, loc, acc, x);
-  } else {
-    added = arith::AddIOp::create(b, loc, acc, x);
-    subtracted = arith::SubIOp::create(b, loc, acc, x);
+/// The kernels' view of `weights`: i8 weights as they are, packed ones as
+/// the bytes of their `tern.packed_constant`.
+FailureOr<KernelWeights> getKernelWeights(PatternRewriter &rewriter,
+                                          Operation *op, Value weights) {
+  KernelWeights result;
+  if (auto packedType = dyn_cast<PackedWeightsType>(weights.getType())) {
+    auto constant = weights.getDefiningOp<PackedConstantOp>();
+    if (!constant)
+      return rewriter.notifyMatchFailure(
+          op, "packed weights must come from tern.packed_constant");
+    result.data = arith::ConstantOp::create(
+        rewriter, op->getLoc(), cast<TypedAttr>(constant.getBytes()));
+    result.layout = packedType.getLayout();
+    result.n = packedType.getNumRows();
+    result.k = packedType.getNumCols();
+    return result;
   }
-  Value skipOrSub = arith::SelectOp::create(b, loc, isMinus, subtracted, acc);
-  return arith::SelectOp::create(b, loc, isPlus, added, skipOrSub);
+  auto type = cast<RankedTensorType>(weights.getType());
+  result.data = weights;
+  result.n = type.getDimSize(0);
+  result.k = type.getDimSize(1);
+  return result;
 }
 
-/// `result[..., n] = sum_k input[..., k] (+/-) weights[n, k]`, accumulated
-/// in `accType`, as one linalg.generic over (batch..., n, k).
-Value buildAddSubContraction(OpBuilder &b, Location loc, Value input,
-                             Value weights, RankedTensorType resultType,
-                             Type accType) {
+/// `input [..., K]` times the weights into `resultType [..., N]`, leading
+/// dimensions folded into the kernel's rows and restored after.
+Value buildContraction(PatternRewriter &rewriter, Location loc, Value input,
+                       const KernelWeights &weights, MatmulStrategy strategy,
+                       RankedTensorType resultType) {
   auto inputType = cast<RankedTensorType>(input.getType());
-  unsigned rank = inputType.getRank();
-  unsigned numLoops = rank + 1;
-  unsigned nDim = rank - 1, kDim = rank;
-  MLIRContext *ctx = b.getContext();
-
-  SmallVector<AffineExpr> inputExprs, outputExprs;
-  for (unsigned d = 0; d < rank - 1; ++d) {
-    inputExprs.push_back(getAffineDimExpr(d, ctx));
-    outputExprs.push_back(getAffineDimExpr(d, ctx));
-  }
-  inputExprs.push_back(getAffineDimExpr(kDim, ctx));
-  outputExprs.push_back(getAffineDimExpr(nDim, ctx));
-  AffineMap inputMap = AffineMap::get(numLoops, 0, inputExprs, ctx);
-  AffineMap weightMap = AffineMap::get(
-      numLoops, 0, {getAffineDimExpr(nDim, ctx), getAffineDimExpr(kDim, ctx)},
-      ctx);
-  AffineMap outputMap = AffineMap::get(numLoops, 0, outputExprs, ctx);
-
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
-
-  auto accTensorType = resultType.clone(accType);
-  Value init = createFilledLike(b, loc, input, accTensorType.getShape(),
-                                b.getZeroAttr(accType));
-  return linalg::GenericOp::create(
-             b, loc, accTensorType, ValueRange{input, weights},
-             ValueRange{init},
-             ArrayRef<AffineMap>{inputMap, weightMap, outputMap}, iterators,
-             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               Value x = args[0];
-               if (x.getType() != accType)
-                 x = arith::ExtSIOp::create(nb, nloc, accType, x);
-               linalg::YieldOp::create(
-                   nb, nloc, buildAddSubStep(nb, nloc, x, args[1], args[2]));
-             })
-      .getResult(0);
-}
-
-LogicalResult checkWeights(PatternRewriter &rewriter, Operation *op,
-                           Value weights) {
-  if (isa<PackedWeightsType>(weights.getType()))
-    return rewriter.notifyMatchFailure(
-        op, "the addsub strategy reads unpacked i8 weights");
-  return success();
+  int64_t rank = inputType.getRank();
+  Type accType = resultType.getElementType();
+  if (rank == 2)
+    return buildTernaryContraction(rewriter, loc, input, weights, strategy,
+                                   accType);
+  ReassociationIndices rows;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    rows.push_back(d);
+  SmallVector<ReassociationIndices> groups = {rows, {rank - 1}};
+  if (rank == 1)
+    groups = {};
+  Value flat =
+      rank == 1 ? tensor::ExpandShapeOp::create(
+                      rewriter, loc,
+                      RankedTensorType::get({1, inputType.getDimSize(0)},
+                                            inputType.getElementType()),
+                      input, SmallVector<ReassociationIndices>{{0, 1}})
+                      .getResult()
+                : tensor::CollapseShapeOp::create(rewriter, loc, input, groups)
+                      .getResult();
+  Value product =
+      buildTernaryContraction(rewriter, loc, flat, weights, strategy, accType);
+  if (rank == 1)
+    return tensor::CollapseShapeOp::create(
+        rewriter, loc, resultType, product,
+        SmallVector<ReassociationIndices>{{0, 1}});
+  SmallVector<OpFoldResult> outputShape;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    outputShape.push_back(tensor::getMixedSize(rewriter, loc, input, d));
+  outputShape.push_back(rewriter.getIndexAttr(weights.n));
+  return tensor::ExpandShapeOp::create(rewriter, loc, resultType, product,
+                                       groups, outputShape);
 }
 
 /// Float `tern.matmul` without activation quantization.
 struct LowerFloatMatmul : public OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerFloatMatmul(MLIRContext *ctx, MatmulStrategy strategy)
+      : OpRewritePattern(ctx), strategy(strategy) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     if (op.getActQuant() != ActQuantMode::none)
       return rewriter.notifyMatchFailure(op, "quantized matmul");
-    if (failed(checkWeights(rewriter, op, op.getWeights())))
+    FailureOr<KernelWeights> weights =
+        getKernelWeights(rewriter, op, op.getWeights());
+    if (failed(weights))
       return failure();
     Location loc = op.getLoc();
     RankedTensorType resultType = op.getResult().getType();
-    Value sum =
-        buildAddSubContraction(rewriter, loc, op.getInput(), op.getWeights(),
-                               resultType, resultType.getElementType());
+    Value sum = buildContraction(rewriter, loc, op.getInput(), *weights,
+                                 strategy, resultType);
 
     // Scale once per output rather than once per weight.
     unsigned rank = resultType.getRank();
@@ -132,6 +121,8 @@ struct LowerFloatMatmul : public OpRewritePattern<MatmulOp> {
     rewriter.replaceOp(op, scaled.getResult(0));
     return success();
   }
+
+  MatmulStrategy strategy;
 };
 
 /// Quantized `tern.matmul` becomes quantize, exact int_matmul, dequantize.
@@ -161,20 +152,30 @@ struct SplitQuantizedMatmul : public OpRewritePattern<MatmulOp> {
 };
 
 struct LowerIntMatmul : public OpRewritePattern<IntMatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerIntMatmul(MLIRContext *ctx, MatmulStrategy strategy)
+      : OpRewritePattern(ctx), strategy(strategy) {}
 
   LogicalResult matchAndRewrite(IntMatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(checkWeights(rewriter, op, op.getWeights())))
+    FailureOr<KernelWeights> weights =
+        getKernelWeights(rewriter, op, op.getWeights());
+    if (failed(weights))
       return failure();
-    RankedTensorType resultType = op.getResult().getType();
-    rewriter.replaceOp(op, buildAddSubContraction(rewriter, op.getLoc(),
-                                                  op.getInput(),
-                                                  op.getWeights(), resultType,
-                                                  resultType.getElementType()));
+    rewriter.replaceOp(op, buildContraction(rewriter, op.getLoc(),
+                                            op.getInput(), *weights, strategy,
+                                            op.getResult().getType()));
     return success();
   }
+
+  MatmulStrategy strategy;
 };
+
+/// The strategy a target prefers when asked for `auto`: int8 dot products,
+/// which every CPU target Tern has executes fastest (see
+/// docs/Strategies.md for the measurements).
+MatmulStrategy resolveStrategy(MatmulStrategy strategy) {
+  return strategy == MatmulStrategy::Auto ? MatmulStrategy::Dot : strategy;
+}
 
 /// Once only linalg reads a ternary constant, it is an ordinary i8 constant
 /// that bufferization knows how to place in a global.
@@ -192,18 +193,48 @@ struct LowerTernaryConstant : public OpRewritePattern<ConstantOp> {
   }
 };
 
+/// Packed constants no tern op reads any more are dead; the kernels made
+/// their own arith.constant of the bytes.
+struct LowerPackedConstant : public OpRewritePattern<PackedConstantOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PackedConstantOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op->use_empty())
+      return rewriter.notifyMatchFailure(op, "still read");
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct LowerMatmulPass
     : public tern::impl::TernLowerMatmulBase<LowerMatmulPass> {
   using TernLowerMatmulBase::TernLowerMatmulBase;
 
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    switch (strategy) {
-    case MatmulStrategy::AddSub:
-      patterns.add<LowerFloatMatmul, SplitQuantizedMatmul, LowerIntMatmul,
-                   LowerTernaryConstant>(&getContext());
-      break;
+    MatmulStrategy chosen = resolveStrategy(strategy);
+    // The lut strategy indexes its tables with 2-bit codes; say so up front
+    // rather than leave the matmul unlowered.
+    if (chosen == MatmulStrategy::Lut) {
+      WalkResult lutCheck = getOperation().walk([](Operation *op) {
+        if (!isa<MatmulOp, IntMatmulOp>(op))
+          return WalkResult::advance();
+        Value weights = op->getOperand(1);
+        auto packed = dyn_cast<PackedWeightsType>(weights.getType());
+        if (packed && packed.getLayout().getFormat() == PackFormat::i2)
+          return WalkResult::advance();
+        op->emitOpError("the lut strategy reads i2-packed weights; pack them "
+                        "with tern-pack-weights{format=i2} first");
+        return WalkResult::interrupt();
+      });
+      if (lutCheck.wasInterrupted())
+        return signalPassFailure();
     }
+    RewritePatternSet patterns(&getContext());
+    patterns
+        .add<SplitQuantizedMatmul, LowerTernaryConstant, LowerPackedConstant>(
+            &getContext());
+    patterns.add<LowerFloatMatmul, LowerIntMatmul>(&getContext(), chosen);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
 
@@ -213,7 +244,7 @@ struct LowerMatmulPass
       if (!isa<MatmulOp, IntMatmulOp>(op))
         return WalkResult::advance();
       op->emitOpError("cannot be lowered by tern-lower-matmul: packed "
-                      "weights need a packed-weight strategy");
+                      "weights must come from tern.packed_constant");
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())

@@ -3,14 +3,56 @@
 #ifndef TERN_DIALECT_TERN_TRANSFORMS_MATMULSTRATEGY_H
 #define TERN_DIALECT_TERN_TRANSFORMS_MATMULSTRATEGY_H
 
+#include "llvm/Support/CommandLine.h"
+
 namespace mlir {
 namespace tern {
 
-/// How `tern-lower-matmul` computes a ternary accumulation.
+/// How `tern-lower-matmul` computes a ternary accumulation. Every strategy
+/// gives bit-identical int32 accumulators; see docs/Strategies.md.
 enum class MatmulStrategy {
-  /// Add the activation for +1, subtract it for -1, skip 0.
+  /// The target's preferred strategy (`dot` on today's CPU targets).
+  Auto,
+  /// Add the activation for +1, subtract it for -1, skip 0: no
+  /// multiplication.
   AddSub,
+  /// Multiply the activations by the 2-bit codes (w + 1) in {0, 1, 2} with
+  /// integer dot products, then subtract the row's activation sum.
+  Dot,
+  /// Per row, tables of the partial sums of each pair of activations for
+  /// every pair of codes; the weights' nibbles index them (T-MAC style).
+  Lut,
 };
+
+/// The `llvm::cl` values of the strategy, for every option that takes one.
+#define TERN_MATMUL_STRATEGY_CL_VALUES                                         \
+  ::llvm::cl::values(                                                          \
+      clEnumValN(::mlir::tern::MatmulStrategy::Auto, "auto",                   \
+                 "The target's preferred strategy"),                           \
+      clEnumValN(::mlir::tern::MatmulStrategy::AddSub, "addsub",               \
+                 "Select-based add/subtract, no multiplications"),             \
+      clEnumValN(::mlir::tern::MatmulStrategy::Dot, "dot",                     \
+                 "Integer dot products on the weight codes"),                  \
+      clEnumValN(::mlir::tern::MatmulStrategy::Lut, "lut",                     \
+                 "Lookup tables of activation partial sums"))
+
+/// Formats `tern-pack-weights` can store weights in.
+enum class PackChoice {
+  /// Keep one i8 per weight.
+  None,
+  /// 2-bit codes (`#tern.layout<i2>`).
+  I2,
+  /// Five base-3 digits per byte (`#tern.layout<tq1>`).
+  TQ1,
+};
+
+#define TERN_PACK_CHOICE_CL_VALUES                                             \
+  ::llvm::cl::values(                                                          \
+      clEnumValN(::mlir::tern::PackChoice::None, "none", "One i8 per weight"), \
+      clEnumValN(::mlir::tern::PackChoice::I2, "i2",                           \
+                 "2-bit codes, SIMD-interleaved"),                             \
+      clEnumValN(::mlir::tern::PackChoice::TQ1, "tq1",                         \
+                 "Base-3, five weights per byte"))
 
 } // namespace tern
 } // namespace mlir

@@ -47,34 +47,84 @@ def TernTernarize : Pass<"tern-ternarize", "func::FuncOp"> {
   ];
 }
 
-def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
-  let summary = "Lower ternary matmuls into multiplication-free loops";
+def TernPackWeights : Pass<"tern-pack-weights", "func::FuncOp"> {
+  let summary = "Store the weights of ternary matmuls in a packed layout";
   let description = [{
-    Lowers `tern.matmul` and `tern.int_matmul` to `linalg` on tensors.
+    Replaces each `tern.constant` that a `tern.matmul` or `tern.int_matmul`
+    reads as weights with a `tern.packed_constant` in the chosen layout
+    (see `#tern.layout`): `i2`, 2-bit codes at 2 bits per weight, or `tq1`,
+    five base-3 digits per byte at 1.6 bits per weight. The bytes live in a
+    `dense_resource` blob, so large models stay fast to print and parse.
+    Packing is exact: `tern.unpack` of the result gives the weights back.
+
+    `block` is the number of weights one SIMD load of packed bytes covers:
+    `4 * lanes` for i2 and `5 * lanes` for tq1 (0 picks 128 for i2 and 160
+    for tq1, 32 lanes).
+
+    ```mlir
+    %w = tern.constant dense<[[1, 0, -1, 1, 0, 0, 1, -1]]> : tensor<1x8xi8>
+    %y = tern.int_matmul %x, %w : tensor<?x8xi8>, tensor<1x8xi8> -> tensor<?x1xi32>
+    ```
+
+    becomes, with `format=i2 block=8`,
+
+    ```mlir
+    %p = tern.packed_constant dense_resource<tern_packed_weights> : tensor<1x2xi8>
+        -> !tern.packed<1x8, #tern.layout<i2, block = 8>>
+    %y = tern.int_matmul %x, %p : tensor<?x8xi8>, !tern.packed<...> -> tensor<?x1xi32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tern::TernDialect"];
+  let options = [
+    Option<"format", "format", "::mlir::tern::PackChoice",
+           /*default=*/"::mlir::tern::PackChoice::I2",
+           "The packed layout", [{TERN_PACK_CHOICE_CL_VALUES}]>,
+    Option<"block", "block", "int64_t", /*default=*/"0",
+           "Weights per block (0: the format's default)">
+  ];
+}
+
+def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
+  let summary = "Lower ternary matmuls into vector kernels";
+  let description = [{
+    Lowers `tern.matmul` and `tern.int_matmul` to loops over rows and output
+    channels around a K loop in the `vector` dialect (see
+    `lib/Dialect/Tern/Transforms/TernaryKernels.cpp`), reading i8 or packed
+    (`i2`, `tq1`) weights one SIMD block at a time.
 
     A quantized `tern.matmul` is first split into `tern.quantize`,
     `tern.int_matmul` and `tern.dequantize`, so the integer accumulation is
-    exact. The accumulation itself follows the chosen strategy:
+    exact. The accumulation follows the chosen strategy:
 
-    * `addsub`: for each weight, add the activation when it is +1, subtract
-      it when it is -1 and skip it when it is 0, as a select between the
-      accumulator plus and minus the activation. No multiplication by a
-      weight is emitted.
+    * `addsub`: add the activation where the weight is +1, subtract it where
+      it is -1, keep the accumulator where it is 0: selects between the
+      accumulator plus and minus the activations. No multiplication.
+    * `dot`: integer dot products of the activations and the 2-bit codes
+      `w + 1` in {0, 1, 2} (the shape x86's `vpdpbusd` and AArch64's `sdot`
+      execute), minus each row's activation sum, computed once per row.
+    * `lut`: per row, a table of the partial sums of each pair of
+      activations for all 16 code pairs (T-MAC / bitnet.cpp TL style); each
+      nibble of the i2-packed weights indexes it, two lookups per byte of
+      four weights. Needs `i2` weights.
+    * `auto`: the target's preferred strategy (`dot` on CPU targets; see
+      docs/Strategies.md).
 
-    The per-tensor or per-channel weight scale is applied once per output.
+    On int8 activations every strategy gives bit-identical int32
+    accumulators. The per-tensor or per-channel weight scale is applied once
+    per output.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect",
     "::mlir::arith::ArithDialect",
-    "::mlir::tensor::TensorDialect"
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
   ];
   let options = [
     Option<"strategy", "strategy", "::mlir::tern::MatmulStrategy",
-           /*default=*/"::mlir::tern::MatmulStrategy::AddSub",
+           /*default=*/"::mlir::tern::MatmulStrategy::Auto",
            "How the ternary accumulation is computed",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::tern::MatmulStrategy::AddSub, "addsub",
-                        "Select-based add/subtract, no multiplications"))}]>
+           [{TERN_MATMUL_STRATEGY_CL_VALUES}]>
   ];
 }
 

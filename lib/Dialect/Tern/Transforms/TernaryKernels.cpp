@@ -1,0 +1,382 @@
+//===- TernaryKernels.cpp - Ternary contraction kernels -------------------===//
+//
+// One kernel shape for every strategy and weight format:
+//
+//   for m < M:                       (scf.for)
+//     for n < N:                     (scf.for)
+//       acc = 0                      (vector<lanes x accType>)
+//       for each block of K:         (scf.for)
+//         bytes = load lanes bytes of row n
+//         for each field f of a byte (unrolled):
+//           x    = load lanes activations at k = block start + f * lanes
+//           code = field f of bytes  (w + 1, or w itself for i8 weights)
+//           acc  = step(acc, x, code)
+//       out[m, n] = reduce(acc) (- sum_k x[m, k] for dot on codes)
+//
+// The packed layouts interleave lanes (see Packing.h) so that field f of
+// `lanes` bytes is `lanes` consecutive weights: every activation load is
+// contiguous. Reads past K return 0, so row padding needs no special case.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TernaryKernels.h"
+#include "TensorBuilders.h"
+#include "tern/Dialect/Tern/IR/Packing.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+namespace {
+
+/// Constant splat of `value` with the type `type` (scalar or vector).
+Value splat(OpBuilder &b, Location loc, Type type, int64_t value) {
+  Type element = getElementTypeOrSelf(type);
+  TypedAttr attr = isa<FloatType>(element)
+                       ? TypedAttr(b.getFloatAttr(element, value))
+                       : TypedAttr(b.getIntegerAttr(element, value));
+  if (auto vectorType = dyn_cast<VectorType>(type))
+    attr = DenseElementsAttr::get(vectorType, attr);
+  return arith::ConstantOp::create(b, loc, attr);
+}
+
+/// `lanes` elements of row `row` of the 2-D `source` from column `column`;
+/// columns past the end read as 0.
+Value loadRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
+              VectorType type, bool inBounds) {
+  Type element = type.getElementType();
+  Value padding = splat(b, loc, element, 0);
+  return vector::TransferReadOp::create(b, loc, type, source,
+                                        ValueRange{row, column}, padding,
+                                        ArrayRef<bool>{inBounds});
+}
+
+/// Field `field` of each byte: the 2-bit code (i2) or base-3 digit (tq1).
+Value decodeField(OpBuilder &b, Location loc, Value bytes,
+                  PackedLayoutAttr layout, int64_t field) {
+  Type type = bytes.getType();
+  if (layout.getFormat() == PackFormat::i2) {
+    Value shifted =
+        field == 3 ? bytes
+                   : arith::ShRUIOp::create(b, loc, bytes,
+                                            splat(b, loc, type, 6 - 2 * field));
+    return arith::AndIOp::create(b, loc, shifted, splat(b, loc, type, 3));
+  }
+  static const int64_t powers[5] = {1, 3, 9, 27, 81};
+  Value digits =
+      field == 0 ? bytes
+                 : arith::DivUIOp::create(b, loc, bytes,
+                                          splat(b, loc, type, powers[field]));
+  return field == 4
+             ? digits
+             : arith::RemUIOp::create(b, loc, digits, splat(b, loc, type, 3))
+                   .getResult();
+}
+
+/// `x` converted to the accumulator's type.
+Value widen(OpBuilder &b, Location loc, Value x, VectorType accType) {
+  if (x.getType() == accType)
+    return x;
+  if (isa<FloatType>(accType.getElementType()))
+    return arith::ExtFOp::create(b, loc, accType, x);
+  return arith::ExtSIOp::create(b, loc, accType, x);
+}
+
+/// acc + x where w = +1, acc - x where w = -1, acc where w = 0.
+Value addSubStep(OpBuilder &b, Location loc, Value acc, Value x, Value w) {
+  auto accType = cast<VectorType>(acc.getType());
+  Value wide = widen(b, loc, x, accType);
+  Type wType = w.getType();
+  Value isPlus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, w,
+                                       splat(b, loc, wType, 1));
+  Value isMinus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, w,
+                                        splat(b, loc, wType, -1));
+  Value added, subtracted;
+  if (isa<FloatType>(accType.getElementType())) {
+    added = arith::AddFOp::create(b, loc, acc, wide);
+    subtracted = arith::SubFOp::create(b, loc, acc, wide);
+  } else {
+    added = arith::AddIOp::create(b, loc, acc, wide);
+    subtracted = arith::SubIOp::create(b, loc, acc, wide);
+  }
+  Value skipOrSub = arith::SelectOp::create(b, loc, isMinus, subtracted, acc);
+  return arith::SelectOp::create(b, loc, isPlus, added, skipOrSub);
+}
+
+/// acc + x * c, with c a code in {0, 1, 2} (`isCode`) or a weight.
+Value dotStep(OpBuilder &b, Location loc, Value acc, Value x, Value c,
+              bool isCode) {
+  auto accType = cast<VectorType>(acc.getType());
+  if (isa<FloatType>(accType.getElementType())) {
+    Value weight = arith::SIToFPOp::create(b, loc, accType, c);
+    return arith::AddFOp::create(
+        b, loc, acc,
+        arith::MulFOp::create(b, loc, widen(b, loc, x, accType), weight));
+  }
+  Value weight = isCode
+                     ? arith::ExtUIOp::create(b, loc, accType, c).getResult()
+                     : arith::ExtSIOp::create(b, loc, accType, c).getResult();
+  return arith::AddIOp::create(
+      b, loc, acc,
+      arith::MulIOp::create(b, loc, widen(b, loc, x, accType), weight));
+}
+
+/// sum_k input[m, k] per row, in the accumulator type.
+Value buildRowSums(OpBuilder &b, Location loc, Value input, Type accType) {
+  MLIRContext *ctx = b.getContext();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Value init = createFilledLike(b, loc, input, {inputType.getDimSize(0)},
+                                b.getZeroAttr(accType));
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), input, init,
+             ArrayRef<AffineMap>{
+                 b.getMultiDimIdentityMap(2),
+                 AffineMap::get(2, 0, getAffineDimExpr(0, ctx))},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction},
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value x = arith::ExtSIOp::create(nb, nloc, accType, args[0]);
+               linalg::YieldOp::create(
+                   nb, nloc,
+                   ValueRange{arith::AddIOp::create(nb, nloc, args[1], x)});
+             })
+      .getResult(0);
+}
+
+/// LUT tables [M, blocks, lanes * 32]: for lane j of block b, entry
+/// h * 16 + (c0 << 2 | c1) is the partial sum of the two activations whose
+/// codes sit in nibble h (fields 2h and 2h + 1) of byte j: x0 * (c0 - 1) +
+/// x1 * (c1 - 1), built with selects rather than multiplications.
+Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
+                     int64_t lanes, int64_t blocks, Type accType) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape = {inputType.getDimSize(0), blocks, lanes * 32};
+  Value init = createEmptyLike(b, loc, input, shape, accType);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{}, init,
+             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(3)},
+             SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nloc, ValueRange) {
+               auto index = [&](int64_t v) -> Value {
+                 return arith::ConstantIndexOp::create(nb, nloc, v);
+               };
+               Value m = linalg::IndexOp::create(nb, nloc, 0);
+               Value block = linalg::IndexOp::create(nb, nloc, 1);
+               Value entry = linalg::IndexOp::create(nb, nloc, 2);
+               Value lane = arith::DivUIOp::create(nb, nloc, entry, index(32));
+               Value inLane =
+                   arith::RemUIOp::create(nb, nloc, entry, index(32));
+               Value half = arith::DivUIOp::create(nb, nloc, inLane, index(16));
+               Value nibble =
+                   arith::RemUIOp::create(nb, nloc, inLane, index(16));
+               Value kBase = arith::AddIOp::create(
+                   nb, nloc,
+                   arith::MulIOp::create(nb, nloc, block, index(4 * lanes)),
+                   lane);
+               Value total = splat(nb, loc, accType, 0);
+               for (int64_t which = 0; which < 2; ++which) {
+                 // Field 2h + which holds activation kBase + field * lanes.
+                 Value field = arith::AddIOp::create(
+                     nb, nloc, arith::MulIOp::create(nb, nloc, half, index(2)),
+                     index(which));
+                 Value kIndex = arith::AddIOp::create(
+                     nb, nloc, kBase,
+                     arith::MulIOp::create(nb, nloc, field, index(lanes)));
+                 Value inside = arith::CmpIOp::create(
+                     nb, nloc, arith::CmpIPredicate::ult, kIndex, index(k));
+                 Value clamped = arith::SelectOp::create(nb, nloc, inside,
+                                                         kIndex, index(0));
+                 Value x = tensor::ExtractOp::create(nb, nloc, input,
+                                                     ValueRange{m, clamped});
+                 Value zero = splat(nb, loc, x.getType(), 0);
+                 x = arith::SelectOp::create(nb, nloc, inside, x, zero);
+                 if (x.getType() != accType)
+                   x = isa<FloatType>(accType)
+                           ? arith::ExtFOp::create(nb, nloc, accType, x)
+                                 .getResult()
+                           : arith::ExtSIOp::create(nb, nloc, accType, x)
+                                 .getResult();
+                 Value code =
+                     which == 0
+                         ? arith::ShRUIOp::create(nb, nloc, nibble, index(2))
+                               .getResult()
+                         : arith::AndIOp::create(nb, nloc, nibble, index(3))
+                               .getResult();
+                 bool isFloat = isa<FloatType>(accType);
+                 Value zeroAcc = splat(nb, loc, accType, 0);
+                 Value negated =
+                     isFloat ? arith::NegFOp::create(nb, nloc, x).getResult()
+                             : arith::SubIOp::create(nb, nloc, zeroAcc, x)
+                                   .getResult();
+                 Value isPlus = arith::CmpIOp::create(
+                     nb, nloc, arith::CmpIPredicate::eq, code, index(2));
+                 Value isMinus = arith::CmpIOp::create(
+                     nb, nloc, arith::CmpIPredicate::eq, code, index(0));
+                 Value term = arith::SelectOp::create(
+                     nb, nloc, isPlus, x,
+                     arith::SelectOp::create(nb, nloc, isMinus, negated,
+                                             zeroAcc));
+                 total = isFloat ? arith::AddFOp::create(nb, nloc, total, term)
+                                       .getResult()
+                                 : arith::AddIOp::create(nb, nloc, total, term)
+                                       .getResult();
+               }
+               linalg::YieldOp::create(nb, nloc, total);
+             })
+      .getResult(0);
+}
+
+} // namespace
+
+Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
+                                          Value input,
+                                          const KernelWeights &weights,
+                                          MatmulStrategy strategy,
+                                          Type accType) {
+  assert(strategy != MatmulStrategy::Auto && "resolve auto first");
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type inType = inputType.getElementType();
+  PackedLayoutAttr layout = weights.layout;
+  bool packed = static_cast<bool>(layout);
+  int64_t lanes = packed ? getLanes(layout) : kUnpackedLanes;
+  int64_t fields = packed ? layout.getWeightsPerByte() : 1;
+  int64_t blockSize = lanes * fields;
+  int64_t blocks = llvm::divideCeil(weights.k, blockSize);
+  assert((strategy != MatmulStrategy::Lut ||
+          (packed && layout.getFormat() == PackFormat::i2)) &&
+         "lut reads i2-packed weights");
+  Type i8 = b.getI8Type();
+  auto byteVector = VectorType::get({lanes}, i8);
+  auto inVector = VectorType::get({lanes}, inType);
+  auto accVector = VectorType::get({lanes}, accType);
+  bool isFloat = isa<FloatType>(accType);
+  // Dot products on codes (w + 1) count every activation once too many.
+  bool subtractRowSums = strategy == MatmulStrategy::Dot && packed && !isFloat;
+
+  Value rowSums =
+      subtractRowSums ? buildRowSums(b, loc, input, accType) : Value();
+  Value tables =
+      strategy == MatmulStrategy::Lut
+          ? buildLutTables(b, loc, input, weights.k, lanes, blocks, accType)
+          : Value();
+  auto index = [&](OpBuilder &nb, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(nb, loc, v);
+  };
+  Value rows = tensor::DimOp::create(b, loc, input, 0);
+  Value init = createEmptyLike(b, loc, input,
+                               {inputType.getDimSize(0), weights.n}, accType);
+  Value zero = index(b, 0), one = index(b, 1);
+  auto rowLoop = scf::ForOp::create(
+      b, loc, zero, rows, one, ValueRange{init},
+      [&](OpBuilder &rb, Location, Value m, ValueRange rowState) {
+        auto channelLoop = scf::ForOp::create(
+            rb, loc, index(rb, 0), index(rb, weights.n), index(rb, 1),
+            ValueRange{rowState[0]},
+            [&](OpBuilder &cb, Location, Value n, ValueRange channelState) {
+              Value accInit = splat(cb, loc, accVector, 0);
+              auto blockLoop = scf::ForOp::create(
+                  cb, loc, index(cb, 0), index(cb, blocks), index(cb, 1),
+                  ValueRange{accInit},
+                  [&](OpBuilder &kb, Location, Value block,
+                      ValueRange blockState) {
+                    Value acc = blockState[0];
+                    Value byteColumn =
+                        arith::MulIOp::create(kb, loc, block, index(kb, lanes));
+                    // Packed rows are whole blocks; i8 rows may end
+                    // mid-vector.
+                    Value bytes = loadRow(kb, loc, weights.data, n, byteColumn,
+                                          byteVector, packed);
+                    if (strategy == MatmulStrategy::Lut) {
+                      auto indexVector =
+                          VectorType::get({lanes}, kb.getIndexType());
+                      Value wide = arith::ExtUIOp::create(
+                          kb, loc, VectorType::get({lanes}, kb.getI32Type()),
+                          bytes);
+                      auto i32Splat = [&](int64_t v) {
+                        return splat(kb, loc, wide.getType(), v);
+                      };
+                      // Entry of lane j: j * 32 + half * 16 + nibble.
+                      SmallVector<int32_t> laneBase;
+                      for (int64_t j = 0; j < lanes; ++j)
+                        laneBase.push_back(static_cast<int32_t>(j * 32));
+                      Value base = arith::ConstantOp::create(
+                          kb, loc,
+                          DenseElementsAttr::get(
+                              cast<VectorType>(wide.getType()),
+                              ArrayRef<int32_t>(laneBase)));
+                      Value high =
+                          arith::ShRUIOp::create(kb, loc, wide, i32Splat(4));
+                      Value low =
+                          arith::AndIOp::create(kb, loc, wide, i32Splat(15));
+                      Value mask = arith::ConstantOp::create(
+                          kb, loc,
+                          DenseElementsAttr::get(
+                              VectorType::get({lanes}, kb.getI1Type()), true));
+                      Value passThrough = splat(kb, loc, accVector, 0);
+                      for (auto [half, nibble] :
+                           {std::pair<int64_t, Value>{0, high}, {1, low}}) {
+                        Value offsets = arith::AddIOp::create(
+                            kb, loc,
+                            arith::AddIOp::create(kb, loc, base, nibble),
+                            i32Splat(half * 16));
+                        Value indices = arith::IndexCastOp::create(
+                            kb, loc, indexVector, offsets);
+                        Value partial = vector::GatherOp::create(
+                            kb, loc, accVector, tables,
+                            ValueRange{m, block, index(kb, 0)}, indices, mask,
+                            passThrough);
+                        acc = isFloat
+                                  ? arith::AddFOp::create(kb, loc, acc, partial)
+                                        .getResult()
+                                  : arith::AddIOp::create(kb, loc, acc, partial)
+                                        .getResult();
+                      }
+                      scf::YieldOp::create(kb, loc, acc);
+                      return;
+                    }
+                    Value kBase = arith::MulIOp::create(kb, loc, block,
+                                                        index(kb, blockSize));
+                    for (int64_t f = 0; f < fields; ++f) {
+                      Value column = arith::AddIOp::create(
+                          kb, loc, kBase, index(kb, f * lanes));
+                      Value x = loadRow(kb, loc, input, m, column, inVector,
+                                        /*inBounds=*/false);
+                      Value code = packed
+                                       ? decodeField(kb, loc, bytes, layout, f)
+                                       : bytes;
+                      if (strategy == MatmulStrategy::AddSub) {
+                        Value w = packed ? arith::SubIOp::create(
+                                               kb, loc, code,
+                                               splat(kb, loc, byteVector, 1))
+                                               .getResult()
+                                         : code;
+                        acc = addSubStep(kb, loc, acc, x, w);
+                      } else if (packed && isFloat) {
+                        Value w = arith::SubIOp::create(
+                            kb, loc, code, splat(kb, loc, byteVector, 1));
+                        acc = dotStep(kb, loc, acc, x, w, /*isCode=*/false);
+                      } else {
+                        acc = dotStep(kb, loc, acc, x, code, packed);
+                      }
+                    }
+                    scf::YieldOp::create(kb, loc, acc);
+                  });
+              Value sum = vector::ReductionOp::create(
+                  cb, loc, vector::CombiningKind::ADD, blockLoop.getResult(0));
+              if (rowSums)
+                sum = arith::SubIOp::create(
+                    cb, loc, sum,
+                    tensor::ExtractOp::create(cb, loc, rowSums, m));
+              Value updated = tensor::InsertOp::create(
+                  cb, loc, sum, channelState[0], ValueRange{m, n});
+              scf::YieldOp::create(cb, loc, updated);
+            });
+        scf::YieldOp::create(rb, loc, channelLoop.getResult(0));
+      });
+  return rowLoop.getResult(0);
+}
