@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -30,7 +31,8 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
   funcPm.addPass(createCSEPass());
 }
 
-void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                           const TernPipelineOptions &options) {
   pm.addPass(createTernExportEntry());
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
@@ -49,11 +51,17 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // Integer powers become a loop in a helper function.
   pm.addPass(createConvertMathToFuncs());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // The kernels' byte dot products, after bufferization, which knows
+  // nothing of target intrinsics.
+  pm.addNestedPass<func::FuncOp>(createTernLowerKernelOps(
+      TernLowerKernelOpsOptions{/*x86Vnni=*/options.x86Vnni}));
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   // The ternary kernels' vector loads (masked past the end of a row),
   // gathers and reductions.
   pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -71,7 +79,7 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm) {
 void mlir::tern::buildTernToLLVMPipeline(OpPassManager &pm,
                                          const TernPipelineOptions &options) {
   buildTernToLinalgPipeline(pm, options);
-  buildLinalgToLLVMPipeline(pm);
+  buildLinalgToLLVMPipeline(pm, options);
 }
 
 void mlir::tern::registerTernPipelines() {
@@ -80,7 +88,7 @@ void mlir::tern::registerTernPipelines() {
       "Lower every tern op (after finding ternary weights) to linalg on "
       "tensors",
       buildTernToLinalgPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<TernPipelineOptions>(
       "tern-linalg-to-llvm",
       "Bufferize linalg on tensors and lower it to the LLVM dialect with the "
       "compiled-model ABI",

@@ -23,13 +23,16 @@
 // ADDSUB-NOT: arith.muli {{.*}} : vector
 // ADDSUB: vector.reduction <add>
 //
-// dot multiplies by the codes and subtracts each row's activation sum once.
+// dot pairs two fields of codes (64 consecutive weights) with 64
+// activations in one tern.dot_u8s8 (codes unsigned, activations signed),
+// and subtracts each row's activation sum once.
 // DOT-LABEL: func @int_matmul_i2
 // DOT: %[[ROWSUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
-// DOT: scf.for
-// DOT: arith.extui %{{.*}} : vector<32xi8> to vector<32xi32>
-// DOT: arith.extsi %{{.*}} : vector<32xi8> to vector<32xi32>
-// DOT: arith.muli {{.*}} : vector<32xi32>
+// DOT: scf.for {{.*}} -> (vector<16xi32>)
+// DOT: %[[C01:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, {{.*}}, 63] : vector<32xi8>, vector<32xi8>
+// DOT: %[[X01:.*]] = vector.transfer_read %{{.*}} : tensor<?x100xi8>, vector<64xi8>
+// DOT: tern.dot_u8s8 %{{.*}}, %[[C01]], %[[X01]] : vector<64xi8> into vector<16xi32>
+// DOT: tern.dot_u8s8
 // DOT: %[[R:.*]] = vector.reduction <add>
 // DOT: %[[S:.*]] = tensor.extract %[[ROWSUM]]
 // DOT: arith.subi %[[R]], %[[S]] : i32

@@ -18,6 +18,7 @@
 #include "tern/Import/ONNX/ONNXImporter.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 #include "tern/Pipelines/Pipelines.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -195,6 +196,17 @@ int main(int argc, char **argv) {
   if (failed(signature))
     return 1;
 
+  // The target machine is known before lowering: the kernels use the
+  // instructions it has.
+  tern::CodeGenOptions codegen;
+  codegen.triple = targetTriple;
+  codegen.cpu = targetCpu;
+  codegen.features = targetFeatures;
+  codegen.optLevel = std::min(optLevel.getValue(), 3u);
+  auto machine = tern::createTargetMachine(codegen);
+  if (!machine)
+    return fail(toString(machine.takeError()));
+
   mlir::PassManager pm(&context);
   if (failed(mlir::applyPassManagerCLOptions(pm)))
     return 1;
@@ -207,6 +219,9 @@ int main(int argc, char **argv) {
     options.strategy = matmulStrategy;
     options.pack = packFormat;
     options.ternarize = ternarize;
+    options.x86Vnni =
+        (*machine)->getTargetTriple().isX86() &&
+        (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vnni");
     mlir::tern::buildTernToLLVMPipeline(pm, options);
   }
   if (failed(pm.run(*module)))
@@ -223,14 +238,6 @@ int main(int argc, char **argv) {
                                             tern::kMainGraphName))
     return fail(toString(std::move(err)));
 
-  tern::CodeGenOptions codegen;
-  codegen.triple = targetTriple;
-  codegen.cpu = targetCpu;
-  codegen.features = targetFeatures;
-  codegen.optLevel = std::min(optLevel.getValue(), 3u);
-  auto machine = tern::createTargetMachine(codegen);
-  if (!machine)
-    return fail(toString(machine.takeError()));
   if (Error err =
           tern::optimizeModule(*llvmModule, **machine, codegen.optLevel))
     return fail("LLVM optimization failed: " + toString(std::move(err)));

@@ -24,6 +24,10 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
   Option<PackChoice> pack{
       *this, "pack", llvm::cl::desc("How ternary weights are stored"),
       llvm::cl::init(PackChoice::I2), TERN_PACK_CHOICE_CL_VALUES};
+  Option<bool> x86Vnni{
+      *this, "x86-vnni",
+      llvm::cl::desc("Let the ternary kernels use AVX-512 VNNI (vpdpbusd)"),
+      llvm::cl::init(false)};
   Option<bool> ternarize{
       *this, "ternarize",
       llvm::cl::desc("Turn ternary-valued float weights into tern ops"),
@@ -36,8 +40,10 @@ void buildTernToLinalgPipeline(OpPassManager &pm,
                                const TernPipelineOptions &options);
 
 /// Linalg on tensors to the LLVM dialect with the compiled-model ABI:
-/// bufferization, loops, and the conversions to LLVM.
-void buildLinalgToLLVMPipeline(OpPassManager &pm);
+/// bufferization, loops, the kernels' target instructions (`x86-vnni`),
+/// and the conversions to LLVM.
+void buildLinalgToLLVMPipeline(OpPassManager &pm,
+                               const TernPipelineOptions &options);
 
 /// Both of the above.
 void buildTernToLLVMPipeline(OpPassManager &pm,

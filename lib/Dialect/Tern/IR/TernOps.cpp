@@ -322,5 +322,18 @@ LogicalResult PackedConstantOp::verify() {
 
 OpFoldResult PackedConstantOp::fold(FoldAdaptor) { return getBytes(); }
 
+//===----------------------------------------------------------------------===//
+// DotU8S8Op
+//===----------------------------------------------------------------------===//
+
+LogicalResult DotU8S8Op::verify() {
+  int64_t lanes = getAcc().getType().getNumElements();
+  int64_t bytes = getCodes().getType().getNumElements();
+  if (bytes != 4 * lanes)
+    return emitOpError("needs four bytes per i32 lane: ")
+           << lanes << " lanes take " << 4 * lanes << " bytes, got " << bytes;
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "tern/Dialect/Tern/IR/TernOps.cpp.inc"

@@ -22,6 +22,7 @@
 #include "TernaryKernels.h"
 #include "TensorBuilders.h"
 #include "tern/Dialect/Tern/IR/Packing.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -253,10 +254,17 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   Type i8 = b.getI8Type();
   auto byteVector = VectorType::get({lanes}, i8);
   auto inVector = VectorType::get({lanes}, inType);
-  auto accVector = VectorType::get({lanes}, accType);
+  VectorType accVector = VectorType::get({lanes}, accType);
   bool isFloat = isa<FloatType>(accType);
   // Dot products on codes (w + 1) count every activation once too many.
   bool subtractRowSums = strategy == MatmulStrategy::Dot && packed && !isFloat;
+  // On i2 codes, pairs of fields (2 x 32 codes, contiguous in K) meet 64
+  // activations in one tern.dot_u8s8, which targets map to their byte dot
+  // product instruction.
+  bool bytewiseDot = subtractRowSums && layout.getFormat() == PackFormat::i2 &&
+                     lanes == 32 && inType.isInteger(8);
+  if (bytewiseDot)
+    accVector = VectorType::get({16}, accType);
 
   Value rowSums =
       subtractRowSums ? buildRowSums(b, loc, input, accType) : Value();
@@ -341,6 +349,24 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                     }
                     Value kBase = arith::MulIOp::create(kb, loc, block,
                                                         index(kb, blockSize));
+                    if (bytewiseDot) {
+                      auto wide = VectorType::get({2 * lanes}, i8);
+                      SmallVector<int64_t> concat;
+                      for (int64_t i = 0; i < 2 * lanes; ++i)
+                        concat.push_back(i);
+                      for (int64_t f = 0; f < fields; f += 2) {
+                        Value codes = vector::ShuffleOp::create(
+                            kb, loc, decodeField(kb, loc, bytes, layout, f),
+                            decodeField(kb, loc, bytes, layout, f + 1), concat);
+                        Value column = arith::AddIOp::create(
+                            kb, loc, kBase, index(kb, f * lanes));
+                        Value x = loadRow(kb, loc, input, m, column, wide,
+                                          /*inBounds=*/false);
+                        acc = DotU8S8Op::create(kb, loc, acc, codes, x);
+                      }
+                      scf::YieldOp::create(kb, loc, acc);
+                      return;
+                    }
                     for (int64_t f = 0; f < fields; ++f) {
                       Value column = arith::AddIOp::create(
                           kb, loc, kBase, index(kb, f * lanes));

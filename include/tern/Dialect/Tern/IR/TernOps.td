@@ -224,4 +224,33 @@ def Tern_PackedConstantOp : Tern_Op<"packed_constant", [ConstantLike, Pure]> {
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Kernel-level ops
+//===----------------------------------------------------------------------===//
+
+def Tern_DotU8S8Op : Tern_Op<"dot_u8s8", [Pure, AllTypesMatch<["acc", "result"]>,
+                                          AllTypesMatch<["codes", "activations"]>]> {
+  let summary = "Add dot products of four unsigned and four signed bytes";
+  let description = [{
+    `result[i] = acc[i] + sum_{j<4} codes[4i+j] * activations[4i+j]` with
+    `codes` read as unsigned and `activations` as signed bytes, exact in
+    i32. The ternary kernels' `dot` strategy on 2-bit codes `w + 1` is a
+    chain of these; `tern-lower-kernel-ops` turns each into the target's
+    instruction (x86 AVX-512 VNNI `vpdpbusd`) or portable vector code.
+
+    ```mlir
+    %r = tern.dot_u8s8 %acc, %codes, %x : vector<64xi8> into vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$codes,
+                       VectorOfRankAndType<[1], [I8]>:$activations);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $codes `,` $activations attr-dict `:` type($codes) `into`
+    type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // TERN_DIALECT_TERN_IR_TERNOPS_TD

@@ -128,6 +128,26 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
   ];
 }
 
+def TernLowerKernelOps : Pass<"tern-lower-kernel-ops", "func::FuncOp"> {
+  let summary = "Map the kernels' tern.dot_u8s8 to the target's instructions";
+  let description = [{
+    Runs after bufferization, next to the lowering to LLVM. With `x86-vnni`
+    each `tern.dot_u8s8` on 64 bytes becomes AVX-512 VNNI's `vpdpbusd`
+    (`llvm.x86.avx512.vpdpbusd.512`); otherwise it becomes portable vector
+    code: widen to i32, multiply, and add each group of four lanes. Both
+    are exact.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+  let options = [
+    Option<"x86Vnni", "x86-vnni", "bool", /*default=*/"false",
+           "Use vpdpbusd (ternc sets it when the target has avx512vnni)">
+  ];
+}
+
 def TernLowerQuant : Pass<"tern-lower-quant", "func::FuncOp"> {
   let summary = "Lower activation quantize/dequantize ops to linalg";
   let description = [{
