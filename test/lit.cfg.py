@@ -24,7 +24,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
-tools = ["tern-opt", "tern-translate", "ternc", "tern-run", "llvm-nm"]
+tools = ["tern-opt", "tern-translate", "ternc", "tern-run", "tern-matmul-bench", "llvm-nm"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 # Test helpers import the tern Python test utilities and numpy/onnx.

@@ -1,0 +1,157 @@
+//===- TernMatmulBench.cpp - Ternary GEMV/GEMM throughput -----------------===//
+//
+// Runs the compiled ternary matmul models bench/run-matmul-bench.sh builds
+// (one per shape, row count and strategy) and reports, per model:
+//
+//   GOPS    2 * M * N * K per matmul / time ("G/s" in the counters)
+//   weights the bytes of packed weights read per second
+//   of_bw   that rate as a fraction of the memory-read bandwidth this
+//           process measured at start-up on one core
+//
+// Timing and repetitions are Google Benchmark's; quote the medians.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Runtime/ModelLibrary.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+namespace {
+
+llvm::cl::opt<std::string> manifestPath(
+    "manifest", llvm::cl::desc("manifest.json of bench/run-matmul-bench.sh"),
+    llvm::cl::Required);
+llvm::cl::opt<unsigned> bandwidthMiB(
+    "bandwidth-mib",
+    llvm::cl::desc("Buffer read to measure memory bandwidth (MiB)"),
+    llvm::cl::init(1024));
+
+/// Single-core read bandwidth in bytes per second: the median of five sums
+/// over a buffer far larger than the caches.
+double measureReadBandwidth(size_t bytes) {
+  std::vector<uint64_t> buffer(bytes / sizeof(uint64_t));
+  for (size_t i = 0; i < buffer.size(); ++i)
+    buffer[i] = i;
+  std::vector<double> rates;
+  for (int pass = 0; pass < 5; ++pass) {
+    auto start = std::chrono::steady_clock::now();
+    uint64_t sums[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i + 4 <= buffer.size(); i += 4)
+      for (int j = 0; j < 4; ++j)
+        sums[j] += buffer[i + j];
+    benchmark::DoNotOptimize(sums);
+    std::chrono::duration<double> elapsed =
+        std::chrono::steady_clock::now() - start;
+    rates.push_back(bytes / elapsed.count());
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+struct Model {
+  std::string name, strategy, library;
+  int64_t m, n, k, copies, weightBytes;
+};
+
+void runModel(benchmark::State &state, const Model &model,
+              double bandwidth) {
+  std::string error;
+  std::unique_ptr<tern::ModelLibrary> library =
+      tern::ModelLibrary::open(model.library, error);
+  if (!library) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  std::vector<int8_t> activations(model.m * model.k);
+  std::mt19937 rng(1);
+  std::uniform_int_distribution<int> pick(-128, 127);
+  for (int8_t &x : activations)
+    x = static_cast<int8_t>(pick(rng));
+  TernTensor input{activations.data(), TERN_DTYPE_I8, 2, {model.m, model.k}};
+  std::vector<TernTensor> outputs;
+  // Timed by hand around the model call alone, so that the counters can
+  // be plain numbers rather than Google Benchmark's per-second rates.
+  std::chrono::duration<double> inModel{0};
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    TernStatus status = library->run({input}, outputs, error);
+    inModel += std::chrono::steady_clock::now() - start;
+    if (status != TERN_OK) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    state.PauseTiming();
+    for (TernTensor &output : outputs)
+      tern_tensor_release(&output);
+    state.ResumeTiming();
+  }
+  double seconds = inModel.count() / state.iterations();
+  double ops = 2.0 * model.m * model.n * model.k * model.copies;
+  double weightRate = model.weightBytes / seconds;
+  state.counters["GOPS"] = ops / seconds / 1e9;
+  state.counters["weight_GBps"] = weightRate / 1e9;
+  state.counters["of_bw"] = weightRate / bandwidth;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  benchmark::Initialize(&argc, argv);
+  llvm::cl::ParseCommandLineOptions(argc, argv,
+                                    "Ternary GEMV/GEMM benchmark\n");
+  auto buffer = llvm::MemoryBuffer::getFile(manifestPath);
+  if (!buffer) {
+    std::fprintf(stderr, "tern-matmul-bench: cannot read %s\n",
+                 manifestPath.c_str());
+    return 1;
+  }
+  llvm::Expected<llvm::json::Value> manifest =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!manifest || !manifest->getAsArray()) {
+    std::fprintf(stderr, "tern-matmul-bench: %s is not a JSON array\n",
+                 manifestPath.c_str());
+    return 1;
+  }
+  std::vector<Model> models;
+  for (const llvm::json::Value &entry : *manifest->getAsArray()) {
+    const llvm::json::Object *object = entry.getAsObject();
+    const llvm::json::Object *libraries =
+        object ? object->getObject("libraries") : nullptr;
+    if (!libraries)
+      continue;
+    for (const auto &[strategy, path] : *libraries)
+      models.push_back({object->getString("name").value_or("").str(),
+                        strategy.str(), path.getAsString().value_or("").str(),
+                        object->getInteger("m").value_or(0),
+                        object->getInteger("n").value_or(0),
+                        object->getInteger("k").value_or(0),
+                        object->getInteger("copies").value_or(1),
+                        object->getInteger("weight_bytes").value_or(0)});
+  }
+
+  double bandwidth = measureReadBandwidth(size_t(bandwidthMiB) << 20);
+  std::printf("memory read bandwidth (one core, median of 5): %.2f GB/s\n",
+              bandwidth / 1e9);
+  for (const Model &model : models)
+    benchmark::RegisterBenchmark(
+        (model.name + "/" + model.strategy).c_str(),
+        [model, bandwidth](benchmark::State &state) {
+          runModel(state, model, bandwidth);
+        })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
