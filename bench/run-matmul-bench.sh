@@ -15,8 +15,11 @@ shift || true
 out="$build/bench/matmul"
 mkdir -p "$out"
 
-llc_bytes=$(getconf LEVEL3_CACHE_SIZE 2>/dev/null || echo 0)
-[[ "$llc_bytes" -gt 0 ]] || llc_bytes=$((32 << 20))
+# The LLC this machine's cores see (sysfs; getconf can report the host's
+# whole cache inside a VM). TERN_BENCH_LLC_BYTES overrides it.
+llc_kib=$(sed -n 's/K$//p' /sys/devices/system/cpu/cpu0/cache/index3/size \
+  2>/dev/null || true)
+llc_bytes=${TERN_BENCH_LLC_BYTES:-$(( ${llc_kib:-32768} * 1024 ))}
 /usr/bin/python3 "$here/gen_matmul_models.py" "$out" --llc-bytes "$llc_bytes"
 
 # Compile every model with every strategy and record the libraries.

@@ -20,8 +20,12 @@ using namespace mlir::tern;
 void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
                                            const TernPipelineOptions &options) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
-  if (options.ternarize)
+  if (options.ternarize) {
+    // Weights computed from constants (QDQ, fake-quant) become constants
+    // first.
+    funcPm.addPass(createTernFoldConstants());
     funcPm.addPass(createTernTernarize());
+  }
   funcPm.addPass(createTernPackWeights(
       TernPackWeightsOptions{/*format=*/options.pack, /*block=*/0}));
   funcPm.addPass(createTernLowerMatmul(

@@ -212,8 +212,11 @@ int main(int argc, char **argv) {
     return 1;
   mlir::applyDefaultTimingPassManagerCLOptions(pm);
   if (emitKind == EmitKind::Tern) {
-    if (ternarize)
+    if (ternarize) {
+      pm.addNestedPass<mlir::func::FuncOp>(
+          mlir::tern::createTernFoldConstants());
       pm.addNestedPass<mlir::func::FuncOp>(mlir::tern::createTernTernarize());
+    }
   } else {
     mlir::tern::TernPipelineOptions options;
     options.strategy = matmulStrategy;

@@ -5,6 +5,44 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TernFoldConstants : Pass<"tern-fold-constants", "func::FuncOp"> {
+  let summary = "Evaluate linalg.generic ops on constants (weight preprocessing)";
+  let description = [{
+    Replaces a `linalg.generic` whose inputs are all constants (and whose
+    init, when read, is a constant or a fill of one) with the constant it
+    computes. This is how weights that an export computes at run time
+    become visible to `tern-ternarize`:
+
+    * QDQ: `DequantizeLinear` of an int8 initializer;
+    * quantization-aware training: the fake-quant chain
+      `clip(round(w / mean|w|), -1, 1) * mean|w|` on latent float weights,
+      including the `ReduceMean` of `|w|`.
+
+    The body is evaluated in its own arithmetic (f32 operations round to
+    f32, integers wrap), for the arith and math ops such preprocessing
+    uses; a generic with any other op, dynamic shapes, or more than
+    `max-elements` loop points or results is left alone.
+
+    ```mlir
+    %q = arith.constant dense<[[1, 0], [-1, 1]]> : tensor<2x2xi8>
+    %w = linalg.generic {...} ins(%q : tensor<2x2xi8>) outs(%e : tensor<2x2xf32>) {
+    ^bb0(%in: i8, %out: f32):
+      %f = arith.sitofp %in : i8 to f32
+      %s = arith.mulf %f, %scale : f32
+      linalg.yield %s : f32
+    } -> tensor<2x2xf32>
+    ```
+
+    becomes `arith.constant dense<[[5.0e-01, 0.0], [-5.0e-01, 5.0e-01]]>`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t",
+           /*default=*/"int64_t(1) << 28",
+           "Largest iteration space (and result) to evaluate">
+  ];
+}
+
 def TernTernarize : Pass<"tern-ternarize", "func::FuncOp"> {
   let summary = "Find ternary-valued matmul weights and turn them into tern ops";
   let description = [{
