@@ -24,8 +24,11 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
     // Weights computed from constants (QDQ, fake-quant) become constants
     // first.
     funcPm.addPass(createTernFoldConstants());
-    funcPm.addPass(createTernTernarize());
+    funcPm.addPass(createTernTernarize(
+        TernTernarizeOptions{/*minElements=*/1, /*absmean=*/options.absmean}));
   }
+  if (options.quantizeActs)
+    funcPm.addPass(createTernQuantizeActs());
   funcPm.addPass(createTernPackWeights(
       TernPackWeightsOptions{/*format=*/options.pack, /*block=*/0}));
   funcPm.addPass(createTernLowerMatmul(

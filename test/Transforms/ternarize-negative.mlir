@@ -60,3 +60,17 @@ func.func @small(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> 
   %y = linalg.matmul ins(%x, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32>
   return %y : tensor<4x2xf32>
 }
+
+// -----
+
+// Three distinct values {-0.5, 0, 0.75}: a zero and two magnitudes are
+// not {-s, 0, +s}, per tensor or per channel (column 1 holds -0.5 and
+// 0.75), so the float matmul stays.
+// CHECK-LABEL: func @three_values
+// CHECK-NOT: tern.
+// CHECK: linalg.matmul
+func.func @three_values(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %w = arith.constant dense<[[0.0, -0.5], [0.0, 0.75]]> : tensor<2x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}

@@ -88,6 +88,16 @@ cl::opt<mlir::tern::PackChoice>
     packFormat("pack", cl::desc("How ternary weights are stored"),
                cl::init(mlir::tern::PackChoice::I2), TERN_PACK_CHOICE_CL_VALUES,
                cl::cat(ternCategory));
+cl::opt<bool> quantizeActs(
+    "quantize-acts",
+    cl::desc("Quantize the activations of ternary matmuls per token to int8 "
+             "(BitNet's W1.58A8; off by default)"),
+    cl::init(false), cl::cat(ternCategory));
+cl::opt<bool> ternarizeAbsmean(
+    "ternarize-absmean",
+    cl::desc("Ternarize ordinary float weights with BitNet's absmean rule "
+             "(changes the model's numbers; off by default)"),
+    cl::init(false), cl::cat(ternCategory));
 cl::opt<bool> ternarize("ternarize",
                         cl::desc("Turn ternary-valued float weights into "
                                  "ternary matmuls (default: on)"),
@@ -215,13 +225,17 @@ int main(int argc, char **argv) {
     if (ternarize) {
       pm.addNestedPass<mlir::func::FuncOp>(
           mlir::tern::createTernFoldConstants());
-      pm.addNestedPass<mlir::func::FuncOp>(mlir::tern::createTernTernarize());
+      pm.addNestedPass<mlir::func::FuncOp>(mlir::tern::createTernTernarize(
+          mlir::tern::TernTernarizeOptions{/*minElements=*/1,
+                                           /*absmean=*/ternarizeAbsmean}));
     }
   } else {
     mlir::tern::TernPipelineOptions options;
     options.strategy = matmulStrategy;
     options.pack = packFormat;
     options.ternarize = ternarize;
+    options.absmean = ternarizeAbsmean;
+    options.quantizeActs = quantizeActs;
     options.x86Vnni =
         (*machine)->getTargetTriple().isX86() &&
         (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vnni");

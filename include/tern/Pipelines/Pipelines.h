@@ -28,6 +28,16 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
       *this, "x86-vnni",
       llvm::cl::desc("Let the ternary kernels use AVX-512 VNNI (vpdpbusd)"),
       llvm::cl::init(false)};
+  Option<bool> quantizeActs{
+      *this, "quantize-acts",
+      llvm::cl::desc("Quantize ternary matmuls' activations per token to "
+                     "int8 (W1.58A8)"),
+      llvm::cl::init(false)};
+  Option<bool> absmean{
+      *this, "absmean",
+      llvm::cl::desc("Ternarize float weights with the absmean rule "
+                     "(changes the model's numbers)"),
+      llvm::cl::init(false)};
   Option<bool> ternarize{
       *this, "ternarize",
       llvm::cl::desc("Turn ternary-valued float weights into tern ops"),

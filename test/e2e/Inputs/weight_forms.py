@@ -59,6 +59,14 @@ def main():
                    [numpy_helper.from_array(w, "w")]),
          os.path.join(out, "dense.onnx"))
     expect("dense", w)
+    # The same model with W1.58A8 activations (ternc --quantize-acts):
+    # per-token absmax int8, exact int32 accumulation, float rescale.
+    act_scale = np.float32(127) / np.maximum(
+        np.max(np.abs(x), axis=-1, keepdims=True), np.float32(1e-5))
+    q = np.clip(np.round(x * act_scale), -128, 127).astype(np.int32)
+    acc = (q @ signs.astype(np.int32)).astype(np.float32)
+    y_a8 = np.maximum(acc / act_scale * scales, 0).astype(np.float32)
+    np.save(os.path.join(out, "expected_dense_a8.npy"), y_a8)
 
     # 2. QAT fake-quant on latent weights.
     latent = (rng.standard_normal((K, N)) * 0.05).astype(np.float32)

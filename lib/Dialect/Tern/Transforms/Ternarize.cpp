@@ -83,6 +83,28 @@ std::optional<TernaryDecomposition> decompose(ArrayRef<double> values,
   return result;
 }
 
+/// BitNet b1.58's absmean rule for weights trained in float: gamma =
+/// max(mean |w|, 1e-5), w_t = clip(round_half_even(w / gamma), -1, 1), with
+/// gamma as the per-tensor scale. Changes the model's numbers: only used
+/// when asked for.
+TernaryDecomposition absmeanTernarize(ArrayRef<double> values, int64_t n,
+                                      int64_t k, bool isNK) {
+  double sum = 0;
+  for (double v : values)
+    sum += std::fabs(v);
+  double gamma = std::max(sum / double(values.size()), 1e-5);
+  TernaryDecomposition result;
+  result.weights.reserve(n * k);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t col = 0; col < k; ++col) {
+      double v = isNK ? values[row * k + col] : values[col * n + row];
+      double q = std::nearbyint(v / gamma); // the default mode: half to even
+      result.weights.push_back(static_cast<int8_t>(std::clamp(q, -1.0, 1.0)));
+    }
+  result.scales.push_back(gamma);
+  return result;
+}
+
 /// Reads a float constant's values, or fails for anything else.
 std::optional<SmallVector<double>> getFloatValues(Value value) {
   DenseFPElementsAttr attr;
@@ -107,8 +129,8 @@ bool isZeroFilled(Value init) {
 }
 
 struct TernarizeMatmul : public OpRewritePattern<linalg::MatmulOp> {
-  TernarizeMatmul(MLIRContext *ctx, int64_t minElements)
-      : OpRewritePattern(ctx), minElements(minElements) {}
+  TernarizeMatmul(MLIRContext *ctx, int64_t minElements, bool absmean)
+      : OpRewritePattern(ctx), minElements(minElements), absmean(absmean) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp matmul,
                                 PatternRewriter &rewriter) const override {
@@ -142,6 +164,8 @@ struct TernarizeMatmul : public OpRewritePattern<linalg::MatmulOp> {
       return rewriter.notifyMatchFailure(matmul, "weights are not constant");
     std::optional<TernaryDecomposition> ternary =
         decompose(*values, n, k, isNK);
+    if (!ternary && absmean)
+      ternary = absmeanTernarize(*values, n, k, isNK);
     if (!ternary)
       return rewriter.notifyMatchFailure(matmul, "weights are not ternary");
 
@@ -183,6 +207,7 @@ struct TernarizeMatmul : public OpRewritePattern<linalg::MatmulOp> {
   }
 
   int64_t minElements;
+  bool absmean;
 };
 
 struct TernarizePass : public tern::impl::TernTernarizeBase<TernarizePass> {
@@ -190,7 +215,7 @@ struct TernarizePass : public tern::impl::TernTernarizeBase<TernarizePass> {
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<TernarizeMatmul>(&getContext(), minElements);
+    patterns.add<TernarizeMatmul>(&getContext(), minElements, absmean);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -54,7 +54,10 @@ def TernTernarize : Pass<"tern-ternarize", "func::FuncOp"> {
 
     A constant that is not exactly of that form (for example three distinct
     values that are not {-s, 0, +s}) is left as a float matmul: the pass
-    never changes a model's numbers.
+    never changes a model's numbers unless asked to. With `absmean`, it
+    ternarizes an ordinary float model after training by BitNet b1.58's
+    rule: `gamma = max(mean |w|, 1e-5)` per tensor, `w_t = clip(round(w /
+    gamma), -1, 1)` rounding half to even, and `gamma` as the scale.
 
     Example:
 
@@ -81,8 +84,37 @@ def TernTernarize : Pass<"tern-ternarize", "func::FuncOp"> {
   ];
   let options = [
     Option<"minElements", "min-elements", "int64_t", /*default=*/"1",
-           "Only ternarize weight constants with at least this many elements">
+           "Only ternarize weight constants with at least this many elements">,
+    Option<"absmean", "absmean", "bool", /*default=*/"false",
+           "Also ternarize float weights that are not ternary, with BitNet's "
+           "absmean rule (changes the model's numbers)">
   ];
+}
+
+def TernQuantizeActs : Pass<"tern-quantize-acts", "func::FuncOp"> {
+  let summary = "Quantize the activations of ternary matmuls (W1.58A8)";
+  let description = [{
+    Sets `quant(per_token_absmax)` on every `tern.matmul` that has none:
+    BitNet b1.58's activation quantization, where each row (token) of the
+    activations is scaled by `127 / max(max |x|, 1e-5)`, rounded half to
+    even (as `torch.round`) and clamped to [-128, 127]. The quantization is
+    fused with the matmul: `tern-lower-matmul` splits it into
+    `tern.quantize`, an exact int32 `tern.int_matmul` and
+    `tern.dequantize`.
+
+    This changes a float model's numbers to those of W1.58A8, so it runs
+    only when asked (`ternc --quantize-acts`).
+
+    ```mlir
+    %y = tern.matmul %x, %w, %s : tensor<?x64xf32>, tensor<32x64xi8>, tensor<f32> -> tensor<?x32xf32>
+    ```
+
+    becomes
+
+    ```mlir
+    %y = tern.matmul %x, %w, %s quant(per_token_absmax) : ...
+    ```
+  }];
 }
 
 def TernPackWeights : Pass<"tern-pack-weights", "func::FuncOp"> {
