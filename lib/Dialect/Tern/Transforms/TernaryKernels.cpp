@@ -265,6 +265,11 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                      lanes == 32 && inType.isInteger(8);
   if (bytewiseDot)
     accVector = VectorType::get({16}, accType);
+  // Byte dot products keep one accumulator per pair of fields, so that
+  // their chains of dependent vpdpbusd stay independent.
+  int64_t numAccumulators = bytewiseDot ? fields / 2 : 1;
+  // When K fills whole blocks, no load reaches past a row: no masks.
+  bool wholeBlocks = weights.k % blockSize == 0;
 
   Value rowSums =
       subtractRowSums ? buildRowSums(b, loc, input, accType) : Value();
@@ -286,10 +291,11 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
             rb, loc, index(rb, 0), index(rb, weights.n), index(rb, 1),
             ValueRange{rowState[0]},
             [&](OpBuilder &cb, Location, Value n, ValueRange channelState) {
-              Value accInit = splat(cb, loc, accVector, 0);
+              SmallVector<Value> accInits(numAccumulators,
+                                          splat(cb, loc, accVector, 0));
               auto blockLoop = scf::ForOp::create(
                   cb, loc, index(cb, 0), index(cb, blocks), index(cb, 1),
-                  ValueRange{accInit},
+                  accInits,
                   [&](OpBuilder &kb, Location, Value block,
                       ValueRange blockState) {
                     Value acc = blockState[0];
@@ -298,7 +304,7 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                     // Packed rows are whole blocks; i8 rows may end
                     // mid-vector.
                     Value bytes = loadRow(kb, loc, weights.data, n, byteColumn,
-                                          byteVector, packed);
+                                          byteVector, packed || wholeBlocks);
                     if (strategy == MatmulStrategy::Lut) {
                       auto indexVector =
                           VectorType::get({lanes}, kb.getIndexType());
@@ -354,6 +360,7 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                       SmallVector<int64_t> concat;
                       for (int64_t i = 0; i < 2 * lanes; ++i)
                         concat.push_back(i);
+                      SmallVector<Value> accs(blockState);
                       for (int64_t f = 0; f < fields; f += 2) {
                         Value codes = vector::ShuffleOp::create(
                             kb, loc, decodeField(kb, loc, bytes, layout, f),
@@ -361,17 +368,18 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                         Value column = arith::AddIOp::create(
                             kb, loc, kBase, index(kb, f * lanes));
                         Value x = loadRow(kb, loc, input, m, column, wide,
-                                          /*inBounds=*/false);
-                        acc = DotU8S8Op::create(kb, loc, acc, codes, x);
+                                          wholeBlocks);
+                        accs[f / 2] =
+                            DotU8S8Op::create(kb, loc, accs[f / 2], codes, x);
                       }
-                      scf::YieldOp::create(kb, loc, acc);
+                      scf::YieldOp::create(kb, loc, accs);
                       return;
                     }
                     for (int64_t f = 0; f < fields; ++f) {
                       Value column = arith::AddIOp::create(
                           kb, loc, kBase, index(kb, f * lanes));
                       Value x = loadRow(kb, loc, input, m, column, inVector,
-                                        /*inBounds=*/false);
+                                        wholeBlocks);
                       Value code = packed
                                        ? decodeField(kb, loc, bytes, layout, f)
                                        : bytes;
@@ -392,8 +400,12 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                     }
                     scf::YieldOp::create(kb, loc, acc);
                   });
+              // Only byte dot products (integer) use several accumulators.
+              Value total = blockLoop.getResult(0);
+              for (Value partial : blockLoop.getResults().drop_front())
+                total = arith::AddIOp::create(cb, loc, total, partial);
               Value sum = vector::ReductionOp::create(
-                  cb, loc, vector::CombiningKind::ADD, blockLoop.getResult(0));
+                  cb, loc, vector::CombiningKind::ADD, total);
               if (rowSums)
                 sum = arith::SubIOp::create(
                     cb, loc, sum,
