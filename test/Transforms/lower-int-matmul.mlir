@@ -25,15 +25,17 @@
 //
 // dot pairs two fields of codes (64 consecutive weights) with 64
 // activations in one tern.dot_u8s8 (codes unsigned, activations signed),
-// and subtracts each row's activation sum once.
+// and subtracts each row's activation sum once. Each pair of fields has
+// its own accumulator, so the dot products form independent chains.
 // DOT-LABEL: func @int_matmul_i2
 // DOT: %[[ROWSUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
-// DOT: scf.for {{.*}} -> (vector<16xi32>)
+// DOT: scf.for {{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}) -> (vector<16xi32>, vector<16xi32>)
 // DOT: %[[C01:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, {{.*}}, 63] : vector<32xi8>, vector<32xi8>
 // DOT: %[[X01:.*]] = vector.transfer_read %{{.*}} : tensor<?x100xi8>, vector<64xi8>
-// DOT: tern.dot_u8s8 %{{.*}}, %[[C01]], %[[X01]] : vector<64xi8> into vector<16xi32>
-// DOT: tern.dot_u8s8
-// DOT: %[[R:.*]] = vector.reduction <add>
+// DOT: tern.dot_u8s8 %[[A0]], %[[C01]], %[[X01]] : vector<64xi8> into vector<16xi32>
+// DOT: tern.dot_u8s8 %[[A1]]
+// DOT: %[[T:.*]] = arith.addi %{{.*}}#0, %{{.*}}#1 : vector<16xi32>
+// DOT: %[[R:.*]] = vector.reduction <add>, %[[T]]
 // DOT: %[[S:.*]] = tensor.extract %[[ROWSUM]]
 // DOT: arith.subi %[[R]], %[[S]] : i32
 //
