@@ -40,9 +40,10 @@ enum TernRuntimeErrorCode {
   TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE = 1,
   /** A Reshape's sizes do not hold the input's element count. */
   TERN_RUNTIME_ERROR_RESHAPE_MISMATCH = 2,
-  /** Sizes that must agree do not: operands of an elementwise op whose
-   *  dynamic dimensions neither match nor are 1, or a size computed at run
-   *  time that is negative or differs from what shape inference promised. */
+  /** Sizes that must agree do not: operands of an elementwise op (or a
+   *  matmul's reduction) whose dynamic sizes differ, a dynamic size of 1
+   *  included, which is not broadcast; or a size computed at run time that
+   *  is negative or differs from what shape inference promised. */
   TERN_RUNTIME_ERROR_SHAPE_MISMATCH = 3,
 };
 

@@ -130,19 +130,8 @@ LogicalResult convertCumSum(NodeImporter &node) {
       b, loc, axisInput,
       SmallVector<Value>(axisType.getRank(),
                          arith::ConstantIndexOp::create(b, loc, 0)));
-  axis = arith::IndexCastOp::create(b, loc, b.getIndexType(), axis);
-  Value rankValue = arith::ConstantIndexOp::create(b, loc, rank);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value negative =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis, zero);
-  axis = arith::SelectOp::create(
-      b, loc, negative, arith::AddIOp::create(b, loc, axis, rankValue), axis);
-  Value outside = arith::OrIOp::create(
-      b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis, zero),
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, axis,
-                            rankValue));
-  emitRuntimeCheck(b, loc, outside, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+  axis =
+      checkedIndex(b, loc, axis, arith::ConstantIndexOp::create(b, loc, rank));
   SmallVector<int64_t> cases;
   for (int64_t d = 1; d < rank; ++d)
     cases.push_back(d);
