@@ -25,24 +25,29 @@ using namespace llvm;
 
 namespace {
 
+// Only tern-run's own options show in --help, not LLVM's.
+cl::OptionCategory runCategory("tern-run options");
+
 cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                               cl::desc("<model.so>"));
+                               cl::desc("<model.so>"), cl::cat(runCategory));
 cl::list<std::string> inputFiles("input", cl::desc("An input from a .npy file"),
-                                 cl::value_desc("NAME=FILE.npy"));
+                                 cl::value_desc("NAME=FILE.npy"),
+                                 cl::cat(runCategory));
 cl::list<std::string>
     dimValues("dim",
               cl::desc("Size of a named dynamic dimension for random inputs "
                        "(default 1)"),
-              cl::value_desc("NAME=SIZE"));
+              cl::value_desc("NAME=SIZE"), cl::cat(runCategory));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
-                       cl::init(0));
+                       cl::init(0), cl::cat(runCategory));
 cl::opt<std::string> outputDir("output-dir",
                                cl::desc("Write each output to "
                                         "DIR/<output name>.npy"),
-                               cl::value_desc("DIR"));
+                               cl::value_desc("DIR"), cl::cat(runCategory));
 cl::opt<unsigned> benchRuns("bench",
                             cl::desc("Time N runs and print the median"),
-                            cl::value_desc("N"), cl::init(0));
+                            cl::value_desc("N"), cl::init(0),
+                            cl::cat(runCategory));
 
 int fail(const Twine &message) {
   WithColor::error(errs(), "tern-run") << message << "\n";
@@ -122,6 +127,7 @@ void printSummary(const TernTensorInfo &info, const TernTensor &tensor) {
 } // namespace
 
 int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv, "Run a compiled Tern model\n");
 
   std::string error;
