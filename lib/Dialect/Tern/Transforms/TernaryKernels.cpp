@@ -268,8 +268,10 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   // Byte dot products keep one accumulator per pair of fields, so that
   // their chains of dependent vpdpbusd stay independent.
   int64_t numAccumulators = bytewiseDot ? fields / 2 : 1;
-  // When K fills whole blocks, no load reaches past a row: no masks.
-  bool wholeBlocks = weights.k % blockSize == 0;
+  // When K fills whole blocks (and the activations' K is known to be the
+  // weights'), no load reaches past a row: no masks.
+  bool wholeBlocks =
+      weights.k % blockSize == 0 && !inputType.isDynamicDim(1);
 
   Value rowSums =
       subtractRowSums ? buildRowSums(b, loc, input, accType) : Value();
