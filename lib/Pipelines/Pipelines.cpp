@@ -27,8 +27,8 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
     funcPm.addPass(createTernTernarize(
         TernTernarizeOptions{/*minElements=*/1, /*absmean=*/options.absmean}));
   }
-  if (options.quantizeActs)
-    funcPm.addPass(createTernQuantizeActs());
+  funcPm.addPass(
+      createTernQuantizeActs(TernQuantizeActsOptions{options.quantizeActs}));
   funcPm.addPass(createTernPackWeights(
       TernPackWeightsOptions{/*format=*/options.pack, /*block=*/0}));
   funcPm.addPass(createTernLowerMatmul(

@@ -1,7 +1,11 @@
-// RUN: tern-opt %s -tern-quantize-acts | FileCheck %s
+// RUN: tern-opt %s -tern-quantize-acts="all=true" | FileCheck %s
+// RUN: tern-opt %s -tern-quantize-acts | FileCheck %s --check-prefix=DEFAULT
 
-// Every float ternary matmul gets per-token absmax int8 activations;
-// ones already quantized stay as they are.
+// With all=true every float ternary matmul gets per-token absmax int8
+// activations; ones already quantized stay as they are. By default, a
+// matmul without an activation fake-quant in front is left alone.
+// DEFAULT-LABEL: func @float_matmul
+// DEFAULT: tern.matmul %arg0, %arg1, %arg3 : tensor<?x4xf32>
 // CHECK-LABEL: func @float_matmul
 // CHECK: tern.matmul %{{.*}}, %{{.*}}, %{{.*}} quant(per_token_absmax) : tensor<?x4xf32>
 // CHECK: tern.matmul %{{.*}}, %{{.*}}, %{{.*}} quant(per_token_absmax) : tensor<?x2xf32>

@@ -229,6 +229,8 @@ int main(int argc, char **argv) {
           mlir::tern::TernTernarizeOptions{/*minElements=*/1,
                                            /*absmean=*/ternarizeAbsmean}));
     }
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::tern::createTernQuantizeActs(
+        mlir::tern::TernQuantizeActsOptions{/*all=*/quantizeActs}));
   } else {
     mlir::tern::TernPipelineOptions options;
     options.strategy = matmulStrategy;

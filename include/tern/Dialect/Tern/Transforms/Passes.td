@@ -94,19 +94,31 @@ def TernTernarize : Pass<"tern-ternarize", "func::FuncOp"> {
 def TernQuantizeActs : Pass<"tern-quantize-acts", "func::FuncOp"> {
   let summary = "Quantize the activations of ternary matmuls (W1.58A8)";
   let description = [{
-    Sets `quant(per_token_absmax)` on every `tern.matmul` that has none:
-    BitNet b1.58's activation quantization, where each row (token) of the
-    activations is scaled by `127 / max(max |x|, 1e-5)`, rounded half to
-    even (as `torch.round`) and clamped to [-128, 127]. The quantization is
-    fused with the matmul: `tern-lower-matmul` splits it into
-    `tern.quantize`, an exact int32 `tern.int_matmul` and
-    `tern.dequantize`.
+    Gives a `tern.matmul` `quant(per_token_absmax)`, BitNet b1.58's
+    activation quantization: each row (token) of the activations is scaled
+    by `127 / max(max |x|, 1e-5)`, rounded half to even (as `torch.round`)
+    and clamped to [-128, 127]. The quantization is fused with the matmul:
+    `tern-lower-matmul` splits it into `tern.quantize`, an exact int32
+    `tern.int_matmul` and `tern.dequantize`.
 
-    This changes a float model's numbers to those of W1.58A8, so it runs
-    only when asked (`ternc --quantize-acts`).
+    It applies where the model asks for it: a `tern.matmul` whose input is
+    the float fake-quant of its activations, as a PyTorch BitLinear exports
+    it,
+
+    ```
+    s = 127 / max(max_k |x|, 1e-5)     (or (1 / max(...)) * 127)
+    y = clip(round(x * s), -128, 127) / s
+    ```
+
+    (one `linalg.generic` per ONNX node), reads `x` quantized instead of
+    `y`. The result equals the fake-quant graph's up to float rounding (the
+    export computes `s` and `q / s` in float; the pass accumulates the
+    integers exactly). With `all`, every ternary matmul is quantized, which
+    changes a float model's numbers, so only when asked
+    (`ternc --quantize-acts`).
 
     ```mlir
-    %y = tern.matmul %x, %w, %s : tensor<?x64xf32>, tensor<32x64xi8>, tensor<f32> -> tensor<?x32xf32>
+    %y = tern.matmul %fake_quant_of_x, %w, %s : ...
     ```
 
     becomes
@@ -115,6 +127,11 @@ def TernQuantizeActs : Pass<"tern-quantize-acts", "func::FuncOp"> {
     %y = tern.matmul %x, %w, %s quant(per_token_absmax) : ...
     ```
   }];
+  let options = [
+    Option<"all", "all", "bool", /*default=*/"false",
+           "Quantize every ternary matmul, not just those behind an "
+           "activation fake-quant">
+  ];
 }
 
 def TernPackWeights : Pass<"tern-pack-weights", "func::FuncOp"> {
