@@ -7,3 +7,12 @@ func.func @packed(%x: tensor<4x128xf32>, %w: !tern.packed<8x128, #tern.layout<i2
   %y = tern.matmul %x, %w, %s : tensor<4x128xf32>, !tern.packed<8x128, #tern.layout<i2, block = 128>>, tensor<f32> -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// The kernels loop over a static number of output channels.
+func.func @dynamic_weights(%x: tensor<4x64xi8>, %w: tensor<?x64xi8>) -> tensor<4x?xi32> {
+  // expected-error @+1 {{'tern.int_matmul' op cannot be lowered by tern-lower-matmul: the weights need a static shape}}
+  %y = tern.int_matmul %x, %w : tensor<4x64xi8>, tensor<?x64xi8> -> tensor<4x?xi32>
+  return %y : tensor<4x?xi32>
+}

@@ -38,6 +38,8 @@ FailureOr<KernelWeights> getKernelWeights(PatternRewriter &rewriter,
     return result;
   }
   auto type = cast<RankedTensorType>(weights.getType());
+  if (!type.hasStaticShape())
+    return rewriter.notifyMatchFailure(op, "weights need a static shape");
   result.data = weights;
   result.n = type.getDimSize(0);
   result.k = type.getDimSize(1);
@@ -243,8 +245,12 @@ struct LowerMatmulPass
     WalkResult result = getOperation().walk([](Operation *op) {
       if (!isa<MatmulOp, IntMatmulOp>(op))
         return WalkResult::advance();
-      op->emitOpError("cannot be lowered by tern-lower-matmul: packed "
-                      "weights must come from tern.packed_constant");
+      if (isa<PackedWeightsType>(op->getOperand(1).getType()))
+        op->emitOpError("cannot be lowered by tern-lower-matmul: packed "
+                        "weights must come from tern.packed_constant");
+      else
+        op->emitOpError("cannot be lowered by tern-lower-matmul: the "
+                        "weights need a static shape");
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())
