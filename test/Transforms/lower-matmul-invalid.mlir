@@ -16,3 +16,13 @@ func.func @dynamic_weights(%x: tensor<4x64xi8>, %w: tensor<?x64xi8>) -> tensor<4
   %y = tern.int_matmul %x, %w : tensor<4x64xi8>, tensor<?x64xi8> -> tensor<4x?xi32>
   return %y : tensor<4x?xi32>
 }
+
+// -----
+
+// Per-block scales apply per vector of 32 weights: blocks of 16 cannot.
+func.func @small_scale_block(%x: tensor<4x64xf32>, %s: tensor<2x4xf32>) -> tensor<4x2xf32> {
+  %w = tern.constant dense<1> : tensor<2x64xi8>
+  // expected-error @+1 {{'tern.matmul' op cannot be lowered by tern-lower-matmul: per-block scales need the addsub or dot strategy and blocks of a multiple of 32 weights}}
+  %y = tern.matmul %x, %w, %s {scale_block = 16 : i64} : tensor<4x64xf32>, tensor<2x64xi8>, tensor<2x4xf32> -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}

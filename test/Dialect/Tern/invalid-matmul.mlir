@@ -40,9 +40,41 @@ func.func @per_channel_scale_size(%x: tensor<4x3xf32>, %w: tensor<2x3xi8>, %s: t
 
 // -----
 
-func.func @scale_rank(%x: tensor<4x3xf32>, %w: tensor<2x3xi8>, %s: tensor<1x2xf32>) -> tensor<4x2xf32> {
-  // expected-error @+1 {{operand #2 must be 0D/1D tensor of floating-point values}}
-  %y = tern.matmul %x, %w, %s : tensor<4x3xf32>, tensor<2x3xi8>, tensor<1x2xf32> -> tensor<4x2xf32>
+func.func @scale_rank(%x: tensor<4x3xf32>, %w: tensor<2x3xi8>, %s: tensor<1x2x1xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{operand #2 must be 0D/1D/2D tensor of floating-point values}}
+  %y = tern.matmul %x, %w, %s : tensor<4x3xf32>, tensor<2x3xi8>, tensor<1x2x1xf32> -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @block_scale_without_block(%x: tensor<4x64xf32>, %w: tensor<2x64xi8>, %s: tensor<2x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{a rank-2 scale needs a positive scale_block}}
+  %y = tern.matmul %x, %w, %s : tensor<4x64xf32>, tensor<2x64xi8>, tensor<2x2xf32> -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @block_scale_shape(%x: tensor<4x64xf32>, %w: tensor<2x64xi8>, %s: tensor<2x3xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{per-block scale must be 2 x 2 (channels x blocks of 32), got 'tensor<2x3xf32>'}}
+  %y = tern.matmul %x, %w, %s {scale_block = 32 : i64} : tensor<4x64xf32>, tensor<2x64xi8>, tensor<2x3xf32> -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @block_without_block_scale(%x: tensor<4x64xf32>, %w: tensor<2x64xi8>, %s: tensor<2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{scale_block needs a per-block scale of rank 2}}
+  %y = tern.matmul %x, %w, %s {scale_block = 32 : i64} : tensor<4x64xf32>, tensor<2x64xi8>, tensor<2xf32> -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @block_scale_quantized(%x: tensor<4x64xf32>, %w: tensor<2x64xi8>, %s: tensor<2x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{per-block scales are not supported with quantized activations}}
+  %y = tern.matmul %x, %w, %s quant(per_token_absmax) {scale_block = 32 : i64} : tensor<4x64xf32>, tensor<2x64xi8>, tensor<2x2xf32> -> tensor<4x2xf32>
   return %y : tensor<4x2xf32>
 }
 

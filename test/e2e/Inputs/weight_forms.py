@@ -9,7 +9,8 @@ graph is more than one node), with numpy's outputs:
   qdq       int8 initializer in {-1, 0, 1} through DequantizeLinear
             (zero point 0, per-tensor scale)
   nbits     com.microsoft MatMulNBits, bits = 2, default zero point 2,
-            codes 1..3, one scale per (channel, block) equal along K
+            codes 1..3, one scale per (channel, block) equal along K;
+            nbits_blocks: the same with scales that differ per block
 
 weight_forms.py DIR -> DIR/{dense,fakequant,qdq,nbits}.onnx, DIR/x.npy,
                        DIR/expected_<form>.npy
@@ -117,6 +118,17 @@ def main():
     save("nbits", (nodes, inits), os.path.join(out, "nbits.onnx"),
          extra_opsets=[("com.microsoft", 1)])
     expect("nbits", (signs * channel_scale).astype(np.float32))
+
+    # 4b. MatMulNBits whose block scales differ: kept exact as a ternary
+    # matmul with one scale per (channel, block).
+    block_scales = rng.uniform(0.01, 0.1, N * blocks).astype(np.float32)
+    inits = [numpy_helper.from_array(packed, "b"),
+             numpy_helper.from_array(block_scales, "scales")]
+    save("nbits_blocks", (nodes, inits),
+         os.path.join(out, "nbits_blocks.onnx"),
+         extra_opsets=[("com.microsoft", 1)])
+    per_weight = np.repeat(block_scales.reshape(N, blocks), block, axis=1)
+    expect("nbits_blocks", (signs * per_weight.T).astype(np.float32))
 
 
 if __name__ == "__main__":

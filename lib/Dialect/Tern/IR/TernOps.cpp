@@ -170,7 +170,27 @@ LogicalResult MatmulOp::verify() {
       scaleType.getElementType() != resultType.getElementType())
     return emitOpError(
         "input, scale and result must have the same element type");
-  return verifyScale(*this, scaleType, resultType.getShape().back());
+  std::optional<int64_t> block = getScaleBlock();
+  if (scaleType.getRank() < 2) {
+    if (block)
+      return emitOpError("scale_block needs a per-block scale of rank 2");
+    return verifyScale(*this, scaleType, resultType.getShape().back());
+  }
+  if (!block || *block <= 0)
+    return emitOpError("a rank-2 scale needs a positive scale_block");
+  if (getActQuant() != ActQuantMode::none)
+    return emitOpError("per-block scales are not supported with quantized "
+                       "activations");
+  SmallVector<int64_t, 2> weightShape = getWeightShape(getWeights().getType());
+  int64_t n = weightShape[0], k = weightShape[1];
+  int64_t blocks = ShapedType::isDynamic(k) ? ShapedType::kDynamic
+                                            : llvm::divideCeil(k, *block);
+  if (!dimsCompatible(scaleType.getDimSize(0), n) ||
+      !dimsCompatible(scaleType.getDimSize(1), blocks))
+    return emitOpError("per-block scale must be ")
+           << n << " x " << blocks << " (channels x blocks of " << *block
+           << "), got " << scaleType;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

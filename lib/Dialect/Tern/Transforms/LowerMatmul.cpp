@@ -2,6 +2,7 @@
 
 #include "TensorBuilders.h"
 #include "TernaryKernels.h"
+#include "tern/Dialect/Tern/IR/Packing.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
@@ -21,7 +22,8 @@ using namespace mlir::tern;
 namespace {
 
 /// The kernels' view of `weights`: i8 weights as they are, packed ones as
-/// the bytes of their `tern.packed_constant`.
+/// the bytes of their `tern.packed_constant` (a new arith.constant, so it
+/// fails before creating anything).
 FailureOr<KernelWeights> getKernelWeights(PatternRewriter &rewriter,
                                           Operation *op, Value weights) {
   KernelWeights result;
@@ -50,13 +52,14 @@ FailureOr<KernelWeights> getKernelWeights(PatternRewriter &rewriter,
 /// dimensions folded into the kernel's rows and restored after.
 Value buildContraction(PatternRewriter &rewriter, Location loc, Value input,
                        const KernelWeights &weights, MatmulStrategy strategy,
-                       RankedTensorType resultType) {
+                       RankedTensorType resultType,
+                       const BlockScales &scales = {}) {
   auto inputType = cast<RankedTensorType>(input.getType());
   int64_t rank = inputType.getRank();
   Type accType = resultType.getElementType();
   if (rank == 2)
     return buildTernaryContraction(rewriter, loc, input, weights, strategy,
-                                   accType);
+                                   accType, scales);
   ReassociationIndices rows;
   for (int64_t d = 0; d < rank - 1; ++d)
     rows.push_back(d);
@@ -72,8 +75,8 @@ Value buildContraction(PatternRewriter &rewriter, Location loc, Value input,
                       .getResult()
                 : tensor::CollapseShapeOp::create(rewriter, loc, input, groups)
                       .getResult();
-  Value product =
-      buildTernaryContraction(rewriter, loc, flat, weights, strategy, accType);
+  Value product = buildTernaryContraction(rewriter, loc, flat, weights,
+                                          strategy, accType, scales);
   if (rank == 1)
     return tensor::CollapseShapeOp::create(
         rewriter, loc, resultType, product,
@@ -95,12 +98,28 @@ struct LowerFloatMatmul : public OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (op.getActQuant() != ActQuantMode::none)
       return rewriter.notifyMatchFailure(op, "quantized matmul");
+    std::optional<int64_t> block = op.getScaleBlock();
+    if (block) {
+      // Per-block scales are applied inside the kernel, per vector of
+      // weights, so a scale block must hold whole vectors.
+      auto packed = dyn_cast<PackedWeightsType>(op.getWeights().getType());
+      int64_t lanes = packed ? getLanes(packed.getLayout()) : kUnpackedLanes;
+      if (strategy == MatmulStrategy::Lut || *block % lanes != 0)
+        return rewriter.notifyMatchFailure(op, "unsupported per-block scale");
+    }
+    // Creates IR: every check that can fail comes before it.
     FailureOr<KernelWeights> weights =
         getKernelWeights(rewriter, op, op.getWeights());
     if (failed(weights))
       return failure();
     Location loc = op.getLoc();
     RankedTensorType resultType = op.getResult().getType();
+    if (block) {
+      rewriter.replaceOp(
+          op, buildContraction(rewriter, loc, op.getInput(), *weights, strategy,
+                               resultType, BlockScales{op.getScale(), *block}));
+      return success();
+    }
     Value sum = buildContraction(rewriter, loc, op.getInput(), *weights,
                                  strategy, resultType);
 
@@ -245,7 +264,12 @@ struct LowerMatmulPass
     WalkResult result = getOperation().walk([](Operation *op) {
       if (!isa<MatmulOp, IntMatmulOp>(op))
         return WalkResult::advance();
-      if (isa<PackedWeightsType>(op->getOperand(1).getType()))
+      auto matmul = dyn_cast<MatmulOp>(op);
+      if (matmul && matmul.getScaleBlock())
+        op->emitOpError("cannot be lowered by tern-lower-matmul: per-block "
+                        "scales need the addsub or dot strategy and blocks "
+                        "of a multiple of 32 weights");
+      else if (isa<PackedWeightsType>(op->getOperand(1).getType()))
         op->emitOpError("cannot be lowered by tern-lower-matmul: packed "
                         "weights must come from tern.packed_constant");
       else

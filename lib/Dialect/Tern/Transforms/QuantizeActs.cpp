@@ -180,7 +180,8 @@ struct QuantizeActsPass
     auto mode =
         ActQuantModeAttr::get(&getContext(), ActQuantMode::per_token_absmax);
     getOperation().walk([&](MatmulOp op) {
-      if (op.getActQuant() != ActQuantMode::none)
+      // Per-block scales apply to float partial sums (see tern.matmul).
+      if (op.getActQuant() != ActQuantMode::none || op.getScaleBlock())
         return;
       if (Value x = matchActivationFakeQuant(op.getInput())) {
         op.getInputMutable().assign(x);

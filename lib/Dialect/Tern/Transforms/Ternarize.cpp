@@ -26,11 +26,14 @@ using namespace mlir::tern;
 
 namespace {
 
-/// Ternary weights in N x K order with one scale per tensor or per row.
+/// Ternary weights in N x K order with one scale per tensor, per row, or
+/// per row and block of `scaleBlock` weights along K.
 struct TernaryDecomposition {
   SmallVector<int8_t> weights;
-  /// One entry for a per-tensor scale, N entries for per-channel scales.
+  /// One entry for a per-tensor scale, N entries for per-channel scales,
+  /// N x ceil(K / scaleBlock) for per-block scales.
   SmallVector<double> scales;
+  int64_t scaleBlock = 0;
 };
 
 /// Splits `values` (a K x N matrix, or N x K when `isNK`) into signs and
@@ -80,6 +83,38 @@ std::optional<TernaryDecomposition> decompose(ArrayRef<double> values,
         s = 1.0; // An all-zero channel: any scale gives zero.
     result.scales.assign(channelScales.begin(), channelScales.end());
   }
+  return result;
+}
+
+/// Like `decompose`, with one scale per row and block of `block` weights
+/// along K (block-quantized exports such as MatMulNBits).
+std::optional<TernaryDecomposition> decomposePerBlock(ArrayRef<double> values,
+                                                      int64_t n, int64_t k,
+                                                      bool isNK,
+                                                      int64_t block) {
+  int64_t blocks = llvm::divideCeil(k, block);
+  TernaryDecomposition result;
+  result.scaleBlock = block;
+  result.scales.assign(n * blocks, 0.0);
+  result.weights.reserve(n * k);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t col = 0; col < k; ++col) {
+      double v = isNK ? values[row * k + col] : values[col * n + row];
+      double &scale = result.scales[row * blocks + col / block];
+      double magnitude = std::fabs(v);
+      if (magnitude != 0.0) {
+        if (scale == 0.0)
+          scale = magnitude;
+        else if (scale != magnitude)
+          return std::nullopt;
+      }
+      result.weights.push_back(v > 0.0 ? 1 : (v < 0.0 ? -1 : 0));
+    }
+  if (llvm::all_of(result.scales, [](double s) { return s == 0.0; }))
+    return std::nullopt;
+  for (double &s : result.scales)
+    if (s == 0.0)
+      s = 1.0; // An all-zero block: any scale gives zero.
   return result;
 }
 
@@ -164,6 +199,10 @@ struct TernarizeMatmul : public OpRewritePattern<linalg::MatmulOp> {
       return rewriter.notifyMatchFailure(matmul, "weights are not constant");
     std::optional<TernaryDecomposition> ternary =
         decompose(*values, n, k, isNK);
+    // Blocks of a multiple of the kernels' 32 lanes, largest first.
+    for (int64_t block : {256, 128, 64, 32})
+      if (!ternary && block < k)
+        ternary = decomposePerBlock(*values, n, k, isNK, block);
     if (!ternary && absmean)
       ternary = absmeanTernarize(*values, n, k, isNK);
     if (!ternary)
@@ -178,15 +217,20 @@ struct TernarizeMatmul : public OpRewritePattern<linalg::MatmulOp> {
     SmallVector<Attribute> scaleValues;
     for (double s : ternary->scales)
       scaleValues.push_back(rewriter.getFloatAttr(elementType, s));
-    auto scaleType = ternary->scales.size() == 1
-                         ? RankedTensorType::get({}, elementType)
-                         : RankedTensorType::get({n}, elementType);
+    auto scaleType =
+        ternary->scaleBlock
+            ? RankedTensorType::get(
+                  {n, llvm::divideCeil(k, ternary->scaleBlock)}, elementType)
+        : ternary->scales.size() == 1 ? RankedTensorType::get({}, elementType)
+                                      : RankedTensorType::get({n}, elementType);
     Value scale = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(scaleType, scaleValues));
 
     Value product = MatmulOp::create(
         rewriter, loc, resultType, lhs, weights, scale,
-        ActQuantModeAttr::get(rewriter.getContext(), ActQuantMode::none));
+        ActQuantModeAttr::get(rewriter.getContext(), ActQuantMode::none),
+        ternary->scaleBlock ? rewriter.getI64IntegerAttr(ternary->scaleBlock)
+                            : IntegerAttr());
     if (!isZeroFilled(init)) {
       // linalg.matmul accumulates into its init; keep that sum.
       AffineMap identity = rewriter.getMultiDimIdentityMap(2);

@@ -237,8 +237,8 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
 Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                                           Value input,
                                           const KernelWeights &weights,
-                                          MatmulStrategy strategy,
-                                          Type accType) {
+                                          MatmulStrategy strategy, Type accType,
+                                          const BlockScales &scales) {
   assert(strategy != MatmulStrategy::Auto && "resolve auto first");
   auto inputType = cast<RankedTensorType>(input.getType());
   Type inType = inputType.getElementType();
@@ -270,8 +270,13 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   int64_t numAccumulators = bytewiseDot ? fields / 2 : 1;
   // When K fills whole blocks (and the activations' K is known to be the
   // weights'), no load reaches past a row: no masks.
-  bool wholeBlocks =
-      weights.k % blockSize == 0 && !inputType.isDynamicDim(1);
+  bool wholeBlocks = weights.k % blockSize == 0 && !inputType.isDynamicDim(1);
+  assert((!scales.values || (isFloat && strategy != MatmulStrategy::Lut &&
+                             scales.block % lanes == 0)) &&
+         "per-block scales need float activations, addsub or dot, and "
+         "blocks of whole vectors");
+  int64_t scaleGroups =
+      scales.values ? llvm::divideCeil(weights.k, scales.block) : 0;
 
   Value rowSums =
       subtractRowSums ? buildRowSums(b, loc, input, accType) : Value();
@@ -385,20 +390,44 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                       Value code = packed
                                        ? decodeField(kb, loc, bytes, layout, f)
                                        : bytes;
+                      // With per-block scales, each field (lanes consecutive
+                      // weights, inside one scale block) is summed apart and
+                      // added scaled.
+                      Value fieldAcc =
+                          scales.values ? splat(kb, loc, accVector, 0) : acc;
                       if (strategy == MatmulStrategy::AddSub) {
                         Value w = packed ? arith::SubIOp::create(
                                                kb, loc, code,
                                                splat(kb, loc, byteVector, 1))
                                                .getResult()
                                          : code;
-                        acc = addSubStep(kb, loc, acc, x, w);
+                        fieldAcc = addSubStep(kb, loc, fieldAcc, x, w);
                       } else if (packed && isFloat) {
                         Value w = arith::SubIOp::create(
                             kb, loc, code, splat(kb, loc, byteVector, 1));
-                        acc = dotStep(kb, loc, acc, x, w, /*isCode=*/false);
+                        fieldAcc =
+                            dotStep(kb, loc, fieldAcc, x, w, /*isCode=*/false);
                       } else {
-                        acc = dotStep(kb, loc, acc, x, code, packed);
+                        fieldAcc = dotStep(kb, loc, fieldAcc, x, code, packed);
                       }
+                      if (!scales.values) {
+                        acc = fieldAcc;
+                        continue;
+                      }
+                      // Padding past K reads the last block's scale (its
+                      // activations are 0).
+                      Value group = arith::MinUIOp::create(
+                          kb, loc,
+                          arith::DivUIOp::create(kb, loc, column,
+                                                 index(kb, scales.block)),
+                          index(kb, scaleGroups - 1));
+                      Value scale = tensor::ExtractOp::create(
+                          kb, loc, scales.values, ValueRange{n, group});
+                      Value scaled =
+                          arith::MulFOp::create(kb, loc, fieldAcc,
+                                                vector::BroadcastOp::create(
+                                                    kb, loc, accVector, scale));
+                      acc = arith::AddFOp::create(kb, loc, acc, scaled);
                     }
                     scf::YieldOp::create(kb, loc, acc);
                   });

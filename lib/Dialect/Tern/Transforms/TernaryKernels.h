@@ -31,12 +31,23 @@ struct KernelWeights {
 /// own: `getLanes(layout)`).
 inline constexpr int64_t kUnpackedLanes = 32;
 
+/// One float scale per output channel and block of `block` weights along K
+/// (`values [N, ceil(K / block)]`), applied inside the kernel; null
+/// `values` for none.
+struct BlockScales {
+  Value values;
+  int64_t block = 0;
+};
+
 /// `acc[m, n]` for a 2-D `input [M, K]` (int8 with an i32 `accType`, or
 /// float with the same float `accType`). `strategy` must not be `Auto`;
-/// `Lut` needs i2-packed weights.
+/// `Lut` needs i2-packed weights. Per-block `scales` need float
+/// activations, `AddSub` or `Dot`, and a block that is a multiple of the
+/// kernel's lanes.
 Value buildTernaryContraction(OpBuilder &b, Location loc, Value input,
                               const KernelWeights &weights,
-                              MatmulStrategy strategy, Type accType);
+                              MatmulStrategy strategy, Type accType,
+                              const BlockScales &scales = {});
 
 } // namespace tern
 } // namespace mlir

@@ -17,6 +17,7 @@ def Tern_TernaryWeights : AnyTypeOf<[2DTensorOf<[I8]>, Tern_PackedWeightsType],
     "ternary N x K weights (i8 tensor or !tern.packed)">;
 def Tern_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Tern_ScaleTensor : TensorRankOf<[AnyFloat], [0, 1]>;
+def Tern_MatmulScaleTensor : TensorRankOf<[AnyFloat], [0, 1, 2]>;
 
 //===----------------------------------------------------------------------===//
 // tern.constant
@@ -56,8 +57,12 @@ def Tern_MatmulOp : Tern_Op<"matmul", [Pure]> {
     Computes `result[m, n] = scale[n] * sum_k input[m, k] * weights[n, k]`
     where every weight is -1, 0 or +1, so no multiplication by a weight is
     ever needed. `weights` is `N x K` (an `i8` tensor or `!tern.packed`),
-    `scale` is a 0-d tensor (per-tensor scale) or has `N` elements (one per
-    output channel).
+    `scale` is a 0-d tensor (per-tensor scale), has `N` elements (one per
+    output channel), or is `N x ceil(K / scale_block)` with a `scale_block`
+    attribute: one scale per output channel and block of `scale_block`
+    consecutive weights along K (as `com.microsoft::MatMulNBits` carries
+    them), `result[m, n] = sum_g scale[n, g] * sum_{k in block g}
+    input[m, k] * weights[n, k]`.
 
     With `quant(per_token_absmax)` the activations are first quantized per
     row to int8 (BitNet b1.58's W1.58A8; see `tern.quantize`), accumulated
@@ -72,8 +77,9 @@ def Tern_MatmulOp : Tern_Op<"matmul", [Pure]> {
   let arguments = (ins
     Tern_FloatTensor:$input,
     Tern_TernaryWeights:$weights,
-    Tern_ScaleTensor:$scale,
-    DefaultValuedAttr<Tern_ActQuantModeAttr, "ActQuantMode::none">:$act_quant
+    Tern_MatmulScaleTensor:$scale,
+    DefaultValuedAttr<Tern_ActQuantModeAttr, "ActQuantMode::none">:$act_quant,
+    OptionalAttr<I64Attr>:$scale_block
   );
   let results = (outs Tern_FloatTensor:$result);
   let assemblyFormat = [{
