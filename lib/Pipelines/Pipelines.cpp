@@ -17,8 +17,8 @@
 using namespace mlir;
 using namespace mlir::tern;
 
-void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
-                                           const TernPipelineOptions &options) {
+void mlir::tern::buildFindTernaryPipeline(OpPassManager &pm,
+                                          const TernPipelineOptions &options) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   if (options.ternarize) {
     // Weights computed from constants (QDQ, fake-quant) become constants
@@ -29,6 +29,12 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
   }
   funcPm.addPass(
       createTernQuantizeActs(TernQuantizeActsOptions{options.quantizeActs}));
+}
+
+void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
+                                           const TernPipelineOptions &options) {
+  buildFindTernaryPipeline(pm, options);
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(createTernPackWeights(
       TernPackWeightsOptions{/*format=*/options.pack, /*block=*/0}));
   funcPm.addPass(createTernLowerMatmul(

@@ -221,28 +221,19 @@ int main(int argc, char **argv) {
   if (failed(mlir::applyPassManagerCLOptions(pm)))
     return 1;
   mlir::applyDefaultTimingPassManagerCLOptions(pm);
-  if (emitKind == EmitKind::Tern) {
-    if (ternarize) {
-      pm.addNestedPass<mlir::func::FuncOp>(
-          mlir::tern::createTernFoldConstants());
-      pm.addNestedPass<mlir::func::FuncOp>(mlir::tern::createTernTernarize(
-          mlir::tern::TernTernarizeOptions{/*minElements=*/1,
-                                           /*absmean=*/ternarizeAbsmean}));
-    }
-    pm.addNestedPass<mlir::func::FuncOp>(mlir::tern::createTernQuantizeActs(
-        mlir::tern::TernQuantizeActsOptions{/*all=*/quantizeActs}));
-  } else {
-    mlir::tern::TernPipelineOptions options;
-    options.strategy = matmulStrategy;
-    options.pack = packFormat;
-    options.ternarize = ternarize;
-    options.absmean = ternarizeAbsmean;
-    options.quantizeActs = quantizeActs;
-    options.x86Vnni =
-        (*machine)->getTargetTriple().isX86() &&
-        (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vnni");
+  mlir::tern::TernPipelineOptions options;
+  options.strategy = matmulStrategy;
+  options.pack = packFormat;
+  options.ternarize = ternarize;
+  options.absmean = ternarizeAbsmean;
+  options.quantizeActs = quantizeActs;
+  options.x86Vnni =
+      (*machine)->getTargetTriple().isX86() &&
+      (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vnni");
+  if (emitKind == EmitKind::Tern)
+    mlir::tern::buildFindTernaryPipeline(pm, options);
+  else
     mlir::tern::buildTernToLLVMPipeline(pm, options);
-  }
   if (failed(pm.run(*module)))
     return 1;
   if (emitKind == EmitKind::Tern)

@@ -44,8 +44,14 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
       llvm::cl::init(true)};
 };
 
+/// The tern-level view of a model (ternc --emit=tern): weights folded,
+/// ternary matmuls found, activations quantized where asked.
+void buildFindTernaryPipeline(OpPassManager &pm,
+                              const TernPipelineOptions &options);
+
 /// Imported ONNX (linalg/arith/tensor + tern) to linalg on tensors with
-/// every tern op lowered.
+/// every tern op lowered: buildFindTernaryPipeline, then packing and the
+/// kernels.
 void buildTernToLinalgPipeline(OpPassManager &pm,
                                const TernPipelineOptions &options);
 
