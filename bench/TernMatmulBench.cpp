@@ -29,9 +29,10 @@
 
 namespace {
 
-llvm::cl::opt<std::string> manifestPath(
-    "manifest", llvm::cl::desc("manifest.json of bench/run-matmul-bench.sh"),
-    llvm::cl::Required);
+llvm::cl::opt<std::string>
+    manifestPath("manifest",
+                 llvm::cl::desc("manifest.json of bench/run-matmul-bench.sh"),
+                 llvm::cl::Required);
 llvm::cl::opt<unsigned> bandwidthMiB(
     "bandwidth-mib",
     llvm::cl::desc("Buffer read to measure memory bandwidth (MiB)"),
@@ -64,8 +65,7 @@ struct Model {
   int64_t m, n, k, copies, weightBytes;
 };
 
-void runModel(benchmark::State &state, const Model &model,
-              double bandwidth) {
+void runModel(benchmark::State &state, const Model &model, double bandwidth) {
   std::string error;
   std::unique_ptr<tern::ModelLibrary> library =
       tern::ModelLibrary::open(model.library, error);
@@ -144,11 +144,10 @@ int main(int argc, char **argv) {
   std::printf("memory read bandwidth (one core, median of 5): %.2f GB/s\n",
               bandwidth / 1e9);
   for (const Model &model : models)
-    benchmark::RegisterBenchmark(
-        (model.name + "/" + model.strategy).c_str(),
-        [model, bandwidth](benchmark::State &state) {
-          runModel(state, model, bandwidth);
-        })
+    benchmark::RegisterBenchmark((model.name + "/" + model.strategy).c_str(),
+                                 [model, bandwidth](benchmark::State &state) {
+                                   runModel(state, model, bandwidth);
+                                 })
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   benchmark::RunSpecifiedBenchmarks();
