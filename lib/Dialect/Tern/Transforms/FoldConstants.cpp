@@ -23,6 +23,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace mlir {
 namespace tern {
@@ -85,9 +86,62 @@ Scalar readElement(DenseElementsAttr attr, int64_t index) {
   return s;
 }
 
-/// Evaluates one body op; false for ops it does not know.
-bool evaluate(Operation *op, llvm::DenseMap<Value, Scalar> &values) {
-  auto in = [&](unsigned i) { return values.lookup(op->getOperand(i)); };
+/// Reads a constant's elements fast: straight from its raw little-endian
+/// data (bools, bit-packed, through the attribute).
+struct ElementReader {
+  explicit ElementReader(DenseElementsAttr attr)
+      : attr(attr), raw(attr.getRawData().data()), splat(attr.isSplat()) {
+    Type type = attr.getElementType();
+    isFloat = isa<FloatType>(type);
+    width = type.getIntOrFloatBitWidth();
+  }
+
+  Scalar read(int64_t index) const {
+    if (splat)
+      index = 0;
+    Scalar s;
+    if (width == 1) {
+      s.i = attr.getValues<bool>()[index];
+    } else if (isFloat && width == 32) {
+      float v;
+      std::memcpy(&v, raw + 4 * index, 4);
+      s.f = v;
+    } else if (isFloat) {
+      std::memcpy(&s.f, raw + 8 * index, 8);
+    } else if (width == 8) {
+      s.i = static_cast<int8_t>(raw[index]);
+    } else if (width == 16) {
+      int16_t v;
+      std::memcpy(&v, raw + 2 * index, 2);
+      s.i = v;
+    } else if (width == 32) {
+      int32_t v;
+      std::memcpy(&v, raw + 4 * index, 4);
+      s.i = v;
+    } else {
+      std::memcpy(&s.i, raw + 8 * index, 8);
+    }
+    return s;
+  }
+
+  DenseElementsAttr attr;
+  const char *raw;
+  bool splat, isFloat = false;
+  unsigned width = 0;
+};
+
+/// One body op with its operands and result as register numbers, so that
+/// evaluating a point needs no map lookups.
+struct Step {
+  Operation *op;
+  SmallVector<int, 3> operands;
+  int result = -1;
+};
+
+/// Evaluates one body op into `regs`; false for ops it does not know.
+bool evaluate(const Step &step, std::vector<Scalar> &regs) {
+  Operation *op = step.op;
+  auto in = [&](unsigned i) { return regs[step.operands[i]]; };
   Type type = op->getNumResults() ? op->getResult(0).getType() : Type();
   unsigned width =
       type && type.isIntOrFloat() ? type.getIntOrFloatBitWidth() : 0;
@@ -178,8 +232,8 @@ bool evaluate(Operation *op, llvm::DenseMap<Value, Scalar> &values) {
                                  : std::sqrt(in(0).f));
       })
       .Default([&](Operation *) { known = false; });
-  if (known && op->getNumResults() == 1)
-    values[op->getResult(0)] = r;
+  if (known && step.result >= 0)
+    regs[step.result] = r;
   return known;
 }
 
@@ -271,28 +325,41 @@ struct FoldConstantGeneric : public OpRewritePattern<linalg::GenericOp> {
       if (!getKind(arg.getType()))
         return rewriter.notifyMatchFailure(op, "element type");
 
-    // Scalars the body captures from outside must be constants too.
-    llvm::DenseMap<Value, Scalar> captured;
-    bool capturesVariable = false;
-    op.getRegion().walk([&](Operation *inner) {
-      for (Value operand : inner->getOperands()) {
-        if (operand.getParentRegion() == &op.getRegion() ||
-            captured.count(operand))
-          continue;
-        auto constant = operand.getDefiningOp<arith::ConstantOp>();
-        if (!constant || !getKind(operand.getType())) {
-          capturesVariable = true;
-          continue;
+    // Registers: the body's arguments, the scalars it captures from
+    // outside (which must be constants), and each op's result.
+    llvm::DenseMap<Value, int> slots;
+    std::vector<Scalar> regs;
+    auto slotOf = [&](Value v) {
+      auto [it, inserted] = slots.try_emplace(v, int(regs.size()));
+      if (inserted)
+        regs.emplace_back();
+      return it->second;
+    };
+    for (Value arg : body.getArguments())
+      slotOf(arg);
+    SmallVector<Step> steps;
+    for (Operation &inner : body.without_terminator()) {
+      Step step{&inner, {}, -1};
+      for (Value operand : inner.getOperands()) {
+        bool outside = operand.getParentRegion() != &op.getRegion();
+        bool known = slots.count(operand);
+        int slot = slotOf(operand);
+        if (outside && !known) {
+          auto constant = operand.getDefiningOp<arith::ConstantOp>();
+          if (!constant || !getKind(operand.getType()) ||
+              !evaluate(Step{constant, {}, slot}, regs))
+            return rewriter.notifyMatchFailure(op, "the body reads a variable");
         }
-        llvm::DenseMap<Value, Scalar> single;
-        if (evaluate(constant, single))
-          captured[operand] = single.lookup(operand);
-        else
-          capturesVariable = true;
+        step.operands.push_back(slot);
       }
-    });
-    if (capturesVariable)
-      return rewriter.notifyMatchFailure(op, "the body reads a variable");
+      if (inner.getNumResults() == 1)
+        step.result = slotOf(inner.getResult(0));
+      steps.push_back(std::move(step));
+    }
+    int resultSlot = slotOf(body.getTerminator()->getOperand(0));
+    SmallVector<ElementReader> readers;
+    for (DenseElementsAttr attr : inputs)
+      readers.emplace_back(attr);
 
     unsigned numLoops = ranges.size();
     SmallVector<LinearAccess> accesses;
@@ -313,23 +380,22 @@ struct FoldConstantGeneric : public OpRewritePattern<linalg::GenericOp> {
         output[e] = readElement(*init, e);
 
     SmallVector<int64_t> point(numLoops, 0);
-    llvm::DenseMap<Value, Scalar> values;
+    int outputSlot = slots.lookup(body.getArguments().back());
     for (int64_t p = 0; p < points; ++p) {
-      values = captured;
-      for (auto [i, attr] : llvm::enumerate(inputs)) {
+      for (auto [i, reader] : llvm::enumerate(readers)) {
         int64_t offset = accesses[i].constant;
         for (unsigned d = 0; d < numLoops; ++d)
           offset += accesses[i].coefficients[d] * point[d];
-        values[body.getArgument(i)] = readElement(attr, offset);
+        regs[i] = reader.read(offset);
       }
       int64_t outOffset = accesses.back().constant;
       for (unsigned d = 0; d < numLoops; ++d)
         outOffset += accesses.back().coefficients[d] * point[d];
-      values[body.getArguments().back()] = output[outOffset];
-      for (Operation &inner : body.without_terminator())
-        if (!evaluate(&inner, values))
+      regs[outputSlot] = output[outOffset];
+      for (const Step &step : steps)
+        if (!evaluate(step, regs))
           return rewriter.notifyMatchFailure(op, "unknown op in the body");
-      output[outOffset] = values.lookup(body.getTerminator()->getOperand(0));
+      output[outOffset] = regs[resultSlot];
       // Next point, last loop fastest.
       for (int64_t d = static_cast<int64_t>(numLoops) - 1; d >= 0; --d) {
         if (++point[d] < ranges[d])
