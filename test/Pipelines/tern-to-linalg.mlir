@@ -9,12 +9,12 @@
 // CHECK-NOT: tern.
 // CHECK-NOT: linalg.matmul
 // CHECK: arith.constant dense_resource<tern_packed_weights> : tensor<2x32xi8>
-// CHECK: scf.for
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
 // CHECK: vector.transfer_read
 // CHECK: vector.reduction <add>
 // UNPACKED-LABEL: func @main_graph
 // UNPACKED: arith.constant dense<{{\[}}[1, 0, -1], [-1, 1, 0]]> : tensor<2x3xi8>
-// UNPACKED: scf.for
+// UNPACKED: linalg.generic
 // UNPACKED: arith.select
 // NOTERN-LABEL: func @main_graph
 // NOTERN: linalg.matmul

@@ -287,165 +287,150 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   auto index = [&](OpBuilder &nb, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(nb, loc, v);
   };
-  Value rows = tensor::DimOp::create(b, loc, input, 0);
   Value init = createEmptyLike(b, loc, input,
                                {inputType.getDimSize(0), weights.n}, accType);
-  Value zero = index(b, 0), one = index(b, 1);
-  auto rowLoop = scf::ForOp::create(
-      b, loc, zero, rows, one, ValueRange{init},
-      [&](OpBuilder &rb, Location, Value m, ValueRange rowState) {
-        auto channelLoop = scf::ForOp::create(
-            rb, loc, index(rb, 0), index(rb, weights.n), index(rb, 1),
-            ValueRange{rowState[0]},
-            [&](OpBuilder &cb, Location, Value n, ValueRange channelState) {
-              SmallVector<Value> accInits(numAccumulators,
-                                          splat(cb, loc, accVector, 0));
-              auto blockLoop = scf::ForOp::create(
-                  cb, loc, index(cb, 0), index(cb, blocks), index(cb, 1),
-                  accInits,
-                  [&](OpBuilder &kb, Location, Value block,
-                      ValueRange blockState) {
-                    Value acc = blockState[0];
-                    Value byteColumn =
-                        arith::MulIOp::create(kb, loc, block, index(kb, lanes));
-                    // Packed rows are whole blocks; i8 rows may end
-                    // mid-vector.
-                    Value bytes = loadRow(kb, loc, weights.data, n, byteColumn,
-                                          byteVector, packed || wholeBlocks);
-                    if (strategy == MatmulStrategy::Lut) {
-                      auto indexVector =
-                          VectorType::get({lanes}, kb.getIndexType());
-                      Value wide = arith::ExtUIOp::create(
-                          kb, loc, VectorType::get({lanes}, kb.getI32Type()),
-                          bytes);
-                      auto i32Splat = [&](int64_t v) {
-                        return splat(kb, loc, wide.getType(), v);
-                      };
-                      // Entry of lane j: j * 32 + half * 16 + nibble.
-                      SmallVector<int32_t> laneBase;
-                      for (int64_t j = 0; j < lanes; ++j)
-                        laneBase.push_back(static_cast<int32_t>(j * 32));
-                      Value base = arith::ConstantOp::create(
-                          kb, loc,
-                          DenseElementsAttr::get(
-                              cast<VectorType>(wide.getType()),
-                              ArrayRef<int32_t>(laneBase)));
-                      Value high =
-                          arith::ShRUIOp::create(kb, loc, wide, i32Splat(4));
-                      Value low =
-                          arith::AndIOp::create(kb, loc, wide, i32Splat(15));
-                      Value mask = arith::ConstantOp::create(
-                          kb, loc,
-                          DenseElementsAttr::get(
-                              VectorType::get({lanes}, kb.getI1Type()), true));
-                      Value passThrough = splat(kb, loc, accVector, 0);
-                      for (auto [half, nibble] :
-                           {std::pair<int64_t, Value>{0, high}, {1, low}}) {
-                        Value offsets = arith::AddIOp::create(
-                            kb, loc,
-                            arith::AddIOp::create(kb, loc, base, nibble),
-                            i32Splat(half * 16));
-                        Value indices = arith::IndexCastOp::create(
-                            kb, loc, indexVector, offsets);
-                        Value partial = vector::GatherOp::create(
-                            kb, loc, accVector, tables,
-                            ValueRange{m, block, index(kb, 0)}, indices, mask,
-                            passThrough);
-                        acc = isFloat
-                                  ? arith::AddFOp::create(kb, loc, acc, partial)
-                                        .getResult()
-                                  : arith::AddIOp::create(kb, loc, acc, partial)
-                                        .getResult();
-                      }
-                      scf::YieldOp::create(kb, loc, acc);
-                      return;
-                    }
-                    Value kBase = arith::MulIOp::create(kb, loc, block,
-                                                        index(kb, blockSize));
-                    if (bytewiseDot) {
-                      auto wide = VectorType::get({2 * lanes}, i8);
-                      SmallVector<int64_t> concat;
-                      for (int64_t i = 0; i < 2 * lanes; ++i)
-                        concat.push_back(i);
-                      SmallVector<Value> accs(blockState);
-                      for (int64_t f = 0; f < fields; f += 2) {
-                        Value codes = vector::ShuffleOp::create(
-                            kb, loc, decodeField(kb, loc, bytes, layout, f),
-                            decodeField(kb, loc, bytes, layout, f + 1), concat);
-                        Value column = arith::AddIOp::create(
-                            kb, loc, kBase, index(kb, f * lanes));
-                        Value x = loadRow(kb, loc, input, m, column, wide,
-                                          wholeBlocks);
-                        accs[f / 2] =
-                            DotU8S8Op::create(kb, loc, accs[f / 2], codes, x);
-                      }
-                      scf::YieldOp::create(kb, loc, accs);
-                      return;
-                    }
-                    for (int64_t f = 0; f < fields; ++f) {
-                      Value column = arith::AddIOp::create(
-                          kb, loc, kBase, index(kb, f * lanes));
-                      Value x = loadRow(kb, loc, input, m, column, inVector,
-                                        wholeBlocks);
-                      Value code = packed
-                                       ? decodeField(kb, loc, bytes, layout, f)
-                                       : bytes;
-                      // With per-block scales, each field (lanes consecutive
-                      // weights, inside one scale block) is summed apart and
-                      // added scaled.
-                      Value fieldAcc =
-                          scales.values ? splat(kb, loc, accVector, 0) : acc;
-                      if (strategy == MatmulStrategy::AddSub) {
-                        Value w = packed ? arith::SubIOp::create(
-                                               kb, loc, code,
-                                               splat(kb, loc, byteVector, 1))
-                                               .getResult()
-                                         : code;
-                        fieldAcc = addSubStep(kb, loc, fieldAcc, x, w);
-                      } else if (packed && isFloat) {
-                        Value w = arith::SubIOp::create(
-                            kb, loc, code, splat(kb, loc, byteVector, 1));
-                        fieldAcc =
-                            dotStep(kb, loc, fieldAcc, x, w, /*isCode=*/false);
-                      } else {
-                        fieldAcc = dotStep(kb, loc, fieldAcc, x, code, packed);
-                      }
-                      if (!scales.values) {
-                        acc = fieldAcc;
-                        continue;
-                      }
-                      // Padding past K reads the last block's scale (its
-                      // activations are 0).
-                      Value group = arith::MinUIOp::create(
-                          kb, loc,
-                          arith::DivUIOp::create(kb, loc, column,
-                                                 index(kb, scales.block)),
-                          index(kb, scaleGroups - 1));
-                      Value scale = tensor::ExtractOp::create(
-                          kb, loc, scales.values, ValueRange{n, group});
-                      Value scaled =
-                          arith::MulFOp::create(kb, loc, fieldAcc,
-                                                vector::BroadcastOp::create(
-                                                    kb, loc, accVector, scale));
-                      acc = arith::AddFOp::create(kb, loc, acc, scaled);
-                    }
-                    scf::YieldOp::create(kb, loc, acc);
-                  });
-              // Only byte dot products (integer) use several accumulators.
-              Value total = blockLoop.getResult(0);
-              for (Value partial : blockLoop.getResults().drop_front())
-                total = arith::AddIOp::create(cb, loc, total, partial);
-              Value sum = vector::ReductionOp::create(
-                  cb, loc, vector::CombiningKind::ADD, total);
-              if (rowSums)
-                sum = arith::SubIOp::create(
-                    cb, loc, sum,
-                    tensor::ExtractOp::create(cb, loc, rowSums, m));
-              Value updated = tensor::InsertOp::create(
-                  cb, loc, sum, channelState[0], ValueRange{m, n});
-              scf::YieldOp::create(cb, loc, updated);
+  // Every (row, channel) output is independent: a parallel linalg.generic
+  // whose body runs one channel's reduction in order. Threads split the
+  // outputs, never a sum, so any thread count gives the same bits.
+  auto outputs = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, init,
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(2)},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::parallel},
+      [&](OpBuilder &cb, Location, ValueRange) {
+        Value m = linalg::IndexOp::create(cb, loc, 0);
+        Value n = linalg::IndexOp::create(cb, loc, 1);
+        SmallVector<Value> accInits(numAccumulators,
+                                    splat(cb, loc, accVector, 0));
+        auto blockLoop = scf::ForOp::create(
+            cb, loc, index(cb, 0), index(cb, blocks), index(cb, 1), accInits,
+            [&](OpBuilder &kb, Location, Value block, ValueRange blockState) {
+              Value acc = blockState[0];
+              Value byteColumn =
+                  arith::MulIOp::create(kb, loc, block, index(kb, lanes));
+              // Packed rows are whole blocks; i8 rows may end
+              // mid-vector.
+              Value bytes = loadRow(kb, loc, weights.data, n, byteColumn,
+                                    byteVector, packed || wholeBlocks);
+              if (strategy == MatmulStrategy::Lut) {
+                auto indexVector = VectorType::get({lanes}, kb.getIndexType());
+                Value wide = arith::ExtUIOp::create(
+                    kb, loc, VectorType::get({lanes}, kb.getI32Type()), bytes);
+                auto i32Splat = [&](int64_t v) {
+                  return splat(kb, loc, wide.getType(), v);
+                };
+                // Entry of lane j: j * 32 + half * 16 + nibble.
+                SmallVector<int32_t> laneBase;
+                for (int64_t j = 0; j < lanes; ++j)
+                  laneBase.push_back(static_cast<int32_t>(j * 32));
+                Value base = arith::ConstantOp::create(
+                    kb, loc,
+                    DenseElementsAttr::get(cast<VectorType>(wide.getType()),
+                                           ArrayRef<int32_t>(laneBase)));
+                Value high = arith::ShRUIOp::create(kb, loc, wide, i32Splat(4));
+                Value low = arith::AndIOp::create(kb, loc, wide, i32Splat(15));
+                Value mask = arith::ConstantOp::create(
+                    kb, loc,
+                    DenseElementsAttr::get(
+                        VectorType::get({lanes}, kb.getI1Type()), true));
+                Value passThrough = splat(kb, loc, accVector, 0);
+                for (auto [half, nibble] :
+                     {std::pair<int64_t, Value>{0, high}, {1, low}}) {
+                  Value offsets = arith::AddIOp::create(
+                      kb, loc, arith::AddIOp::create(kb, loc, base, nibble),
+                      i32Splat(half * 16));
+                  Value indices =
+                      arith::IndexCastOp::create(kb, loc, indexVector, offsets);
+                  Value partial = vector::GatherOp::create(
+                      kb, loc, accVector, tables,
+                      ValueRange{m, block, index(kb, 0)}, indices, mask,
+                      passThrough);
+                  acc = isFloat ? arith::AddFOp::create(kb, loc, acc, partial)
+                                      .getResult()
+                                : arith::AddIOp::create(kb, loc, acc, partial)
+                                      .getResult();
+                }
+                scf::YieldOp::create(kb, loc, acc);
+                return;
+              }
+              Value kBase =
+                  arith::MulIOp::create(kb, loc, block, index(kb, blockSize));
+              if (bytewiseDot) {
+                auto wide = VectorType::get({2 * lanes}, i8);
+                SmallVector<int64_t> concat;
+                for (int64_t i = 0; i < 2 * lanes; ++i)
+                  concat.push_back(i);
+                SmallVector<Value> accs(blockState);
+                for (int64_t f = 0; f < fields; f += 2) {
+                  Value codes = vector::ShuffleOp::create(
+                      kb, loc, decodeField(kb, loc, bytes, layout, f),
+                      decodeField(kb, loc, bytes, layout, f + 1), concat);
+                  Value column = arith::AddIOp::create(kb, loc, kBase,
+                                                       index(kb, f * lanes));
+                  Value x =
+                      loadRow(kb, loc, input, m, column, wide, wholeBlocks);
+                  accs[f / 2] =
+                      DotU8S8Op::create(kb, loc, accs[f / 2], codes, x);
+                }
+                scf::YieldOp::create(kb, loc, accs);
+                return;
+              }
+              for (int64_t f = 0; f < fields; ++f) {
+                Value column =
+                    arith::AddIOp::create(kb, loc, kBase, index(kb, f * lanes));
+                Value x =
+                    loadRow(kb, loc, input, m, column, inVector, wholeBlocks);
+                Value code =
+                    packed ? decodeField(kb, loc, bytes, layout, f) : bytes;
+                // With per-block scales, each field (lanes consecutive
+                // weights, inside one scale block) is summed apart and
+                // added scaled.
+                Value fieldAcc =
+                    scales.values ? splat(kb, loc, accVector, 0) : acc;
+                if (strategy == MatmulStrategy::AddSub) {
+                  Value w =
+                      packed ? arith::SubIOp::create(
+                                   kb, loc, code, splat(kb, loc, byteVector, 1))
+                                   .getResult()
+                             : code;
+                  fieldAcc = addSubStep(kb, loc, fieldAcc, x, w);
+                } else if (packed && isFloat) {
+                  Value w = arith::SubIOp::create(
+                      kb, loc, code, splat(kb, loc, byteVector, 1));
+                  fieldAcc = dotStep(kb, loc, fieldAcc, x, w, /*isCode=*/false);
+                } else {
+                  fieldAcc = dotStep(kb, loc, fieldAcc, x, code, packed);
+                }
+                if (!scales.values) {
+                  acc = fieldAcc;
+                  continue;
+                }
+                // Padding past K reads the last block's scale (its
+                // activations are 0).
+                Value group = arith::MinUIOp::create(
+                    kb, loc,
+                    arith::DivUIOp::create(kb, loc, column,
+                                           index(kb, scales.block)),
+                    index(kb, scaleGroups - 1));
+                Value scale = tensor::ExtractOp::create(kb, loc, scales.values,
+                                                        ValueRange{n, group});
+                Value scaled = arith::MulFOp::create(
+                    kb, loc, fieldAcc,
+                    vector::BroadcastOp::create(kb, loc, accVector, scale));
+                acc = arith::AddFOp::create(kb, loc, acc, scaled);
+              }
+              scf::YieldOp::create(kb, loc, acc);
             });
-        scf::YieldOp::create(rb, loc, channelLoop.getResult(0));
+        // Only byte dot products (integer) use several accumulators.
+        Value total = blockLoop.getResult(0);
+        for (Value partial : blockLoop.getResults().drop_front())
+          total = arith::AddIOp::create(cb, loc, total, partial);
+        Value sum = vector::ReductionOp::create(
+            cb, loc, vector::CombiningKind::ADD, total);
+        if (rowSums)
+          sum = arith::SubIOp::create(
+              cb, loc, sum, tensor::ExtractOp::create(cb, loc, rowSums, m));
+        linalg::YieldOp::create(cb, loc, sum);
       });
-  return rowLoop.getResult(0);
+  return outputs.getResult(0);
 }
