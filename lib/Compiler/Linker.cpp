@@ -45,6 +45,7 @@ Error linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   SmallVector<std::string> args = {driver, "-shared", "-o", outputPath.str(),
                                    objectPath.str(), "-Wl,--whole-archive",
                                    *runtime, "-Wl,--no-whole-archive", "-lm",
+                                   "-L" TERN_OPENMP_LIBRARY_DIR, "-lomp",
                                    // Unresolved symbols fail here, not when
                                    // the model is loaded.
                                    "-Wl,-z,defs"};

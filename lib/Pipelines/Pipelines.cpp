@@ -63,21 +63,31 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
 
   // Integer powers become a loop in a helper function.
   pm.addPass(createConvertMathToFuncs());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (options.threads) {
+    // Parallel iterators (the kernels' rows and channels, elementwise ops)
+    // become OpenMP worksharing loops; reductions stay sequential inside
+    // one iteration, so results do not depend on the thread count.
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+    pm.addPass(createConvertSCFToOpenMPPass());
+  } else {
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  }
   // The kernels' byte dot products, after bufferization, which knows
   // nothing of target intrinsics.
   pm.addNestedPass<func::FuncOp>(createTernLowerKernelOps(
       TernLowerKernelOpsOptions{/*x86Vnni=*/options.x86Vnni}));
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
   // The ternary kernels' vector loads (masked past the end of a row),
   // gathers and reductions.
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // Before scf-to-cf: the alloca scopes scf-to-openmp puts around parallel
+  // loop bodies must still hold one block when they are lowered.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertMathToLLVMPass());
   // Math ops without an LLVM intrinsic (erf, tanh, acos, ...) call libm.
   pm.addPass(createConvertMathToLibmPass());
@@ -85,6 +95,8 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (options.threads)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }

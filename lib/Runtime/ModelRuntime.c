@@ -11,6 +11,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +19,40 @@
 extern const TernModelDescriptor tern_model_descriptor
     __attribute__((visibility("hidden")));
 
+/* Initial-exec TLS: no __tls_get_addr, so a model needs nothing of the
+ * dynamic loader beyond libc. */
+#define TERN_THREAD_LOCAL                                                      \
+  _Thread_local __attribute__((tls_model("initial-exec")))
+
 /* The first TernRuntimeErrorCode compiled code reported during this
  * thread's current run, or 0. */
-static _Thread_local int32_t runtimeError;
+static TERN_THREAD_LOCAL int32_t runtimeError;
+
+/* Errors reported on OpenMP worker threads, which cannot reach the run
+ * thread's state. Shared by the process: a run on another thread at the
+ * same moment may see it too (as an error, never as a result). */
+static _Atomic int32_t parallelRuntimeError;
 
 /* Where a failed run-time check leaves the compiled code: continuing past
  * it could read outside a buffer (a Reshape to more elements than it has),
  * so the run stops at once. Intermediate buffers the run had allocated are
  * not freed on that path. NULL outside `tern_model_run`. */
-static _Thread_local jmp_buf *runtimeErrorExit;
+static TERN_THREAD_LOCAL jmp_buf *runtimeErrorExit;
+
+/* From libomp, which every model links; declared here so that building the
+ * runtime needs no OpenMP headers. */
+extern int omp_in_parallel(void);
 
 __attribute__((visibility("hidden"))) void
 tern_report_runtime_error(int32_t code) {
+  /* Inside a parallel loop (only index checks, whose indices are clamped
+   * to stay in bounds) the loop finishes: jumping out of it would leave
+   * the OpenMP team waiting at its barrier. */
+  if (omp_in_parallel()) {
+    int32_t none = 0;
+    atomic_compare_exchange_strong(&parallelRuntimeError, &none, code);
+    return;
+  }
   if (!runtimeError)
     runtimeError = code;
   if (runtimeErrorExit)
@@ -61,11 +84,14 @@ static int32_t callEntry(const TernModelDescriptor *desc, int64_t *results,
                          void **inputs) {
   jmp_buf exit;
   runtimeError = 0;
+  atomic_store(&parallelRuntimeError, 0);
   if (setjmp(exit) == 0) {
     runtimeErrorExit = &exit;
     desc->entry(results, inputs);
   }
   runtimeErrorExit = NULL;
+  if (!runtimeError)
+    runtimeError = atomic_load(&parallelRuntimeError);
   return runtimeError;
 }
 

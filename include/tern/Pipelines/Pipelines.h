@@ -28,6 +28,10 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
       *this, "x86-vnni",
       llvm::cl::desc("Let the ternary kernels use AVX-512 VNNI (vpdpbusd)"),
       llvm::cl::init(false)};
+  Option<bool> threads{
+      *this, "threads",
+      llvm::cl::desc("Run parallel loops on OpenMP threads (libomp)"),
+      llvm::cl::init(true)};
   Option<bool> quantizeActs{
       *this, "quantize-acts",
       llvm::cl::desc("Quantize ternary matmuls' activations per token to "
