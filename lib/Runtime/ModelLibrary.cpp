@@ -6,17 +6,6 @@
 
 using namespace tern;
 
-struct ModelLibrary::Api {
-  decltype(&tern_model_create) create;
-  decltype(&tern_model_destroy) destroy;
-  decltype(&tern_model_num_inputs) numInputs;
-  decltype(&tern_model_num_outputs) numOutputs;
-  decltype(&tern_model_input_info) inputInfo;
-  decltype(&tern_model_output_info) outputInfo;
-  decltype(&tern_model_run) run;
-  decltype(&tern_model_last_error) lastError;
-};
-
 template <typename Fn>
 static bool lookup(void *handle, const char *name, Fn &fn, std::string &error) {
   fn = reinterpret_cast<Fn>(dlsym(handle, name));
@@ -37,22 +26,23 @@ std::unique_ptr<ModelLibrary> ModelLibrary::open(const std::string &path,
   }
   std::unique_ptr<ModelLibrary> library(new ModelLibrary());
   library->handle = handle;
-  library->api = std::make_unique<Api>();
-  Api &api = *library->api;
+  TernModelApi &api = library->api;
   if (!lookup(handle, "tern_model_create", api.create, error) ||
       !lookup(handle, "tern_model_destroy", api.destroy, error) ||
-      !lookup(handle, "tern_model_num_inputs", api.numInputs, error) ||
-      !lookup(handle, "tern_model_num_outputs", api.numOutputs, error) ||
-      !lookup(handle, "tern_model_input_info", api.inputInfo, error) ||
-      !lookup(handle, "tern_model_output_info", api.outputInfo, error) ||
+      !lookup(handle, "tern_model_num_inputs", api.num_inputs, error) ||
+      !lookup(handle, "tern_model_num_outputs", api.num_outputs, error) ||
+      !lookup(handle, "tern_model_input_info", api.input_info, error) ||
+      !lookup(handle, "tern_model_output_info", api.output_info, error) ||
       !lookup(handle, "tern_model_run", api.run, error) ||
-      !lookup(handle, "tern_model_last_error", api.lastError, error))
+      !lookup(handle, "tern_model_last_error", api.last_error, error) ||
+      !lookup(handle, "tern_model_set_num_threads", api.set_num_threads,
+              error) ||
+      !lookup(handle, "tern_model_create_error", api.create_error, error))
     return nullptr;
   TernStatus status = api.create(&library->model);
   if (status != TERN_OK) {
-    error = status == TERN_ERROR_ABI_MISMATCH
-                ? "'" + path + "' was compiled for another model ABI version"
-                : "cannot create a model instance from '" + path + "'";
+    error = "cannot create a model instance from '" + path +
+            "': " + api.create_error();
     return nullptr;
   }
   return library;
@@ -60,29 +50,29 @@ std::unique_ptr<ModelLibrary> ModelLibrary::open(const std::string &path,
 
 ModelLibrary::~ModelLibrary() {
   if (model)
-    api->destroy(model);
+    api.destroy(model);
   if (handle)
     dlclose(handle);
 }
 
-size_t ModelLibrary::getNumInputs() const { return api->numInputs(model); }
-size_t ModelLibrary::getNumOutputs() const { return api->numOutputs(model); }
+size_t ModelLibrary::getNumInputs() const { return api.num_inputs(model); }
+size_t ModelLibrary::getNumOutputs() const { return api.num_outputs(model); }
 
 const TernTensorInfo &ModelLibrary::getInputInfo(size_t i) const {
-  return *api->inputInfo(model, i);
+  return *api.input_info(model, i);
 }
 
 const TernTensorInfo &ModelLibrary::getOutputInfo(size_t i) const {
-  return *api->outputInfo(model, i);
+  return *api.output_info(model, i);
 }
 
 TernStatus ModelLibrary::run(const std::vector<TernTensor> &inputs,
                              std::vector<TernTensor> &outputs,
                              std::string &error) {
   outputs.assign(getNumOutputs(), TernTensor{});
-  TernStatus status = api->run(model, inputs.data(), inputs.size(),
+  TernStatus status = api.run(model, inputs.data(), inputs.size(),
                                outputs.data(), outputs.size());
   if (status != TERN_OK)
-    error = api->lastError(model);
+    error = api.last_error(model);
   return status;
 }

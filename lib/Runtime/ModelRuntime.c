@@ -42,6 +42,7 @@ static TERN_THREAD_LOCAL jmp_buf *runtimeErrorExit;
 /* From libomp, which every model links; declared here so that building the
  * runtime needs no OpenMP headers. */
 extern int omp_in_parallel(void);
+extern void omp_set_num_threads(int threads);
 
 __attribute__((visibility("hidden"))) void
 tern_report_runtime_error(int32_t code) {
@@ -109,15 +110,32 @@ static TernStatus fail(TernModel *model, TernStatus status, const char *format,
   return status;
 }
 
+static TERN_THREAD_LOCAL char createError[512];
+
+static TernStatus failCreate(TernStatus status, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(createError, sizeof(createError), format, args);
+  va_end(args);
+  return status;
+}
+
+const char *tern_model_create_error(void) { return createError; }
+
 TernStatus tern_model_create(TernModel **model) {
+  createError[0] = '\0';
   if (!model)
-    return TERN_ERROR_INVALID_ARGUMENT;
+    return failCreate(TERN_ERROR_INVALID_ARGUMENT, "model is NULL");
   *model = NULL;
   if (tern_model_descriptor.abi_version != TERN_MODEL_ABI_VERSION)
-    return TERN_ERROR_ABI_MISMATCH;
+    return failCreate(TERN_ERROR_ABI_MISMATCH,
+                      "the model was compiled for ABI version %u, this "
+                      "runtime is version %u",
+                      tern_model_descriptor.abi_version,
+                      TERN_MODEL_ABI_VERSION);
   TernModel *m = calloc(1, sizeof(TernModel));
   if (!m)
-    return TERN_ERROR_OUT_OF_MEMORY;
+    return failCreate(TERN_ERROR_OUT_OF_MEMORY, "out of memory");
   m->descriptor = &tern_model_descriptor;
   *model = m;
   return TERN_OK;
@@ -145,6 +163,16 @@ const TernTensorInfo *tern_model_output_info(const TernModel *model,
   if (!model || index >= model->descriptor->num_outputs)
     return NULL;
   return &model->descriptor->outputs[index];
+}
+
+TernStatus tern_model_set_num_threads(TernModel *model, int32_t threads) {
+  if (!model)
+    return TERN_ERROR_INVALID_ARGUMENT;
+  if (threads < 1)
+    return fail(model, TERN_ERROR_INVALID_ARGUMENT,
+                "the thread count must be at least 1, got %d", threads);
+  omp_set_num_threads(threads);
+  return TERN_OK;
 }
 
 const char *tern_model_last_error(const TernModel *model) {

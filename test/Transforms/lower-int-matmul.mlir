@@ -32,7 +32,7 @@
 // DOT: scf.for {{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}) -> (vector<16xi32>, vector<16xi32>)
 // DOT: %[[C01:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, {{.*}}, 63] : vector<32xi8>, vector<32xi8>
 // DOT: %[[X01:.*]] = vector.transfer_read %{{.*}} : tensor<?x100xi8>, vector<64xi8>
-// DOT: tern.dot_u8s8 %[[A0]], %[[C01]], %[[X01]] : vector<64xi8> into vector<16xi32>
+// DOT: tern.dot_u8s8 %[[A0]], %[[C01]], %[[X01]] {small_codes} : vector<64xi8> into vector<16xi32>
 // DOT: tern.dot_u8s8 %[[A1]]
 // DOT: %[[T:.*]] = arith.addi %{{.*}}#0, %{{.*}}#1 : vector<16xi32>
 // DOT: %[[R:.*]] = vector.reduction <add>, %[[T]]

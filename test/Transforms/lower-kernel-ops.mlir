@@ -1,9 +1,31 @@
-// RUN: tern-opt %s -tern-lower-kernel-ops="x86-vnni=true" | FileCheck %s --check-prefix=VNNI
+// RUN: tern-opt %s -tern-lower-kernel-ops="dot=x86-avx512-vnni" | FileCheck %s --check-prefix=VNNI512
+// RUN: tern-opt %s -tern-lower-kernel-ops="dot=x86-avx-vnni" | FileCheck %s --check-prefix=VNNI256
+// RUN: tern-opt %s -tern-lower-kernel-ops="dot=aarch64-i8mm" | FileCheck %s --check-prefix=I8MM
+// RUN: tern-opt %s -tern-lower-kernel-ops="dot=aarch64-dotprod" | FileCheck %s --check-prefix=DOTPROD
 // RUN: tern-opt %s -tern-lower-kernel-ops | FileCheck %s --check-prefix=PORTABLE
 
 // With AVX-512 VNNI, 64 byte products fold into 16 lanes in one vpdpbusd.
-// VNNI-LABEL: func @dot
-// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%arg0, %arg1, %arg2) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// VNNI512-LABEL: func @dot
+// VNNI512: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%arg0, %arg1, %arg2) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// 256-bit vpdpbusd takes the accumulator in two halves of 8 lanes.
+// VNNI256-LABEL: func @dot
+// VNNI256-DAG: %[[A0:.*]] = vector.extract_strided_slice %arg0 {offsets = [0], sizes = [8], strides = [1]} : vector<16xi32> to vector<8xi32>
+// VNNI256-DAG: %[[C0:.*]] = vector.extract_strided_slice %arg1 {offsets = [0], sizes = [32], strides = [1]} : vector<64xi8> to vector<32xi8>
+// VNNI256-DAG: %[[X0:.*]] = vector.extract_strided_slice %arg2 {offsets = [0], sizes = [32], strides = [1]} : vector<64xi8> to vector<32xi8>
+// VNNI256: %[[D0:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%[[A0]], %[[C0]], %[[X0]])
+// VNNI256: %[[R0:.*]] = vector.insert_strided_slice %[[D0]], %arg0 {offsets = [0], strides = [1]} : vector<8xi32> into vector<16xi32>
+// VNNI256: vector.extract_strided_slice %arg1 {offsets = [32], sizes = [32], strides = [1]}
+// VNNI256: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+// VNNI256: vector.insert_strided_slice %{{.*}}, %[[R0]] {offsets = [8], strides = [1]}
+// VNNI256-NOT: llvm.call_intrinsic
+// usdot reads the codes unsigned: any codes, four 4-lane chunks.
+// I8MM-LABEL: func @dot
+// I8MM-COUNT-4: llvm.call_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"
+// I8MM-NOT: llvm.call_intrinsic
+// sdot reads both operands signed, so it only takes codes promised small.
+// DOTPROD-LABEL: func @dot
+// DOTPROD-NOT: llvm.call_intrinsic
+// DOTPROD: vector.multi_reduction
 // Elsewhere: codes widen unsigned, activations signed, and each group of
 // four products adds into its lane.
 // PORTABLE-LABEL: func @dot
@@ -18,10 +40,25 @@ func.func @dot(%acc: vector<16xi32>, %codes: vector<64xi8>, %x: vector<64xi8>) -
   return %r : vector<16xi32>
 }
 
-// vpdpbusd.512 takes 16 lanes; narrower dots stay portable even with VNNI.
-// VNNI-LABEL: func @narrow
-// VNNI-NOT: llvm.call_intrinsic
-// VNNI: vector.multi_reduction
+// DOTPROD-LABEL: func @small_codes
+// VNNI256-LABEL: func @small_codes
+// VNNI512-LABEL: func @small_codes
+// I8MM-LABEL: func @small_codes
+// PORTABLE-LABEL: func @small_codes
+// DOTPROD-COUNT-4: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"
+// DOTPROD-NOT: vector.multi_reduction
+func.func @small_codes(%acc: vector<16xi32>, %codes: vector<64xi8>, %x: vector<64xi8>) -> vector<16xi32> {
+  %r = tern.dot_u8s8 %acc, %codes, %x {small_codes} : vector<64xi8> into vector<16xi32>
+  return %r : vector<16xi32>
+}
+
+// vpdpbusd.512 takes 16 lanes; narrower dots use no 512-bit instruction.
+// VNNI512-LABEL: func @narrow
+// DOTPROD-LABEL: func @narrow
+// VNNI512-NOT: llvm.call_intrinsic
+// VNNI512: vector.multi_reduction
+// VNNI256-LABEL: func @narrow
+// VNNI256: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%arg0, %arg1, %arg2) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
 func.func @narrow(%acc: vector<8xi32>, %codes: vector<32xi8>, %x: vector<32xi8>) -> vector<8xi32> {
   %r = tern.dot_u8s8 %acc, %codes, %x : vector<32xi8> into vector<8xi32>
   return %r : vector<8xi32>

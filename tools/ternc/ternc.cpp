@@ -4,8 +4,10 @@
 //
 // Imports an ONNX model, finds its ternary weights, lowers it through the
 // tern pipelines to LLVM and emits MLIR, LLVM IR, assembly, an object file
-// or (by default) a shared library that exports the C API in
-// tern/Runtime/TernModel.h.
+// a shared library that exports the C API in tern/Runtime/TernModel.h (the
+// default), a static library with its header, or an executable that takes
+// tern-run's flags. The target plug-in (lib/Target/<Name>/) picks the
+// kernels, the lowering and the link.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,7 @@
 #include "tern/Import/ONNX/ONNXImporter.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 #include "tern/Pipelines/Pipelines.h"
+#include "tern/Target/TargetBackend.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 
 #include "mlir/IR/AsmState.h"
@@ -38,12 +41,13 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace llvm;
 
 namespace {
 
-enum class EmitKind { MLIR, Tern, LLVMIR, Assembly, Object, Library };
+enum class EmitKind { MLIR, Tern, LLVMIR, Assembly, Object, Library, Executable };
 
 cl::OptionCategory ternCategory("ternc options");
 
@@ -65,15 +69,20 @@ cl::opt<EmitKind> emitKind(
                clEnumValN(EmitKind::Assembly, "asm", "Target assembly"),
                clEnumValN(EmitKind::Object, "obj", "An object file"),
                clEnumValN(EmitKind::Library, "lib",
-                          "A shared library (default)")),
+                          "A shared library (default); with -o NAME.a a "
+                          "static library and NAME.h"),
+               clEnumValN(EmitKind::Executable, "exe",
+                          "A program with tern-run's flags and the model "
+                          "built in")),
     cl::cat(ternCategory));
 cl::opt<std::string> targetTriple("target",
                                   cl::desc("Target triple (default: host)"),
                                   cl::cat(ternCategory));
 cl::opt<std::string> targetCpu("mcpu",
-                               cl::desc("Target CPU (default: native, the "
-                                        "host's CPU)"),
-                               cl::init("native"), cl::cat(ternCategory));
+                               cl::desc("Target CPU (default: the host's "
+                                        "CPU and features, or the target's "
+                                        "baseline when cross-compiling)"),
+                               cl::cat(ternCategory));
 cl::opt<std::string> targetFeatures("mattr",
                                     cl::desc("Target features, e.g. +avx2"),
                                     cl::cat(ternCategory));
@@ -143,6 +152,9 @@ std::string defaultOutput() {
     break;
   case EmitKind::Library:
     break;
+  case EmitKind::Executable:
+    extension = "";
+    break;
   }
   sys::path::replace_extension(path, extension);
   return std::string(path);
@@ -154,6 +166,49 @@ int printMLIR(mlir::ModuleOp module, StringRef path) {
   if (ec)
     return fail("cannot write '" + path + "': " + ec.message());
   module.print(out.os());
+  out.keep();
+  return 0;
+}
+
+void describeTensors(raw_ostream &os, StringRef role,
+                     ArrayRef<tern::TensorSignature> tensors) {
+  for (const tern::TensorSignature &t : tensors) {
+    os << " * " << role << " '" << t.name << "': "
+       << tern_dtype_name(t.dtype) << "[";
+    for (auto [i, size] : llvm::enumerate(t.shape)) {
+      os << (i ? ", " : "");
+      if (size >= 0)
+        os << size;
+      else
+        os << (i < t.dimParams.size() && !t.dimParams[i].empty()
+                   ? t.dimParams[i]
+                   : std::string("?"));
+    }
+    os << "]\n";
+  }
+}
+
+/// NAME.h next to NAME.a: the C API and the model's signature.
+int writeStaticLibraryHeader(StringRef archive,
+                             const tern::ModelSignature &signature) {
+  SmallString<128> headerPath(archive);
+  sys::path::replace_extension(headerPath, "h");
+  std::string guard = "TERN_MODEL_" + sys::path::stem(archive).upper() + "_H";
+  for (char &c : guard)
+    if (!isAlnum(c))
+      c = '_';
+  std::string comment;
+  raw_string_ostream os(comment);
+  os << " * Link " << sys::path::filename(archive)
+     << " with -lm -lomp. One static model per program: the C API's\n"
+        " * names are the same in every model.\n *\n";
+  describeTensors(os, "input", signature.inputs);
+  describeTensors(os, "output", signature.outputs);
+  std::error_code ec;
+  ToolOutputFile out(headerPath, ec, sys::fs::OF_Text);
+  if (ec)
+    return fail("cannot write '" + headerPath + "': " + ec.message());
+  out.os() << tern::getStaticLibraryHeader(guard, comment);
   out.keep();
   return 0;
 }
@@ -206,11 +261,21 @@ int main(int argc, char **argv) {
   if (failed(signature))
     return 1;
 
-  // The target machine is known before lowering: the kernels use the
-  // instructions it has.
+  // The target and its machine are known before lowering: the kernels use
+  // the instructions it has.
+  tern::registerAllTargetBackends();
+  Triple triple(targetTriple.empty() ? sys::getDefaultTargetTriple()
+                                     : Triple::normalize(targetTriple));
+  auto backend = tern::lookupTargetBackend(triple);
+  if (!backend)
+    return fail(toString(backend.takeError()));
+  bool isHost =
+      triple.getArch() == Triple(sys::getDefaultTargetTriple()).getArch();
   tern::CodeGenOptions codegen;
-  codegen.triple = targetTriple;
-  codegen.cpu = targetCpu;
+  codegen.triple = triple.str();
+  codegen.cpu = !targetCpu.empty() ? targetCpu.getValue()
+                : isHost           ? std::string("native")
+                                   : backend->getDefaultCpu().str();
   codegen.features = targetFeatures;
   codegen.optLevel = std::min(optLevel.getValue(), 3u);
   auto machine = tern::createTargetMachine(codegen);
@@ -227,13 +292,11 @@ int main(int argc, char **argv) {
   options.ternarize = ternarize;
   options.absmean = ternarizeAbsmean;
   options.quantizeActs = quantizeActs;
-  options.x86Vnni =
-      (*machine)->getTargetTriple().isX86() &&
-      (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vnni");
+  backend->configurePipeline(**machine, options);
   if (emitKind == EmitKind::Tern)
     mlir::tern::buildFindTernaryPipeline(pm, options);
   else
-    mlir::tern::buildTernToLLVMPipeline(pm, options);
+    backend->buildPipeline(pm, options);
   if (failed(pm.run(*module)))
     return 1;
   if (emitKind == EmitKind::Tern)
@@ -270,7 +333,14 @@ int main(int argc, char **argv) {
                                        : CodeGenFileType::AssemblyFile))
       return fail(toString(std::move(err)));
     return 0;
-  case EmitKind::Library: {
+  case EmitKind::Library:
+  case EmitKind::Executable: {
+    auto env = tern::findLinkEnvironment(argv[0]);
+    if (!env)
+      return fail(toString(env.takeError()));
+    auto plan = backend->planLink(triple, *env);
+    if (!plan)
+      return fail(toString(plan.takeError()));
     SmallString<128> objectPath;
     if (std::error_code ec =
             sys::fs::createTemporaryFile("tern-model", "o", objectPath))
@@ -279,9 +349,15 @@ int main(int argc, char **argv) {
     if (Error err = tern::emitCode(*llvmModule, **machine, objectPath,
                                    CodeGenFileType::ObjectFile))
       return fail(toString(std::move(err)));
-    if (Error err =
-            tern::linkSharedLibrary(objectPath, output, targetTriple, argv[0]))
+    tern::OutputKind kind = emitKind == EmitKind::Executable
+                                ? tern::OutputKind::Executable
+                            : StringRef(output).ends_with(".a")
+                                ? tern::OutputKind::StaticLibrary
+                                : tern::OutputKind::SharedLibrary;
+    if (Error err = tern::linkModel(kind, objectPath, output, *plan, *env))
       return fail(toString(std::move(err)));
+    if (kind == tern::OutputKind::StaticLibrary)
+      return writeStaticLibraryHeader(output, *signature);
     return 0;
   }
   default:

@@ -1,19 +1,37 @@
-//===- Linker.h - Link compiled models into libraries -----------*- C++ -*-===//
+//===- Linker.h - Link compiled models into libraries and programs -*- C++ -*-===//
 
 #ifndef TERN_COMPILER_LINKER_H
 #define TERN_COMPILER_LINKER_H
+
+#include "tern/Target/TargetBackend.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 namespace tern {
 
-/// Links `objectPath` with the model runtime into the shared library
-/// `outputPath`, using the C compiler driver Tern was configured with.
-/// `argv0` locates the runtime archive relative to the running tool.
-llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
-                              llvm::StringRef outputPath,
-                              llvm::StringRef triple, const char *argv0);
+enum class OutputKind {
+  /// A .so exporting the C API.
+  SharedLibrary,
+  /// A .a holding the model and the runtime, for static linking.
+  StaticLibrary,
+  /// A program with the runner built in, taking tern-run's flags.
+  Executable,
+};
+
+/// The linker driver and the build's (or install's) lib/ and sysroot/,
+/// found next to the running tool. `argv0` locates it.
+llvm::Expected<LinkEnvironment> findLinkEnvironment(const char *argv0);
+
+/// Links the model's object code at `objectPath` into `outputPath`.
+llvm::Error linkModel(OutputKind kind, llvm::StringRef objectPath,
+                      llvm::StringRef outputPath, const LinkPlan &plan,
+                      const LinkEnvironment &env);
+
+/// The C header that goes with a static library: the C API, and a comment
+/// listing the model's inputs and outputs.
+std::string getStaticLibraryHeader(llvm::StringRef guard,
+                                   llvm::StringRef signatureComment);
 
 } // namespace tern
 

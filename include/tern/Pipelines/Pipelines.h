@@ -24,10 +24,11 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
   Option<PackChoice> pack{
       *this, "pack", llvm::cl::desc("How ternary weights are stored"),
       llvm::cl::init(PackChoice::I2), TERN_PACK_CHOICE_CL_VALUES};
-  Option<bool> x86Vnni{
-      *this, "x86-vnni",
-      llvm::cl::desc("Let the ternary kernels use AVX-512 VNNI (vpdpbusd)"),
-      llvm::cl::init(false)};
+  Option<DotInstruction> dot{
+      *this, "dot",
+      llvm::cl::desc("The byte dot product instruction the kernels use"),
+      llvm::cl::init(DotInstruction::Portable),
+      TERN_DOT_INSTRUCTION_CL_VALUES};
   Option<bool> threads{
       *this, "threads",
       llvm::cl::desc("Run parallel loops on OpenMP threads (libomp)"),

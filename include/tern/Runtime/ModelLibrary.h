@@ -8,7 +8,7 @@
 #ifndef TERN_RUNTIME_MODELLIBRARY_H
 #define TERN_RUNTIME_MODELLIBRARY_H
 
-#include "tern/Runtime/TernModel.h"
+#include "tern/Runtime/TernRunner.h"
 
 #include <memory>
 #include <string>
@@ -37,12 +37,14 @@ public:
   TernStatus run(const std::vector<TernTensor> &inputs,
                  std::vector<TernTensor> &outputs, std::string &error);
 
+  /// The library's C API as a table, for the runner.
+  const TernModelApi &getApi() const { return api; }
+
 private:
   ModelLibrary() = default;
 
-  struct Api;
   void *handle = nullptr;
-  std::unique_ptr<Api> api;
+  TernModelApi api = {};
   TernModel *model = nullptr;
 };
 

@@ -107,6 +107,16 @@ TERN_API TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
 /** The message of the last failed call on `model` ("" if none). */
 TERN_API const char *tern_model_last_error(const TernModel *model);
 
+/** Why the last `tern_model_create` on this thread failed ("" if none). */
+TERN_API const char *tern_model_create_error(void);
+
+/** Runs this thread's later calls of `tern_model_run` on `threads` OpenMP
+ *  threads (at least 1). Without it a model uses OMP_NUM_THREADS, else
+ *  every core. Results do not depend on the thread count: threads share
+ *  out whole outputs, never parts of one sum. */
+TERN_API TernStatus tern_model_set_num_threads(TernModel *model,
+                                               int32_t threads);
+
 TERN_API void tern_tensor_release(TernTensor *tensor);
 TERN_API size_t tern_dtype_size(int32_t dtype);
 TERN_API const char *tern_dtype_name(int32_t dtype);

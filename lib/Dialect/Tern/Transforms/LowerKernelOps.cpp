@@ -18,22 +18,86 @@ using namespace mlir::tern;
 
 namespace {
 
-/// vpdpbusd: 64 unsigned x signed byte products, summed by four into 16
-/// i32 lanes, added to the accumulator.
-struct DotToVnni : public OpRewritePattern<DotU8S8Op> {
-  using OpRewritePattern::OpRewritePattern;
+/// A byte dot product instruction: `lanes` i32 accumulator lanes, each
+/// adding four byte products, as an LLVM intrinsic (acc, a, b) -> acc.
+struct DotIntrinsic {
+  StringRef name;
+  int64_t lanes;
+  /// The instruction reads both operands as signed bytes.
+  bool signedBoth = false;
+};
+
+std::optional<DotIntrinsic> getDotIntrinsic(DotInstruction dot) {
+  switch (dot) {
+  case DotInstruction::X86Avx512Vnni:
+    return DotIntrinsic{"llvm.x86.avx512.vpdpbusd.512", 16};
+  case DotInstruction::X86AvxVnni:
+    return DotIntrinsic{"llvm.x86.avx512.vpdpbusd.256", 8};
+  case DotInstruction::AArch64I8mm:
+    return DotIntrinsic{"llvm.aarch64.neon.usdot.v4i32.v16i8", 4};
+  case DotInstruction::AArch64Dotprod:
+    return DotIntrinsic{"llvm.aarch64.neon.sdot.v4i32.v16i8", 4,
+                        /*signedBoth=*/true};
+  case DotInstruction::Portable:
+    return std::nullopt;
+  }
+  llvm_unreachable("unknown dot instruction");
+}
+
+/// The target's instruction, once per `lanes` accumulator lanes.
+struct DotToIntrinsic : public OpRewritePattern<DotU8S8Op> {
+  DotToIntrinsic(MLIRContext *context, DotIntrinsic intrinsic)
+      : OpRewritePattern(context, /*benefit=*/2), intrinsic(intrinsic) {}
 
   LogicalResult matchAndRewrite(DotU8S8Op op,
                                 PatternRewriter &rewriter) const override {
     VectorType accType = op.getAcc().getType();
-    if (accType.getNumElements() != 16)
-      return rewriter.notifyMatchFailure(op, "vpdpbusd.512 takes 16 lanes");
-    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-        op, Type(accType),
-        rewriter.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-        ValueRange{op.getAcc(), op.getCodes(), op.getActivations()});
+    int64_t lanes = accType.getNumElements();
+    if (lanes % intrinsic.lanes != 0)
+      return rewriter.notifyMatchFailure(op, "lanes are not a multiple of "
+                                             "the instruction's");
+    if (intrinsic.signedBoth && !op.getSmallCodes())
+      return rewriter.notifyMatchFailure(op, "a signed dot product needs "
+                                             "codes below 128");
+    Location loc = op.getLoc();
+    auto chunkAcc = VectorType::get({intrinsic.lanes}, accType.getElementType());
+    auto chunkBytes = VectorType::get({4 * intrinsic.lanes},
+                                      op.getCodes().getType().getElementType());
+    if (lanes == intrinsic.lanes) {
+      rewriter.replaceOp(op, call(rewriter, loc, chunkAcc, op.getAcc(),
+                                  op.getCodes(), op.getActivations()));
+      return success();
+    }
+    Value result = op.getAcc();
+    for (int64_t first = 0; first < lanes; first += intrinsic.lanes) {
+      auto slice = [&](Value v, VectorType type, int64_t offset) -> Value {
+        return vector::ExtractStridedSliceOp::create(
+            rewriter, loc, v, ArrayRef<int64_t>{offset},
+            ArrayRef<int64_t>{type.getNumElements()}, ArrayRef<int64_t>{1});
+      };
+      Value chunk =
+          call(rewriter, loc, chunkAcc, slice(op.getAcc(), chunkAcc, first),
+               slice(op.getCodes(), chunkBytes, 4 * first),
+               slice(op.getActivations(), chunkBytes, 4 * first));
+      result = vector::InsertStridedSliceOp::create(
+          rewriter, loc, chunk, result, ArrayRef<int64_t>{first},
+          ArrayRef<int64_t>{1});
+    }
+    rewriter.replaceOp(op, result);
     return success();
   }
+
+private:
+  Value call(PatternRewriter &rewriter, Location loc, VectorType type,
+             Value acc, Value codes, Value activations) const {
+    return LLVM::CallIntrinsicOp::create(
+               rewriter, loc, Type(type),
+               rewriter.getStringAttr(intrinsic.name),
+               ValueRange{acc, codes, activations})
+        .getResult(0);
+  }
+
+  DotIntrinsic intrinsic;
 };
 
 /// Portable: widen both to i32, multiply, fold groups of four lanes.
@@ -68,8 +132,8 @@ struct LowerKernelOpsPass
     RewritePatternSet patterns(&getContext());
     // The target's instruction where it applies; portable code for the
     // rest.
-    if (x86Vnni)
-      patterns.add<DotToVnni>(&getContext(), /*benefit=*/2);
+    if (std::optional<DotIntrinsic> intrinsic = getDotIntrinsic(dot))
+      patterns.add<DotToIntrinsic>(&getContext(), *intrinsic);
     patterns.add<DotToVectorArith>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

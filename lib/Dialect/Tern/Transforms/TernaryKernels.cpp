@@ -370,7 +370,8 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                   Value x =
                       loadRow(kb, loc, input, m, column, wide, wholeBlocks);
                   accs[f / 2] =
-                      DotU8S8Op::create(kb, loc, accs[f / 2], codes, x);
+                      DotU8S8Op::create(kb, loc, accs[f / 2], codes, x,
+                                            /*small_codes=*/true);
                 }
                 scf::YieldOp::create(kb, loc, accs);
                 return;

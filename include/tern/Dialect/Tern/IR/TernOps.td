@@ -242,7 +242,12 @@ def Tern_DotU8S8Op : Tern_Op<"dot_u8s8", [Pure, AllTypesMatch<["acc", "result"]>
     `codes` read as unsigned and `activations` as signed bytes, exact in
     i32. The ternary kernels' `dot` strategy on 2-bit codes `w + 1` is a
     chain of these; `tern-lower-kernel-ops` turns each into the target's
-    instruction (x86 AVX-512 VNNI `vpdpbusd`) or portable vector code.
+    instruction (x86 VNNI `vpdpbusd`, AArch64 `usdot` or `sdot`) or
+    portable vector code.
+
+    `small_codes` promises that every code is below 128, so a signed byte
+    dot product (AArch64 `sdot`, without i8mm) computes the same; the
+    kernels' codes are 0, 1 or 2.
 
     ```mlir
     %r = tern.dot_u8s8 %acc, %codes, %x : vector<64xi8> into vector<16xi32>
@@ -250,7 +255,8 @@ def Tern_DotU8S8Op : Tern_Op<"dot_u8s8", [Pure, AllTypesMatch<["acc", "result"]>
   }];
   let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
                        VectorOfRankAndType<[1], [I8]>:$codes,
-                       VectorOfRankAndType<[1], [I8]>:$activations);
+                       VectorOfRankAndType<[1], [I8]>:$activations,
+                       UnitAttr:$small_codes);
   let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
   let assemblyFormat = [{
     $acc `,` $codes `,` $activations attr-dict `:` type($codes) `into`

@@ -54,6 +54,29 @@ enum class PackChoice {
       clEnumValN(::mlir::tern::PackChoice::TQ1, "tq1",                         \
                  "Base-3, five weights per byte"))
 
+/// The byte dot product instruction `tern-lower-kernel-ops` maps
+/// `tern.dot_u8s8` to; chosen by the target plug-in from its features.
+enum class DotInstruction {
+  Portable,
+  X86Avx512Vnni,
+  X86AvxVnni,
+  AArch64Dotprod,
+  AArch64I8mm,
+};
+
+#define TERN_DOT_INSTRUCTION_CL_VALUES                                         \
+  ::llvm::cl::values(                                                          \
+      clEnumValN(::mlir::tern::DotInstruction::Portable, "portable",           \
+                 "Portable vector code"),                                      \
+      clEnumValN(::mlir::tern::DotInstruction::X86Avx512Vnni,                  \
+                 "x86-avx512-vnni", "vpdpbusd on 512-bit vectors"),            \
+      clEnumValN(::mlir::tern::DotInstruction::X86AvxVnni, "x86-avx-vnni",     \
+                 "vpdpbusd on 256-bit vectors"),                               \
+      clEnumValN(::mlir::tern::DotInstruction::AArch64Dotprod,                 \
+                 "aarch64-dotprod", "sdot (signed bytes, small codes)"),       \
+      clEnumValN(::mlir::tern::DotInstruction::AArch64I8mm, "aarch64-i8mm",    \
+                 "usdot (unsigned by signed bytes)"))
+
 } // namespace tern
 } // namespace mlir
 

@@ -218,11 +218,19 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
 def TernLowerKernelOps : Pass<"tern-lower-kernel-ops", "func::FuncOp"> {
   let summary = "Map the kernels' tern.dot_u8s8 to the target's instructions";
   let description = [{
-    Runs after bufferization, next to the lowering to LLVM. With `x86-vnni`
-    each `tern.dot_u8s8` on 64 bytes becomes AVX-512 VNNI's `vpdpbusd`
-    (`llvm.x86.avx512.vpdpbusd.512`); otherwise it becomes portable vector
-    code: widen to i32, multiply, and add each group of four lanes. Both
-    are exact.
+    Runs after bufferization, next to the lowering to LLVM. `dot` names
+    the target's byte dot product instruction; target plug-ins set it from
+    the target machine's features:
+
+    - `x86-avx512-vnni`: `vpdpbusd` on 512 bits, 16 lanes at a time;
+    - `x86-avx-vnni`: `vpdpbusd` on 256 bits (AVX-VNNI or AVX512-VL);
+    - `aarch64-i8mm`: `usdot`, unsigned by signed, 4 lanes at a time;
+    - `aarch64-dotprod`: `sdot`, signed by signed, only where the op
+      promises `small_codes`;
+    - `portable`: widen to i32, multiply, and add each group of four lanes.
+
+    Accumulators wider than the instruction are split into its width. Ops
+    the instruction cannot take stay portable. All forms are exact.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -230,8 +238,10 @@ def TernLowerKernelOps : Pass<"tern-lower-kernel-ops", "func::FuncOp"> {
     "::mlir::LLVM::LLVMDialect"
   ];
   let options = [
-    Option<"x86Vnni", "x86-vnni", "bool", /*default=*/"false",
-           "Use vpdpbusd (ternc sets it when the target has avx512vnni)">
+    Option<"dot", "dot", "::mlir::tern::DotInstruction",
+           /*default=*/"::mlir::tern::DotInstruction::Portable",
+           "The byte dot product instruction to use",
+           "TERN_DOT_INSTRUCTION_CL_VALUES">
   ];
 }
 
