@@ -8,3 +8,6 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -G Ninja -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
 fi
 cmake --build "$BUILD_DIR"
+# Debian's arm64 libomp, for linking AArch64 models (scripts/install-deps.sh
+# installed the cross compiler and qemu).
+scripts/fetch-cross-sysroot.sh "$BUILD_DIR" arm64

@@ -12,7 +12,9 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config git
   # LLVM/MLIR 22 (shared libMLIR.so / libLLVM.so), lit/FileCheck, clang/lld.
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
-  libomp-22-dev
+  libomp-22-dev libomp5-19
+  # AArch64: cross libc for the runtime and links, qemu to run the results.
+  g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   # ONNX and protobuf.
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   # Tests and benchmarks.

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/build.sh
-ctest --test-dir "${TERN_BUILD_DIR:-build}" --output-on-failure
+TERN_REQUIRE_CROSS=1 ctest --test-dir "${TERN_BUILD_DIR:-build}" --output-on-failure

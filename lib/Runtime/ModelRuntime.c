@@ -314,11 +314,15 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
     return TERN_ERROR_INVALID_ARGUMENT;
   model->error[0] = '\0';
   const TernModelDescriptor *desc = model->descriptor;
-  if (num_inputs != desc->num_inputs || (num_inputs && !inputs))
+  if (num_inputs != desc->num_inputs)
     return fail(model, TERN_ERROR_INVALID_ARGUMENT,
                 "the model takes %u inputs, got %zu", desc->num_inputs,
                 num_inputs);
-  if (num_outputs != desc->num_outputs || !outputs)
+  if (num_inputs && !inputs)
+    return fail(model, TERN_ERROR_INVALID_ARGUMENT, "inputs is NULL");
+  if (!outputs)
+    return fail(model, TERN_ERROR_INVALID_ARGUMENT, "outputs is NULL");
+  if (num_outputs != desc->num_outputs)
     return fail(model, TERN_ERROR_INVALID_ARGUMENT,
                 "the model produces %u outputs, got room for %zu",
                 desc->num_outputs, num_outputs);
