@@ -7,7 +7,16 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#define _GNU_SOURCE /* dladdr */
+
 #include "tern/Runtime/ModelDescriptor.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,6 +119,18 @@ static TernStatus fail(TernModel *model, TernStatus status, const char *format,
   return status;
 }
 
+/* Present only in models compiled with --weights=external. */
+extern const TernModelWeights tern_model_weights
+    __attribute__((weak, visibility("hidden")));
+
+/* Where compiled code finds its external weights. */
+__attribute__((visibility("hidden"))) const char *tern_weights_base;
+
+static pthread_mutex_t weightsMutex = PTHREAD_MUTEX_INITIALIZER;
+static void *weightsMapping;
+static size_t weightsMappingSize;
+static unsigned weightsUsers;
+
 static TERN_THREAD_LOCAL char createError[512];
 
 static TernStatus failCreate(TernStatus status, const char *format, ...) {
@@ -121,6 +142,89 @@ static TernStatus failCreate(TernStatus status, const char *format, ...) {
 }
 
 const char *tern_model_create_error(void) { return createError; }
+
+/* The side file's path: TERN_WEIGHTS_FILE, else its name next to the
+ * library or executable holding this model. */
+static void findWeightsFile(char *path, size_t size) {
+  const char *override = getenv("TERN_WEIGHTS_FILE");
+  if (override && *override) {
+    snprintf(path, size, "%s", override);
+    return;
+  }
+  char self[4096] = "";
+  Dl_info info;
+  if (dladdr(&tern_model_descriptor, &info) && info.dli_fname &&
+      strchr(info.dli_fname, '/'))
+    snprintf(self, sizeof(self), "%s", info.dli_fname);
+  else {
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    self[n > 0 ? n : 0] = '\0';
+  }
+  char *slash = strrchr(self, '/');
+  if (slash)
+    slash[1] = '\0';
+  else
+    self[0] = '\0';
+  snprintf(path, size, "%s%s", self, tern_model_weights.file_name);
+}
+
+/* Maps the side file for the first instance; later ones share it. */
+static TernStatus acquireWeights(void) {
+  if (!&tern_model_weights)
+    return TERN_OK;
+  pthread_mutex_lock(&weightsMutex);
+  TernStatus status = TERN_OK;
+  if (weightsUsers == 0) {
+    char path[4352];
+    findWeightsFile(path, sizeof(path));
+    size_t expected = TERN_WEIGHTS_HEADER_SIZE + tern_model_weights.data_size;
+    struct stat st;
+    TernWeightsFileHeader header;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      status = failCreate(TERN_ERROR_INVALID_ARGUMENT,
+                          "cannot open the weights file '%s' (the model was "
+                          "compiled with --weights=external)",
+                          path);
+    } else if (fstat(fd, &st) != 0 || (size_t)st.st_size != expected ||
+               pread(fd, &header, sizeof(header), 0) != sizeof(header) ||
+               memcmp(header.magic, TERN_WEIGHTS_MAGIC, 8) != 0 ||
+               header.data_size != tern_model_weights.data_size ||
+               header.id != tern_model_weights.id) {
+      status = failCreate(TERN_ERROR_INVALID_ARGUMENT,
+                          "'%s' is not this model's weights file (expected "
+                          "%zu bytes from the same compilation)",
+                          path, expected);
+    } else {
+      void *mapping = mmap(NULL, expected, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (mapping == MAP_FAILED) {
+        status = failCreate(TERN_ERROR_OUT_OF_MEMORY, "cannot map '%s'", path);
+      } else {
+        weightsMapping = mapping;
+        weightsMappingSize = expected;
+        tern_weights_base = (const char *)mapping + TERN_WEIGHTS_HEADER_SIZE;
+      }
+    }
+    if (fd >= 0)
+      close(fd);
+  }
+  if (status == TERN_OK)
+    ++weightsUsers;
+  pthread_mutex_unlock(&weightsMutex);
+  return status;
+}
+
+static void releaseWeights(void) {
+  if (!&tern_model_weights)
+    return;
+  pthread_mutex_lock(&weightsMutex);
+  if (--weightsUsers == 0) {
+    munmap(weightsMapping, weightsMappingSize);
+    weightsMapping = NULL;
+    tern_weights_base = NULL;
+  }
+  pthread_mutex_unlock(&weightsMutex);
+}
 
 TernStatus tern_model_create(TernModel **model) {
   createError[0] = '\0';
@@ -136,12 +240,22 @@ TernStatus tern_model_create(TernModel **model) {
   TernModel *m = calloc(1, sizeof(TernModel));
   if (!m)
     return failCreate(TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+  TernStatus weights = acquireWeights();
+  if (weights != TERN_OK) {
+    free(m);
+    return weights;
+  }
   m->descriptor = &tern_model_descriptor;
   *model = m;
   return TERN_OK;
 }
 
-void tern_model_destroy(TernModel *model) { free(model); }
+void tern_model_destroy(TernModel *model) {
+  if (!model)
+    return;
+  releaseWeights();
+  free(model);
+}
 
 size_t tern_model_num_inputs(const TernModel *model) {
   return model ? model->descriptor->num_inputs : 0;

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Compiler/CodeGen.h"
+#include "tern/Compiler/ExternalWeights.h"
 #include "tern/Compiler/Linker.h"
 #include "tern/Compiler/ModelDescriptor.h"
 #include "tern/Compiler/ModelSignature.h"
@@ -47,7 +48,15 @@ using namespace llvm;
 
 namespace {
 
-enum class EmitKind { MLIR, Tern, LLVMIR, Assembly, Object, Library, Executable };
+enum class EmitKind {
+  MLIR,
+  Tern,
+  LLVMIR,
+  Assembly,
+  Object,
+  Library,
+  Executable
+};
 
 cl::OptionCategory ternCategory("ternc options");
 
@@ -111,6 +120,16 @@ cl::opt<bool> ternarize("ternarize",
                         cl::desc("Turn ternary-valued float weights into "
                                  "ternary matmuls (default: on)"),
                         cl::init(true), cl::cat(ternCategory));
+enum class WeightsPlacement { Embedded, External };
+cl::opt<WeightsPlacement> weightsPlacement(
+    "weights", cl::desc("Where the model's large constants go"),
+    cl::init(WeightsPlacement::Embedded),
+    cl::values(clEnumValN(WeightsPlacement::Embedded, "embedded",
+                          "In the output's read-only data (default)"),
+               clEnumValN(WeightsPlacement::External, "external",
+                          "In OUTPUT.weights, mapped when the model is "
+                          "created (for big models)")),
+    cl::cat(ternCategory));
 cl::opt<bool> listOps("list-ops",
                       cl::desc("List the supported ONNX ops and opsets"),
                       cl::cat(ternCategory));
@@ -173,8 +192,8 @@ int printMLIR(mlir::ModuleOp module, StringRef path) {
 void describeTensors(raw_ostream &os, StringRef role,
                      ArrayRef<tern::TensorSignature> tensors) {
   for (const tern::TensorSignature &t : tensors) {
-    os << " * " << role << " '" << t.name << "': "
-       << tern_dtype_name(t.dtype) << "[";
+    os << " * " << role << " '" << t.name << "': " << tern_dtype_name(t.dtype)
+       << "[";
     for (auto [i, size] : llvm::enumerate(t.shape)) {
       os << (i ? ", " : "");
       if (size >= 0)
@@ -311,6 +330,14 @@ int main(int argc, char **argv) {
                                             tern::kMainGraphName))
     return fail(toString(std::move(err)));
 
+  if (weightsPlacement == WeightsPlacement::External) {
+    if (emitKind != EmitKind::Library && emitKind != EmitKind::Executable &&
+        emitKind != EmitKind::Object)
+      return fail("--weights=external needs --emit=lib, exe or obj");
+    llvmModule->setDataLayout((*machine)->createDataLayout());
+    if (Error err = tern::externalizeWeights(*llvmModule, output + ".weights"))
+      return fail(toString(std::move(err)));
+  }
   if (Error err =
           tern::optimizeModule(*llvmModule, **machine, codegen.optLevel))
     return fail("LLVM optimization failed: " + toString(std::move(err)));
@@ -349,11 +376,10 @@ int main(int argc, char **argv) {
     if (Error err = tern::emitCode(*llvmModule, **machine, objectPath,
                                    CodeGenFileType::ObjectFile))
       return fail(toString(std::move(err)));
-    tern::OutputKind kind = emitKind == EmitKind::Executable
-                                ? tern::OutputKind::Executable
-                            : StringRef(output).ends_with(".a")
-                                ? tern::OutputKind::StaticLibrary
-                                : tern::OutputKind::SharedLibrary;
+    tern::OutputKind kind =
+        emitKind == EmitKind::Executable    ? tern::OutputKind::Executable
+        : StringRef(output).ends_with(".a") ? tern::OutputKind::StaticLibrary
+                                            : tern::OutputKind::SharedLibrary;
     if (Error err = tern::linkModel(kind, objectPath, output, *plan, *env))
       return fail(toString(std::move(err)));
     if (kind == tern::OutputKind::StaticLibrary)

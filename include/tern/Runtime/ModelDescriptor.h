@@ -57,6 +57,31 @@ typedef struct TernModelDescriptor {
   TernModelEntryFn entry;
 } TernModelDescriptor;
 
+/** Models compiled with `--weights=external` keep their large constants in
+ *  a side file next to the library or executable, mapped read-only when a
+ *  model is created. ternc then emits `tern_model_weights` and reads every
+ *  such constant at `tern_weights_base + offset`. */
+#define TERN_MODEL_WEIGHTS_SYMBOL "tern_model_weights"
+#define TERN_WEIGHTS_BASE_SYMBOL "tern_weights_base"
+/** The side file: this header, then the data from byte 64. */
+#define TERN_WEIGHTS_MAGIC "TERNWTS1"
+#define TERN_WEIGHTS_HEADER_SIZE 64
+typedef struct TernWeightsFileHeader {
+  char magic[8];
+  uint64_t data_size;
+  /** A hash of the data, also in the model: a side file from another
+   *  compilation is refused. */
+  uint64_t id;
+} TernWeightsFileHeader;
+
+typedef struct TernModelWeights {
+  uint64_t data_size;
+  uint64_t id;
+  /** The side file's name, found in the directory of the library or
+   *  executable (or given by TERN_WEIGHTS_FILE). */
+  const char *file_name;
+} TernModelWeights;
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,9 +21,10 @@ def main():
     parser.add_argument("--rows", type=int, default=6)
     parser.add_argument("--k", type=int, default=64)
     parser.add_argument("--n", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(args.seed)
     m, k, n = args.rows, args.k, args.n
     w = rng.integers(-1, 2, size=(n, k)).astype(np.int8)
     s = rng.uniform(0.01, 0.1, size=n).astype(np.float32)
