@@ -4,6 +4,7 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
@@ -47,6 +48,28 @@ createTargetMachine(const CodeGenOptions &options) {
     features.addFeaturesVector(
         SubtargetFeatures(options.features).getFeatures());
 
+  // LLVM only warns about names it does not know and then ignores them;
+  // a misspelt CPU or feature must not silently give other code.
+  std::unique_ptr<MCSubtargetInfo> generic(
+      target->createMCSubtargetInfo(triple, "", ""));
+  const MCSubtargetInfo &subtarget = *generic;
+  if (!subtarget.isCPUStringValid(cpu))
+    return createStringError(inconvertibleErrorCode(),
+                             "unknown CPU '" + cpu + "' for " + triple.str());
+  SubtargetFeatures requested(options.features);
+  for (const std::string &feature : requested.getFeatures()) {
+    StringRef name = StringRef(feature).drop_while(
+        [](char c) { return c == '+' || c == '-'; });
+    bool known = llvm::any_of(
+        subtarget.getAllProcessorFeatures(),
+        [&](const SubtargetFeatureKV &kv) { return name == kv.Key; });
+    if (!known)
+      return createStringError(inconvertibleErrorCode(),
+                               "unknown feature '" + feature + "' for " +
+                                   triple.str() +
+                                   " (see llc-22 -mtriple=" + triple.str() +
+                                   " -mattr=help)");
+  }
   CodeGenOptLevel level = options.optLevel >= 3   ? CodeGenOptLevel::Aggressive
                           : options.optLevel == 2 ? CodeGenOptLevel::Default
                           : options.optLevel == 1 ? CodeGenOptLevel::Less
