@@ -37,6 +37,11 @@ llvm::cl::opt<unsigned> bandwidthMiB(
     "bandwidth-mib",
     llvm::cl::desc("Buffer read to measure memory bandwidth (MiB)"),
     llvm::cl::init(1024));
+llvm::cl::list<unsigned> threadCounts(
+    "bench-threads",
+    llvm::cl::desc("Thread counts to run each model with (default 1, which "
+                   "the one-core bandwidth figure matches)"),
+    llvm::cl::CommaSeparated);
 
 /// Single-core read bandwidth in bytes per second: the median of five sums
 /// over a buffer far larger than the caches.
@@ -65,7 +70,8 @@ struct Model {
   int64_t m, n, k, copies, weightBytes;
 };
 
-void runModel(benchmark::State &state, const Model &model, double bandwidth) {
+void runModel(benchmark::State &state, const Model &model, double bandwidth,
+              unsigned threads) {
   std::string error;
   std::unique_ptr<tern::ModelLibrary> library =
       tern::ModelLibrary::open(model.library, error);
@@ -80,6 +86,12 @@ void runModel(benchmark::State &state, const Model &model, double bandwidth) {
     x = static_cast<int8_t>(pick(rng));
   TernTensor input{activations.data(), TERN_DTYPE_I8, 2, {model.m, model.k}};
   std::vector<TernTensor> outputs;
+  if (library->getApi().set_num_threads(library->getModel(),
+                                        static_cast<int32_t>(threads)) !=
+      TERN_OK) {
+    state.SkipWithError("cannot set the thread count");
+    return;
+  }
   // One untimed run starts the OpenMP threads and maps the weights in.
   if (library->run({input}, outputs, error) != TERN_OK) {
     state.SkipWithError(error.c_str());
@@ -150,13 +162,20 @@ int main(int argc, char **argv) {
   double bandwidth = measureReadBandwidth(size_t(bandwidthMiB) << 20);
   std::printf("memory read bandwidth (one core, median of 5): %.2f GB/s\n",
               bandwidth / 1e9);
+  std::vector<unsigned> threads(threadCounts.begin(), threadCounts.end());
+  if (threads.empty())
+    threads.push_back(1);
   for (const Model &model : models)
-    benchmark::RegisterBenchmark((model.name + "/" + model.strategy).c_str(),
-                                 [model, bandwidth](benchmark::State &state) {
-                                   runModel(state, model, bandwidth);
-                                 })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+    for (unsigned count : threads)
+      benchmark::RegisterBenchmark(
+          (model.name + "/" + model.strategy + "/threads:" +
+           std::to_string(count))
+              .c_str(),
+          [model, bandwidth, count](benchmark::State &state) {
+            runModel(state, model, bandwidth, count);
+          })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

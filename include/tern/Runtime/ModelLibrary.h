@@ -39,6 +39,7 @@ public:
 
   /// The library's C API as a table, for the runner.
   const TernModelApi &getApi() const { return api; }
+  TernModel *getModel() const { return model; }
 
 private:
   ModelLibrary() = default;
