@@ -15,6 +15,8 @@ PACKAGES=(
   libomp-22-dev libomp5-19
   # AArch64: cross libc for the runtime and links, qemu to run the results.
   g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  # riscv64 (docs/AddingABackend.md): cross libc and C runtime files.
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   # ONNX and protobuf.
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   # Tests and benchmarks.

@@ -44,9 +44,9 @@ createTargetMachine(const CodeGenOptions &options) {
     for (const auto &feature : sys::getHostCPUFeatures())
       features.AddFeature(feature.first(), feature.second);
   }
-  if (!options.features.empty())
-    features.addFeaturesVector(
-        SubtargetFeatures(options.features).getFeatures());
+  for (const std::string *list : {&options.baselineFeatures, &options.features})
+    if (!list->empty())
+      features.addFeaturesVector(SubtargetFeatures(*list).getFeatures());
 
   // LLVM only warns about names it does not know and then ignores them;
   // a misspelt CPU or feature must not silently give other code.
@@ -70,12 +70,14 @@ createTargetMachine(const CodeGenOptions &options) {
                                    " (see llc-22 -mtriple=" + triple.str() +
                                    " -mattr=help)");
   }
+  TargetOptions targetOptions;
+  targetOptions.MCOptions.ABIName = options.abiName;
   CodeGenOptLevel level = options.optLevel >= 3   ? CodeGenOptLevel::Aggressive
                           : options.optLevel == 2 ? CodeGenOptLevel::Default
                           : options.optLevel == 1 ? CodeGenOptLevel::Less
                                                   : CodeGenOptLevel::None;
   std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features.getString(), TargetOptions(), Reloc::PIC_,
+      triple, cpu, features.getString(), targetOptions, Reloc::PIC_,
       std::nullopt, level));
   if (!machine)
     return createStringError(inconvertibleErrorCode(),

@@ -48,17 +48,18 @@ static _Atomic int32_t parallelRuntimeError;
  * not freed on that path. NULL outside `tern_model_run`. */
 static TERN_THREAD_LOCAL jmp_buf *runtimeErrorExit;
 
-/* From libomp, which every model links; declared here so that building the
- * runtime needs no OpenMP headers. */
-extern int omp_in_parallel(void);
-extern void omp_set_num_threads(int threads);
+/* From libomp, which models link on targets that have it; weak, so that
+ * single-threaded targets link without it, and declared here so that
+ * building the runtime needs no OpenMP headers. */
+extern int omp_in_parallel(void) __attribute__((weak));
+extern void omp_set_num_threads(int threads) __attribute__((weak));
 
 __attribute__((visibility("hidden"))) void
 tern_report_runtime_error(int32_t code) {
   /* Inside a parallel loop (only index checks, whose indices are clamped
    * to stay in bounds) the loop finishes: jumping out of it would leave
    * the OpenMP team waiting at its barrier. */
-  if (omp_in_parallel()) {
+  if (omp_in_parallel && omp_in_parallel()) {
     int32_t none = 0;
     atomic_compare_exchange_strong(&parallelRuntimeError, &none, code);
     return;
@@ -285,7 +286,13 @@ TernStatus tern_model_set_num_threads(TernModel *model, int32_t threads) {
   if (threads < 1)
     return fail(model, TERN_ERROR_INVALID_ARGUMENT,
                 "the thread count must be at least 1, got %d", threads);
-  omp_set_num_threads(threads);
+  if (omp_set_num_threads)
+    omp_set_num_threads(threads);
+  else if (threads > 1)
+    return fail(model, TERN_ERROR_INVALID_ARGUMENT,
+                "this model was compiled for a target without threads; it "
+                "runs on 1, not %d",
+                threads);
   return TERN_OK;
 }
 

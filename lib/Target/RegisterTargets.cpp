@@ -13,12 +13,14 @@ namespace tern {
 
 void registerX86TargetBackend();
 void registerAArch64TargetBackend();
+void registerRISCVTargetBackend();
 
 void registerAllTargetBackends() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerX86TargetBackend();
     registerAArch64TargetBackend();
+    registerRISCVTargetBackend();
   });
 }
 

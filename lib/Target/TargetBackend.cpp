@@ -29,8 +29,10 @@ Expected<LinkPlan> TargetBackend::planLink(const Triple &triple,
   Triple host(sys::getDefaultTargetTriple());
   if (triple.getArch() == host.getArch() && triple.getOS() == host.getOS()) {
     plan.runtimeDir = env.libraryDir;
-    plan.libraries.push_back("-L" TERN_OPENMP_LIBRARY_DIR);
-    plan.libraries.push_back("-lomp");
+    if (hasOpenMP()) {
+      plan.libraries.push_back("-L" TERN_OPENMP_LIBRARY_DIR);
+      plan.libraries.push_back("-lomp");
+    }
     return plan;
   }
   // A cross target: its runtime was built by the cross compiler, and its
@@ -51,13 +53,15 @@ Expected<LinkPlan> TargetBackend::planLink(const Triple &triple,
                              "no Tern runtime built for " + name + " (looked in " +
                                  runtimeDir + "); configure the build with " +
                                  "its cross compiler installed");
+  plan.driverFlags = {"--target=" + name, "-fuse-ld=lld"};
+  plan.runtimeDir = std::string(runtimeDir);
+  if (!hasOpenMP())
+    return plan;
   if (!sys::fs::exists(omp))
     return createStringError(
         inconvertibleErrorCode(),
         "no OpenMP runtime for " + name + " (looked for " + omp +
             "); run scripts/fetch-cross-sysroot.sh for that architecture");
-  plan.driverFlags = {"--target=" + name, "-fuse-ld=lld"};
-  plan.runtimeDir = std::string(runtimeDir);
   plan.libraries.push_back("-L" + std::string(ompDir));
   plan.libraries.push_back("-l:libomp.so.5");
   return plan;

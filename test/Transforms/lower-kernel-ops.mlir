@@ -1,5 +1,6 @@
 // RUN: tern-opt %s -tern-lower-kernel-ops="dot=x86-avx512-vnni" | FileCheck %s --check-prefix=VNNI512
 // RUN: tern-opt %s -tern-lower-kernel-ops="dot=x86-avx-vnni" | FileCheck %s --check-prefix=VNNI256
+// RUN: tern-opt %s -tern-lower-kernel-ops="dot=x86-avx2" | FileCheck %s --check-prefix=AVX2
 // RUN: tern-opt %s -tern-lower-kernel-ops="dot=aarch64-i8mm" | FileCheck %s --check-prefix=I8MM
 // RUN: tern-opt %s -tern-lower-kernel-ops="dot=aarch64-dotprod" | FileCheck %s --check-prefix=DOTPROD
 // RUN: tern-opt %s -tern-lower-kernel-ops | FileCheck %s --check-prefix=PORTABLE
@@ -40,6 +41,17 @@ func.func @dot(%acc: vector<16xi32>, %codes: vector<64xi8>, %x: vector<64xi8>) -
   return %r : vector<16xi32>
 }
 
+// AVX2 sums byte pairs into i16 (which only small codes keep from
+// saturating), then pairs of those into i32 lanes.
+// AVX2-LABEL: func @dot
+// AVX2-NOT: llvm.call_intrinsic
+// AVX2-LABEL: func @small_codes
+// AVX2: %[[ONES:.*]] = arith.constant dense<1> : vector<16xi16>
+// AVX2: %[[PAIRS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"({{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// AVX2: %[[QUADS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[PAIRS]], %[[ONES]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// AVX2: arith.addi %{{.*}}, %[[QUADS]] : vector<8xi32>
+// AVX2-COUNT-1: llvm.x86.avx2.pmadd.ub.sw
+// AVX2-LABEL: func @narrow
 // DOTPROD-LABEL: func @small_codes
 // VNNI256-LABEL: func @small_codes
 // VNNI512-LABEL: func @small_codes

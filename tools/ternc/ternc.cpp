@@ -295,7 +295,9 @@ int main(int argc, char **argv) {
   codegen.cpu = !targetCpu.empty() ? targetCpu.getValue()
                 : isHost           ? std::string("native")
                                    : backend->getDefaultCpu().str();
+  codegen.baselineFeatures = backend->getBaselineFeatures().str();
   codegen.features = targetFeatures;
+  codegen.abiName = backend->getABIName().str();
   codegen.optLevel = std::min(optLevel.getValue(), 3u);
   auto machine = tern::createTargetMachine(codegen);
   if (!machine)
@@ -311,6 +313,7 @@ int main(int argc, char **argv) {
   options.ternarize = ternarize;
   options.absmean = ternarizeAbsmean;
   options.quantizeActs = quantizeActs;
+  options.threads = backend->hasOpenMP();
   backend->configurePipeline(**machine, options);
   if (emitKind == EmitKind::Tern)
     mlir::tern::buildFindTernaryPipeline(pm, options);

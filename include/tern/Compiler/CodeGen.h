@@ -17,8 +17,12 @@ struct CodeGenOptions {
   std::string triple;
   /// CPU name; "native" means the host's CPU and features.
   std::string cpu = "native";
+  /// Features the target always has (its plug-in's baseline).
+  std::string baselineFeatures;
   /// Extra target features, e.g. "+avx2,-avx512f".
   std::string features;
+  /// The ABI name for LLVM ("lp64d"); empty for the default.
+  std::string abiName;
   unsigned optLevel = 3;
 };
 

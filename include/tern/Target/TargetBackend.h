@@ -72,6 +72,17 @@ public:
   /// The CPU when none is named and the target is not the host.
   virtual llvm::StringRef getDefaultCpu() const = 0;
 
+  /// Features the target's Linux ABI needs whatever the CPU (riscv64's
+  /// hard-float "+d"); `--mattr` comes after them.
+  virtual llvm::StringRef getBaselineFeatures() const { return ""; }
+
+  /// The ABI LLVM emits for ("lp64d"), or "" for LLVM's default.
+  virtual llvm::StringRef getABIName() const { return ""; }
+
+  /// Whether models run their parallel loops on libomp. Targets without an
+  /// OpenMP runtime to link compile single-threaded code.
+  virtual bool hasOpenMP() const { return true; }
+
   /// The features the kernels look for.
   virtual llvm::ArrayRef<KernelFeature> getKernelFeatures() const = 0;
 
@@ -87,7 +98,7 @@ public:
 
   /// How to link for `triple`: the default runs the driver natively for the
   /// host, and with `--target=` and lld plus the cross sysroot's libomp
-  /// otherwise.
+  /// (when `hasOpenMP()`) otherwise.
   virtual llvm::Expected<LinkPlan>
   planLink(const llvm::Triple &triple, const LinkEnvironment &env) const;
 

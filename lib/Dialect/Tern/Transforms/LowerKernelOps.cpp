@@ -19,12 +19,17 @@ using namespace mlir::tern;
 namespace {
 
 /// A byte dot product instruction: `lanes` i32 accumulator lanes, each
-/// adding four byte products, as an LLVM intrinsic (acc, a, b) -> acc.
+/// adding four byte products, as an LLVM intrinsic (acc, a, b) -> acc; or,
+/// with `pairSum`, an intrinsic (a, b) -> 2 * lanes i16 sums of byte pairs
+/// that `pairSum` adds into i32 lanes before the accumulator.
 struct DotIntrinsic {
   StringRef name;
   int64_t lanes;
-  /// The instruction reads both operands as signed bytes.
-  bool signedBoth = false;
+  /// The result is only exact when every code is below 128: the
+  /// instruction reads both operands signed, or pair sums could saturate
+  /// i16 (2 * 255 * 128 does not fit; 2 * 127 * 128 does).
+  bool needsSmallCodes = false;
+  StringRef pairSum = "";
 };
 
 std::optional<DotIntrinsic> getDotIntrinsic(DotInstruction dot) {
@@ -37,7 +42,11 @@ std::optional<DotIntrinsic> getDotIntrinsic(DotInstruction dot) {
     return DotIntrinsic{"llvm.aarch64.neon.usdot.v4i32.v16i8", 4};
   case DotInstruction::AArch64Dotprod:
     return DotIntrinsic{"llvm.aarch64.neon.sdot.v4i32.v16i8", 4,
-                        /*signedBoth=*/true};
+                        /*needsSmallCodes=*/true};
+  case DotInstruction::X86Avx2:
+    // vpmaddubsw then vpmaddwd with ones: AVX2's byte dot product.
+    return DotIntrinsic{"llvm.x86.avx2.pmadd.ub.sw", 8,
+                        /*needsSmallCodes=*/true, "llvm.x86.avx2.pmadd.wd"};
   case DotInstruction::Portable:
     return std::nullopt;
   }
@@ -56,8 +65,8 @@ struct DotToIntrinsic : public OpRewritePattern<DotU8S8Op> {
     if (lanes % intrinsic.lanes != 0)
       return rewriter.notifyMatchFailure(op, "lanes are not a multiple of "
                                              "the instruction's");
-    if (intrinsic.signedBoth && !op.getSmallCodes())
-      return rewriter.notifyMatchFailure(op, "a signed dot product needs "
+    if (intrinsic.needsSmallCodes && !op.getSmallCodes())
+      return rewriter.notifyMatchFailure(op, "the instruction needs "
                                              "codes below 128");
     Location loc = op.getLoc();
     auto chunkAcc = VectorType::get({intrinsic.lanes}, accType.getElementType());
@@ -90,11 +99,23 @@ struct DotToIntrinsic : public OpRewritePattern<DotU8S8Op> {
 private:
   Value call(PatternRewriter &rewriter, Location loc, VectorType type,
              Value acc, Value codes, Value activations) const {
-    return LLVM::CallIntrinsicOp::create(
-               rewriter, loc, Type(type),
-               rewriter.getStringAttr(intrinsic.name),
-               ValueRange{acc, codes, activations})
-        .getResult(0);
+    auto intrinsicCall = [&](Type result, StringRef name, ValueRange args) {
+      return LLVM::CallIntrinsicOp::create(
+                 rewriter, loc, result, rewriter.getStringAttr(name), args)
+          .getResult(0);
+    };
+    if (intrinsic.pairSum.empty())
+      return intrinsicCall(type, intrinsic.name,
+                           ValueRange{acc, codes, activations});
+    auto pairs = VectorType::get({2 * type.getNumElements()},
+                                 rewriter.getI16Type());
+    Value pairSums =
+        intrinsicCall(pairs, intrinsic.name, ValueRange{codes, activations});
+    Value ones = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(pairs, rewriter.getI16IntegerAttr(1)));
+    Value quads =
+        intrinsicCall(type, intrinsic.pairSum, ValueRange{pairSums, ones});
+    return arith::AddIOp::create(rewriter, loc, acc, quads);
   }
 
   DotIntrinsic intrinsic;

@@ -60,6 +60,7 @@ enum class DotInstruction {
   Portable,
   X86Avx512Vnni,
   X86AvxVnni,
+  X86Avx2,
   AArch64Dotprod,
   AArch64I8mm,
 };
@@ -72,6 +73,8 @@ enum class DotInstruction {
                  "x86-avx512-vnni", "vpdpbusd on 512-bit vectors"),            \
       clEnumValN(::mlir::tern::DotInstruction::X86AvxVnni, "x86-avx-vnni",     \
                  "vpdpbusd on 256-bit vectors"),                               \
+      clEnumValN(::mlir::tern::DotInstruction::X86Avx2, "x86-avx2",            \
+                 "vpmaddubsw and vpmaddwd (small codes)"),                     \
       clEnumValN(::mlir::tern::DotInstruction::AArch64Dotprod,                 \
                  "aarch64-dotprod", "sdot (signed bytes, small codes)"),       \
       clEnumValN(::mlir::tern::DotInstruction::AArch64I8mm, "aarch64-i8mm",    \

@@ -224,6 +224,9 @@ def TernLowerKernelOps : Pass<"tern-lower-kernel-ops", "func::FuncOp"> {
 
     - `x86-avx512-vnni`: `vpdpbusd` on 512 bits, 16 lanes at a time;
     - `x86-avx-vnni`: `vpdpbusd` on 256 bits (AVX-VNNI or AVX512-VL);
+    - `x86-avx2`: `vpmaddubsw` into i16 pair sums, then `vpmaddwd` with
+      ones into i32 lanes, 8 lanes at a time; only where the op promises
+      `small_codes`, which keeps the pair sums from saturating;
     - `aarch64-i8mm`: `usdot`, unsigned by signed, 4 lanes at a time;
     - `aarch64-dotprod`: `sdot`, signed by signed, only where the op
       promises `small_codes`;
