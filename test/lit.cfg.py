@@ -47,5 +47,16 @@ if qemu and os.path.exists(os.path.join(aarch64_omp, "libomp.so.5")) and \
 elif os.environ.get("TERN_REQUIRE_CROSS"):
     lit_config.fatal("TERN_REQUIRE_CROSS is set but qemu-aarch64, the arm64 "
                      "runtime or the arm64 libomp is missing")
+# riscv64 (the docs/AddingABackend.md example) has no OpenMP runtime to
+# fetch: qemu and the build's riscv64 runtime are enough.
+qemu_riscv64 = lit.util.which("qemu-riscv64")
+if qemu_riscv64 and os.path.isdir(
+        os.path.join(config.tern_obj_root, "lib", "riscv64-linux-gnu")):
+    config.available_features.add("riscv64-cross")
+    config.substitutions.append(
+        ("%run-riscv64", "%s -L /usr/riscv64-linux-gnu" % qemu_riscv64))
+elif os.environ.get("TERN_REQUIRE_CROSS"):
+    lit_config.fatal("TERN_REQUIRE_CROSS is set but qemu-riscv64 or the "
+                     "riscv64 runtime is missing")
 config.substitutions.append(("%cc", config.tern_c_compiler))
 config.substitutions.append(("%llvm_lib_dir", config.llvm_lib_dir))
