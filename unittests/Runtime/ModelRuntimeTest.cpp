@@ -189,6 +189,43 @@ TEST_F(ModelRuntimeTest, RejectsNullDataAndWrongCounts) {
             TERN_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(tern_model_run(nullptr, inputs, 2, outputs, 2),
             TERN_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tern_model_run(model, nullptr, 2, outputs, 2),
+            TERN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tern_model_last_error(model), "inputs is NULL");
+  EXPECT_EQ(tern_model_run(model, inputs, 2, outputs, 3),
+            TERN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tern_model_last_error(model),
+               "the model produces 2 outputs, got room for 3");
+}
+
+TEST_F(ModelRuntimeTest, SetsTheThreadCount) {
+  EXPECT_EQ(tern_model_set_num_threads(model, 0), TERN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tern_model_last_error(model),
+               "the thread count must be at least 1, got 0");
+  EXPECT_EQ(tern_model_set_num_threads(nullptr, 2),
+            TERN_ERROR_INVALID_ARGUMENT);
+  // This test does not link libomp, like a model for a target without
+  // threads: one thread is all it takes.
+  EXPECT_EQ(tern_model_set_num_threads(model, 3), TERN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tern_model_last_error(model),
+               "this model was compiled for a target without threads; it "
+               "runs on 1, not 3");
+  EXPECT_EQ(tern_model_set_num_threads(model, 1), TERN_OK);
+  ASSERT_EQ(run(), TERN_OK);
+  EXPECT_EQ(static_cast<float *>(outputs[0].data)[5], 55.0f);
+  tern_tensor_release(&outputs[0]);
+  tern_tensor_release(&outputs[1]);
+}
+
+TEST(ModelCreateTest, ExplainsFailures) {
+  EXPECT_EQ(tern_model_create(nullptr), TERN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tern_model_create_error(), "model is NULL");
+  TernModel *model = nullptr;
+  ASSERT_EQ(tern_model_create(&model), TERN_OK);
+  // A success clears the last failure; the model has no external weights.
+  EXPECT_STREQ(tern_model_create_error(), "");
+  tern_model_destroy(model);
+  tern_model_destroy(nullptr);
 }
 
 TEST(TensorHelpersTest, SizesAndNames) {
