@@ -43,7 +43,7 @@ public:
     else
       options.dot = DotInstruction::Portable;
     // `dot` wins wherever a byte dot product exists: 2.5-5.7x over addsub
-    // with VNNI and 6.6-9.1x with AVX2's vpmaddubsw (docs/Strategies.md).
+    // with VNNI and 4.7-9.1x with AVX2's vpmaddubsw (docs/Strategies.md).
     // The portable widening multiply lost to addsub on the same AVX2
     // machine (5.8-10.6 against 10.2-15.7 GOPS), so without AVX2 addsub is
     // the choice.
