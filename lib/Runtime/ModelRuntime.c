@@ -132,17 +132,27 @@ static void *weightsMapping;
 static size_t weightsMappingSize;
 static unsigned weightsUsers;
 
-static TERN_THREAD_LOCAL char createError[512];
+/* This thread's last create failure. A pointer, not the buffer: every
+ * dlopened model's initial-exec TLS comes out of glibc's small static TLS
+ * surplus, so each keeps its share to a few words. */
+enum { kCreateErrorSize = 512 };
+static TERN_THREAD_LOCAL char *createError;
 
 static TernStatus failCreate(TernStatus status, const char *format, ...) {
+  if (!createError)
+    createError = malloc(kCreateErrorSize);
+  if (!createError)
+    return status;
   va_list args;
   va_start(args, format);
-  vsnprintf(createError, sizeof(createError), format, args);
+  vsnprintf(createError, kCreateErrorSize, format, args);
   va_end(args);
   return status;
 }
 
-const char *tern_model_create_error(void) { return createError; }
+const char *tern_model_create_error(void) {
+  return createError ? createError : "";
+}
 
 /* The side file's path: TERN_WEIGHTS_FILE, else its name next to the
  * library or executable holding this model. */
@@ -228,7 +238,8 @@ static void releaseWeights(void) {
 }
 
 TernStatus tern_model_create(TernModel **model) {
-  createError[0] = '\0';
+  if (createError)
+    createError[0] = '\0';
   if (!model)
     return failCreate(TERN_ERROR_INVALID_ARGUMENT, "model is NULL");
   *model = NULL;
