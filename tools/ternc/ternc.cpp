@@ -84,9 +84,12 @@ cl::opt<EmitKind> emitKind(
                           "A program with tern-run's flags and the model "
                           "built in")),
     cl::cat(ternCategory));
-cl::opt<std::string> targetTriple("target",
-                                  cl::desc("Target triple (default: host)"),
-                                  cl::cat(ternCategory));
+cl::opt<std::string>
+    targetTriple("target",
+                 cl::desc("Target triple (default: the host): "
+                          "x86_64-linux-gnu, aarch64-linux-gnu or "
+                          "riscv64-linux-gnu (see docs/Targets.md)"),
+                 cl::cat(ternCategory));
 cl::opt<std::string> targetCpu("mcpu",
                                cl::desc("Target CPU (default: the host's "
                                         "CPU and features, or the target's "
