@@ -86,9 +86,8 @@ void runModel(benchmark::State &state, const Model &model, double bandwidth,
     x = static_cast<int8_t>(pick(rng));
   TernTensor input{activations.data(), TERN_DTYPE_I8, 2, {model.m, model.k}};
   std::vector<TernTensor> outputs;
-  if (library->getApi().set_num_threads(library->getModel(),
-                                        static_cast<int32_t>(threads)) !=
-      TERN_OK) {
+  if (library->getApi().set_num_threads(
+          library->getModel(), static_cast<int32_t>(threads)) != TERN_OK) {
     state.SkipWithError("cannot set the thread count");
     return;
   }
@@ -168,8 +167,8 @@ int main(int argc, char **argv) {
   for (const Model &model : models)
     for (unsigned count : threads)
       benchmark::RegisterBenchmark(
-          (model.name + "/" + model.strategy + "/threads:" +
-           std::to_string(count))
+          (model.name + "/" + model.strategy +
+           "/threads:" + std::to_string(count))
               .c_str(),
           [model, bandwidth, count](benchmark::State &state) {
             runModel(state, model, bandwidth, count);
