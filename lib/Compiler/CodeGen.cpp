@@ -64,11 +64,10 @@ createTargetMachine(const CodeGenOptions &options) {
         subtarget.getAllProcessorFeatures(),
         [&](const SubtargetFeatureKV &kv) { return name == kv.Key; });
     if (!known)
-      return createStringError(inconvertibleErrorCode(),
-                               "unknown feature '" + feature + "' for " +
-                                   triple.str() +
-                                   " (see llc-22 -mtriple=" + triple.str() +
-                                   " -mattr=help)");
+      return createStringError(
+          inconvertibleErrorCode(),
+          "unknown feature '" + feature + "' for " + triple.str() +
+              " (see llc-22 -mtriple=" + triple.str() + " -mattr=help)");
   }
   TargetOptions targetOptions;
   targetOptions.MCOptions.ABIName = options.abiName;

@@ -74,8 +74,8 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
   }
   // The kernels' byte dot products, after bufferization, which knows
   // nothing of target intrinsics.
-  pm.addNestedPass<func::FuncOp>(createTernLowerKernelOps(
-      TernLowerKernelOpsOptions{/*dot=*/options.dot}));
+  pm.addNestedPass<func::FuncOp>(
+      createTernLowerKernelOps(TernLowerKernelOpsOptions{/*dot=*/options.dot}));
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
   pm.addPass(createLowerAffinePass());
   // The ternary kernels' vector loads (masked past the end of a row),

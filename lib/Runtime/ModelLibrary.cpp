@@ -71,7 +71,7 @@ TernStatus ModelLibrary::run(const std::vector<TernTensor> &inputs,
                              std::string &error) {
   outputs.assign(getNumOutputs(), TernTensor{});
   TernStatus status = api.run(model, inputs.data(), inputs.size(),
-                               outputs.data(), outputs.size());
+                              outputs.data(), outputs.size());
   if (status != TERN_OK)
     error = api.last_error(model);
   return status;

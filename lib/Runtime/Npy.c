@@ -198,9 +198,9 @@ char *tern_npy_serialize(const TernTensor *tensor, size_t *size) {
   if (!descr || tensor->rank < 0 || tensor->rank > TERN_MAX_RANK)
     return NULL;
   char dict[512];
-  int length = snprintf(dict, sizeof(dict),
-                        "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                        descr);
+  int length =
+      snprintf(dict, sizeof(dict),
+               "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
   for (int32_t d = 0; d < tensor->rank; ++d)
     length += snprintf(dict + length, sizeof(dict) - length, "%s%lld",
                        d ? ", " : "", (long long)tensor->shape[d]);
@@ -231,8 +231,8 @@ char *tern_npy_serialize(const TernTensor *tensor, size_t *size) {
   return out;
 }
 
-int tern_npy_write_file(const char *path, const TernTensor *tensor,
-                        char *error, size_t errorSize) {
+int tern_npy_write_file(const char *path, const TernTensor *tensor, char *error,
+                        size_t errorSize) {
   if (!tern_npy_descr(tensor->dtype))
     return failWith(error, errorSize, "cannot write '%s': .npy has no %s dtype",
                     path, tern_dtype_name(tensor->dtype));

@@ -2,8 +2,8 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include "tern/Runtime/TernRunner.h"
 #include "tern/Runtime/TernNpy.h"
+#include "tern/Runtime/TernRunner.h"
 
 #include <errno.h>
 #include <math.h>
@@ -62,8 +62,7 @@ void tern_runner_print_help(const char *usage) {
       usage);
 }
 
-static int parseCount(const char *flag, const char *text, long min,
-                      long *out) {
+static int parseCount(const char *flag, const char *text, long min, long *out) {
   char *end;
   errno = 0;
   long value = strtol(text, &end, 10);
@@ -312,8 +311,7 @@ static int runWith(const TernModelApi *api, TernModel *model,
   }
   for (int g = 0; g < options->numInputs; ++g)
     if (!options->inputs[g].used)
-      return fail("the model has no input named '%s'",
-                  options->inputs[g].name);
+      return fail("the model has no input named '%s'", options->inputs[g].name);
   for (int k = 0; k < options->numDims; ++k) {
     int known = 0;
     for (size_t i = 0; i < numInputs; ++i) {
@@ -405,9 +403,8 @@ int tern_runner_main(const TernModelApi *api, const char *program,
     size_t numOutputs = api->num_outputs(model);
     TernTensor *inputs = calloc(numInputs + 1, sizeof(TernTensor));
     TernTensor *outputs = calloc(numOutputs + 1, sizeof(TernTensor));
-    status = inputs && outputs
-                 ? runWith(api, model, options, inputs, outputs)
-                 : fail("out of memory");
+    status = inputs && outputs ? runWith(api, model, options, inputs, outputs)
+                               : fail("out of memory");
     releaseAll(inputs, numInputs);
     releaseAll(outputs, numOutputs);
     free(inputs);

@@ -49,10 +49,10 @@ Expected<LinkPlan> TargetBackend::planLink(const Triple &triple,
   SmallString<256> omp(ompDir);
   sys::path::append(omp, "libomp.so.5");
   if (!sys::fs::exists(runtimeDir))
-    return createStringError(inconvertibleErrorCode(),
-                             "no Tern runtime built for " + name + " (looked in " +
-                                 runtimeDir + "); configure the build with " +
-                                 "its cross compiler installed");
+    return createStringError(
+        inconvertibleErrorCode(),
+        "no Tern runtime built for " + name + " (looked in " + runtimeDir +
+            "); configure the build with " + "its cross compiler installed");
   plan.driverFlags = {"--target=" + name, "-fuse-ld=lld"};
   plan.runtimeDir = std::string(runtimeDir);
   if (!hasOpenMP())

@@ -43,8 +43,9 @@ int main(int argc, char **argv) {
       return 0;
     }
   if (!modelPath) {
-    std::fprintf(stderr, "tern-run: error: no model library (usage: %s "
-                         "[options]; see --help)\n",
+    std::fprintf(stderr,
+                 "tern-run: error: no model library (usage: %s "
+                 "[options]; see --help)\n",
                  usage);
     return 1;
   }

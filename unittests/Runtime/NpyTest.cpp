@@ -37,8 +37,8 @@ std::string parse(const std::string &bytes, TernNpyArray &array) {
 
 std::string serialize(int32_t dtype, const std::vector<int64_t> &shape,
                       const void *data) {
-  TernTensor tensor{const_cast<void *>(data), dtype,
-                    static_cast<int32_t>(shape.size()), {}};
+  TernTensor tensor{
+      const_cast<void *>(data), dtype, static_cast<int32_t>(shape.size()), {}};
   std::copy(shape.begin(), shape.end(), tensor.shape);
   size_t size = 0;
   char *bytes = tern_npy_serialize(&tensor, &size);
@@ -84,11 +84,10 @@ TEST(NpyTest, RoundTripsEveryRank) {
 }
 
 TEST(NpyTest, RoundTripsUnsignedDtypes) {
-  const std::pair<int32_t, const char *> dtypes[] = {
-      {TERN_DTYPE_U8, "'|u1'"},
-      {TERN_DTYPE_U16, "'<u2'"},
-      {TERN_DTYPE_U32, "'<u4'"},
-      {TERN_DTYPE_U64, "'<u8'"}};
+  const std::pair<int32_t, const char *> dtypes[] = {{TERN_DTYPE_U8, "'|u1'"},
+                                                     {TERN_DTYPE_U16, "'<u2'"},
+                                                     {TERN_DTYPE_U32, "'<u4'"},
+                                                     {TERN_DTYPE_U64, "'<u8'"}};
   uint64_t data[2] = {0xFFFFFFFFFFFFFFFFull, 7};
   for (auto [dtype, descr] : dtypes) {
     std::string bytes = serialize(dtype, {2}, data);
@@ -129,9 +128,8 @@ TEST(NpyTest, RefusesToWriteDtypesWithoutDescr) {
   uint16_t value = 0x3f80;
   TernTensor tensor{&value, TERN_DTYPE_BF16, 1, {1}};
   char error[256];
-  EXPECT_NE(tern_npy_write_file("/tmp/unused.npy", &tensor, error,
-                                sizeof(error)),
-            0);
+  EXPECT_NE(
+      tern_npy_write_file("/tmp/unused.npy", &tensor, error, sizeof(error)), 0);
   EXPECT_STREQ(error, "cannot write '/tmp/unused.npy': .npy has no bfloat16 "
                       "dtype");
 }
@@ -139,9 +137,9 @@ TEST(NpyTest, RefusesToWriteDtypesWithoutDescr) {
 TEST(NpyTest, ReportsMissingFiles) {
   TernNpyArray array;
   char error[256];
-  EXPECT_NE(tern_npy_read_file("/nonexistent/x.npy", &array, error,
-                               sizeof(error)),
-            0);
+  EXPECT_NE(
+      tern_npy_read_file("/nonexistent/x.npy", &array, error, sizeof(error)),
+      0);
   EXPECT_STREQ(error, "cannot open '/nonexistent/x.npy'");
 }
 

@@ -1,4 +1,4 @@
-//===- Linker.h - Link models into libraries and programs ------*- C++ -*-===//
+//===- Linker.h - Link models into libraries and programs -----*- C++ -*-===//
 
 #ifndef TERN_COMPILER_LINKER_H
 #define TERN_COMPILER_LINKER_H

@@ -27,8 +27,7 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
   Option<DotInstruction> dot{
       *this, "dot",
       llvm::cl::desc("The byte dot product instruction the kernels use"),
-      llvm::cl::init(DotInstruction::Portable),
-      TERN_DOT_INSTRUCTION_CL_VALUES};
+      llvm::cl::init(DotInstruction::Portable), TERN_DOT_INSTRUCTION_CL_VALUES};
   Option<bool> threads{
       *this, "threads",
       llvm::cl::desc("Run parallel loops on OpenMP threads (libomp)"),

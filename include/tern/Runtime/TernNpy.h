@@ -40,8 +40,8 @@ int tern_npy_read_file(const char *path, TernNpyArray *array, char *error,
 char *tern_npy_serialize(const TernTensor *tensor, size_t *size);
 
 /** Writes `tensor` to `path`; 0, or -1 with a message in `error`. */
-int tern_npy_write_file(const char *path, const TernTensor *tensor,
-                        char *error, size_t error_size);
+int tern_npy_write_file(const char *path, const TernTensor *tensor, char *error,
+                        size_t error_size);
 
 void tern_npy_free(TernNpyArray *array);
 

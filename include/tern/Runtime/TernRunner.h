@@ -26,8 +26,7 @@ typedef struct TernModelApi {
   const TernTensorInfo *(*input_info)(const TernModel *model, size_t index);
   const TernTensorInfo *(*output_info)(const TernModel *model, size_t index);
   TernStatus (*run)(TernModel *model, const TernTensor *inputs,
-                    size_t num_inputs, TernTensor *outputs,
-                    size_t num_outputs);
+                    size_t num_inputs, TernTensor *outputs, size_t num_outputs);
   const char *(*last_error)(const TernModel *model);
   TernStatus (*set_num_threads)(TernModel *model, int32_t threads);
   const char *(*create_error)(void);

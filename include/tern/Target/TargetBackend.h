@@ -88,19 +88,21 @@ public:
 
   /// Picks the kernels for `machine`: the byte dot product instruction and,
   /// when the user left it at `auto`, the matmul strategy.
-  virtual void configurePipeline(const llvm::TargetMachine &machine,
-                                 mlir::tern::TernPipelineOptions &options) const = 0;
+  virtual void
+  configurePipeline(const llvm::TargetMachine &machine,
+                    mlir::tern::TernPipelineOptions &options) const = 0;
 
   /// The passes from imported MLIR to the LLVM dialect. The CPU targets
   /// share `buildTernToLLVMPipeline`.
-  virtual void buildPipeline(mlir::OpPassManager &pm,
-                             const mlir::tern::TernPipelineOptions &options) const;
+  virtual void
+  buildPipeline(mlir::OpPassManager &pm,
+                const mlir::tern::TernPipelineOptions &options) const;
 
   /// How to link for `triple`: the default runs the driver natively for the
   /// host, and with `--target=` and lld plus the cross sysroot's libomp
   /// (when `hasOpenMP()`) otherwise.
-  virtual llvm::Expected<LinkPlan>
-  planLink(const llvm::Triple &triple, const LinkEnvironment &env) const;
+  virtual llvm::Expected<LinkPlan> planLink(const llvm::Triple &triple,
+                                            const LinkEnvironment &env) const;
 
   /// Whether `machine` has `feature` ("+dotprod").
   static bool hasFeature(const llvm::TargetMachine &machine,

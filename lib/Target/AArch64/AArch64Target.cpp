@@ -27,9 +27,9 @@ public:
     return kAArch64Features;
   }
 
-  void configurePipeline(
-      const TargetMachine &machine,
-      mlir::tern::TernPipelineOptions &options) const override {
+  void
+  configurePipeline(const TargetMachine &machine,
+                    mlir::tern::TernPipelineOptions &options) const override {
     using mlir::tern::DotInstruction;
     if (hasFeature(machine, "+i8mm"))
       options.dot = DotInstruction::AArch64I8mm;

@@ -36,9 +36,9 @@ public:
     return kRISCVFeatures;
   }
 
-  void configurePipeline(
-      const TargetMachine &machine,
-      mlir::tern::TernPipelineOptions &options) const override {
+  void
+  configurePipeline(const TargetMachine &machine,
+                    mlir::tern::TernPipelineOptions &options) const override {
     // RVV has no byte dot product; the portable widening code vectorizes.
     options.dot = mlir::tern::DotInstruction::Portable;
     if (options.strategy == mlir::tern::MatmulStrategy::Auto)

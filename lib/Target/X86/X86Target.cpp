@@ -29,9 +29,9 @@ public:
     return kX86Features;
   }
 
-  void configurePipeline(
-      const TargetMachine &machine,
-      mlir::tern::TernPipelineOptions &options) const override {
+  void
+  configurePipeline(const TargetMachine &machine,
+                    mlir::tern::TernPipelineOptions &options) const override {
     using mlir::tern::DotInstruction;
     if (hasFeature(machine, "+avx512vnni,+avx512bw"))
       options.dot = DotInstruction::X86Avx512Vnni;

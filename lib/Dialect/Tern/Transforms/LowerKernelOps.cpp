@@ -69,7 +69,8 @@ struct DotToIntrinsic : public OpRewritePattern<DotU8S8Op> {
       return rewriter.notifyMatchFailure(op, "the instruction needs "
                                              "codes below 128");
     Location loc = op.getLoc();
-    auto chunkAcc = VectorType::get({intrinsic.lanes}, accType.getElementType());
+    auto chunkAcc =
+        VectorType::get({intrinsic.lanes}, accType.getElementType());
     auto chunkBytes = VectorType::get({4 * intrinsic.lanes},
                                       op.getCodes().getType().getElementType());
     if (lanes == intrinsic.lanes) {
@@ -100,19 +101,20 @@ private:
   Value call(PatternRewriter &rewriter, Location loc, VectorType type,
              Value acc, Value codes, Value activations) const {
     auto intrinsicCall = [&](Type result, StringRef name, ValueRange args) {
-      return LLVM::CallIntrinsicOp::create(
-                 rewriter, loc, result, rewriter.getStringAttr(name), args)
+      return LLVM::CallIntrinsicOp::create(rewriter, loc, result,
+                                           rewriter.getStringAttr(name), args)
           .getResult(0);
     };
     if (intrinsic.pairSum.empty())
       return intrinsicCall(type, intrinsic.name,
                            ValueRange{acc, codes, activations});
-    auto pairs = VectorType::get({2 * type.getNumElements()},
-                                 rewriter.getI16Type());
+    auto pairs =
+        VectorType::get({2 * type.getNumElements()}, rewriter.getI16Type());
     Value pairSums =
         intrinsicCall(pairs, intrinsic.name, ValueRange{codes, activations});
     Value ones = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(pairs, rewriter.getI16IntegerAttr(1)));
+        rewriter, loc,
+        DenseElementsAttr::get(pairs, rewriter.getI16IntegerAttr(1)));
     Value quads =
         intrinsicCall(type, intrinsic.pairSum, ValueRange{pairSums, ones});
     return arith::AddIOp::create(rewriter, loc, acc, quads);

@@ -371,7 +371,7 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                       loadRow(kb, loc, input, m, column, wide, wholeBlocks);
                   accs[f / 2] =
                       DotU8S8Op::create(kb, loc, accs[f / 2], codes, x,
-                                            /*small_codes=*/true);
+                                        /*small_codes=*/true);
                 }
                 scf::YieldOp::create(kb, loc, accs);
                 return;
