@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -1048,6 +1049,82 @@ LogicalResult convertTile(NodeImporter &node) {
 }
 
 /// Range with constant start, limit and delta folds to a constant.
+/// Range with a bound known only at run time (a sequence length): the
+/// count max(ceil((limit - start) / delta), 0) is computed when the model
+/// runs, and a delta of 0 fails the run.
+LogicalResult convertRuntimeRange(NodeImporter &node) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<Value> bounds;
+  for (unsigned i = 0; i < 3; ++i) {
+    Value v = node.getInput(i);
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getNumElements() != 1)
+      return node.emitError() << "start, limit and delta must be scalars";
+    bounds.push_back(tensor::ExtractOp::create(
+        b, loc, v,
+        SmallVector<Value>(type.getRank(),
+                           arith::ConstantIndexOp::create(b, loc, 0))));
+  }
+  Type type = bounds[0].getType();
+  if (!type.isSignlessInteger() && !isa<FloatType>(type))
+    return node.emitError() << "Range of " << type << " is not supported";
+  bool isFloat = isa<FloatType>(type);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+  Value deltaIsZero =
+      isFloat ? arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                      bounds[2], zero)
+                    .getResult()
+              : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                      bounds[2], zero)
+                    .getResult();
+  emitRuntimeCheck(b, loc, deltaIsZero, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  Value span =
+      isFloat ? arith::SubFOp::create(b, loc, bounds[1], bounds[0]).getResult()
+              : arith::SubIOp::create(b, loc, bounds[1], bounds[0]).getResult();
+  Value count;
+  if (isFloat) {
+    Value steps = math::CeilOp::create(
+        b, loc, arith::DivFOp::create(b, loc, span, bounds[2]));
+    count = arith::FPToSIOp::create(b, loc, b.getI64Type(), steps);
+  } else {
+    // A delta of 0 has stopped the run already; divide by 1 instead.
+    Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, 1));
+    Value delta = arith::SelectOp::create(b, loc, deltaIsZero, one, bounds[2]);
+    count = arith::CeilDivSIOp::create(b, loc, span, delta);
+  }
+  Value size = arith::IndexCastOp::create(b, loc, b.getIndexType(), count);
+  size = arith::MaxSIOp::create(b, loc, size,
+                                arith::ConstantIndexOp::create(b, loc, 0));
+  auto resultType = RankedTensorType::get({ShapedType::kDynamic}, type);
+  Value init = tensor::EmptyOp::create(b, loc, resultType, ValueRange{size});
+  Value start = bounds[0], step = bounds[2];
+  Value range =
+      linalg::GenericOp::create(
+          b, loc, resultType, ValueRange{}, init,
+          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(1)},
+          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+          [&](OpBuilder &nb, Location nloc, ValueRange) {
+            Value i = linalg::IndexOp::create(nb, nloc, 0);
+            Value value;
+            if (isFloat) {
+              Value fi = arith::SIToFPOp::create(
+                  nb, nloc, type,
+                  arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), i));
+              value = arith::AddFOp::create(
+                  nb, nloc, start, arith::MulFOp::create(nb, nloc, fi, step));
+            } else {
+              Value ii = arith::IndexCastOp::create(nb, nloc, type, i);
+              value = arith::AddIOp::create(
+                  nb, nloc, start, arith::MulIOp::create(nb, nloc, ii, step));
+            }
+            linalg::YieldOp::create(nb, nloc, value);
+          })
+          .getResult(0);
+  node.setOutput(0, range);
+  return success();
+}
+
 LogicalResult convertRange(NodeImporter &node) {
   SmallVector<Attribute> bounds;
   for (unsigned i = 0; i < 3; ++i) {
@@ -1055,9 +1132,10 @@ LogicalResult convertRange(NodeImporter &node) {
     if (!v)
       return failure();
     DenseElementsAttr attr;
-    if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
-      return node.emitError() << "start, limit and delta must be constant "
-                                 "scalars";
+    if (!matchPattern(v, m_Constant(&attr)))
+      return convertRuntimeRange(node);
+    if (attr.getNumElements() != 1)
+      return node.emitError() << "start, limit and delta must be scalars";
     bounds.push_back(attr.getValues<Attribute>()[0]);
   }
   Type type = cast<TypedAttr>(bounds[0]).getType();
