@@ -82,6 +82,9 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
   // gathers and reductions.
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
+  // expand-strided-metadata crashes (LLVM 22) on an expand_shape that
+  // splits one dynamic size in two; those become reinterpret_casts first.
+  pm.addNestedPass<func::FuncOp>(createTernLowerDynamicExpandShape());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // Before scf-to-cf: the alloca scopes scf-to-openmp puts around parallel

@@ -215,6 +215,24 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
   ];
 }
 
+def TernLowerDynamicExpandShape
+    : Pass<"tern-lower-dynamic-expand-shape", "func::FuncOp"> {
+  let summary = "Turn expand_shapes that split a dynamic size into "
+                "reinterpret_casts";
+  let description = [{
+    A `memref.expand_shape` that splits one dynamic size into several
+    dynamic sizes (`[?, 64] -> [?, ?, 64]`, a sequence axis split from a
+    batch-times-sequence axis) of a buffer with the identity layout becomes
+    a `memref.reinterpret_cast` with the `output_shape` sizes and row-major
+    strides computed from them. Upstream `expand-strided-metadata` crashes
+    on such expand_shapes in LLVM 22; the cast is what it would produce.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def TernLowerKernelOps : Pass<"tern-lower-kernel-ops", "func::FuncOp"> {
   let summary = "Map the kernels' tern.dot_u8s8 to the target's instructions";
   let description = [{
