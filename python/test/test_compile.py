@@ -1,0 +1,106 @@
+"""BitNet models from PyTorch through ONNX and ternc, against PyTorch."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+import tern
+from tern.export import WEIGHT_FORMS
+
+IDS = np.array([[72, 101, 108, 108, 111, 44, 32, 119]], np.int64)
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return tern.models.BitNet(tern.models.BitNetConfig.tiny()).eval()
+
+
+def reference(model, ids):
+    with torch.no_grad():
+        return model(torch.from_numpy(ids))[0].numpy()
+
+
+@pytest.mark.parametrize("form", WEIGHT_FORMS)
+def test_every_weight_form_compiles_and_agrees(model, form, tmp_path):
+    path = tern.export.export_onnx(model, str(tmp_path / f"{form}.onnx"),
+                                   weight_form=form)
+    ops = {n.op_type for n in onnx.load(path).graph.node}
+    expected_op = {"qdq": "DequantizeLinear", "matmulnbits": "MatMulNBits"}
+    if form in expected_op:
+        assert expected_op[form] in ops
+    # Every projection (7 per layer) becomes a ternary matmul.
+    found = open(tern.compile(path, str(tmp_path / f"{form}.mlir"),
+                              emit="tern")).read()
+    assert found.count("tern.matmul") == 7 * model.config.layers
+    session = tern.load(tern.compile(path, str(tmp_path / f"{form}.so")))
+    assert [i.name for i in session.inputs] == ["input_ids"]
+    assert session.inputs[0].shape == [-1, -1]
+    assert session.inputs[0].dim_params == ["batch", "seq"]
+    logits = session.run({"input_ids": IDS})["logits"]
+    assert logits.shape == (1, IDS.shape[1], 256)
+    np.testing.assert_allclose(logits, reference(model, IDS), atol=1e-4)
+    # Another batch and length through the same library.
+    ids = np.tile(IDS[:, :5], (3, 1))
+    np.testing.assert_allclose(session.run({"input_ids": ids})["logits"],
+                               reference(model, ids), atol=1e-4)
+
+
+def test_kv_cache_steps_match_full_recompute(model, tmp_path):
+    path = tern.export.export_onnx(model, str(tmp_path / "kv.onnx"),
+                                   kv_cache=True)
+    session = tern.load(tern.compile(path, str(tmp_path / "kv.so")))
+    c = model.config
+    past_names = [i.name for i in session.inputs[1:]]
+    feeds = {n: np.zeros((1, c.kv_heads, 0, c.head_dim), np.float32)
+             for n in past_names}
+    feeds["input_ids"] = IDS[:, :4]
+    out = session.run(feeds)
+    np.testing.assert_allclose(out["logits"], reference(model, IDS[:, :4]),
+                               atol=1e-4)
+    for step in range(4, IDS.shape[1]):
+        feeds = {n: out[n.replace("past", "present")] for n in past_names}
+        feeds["input_ids"] = IDS[:, step:step + 1]
+        out = session.run(feeds)
+        assert out["present_key_0"].shape[2] == step + 1
+        np.testing.assert_allclose(out["logits"][0, -1],
+                                   reference(model, IDS[:, :step + 1])[0, -1],
+                                   atol=1e-4)
+
+
+def test_integer_path_is_bit_exact(tmp_path):
+    """A W1.58A8 layer: int8 activations and int32 accumulators equal
+    numpy's bit for bit through tern.compile and tern.load."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    script = os.path.join(root, "test", "e2e", "Inputs", "bitnet_w158a8.py")
+    subprocess.run([sys.executable, script, "--mlir", str(tmp_path / "l.mlir"),
+                    "--input", str(tmp_path / "x.npy"), "--expected-prefix",
+                    str(tmp_path / "e_"), "--rows", "4", "--k", "300",
+                    "--n", "24"], check=True)
+    session = tern.load(tern.compile(str(tmp_path / "l.mlir"),
+                                     str(tmp_path / "l.so")))
+    out = session.run({"x": np.load(tmp_path / "x.npy")})
+    for name in ("q", "acc"):
+        expected = np.load(tmp_path / f"e_{name}.npy")
+        assert out[name].dtype == expected.dtype
+        assert np.array_equal(out[name], expected)
+
+
+def test_errors_are_exceptions(model, tmp_path):
+    with pytest.raises(tern.CompileError, match="missing.onnx: cannot read"):
+        tern.compile(str(tmp_path / "missing.onnx"))
+    path = tern.export.export_onnx(model, str(tmp_path / "m.onnx"))
+    with pytest.raises(tern.CompileError, match="unknown feature '\\+nope'"):
+        tern.compile(path, str(tmp_path / "x.so"), mattr="+nope")
+    session = tern.load(tern.compile(path, str(tmp_path / "m.so")))
+    with pytest.raises(tern.RunError, match="expected dtype int64"):
+        session.run({"input_ids": IDS.astype(np.int32)})
+    with pytest.raises(tern.RunError, match="no input named 'ids'"):
+        session.run({"ids": IDS})
+    with pytest.raises(tern.RunError, match="'input_ids' is missing"):
+        session.run({})
