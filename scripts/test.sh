@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/build.sh
-TERN_REQUIRE_CROSS=1 ctest --test-dir "${TERN_BUILD_DIR:-build}" --output-on-failure
+TERN_REQUIRE_CROSS=1 TERN_REQUIRE_ORT=1 ctest --test-dir "${TERN_BUILD_DIR:-build}" --output-on-failure

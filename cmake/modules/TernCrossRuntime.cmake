@@ -1,21 +1,20 @@
-# tern_add_cross_runtime(<triple> MODEL_RUNTIME <sources> RUNNER <sources>)
+# tern_add_cross_runtime(<triple> MODEL_RUNTIME <sources> RUNNER <sources>
+#                        GENERATE <sources>)
 #
-# Builds libtern_model_runtime.a and libtern_runner.a for <triple> into
+# Builds libtern_model_runtime.a, libtern_runner.a and libtern_generate.a
+# for <triple> into
 # ${TERN_LIBRARY_DIR}/<triple>/ with clang (TERN_LINKER_DRIVER), which
 # cross-compiles C for any triple given that target's libc headers.
 function(tern_add_cross_runtime triple)
-  cmake_parse_arguments(ARG "" "" "MODEL_RUNTIME;RUNNER" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "MODEL_RUNTIME;RUNNER;GENERATE" ${ARGN})
   set(out_dir ${TERN_LIBRARY_DIR}/${triple})
   set(obj_dir ${CMAKE_CURRENT_BINARY_DIR}/${triple})
   set(flags --target=${triple} -std=gnu11 -O2 -fPIC -fvisibility=hidden
     -I${TERN_SOURCE_DIR}/include)
   set(archives)
-  foreach(kind MODEL_RUNTIME RUNNER)
-    if(kind STREQUAL "MODEL_RUNTIME")
-      set(archive ${out_dir}/libtern_model_runtime.a)
-    else()
-      set(archive ${out_dir}/libtern_runner.a)
-    endif()
+  foreach(kind MODEL_RUNTIME RUNNER GENERATE)
+    string(TOLOWER ${kind} name)
+    set(archive ${out_dir}/libtern_${name}.a)
     set(objects)
     foreach(source ${ARG_${kind}})
       get_filename_component(stem ${source} NAME_WE)

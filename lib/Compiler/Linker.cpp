@@ -90,7 +90,8 @@ static Error writeStaticLibrary(StringRef objectPath, StringRef outputPath,
 }
 
 Error linkModel(OutputKind kind, StringRef objectPath, StringRef outputPath,
-                const LinkPlan &plan, const LinkEnvironment &env) {
+                const LinkPlan &plan, const LinkEnvironment &env,
+                StringRef mainArchive) {
   Expected<std::string> runtime = findArchive(plan, "libtern_model_runtime.a");
   if (!runtime)
     return runtime.takeError();
@@ -106,7 +107,7 @@ Error linkModel(OutputKind kind, StringRef objectPath, StringRef outputPath,
     args.insert(args.begin() + 1, "-shared");
     args.append({"-Wl,--whole-archive", *runtime, "-Wl,--no-whole-archive"});
   } else {
-    Expected<std::string> runner = findArchive(plan, "libtern_runner.a");
+    Expected<std::string> runner = findArchive(plan, mainArchive);
     if (!runner)
       return runner.takeError();
     args.append({*runner, *runtime});

@@ -93,4 +93,20 @@ FailureOr<ModelSignature> getModelSignature(func::FuncOp func) {
   return signature;
 }
 
+bool isCachedLanguageModel(const ModelSignature &signature) {
+  const auto &inputs = signature.inputs, &outputs = signature.outputs;
+  if (inputs.size() < 2 || inputs.size() != outputs.size() ||
+      inputs[0].name != "input_ids" || inputs[0].dtype != TERN_DTYPE_I64 ||
+      inputs[0].shape.size() != 2 || outputs[0].dtype != TERN_DTYPE_F32 ||
+      outputs[0].shape.size() != 3)
+    return false;
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    const TensorSignature &in = inputs[i], &out = outputs[i];
+    if (in.dtype != TERN_DTYPE_F32 || in.shape.size() != 4 ||
+        out.shape.size() != 4 || in.shape[1] < 0 || in.shape[3] < 0)
+      return false;
+  }
+  return true;
+}
+
 } // namespace tern

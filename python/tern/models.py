@@ -144,6 +144,9 @@ class BitNet(torch.nn.Module):
         self.norm = RMSNorm(config.hidden, config.norm_eps)
         self.lm_head = torch.nn.Linear(config.hidden, config.vocab_size,
                                        bias=False)
+        # Small embeddings: tied to the output head, they set the scale of
+        # the first logits.
+        torch.nn.init.normal_(self.embed.weight, std=0.02)
         if config.tie_embeddings:
             self.lm_head.weight = self.embed.weight
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import tern
+import tern.ort
 from tern.export import WEIGHT_FORMS
 
 IDS = np.array([[72, 101, 108, 108, 111, 44, 32, 119]], np.int64)
@@ -24,6 +25,18 @@ def model():
 def reference(model, ids):
     with torch.no_grad():
         return model(torch.from_numpy(ids))[0].numpy()
+
+
+def assert_close_to_torch(logits, expected):
+    """Fake-quant rounds activations (and latent weights) to a grid, so an
+    ulp of difference in a scale, from another order of float operations,
+    can move a value to the next step: the float outputs of PyTorch, ONNX
+    Runtime and Tern then differ by a few 1e-3, never in the likeliest
+    token. Bit-exact agreement is asserted where the arithmetic is the
+    same (ONNX Runtime on ternary constants) or integer."""
+    np.testing.assert_allclose(logits, expected, atol=2e-2)
+    assert np.abs(logits - expected).mean() < 5e-3
+    assert (logits.argmax(-1) == expected.argmax(-1)).all()
 
 
 @pytest.mark.parametrize("form", WEIGHT_FORMS)
@@ -44,11 +57,11 @@ def test_every_weight_form_compiles_and_agrees(model, form, tmp_path):
     assert session.inputs[0].dim_params == ["batch", "seq"]
     logits = session.run({"input_ids": IDS})["logits"]
     assert logits.shape == (1, IDS.shape[1], 256)
-    np.testing.assert_allclose(logits, reference(model, IDS), atol=1e-4)
+    assert_close_to_torch(logits, reference(model, IDS))
     # Another batch and length through the same library.
     ids = np.tile(IDS[:, :5], (3, 1))
-    np.testing.assert_allclose(session.run({"input_ids": ids})["logits"],
-                               reference(model, ids), atol=1e-4)
+    assert_close_to_torch(session.run({"input_ids": ids})["logits"],
+                          reference(model, ids))
 
 
 def test_kv_cache_steps_match_full_recompute(model, tmp_path):
@@ -61,16 +74,14 @@ def test_kv_cache_steps_match_full_recompute(model, tmp_path):
              for n in past_names}
     feeds["input_ids"] = IDS[:, :4]
     out = session.run(feeds)
-    np.testing.assert_allclose(out["logits"], reference(model, IDS[:, :4]),
-                               atol=1e-4)
+    assert_close_to_torch(out["logits"], reference(model, IDS[:, :4]))
     for step in range(4, IDS.shape[1]):
         feeds = {n: out[n.replace("past", "present")] for n in past_names}
         feeds["input_ids"] = IDS[:, step:step + 1]
         out = session.run(feeds)
         assert out["present_key_0"].shape[2] == step + 1
-        np.testing.assert_allclose(out["logits"][0, -1],
-                                   reference(model, IDS[:, :step + 1])[0, -1],
-                                   atol=1e-4)
+        assert_close_to_torch(out["logits"][0, -1],
+                              reference(model, IDS[:, :step + 1])[0, -1])
 
 
 def test_integer_path_is_bit_exact(tmp_path):
@@ -104,3 +115,54 @@ def test_errors_are_exceptions(model, tmp_path):
         session.run({"ids": IDS})
     with pytest.raises(tern.RunError, match="'input_ids' is missing"):
         session.run({})
+
+
+def require_ort():
+    if not tern.ort.available():
+        if os.environ.get("TERN_REQUIRE_ORT"):
+            pytest.fail("TERN_REQUIRE_ORT is set but ONNX Runtime (npm "
+                        "onnxruntime-node in build/ort) is missing")
+        pytest.skip("ONNX Runtime is not installed")
+
+
+@pytest.mark.parametrize("form", WEIGHT_FORMS)
+def test_onnx_runtime_agrees_on_the_same_files(model, form, tmp_path):
+    require_ort()
+    path = tern.export.export_onnx(model, str(tmp_path / f"{form}.onnx"),
+                                   weight_form=form)
+    expected = tern.ort.run(path, {"input_ids": IDS})["logits"]
+    assert_close_to_torch(expected, reference(model, IDS))
+    session = tern.load(tern.compile(path, str(tmp_path / f"{form}.so")))
+    logits = session.run({"input_ids": IDS})["logits"]
+    if form == "fakequant":
+        # Tern folds the weights' absmean at compile time, summing in
+        # another order than ONNX Runtime does when it runs.
+        assert_close_to_torch(logits, expected)
+    else:
+        np.testing.assert_allclose(logits, expected, atol=1e-5)
+
+
+def test_generation_with_the_cache_gives_the_same_tokens(model, tmp_path):
+    path = tern.export.export_onnx(model, str(tmp_path / "lm.onnx"),
+                                   kv_cache=True)
+    exe = tern.compile(path, str(tmp_path / "lm"), emit="exe")
+    runs = {}
+    for flags in ([], ["--no-cache"], ["--top-k", "4", "--seed", "5"],
+                  ["--top-k", "4", "--seed", "5", "--no-cache"]):
+        result = subprocess.run([exe, "--prompt", "The ", "--tokens", "24",
+                                 *flags], capture_output=True, check=True)
+        runs[tuple(flags)] = result.stdout
+        assert result.stdout.startswith(b"The ")
+        assert len(result.stdout) == len(b"The ") + 24 + 1
+        assert b"tokens/s" in result.stderr
+    assert runs[()] == runs[("--no-cache",)]
+    assert (runs[("--top-k", "4", "--seed", "5")] ==
+            runs[("--top-k", "4", "--seed", "5", "--no-cache")])
+    # Greedy decoding is PyTorch's argmax, token by token.
+    ids = list(b"The ")
+    for _ in range(24):
+        ids.append(int(reference(model, np.array([ids]))[0, -1].argmax()))
+    assert runs[()] == bytes(ids) + b"\n"
+    bad = subprocess.run([exe, "--tokens", "3"], capture_output=True)
+    assert bad.returncode == 1
+    assert b"--prompt TEXT is required" in bad.stderr

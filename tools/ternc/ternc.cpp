@@ -81,8 +81,9 @@ cl::opt<EmitKind> emitKind(
                           "A shared library (default); with -o NAME.a a "
                           "static library and NAME.h"),
                clEnumValN(EmitKind::Executable, "exe",
-                          "A program with tern-run's flags and the model "
-                          "built in")),
+                          "A program with the model built in: tern-run's "
+                          "flags, or text generation (--prompt) for a "
+                          "language model with a KV cache")),
     cl::cat(ternCategory));
 cl::opt<std::string>
     targetTriple("target",
@@ -386,7 +387,12 @@ int main(int argc, char **argv) {
         emitKind == EmitKind::Executable    ? tern::OutputKind::Executable
         : StringRef(output).ends_with(".a") ? tern::OutputKind::StaticLibrary
                                             : tern::OutputKind::SharedLibrary;
-    if (Error err = tern::linkModel(kind, objectPath, output, *plan, *env))
+    // Language models with a KV cache become text generators.
+    StringRef mainArchive = tern::isCachedLanguageModel(*signature)
+                                ? "libtern_generate.a"
+                                : "libtern_runner.a";
+    if (Error err =
+            tern::linkModel(kind, objectPath, output, *plan, *env, mainArchive))
       return fail(toString(std::move(err)));
     if (kind == tern::OutputKind::StaticLibrary)
       return writeStaticLibraryHeader(output, *signature);

@@ -24,9 +24,12 @@ enum class OutputKind {
 llvm::Expected<LinkEnvironment> findLinkEnvironment(const char *argv0);
 
 /// Links the model's object code at `objectPath` into `outputPath`.
+/// Executables take main() from `mainArchive`: the runner, or text
+/// generation (libtern_generate.a) for language models.
 llvm::Error linkModel(OutputKind kind, llvm::StringRef objectPath,
                       llvm::StringRef outputPath, const LinkPlan &plan,
-                      const LinkEnvironment &env);
+                      const LinkEnvironment &env,
+                      llvm::StringRef mainArchive = "libtern_runner.a");
 
 /// The C header that goes with a static library: the C API, and a comment
 /// listing the model's inputs and outputs.

@@ -1,0 +1,87 @@
+// Runs an ONNX model in ONNX Runtime (npm onnxruntime-node, its bundled
+// CPU build) for tern.ort: the second oracle of Tern's tests, and the peer
+// for speed. Reads one JSON request on stdin, writes one JSON reply:
+//   {"mode": "run", "model": path, "feeds": {name: {dtype, shape, data}}}
+//     -> {"outputs": {name: {dtype, shape, data}}}      (data: base64)
+//   {"mode": "generate", "model": path, "prompt": [ids], "tokens": n,
+//    "kv_heads": h, "head_dim": d, "layers": l}
+//     -> {"tokens": [ids], "seconds": s, "first_seconds": s}
+const ort = require('onnxruntime-node');
+
+const typed = {
+  float32: Float32Array, int64: BigInt64Array, int32: Int32Array,
+  int8: Int8Array, uint8: Uint8Array, float64: Float64Array,
+};
+
+function decode(t) {
+  const bytes = Buffer.from(t.data, 'base64');
+  const Type = typed[t.dtype];
+  const copy = new Uint8Array(bytes);
+  return new ort.Tensor(t.dtype, new Type(copy.buffer, 0,
+      copy.byteLength / Type.BYTES_PER_ELEMENT), t.shape);
+}
+
+function encode(t) {
+  const view = Buffer.from(t.data.buffer, t.data.byteOffset,
+                           t.data.byteLength);
+  return {dtype: t.type, shape: t.dims, data: view.toString('base64')};
+}
+
+async function generate(session, req) {
+  let ids = req.prompt.map(BigInt);
+  const empty = () => new ort.Tensor('float32', new Float32Array(0),
+                                     [1, req.kv_heads, 0, req.head_dim]);
+  const past = {};
+  for (let i = 0; i < req.layers; ++i) {
+    past[`past_key_${i}`] = empty();
+    past[`past_value_${i}`] = empty();
+  }
+  const out = [];
+  let feedIds = ids;
+  const start = process.hrtime.bigint();
+  let first = 0;
+  for (let step = 0; step < req.tokens; ++step) {
+    const feeds = {input_ids: new ort.Tensor('int64',
+        BigInt64Array.from(feedIds), [1, feedIds.length]), ...past};
+    const r = await session.run(feeds);
+    const vocab = r.logits.dims[2];
+    const last = r.logits.data.subarray((feedIds.length - 1) * vocab,
+                                        feedIds.length * vocab);
+    let best = 0;
+    for (let v = 1; v < vocab; ++v) if (last[v] > last[best]) best = v;
+    out.push(best);
+    for (let i = 0; i < req.layers; ++i) {
+      past[`past_key_${i}`] = r[`present_key_${i}`];
+      past[`past_value_${i}`] = r[`present_value_${i}`];
+    }
+    feedIds = [BigInt(best)];
+    if (step === 0) first = Number(process.hrtime.bigint() - start) / 1e9;
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return {tokens: out, seconds, first_seconds: first};
+}
+
+(async () => {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  const req = JSON.parse(Buffer.concat(chunks).toString());
+  const options = req.threads ? {intraOpNumThreads: req.threads} : {};
+  // As an oracle ONNX Runtime computes the graph as written: its
+  // optimizations would fuse QDQ into integer kernels with other rounding.
+  if (req.mode !== 'generate') options.graphOptimizationLevel = 'disabled';
+  const session = await ort.InferenceSession.create(req.model, options);
+  let reply;
+  if (req.mode === 'generate') {
+    reply = await generate(session, req);
+  } else {
+    const feeds = {};
+    for (const [name, t] of Object.entries(req.feeds)) feeds[name] = decode(t);
+    const r = await session.run(feeds);
+    reply = {outputs: {}};
+    for (const [name, t] of Object.entries(r)) reply.outputs[name] = encode(t);
+  }
+  process.stdout.write(JSON.stringify(reply));
+})().catch((e) => {
+  process.stderr.write(String(e && e.stack || e) + '\n');
+  process.exit(1);
+});
