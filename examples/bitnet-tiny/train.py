@@ -6,8 +6,9 @@ a KV cache.
 
     /usr/bin/python3 examples/bitnet-tiny/train.py [--steps N] [--out DIR]
 
-Writes DIR/bitnet_tiny.onnx, DIR/bitnet_tiny.pt (the latent weights) and
-DIR/training.json (the configuration and the measured losses)."""
+Writes DIR/bitnet_tiny.onnx (latent weights through the absmean
+fake-quant, with KV-cache inputs and outputs) and DIR/training.json (the
+configuration and the measured losses)."""
 
 import argparse
 import json
@@ -105,7 +106,6 @@ def main():
     print(f"validation loss {valid_loss:.3f} nats/byte "
           f"({valid_loss / math.log(2):.3f} bits/byte)")
     model.eval()
-    torch.save(model.state_dict(), os.path.join(args.out, "bitnet_tiny.pt"))
     tern.export.export_onnx(model, os.path.join(args.out, "bitnet_tiny.onnx"),
                             kv_cache=True)
     parameters = sum(p.numel() for p in model.parameters())

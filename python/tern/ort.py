@@ -66,3 +66,12 @@ def generate(model: str, prompt: List[int], tokens: int, config,
                   "tokens": tokens, "kv_heads": config.kv_heads,
                   "head_dim": config.head_dim, "layers": config.layers,
                   "threads": threads})
+
+
+def version() -> str:
+    """The onnxruntime-node version in use."""
+    directory = module_dir()
+    if directory is None:
+        return "missing"
+    with open(Path(directory) / "onnxruntime-node" / "package.json") as f:
+        return json.load(f)["version"]

@@ -1,5 +1,6 @@
 """BitNet models from PyTorch through ONNX and ternc, against PyTorch."""
 
+import json
 import os
 import subprocess
 import sys
@@ -166,3 +167,21 @@ def test_generation_with_the_cache_gives_the_same_tokens(model, tmp_path):
     bad = subprocess.run([exe, "--tokens", "3"], capture_output=True)
     assert bad.returncode == 1
     assert b"--prompt TEXT is required" in bad.stderr
+
+
+def test_the_shipped_example_generates_what_onnx_runtime_does(tmp_path):
+    """examples/bitnet-tiny, compiled as the README does: its greedy tokens
+    are ONNX Runtime's on the same file."""
+    require_ort()
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    folder = os.path.join(root, "examples", "bitnet-tiny")
+    model = os.path.join(folder, "bitnet_tiny.onnx")
+    exe = tern.compile(model, str(tmp_path / "bitnet_tiny"), emit="exe")
+    prompt, tokens = b"This License", 32
+    result = subprocess.run([exe, "--prompt", prompt.decode(), "--tokens",
+                             str(tokens)], capture_output=True, check=True)
+
+    with open(os.path.join(folder, "training.json")) as f:
+        config = tern.models.BitNetConfig(**json.load(f)["config"])
+    expected = tern.ort.generate(model, list(prompt), tokens, config)
+    assert result.stdout == prompt + bytes(expected["tokens"]) + b"\n"
