@@ -69,6 +69,8 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
     // one iteration, so results do not depend on the thread count.
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createConvertSCFToOpenMPPass());
+    // Loops with too little work to pay for waking threads stay on one.
+    pm.addNestedPass<func::FuncOp>(createTernParallelThreshold());
   } else {
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   }

@@ -166,7 +166,7 @@ def TernPackWeights : Pass<"tern-pack-weights", "func::FuncOp"> {
     Option<"format", "format", "::mlir::tern::PackChoice",
            /*default=*/"::mlir::tern::PackChoice::I2",
            "The packed layout", [{TERN_PACK_CHOICE_CL_VALUES}]>,
-    Option<"block", "block", "int64_t", /*default=*/"0",
+    Option<"block", "block", "int64_t", /*default=*/"262144",
            "Weights per block (0: the format's default)">
   ];
 }
@@ -230,6 +230,26 @@ def TernLowerDynamicExpandShape
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def TernParallelThreshold : Pass<"tern-parallel-threshold", "func::FuncOp"> {
+  let summary = "Run small parallel loops on one thread";
+  let description = [{
+    Starting and joining OpenMP threads costs microseconds, more than a
+    small loop's work: a model decoding one token runs hundreds of small
+    elementwise loops. After `convert-scf-to-openmp`, each `omp.parallel`
+    around a worksharing loop gets an `if` clause that is true only when
+    the loop's trip count (computed when the model runs, from its bounds)
+    times an estimate of its body's operations reaches `min-work`. The
+    body estimate multiplies nested `scf.for` loops' static trip counts
+    (16 for dynamic ones). False runs the region on the calling thread.
+    Which thread computes an element does not change its value.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"262144",
+           "Estimated operations below which a loop stays on one thread">
   ];
 }
 
