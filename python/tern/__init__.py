@@ -9,9 +9,9 @@ ONNX export, and bindings to compile (`ternc`) and run compiled models.
     logits, = session.run({"input_ids": ids}).values()
 """
 
-from tern import nn, models, export
+from tern import nn, models, export, ort
 from tern.compiler import compile, CompileError
 from tern.runtime import load, Session, RunError
 
-__all__ = ["nn", "models", "export", "compile", "CompileError", "load",
+__all__ = ["nn", "models", "export", "ort", "compile", "CompileError", "load",
            "Session", "RunError"]
