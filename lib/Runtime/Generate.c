@@ -293,6 +293,7 @@ int main(int argc, char **argv) {
     if (inputs[c].data != &empty)
       tern_tensor_release(&inputs[c]);
   putchar('\n');
+  fflush(stdout);
   if (!status && o.tokens > 0) {
     double decode = total - firstStep;
     fprintf(stderr,
