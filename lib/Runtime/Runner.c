@@ -15,9 +15,11 @@
 #include <time.h>
 
 typedef struct NamedValue {
-  const char *name;
+  char *name;
   const char *value;
+  /* --input: a file of that name was read; --dim: the size, parsed once. */
   int used;
+  int64_t size;
 } NamedValue;
 
 enum { kMaxNamed = 256 };
@@ -90,11 +92,31 @@ static int addNamed(const char *flag, const char *form, const char *spec,
   return 0;
 }
 
+static const char *const kValueFlags[] = {
+    "--input", "--dim", "--seed", "--output-dir", "--bench", "--threads"};
+enum { kNumValueFlags = sizeof(kValueFlags) / sizeof(*kValueFlags) };
+
+/* The flag `arg` names (with one dash or two, up to an '='), or NULL. */
+static const char *matchValueFlag(const char *arg) {
+  const char *flag = arg[0] == '-' && arg[1] == '-' ? arg + 1 : arg;
+  if (flag[0] != '-')
+    return NULL;
+  const char *eq = strchr(flag, '=');
+  size_t flagLength = eq ? (size_t)(eq - flag) : strlen(flag);
+  for (size_t f = 0; f < kNumValueFlags; ++f)
+    if (strlen(kValueFlags[f] + 1) == flagLength &&
+        strncmp(flag, kValueFlags[f] + 1, flagLength) == 0)
+      return kValueFlags[f];
+  return NULL;
+}
+
+int tern_runner_flag_takes_value(const char *arg) {
+  return matchValueFlag(arg) != NULL && !strchr(arg, '=');
+}
+
 /* 1: printed help; 0: parsed; -1: error printed. */
 static int parseArguments(int argc, char **argv, const char *usage,
                           RunnerOptions *options) {
-  static const char *const valueFlags[] = {
-      "--input", "--dim", "--seed", "--output-dir", "--bench", "--threads"};
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -102,17 +124,9 @@ static int parseArguments(int argc, char **argv, const char *usage,
       return 1;
     }
     /* Both --flag=value and --flag value; one dash works as well. */
-    const char *flag = arg[0] == '-' && arg[1] == '-' ? arg + 1 : arg;
+    const char *matched = matchValueFlag(arg);
     const char *value = NULL;
-    size_t flagLength = strlen(flag);
-    const char *eq = strchr(flag, '=');
-    if (eq)
-      flagLength = (size_t)(eq - flag);
-    const char *matched = NULL;
-    for (size_t f = 0; f < sizeof(valueFlags) / sizeof(*valueFlags); ++f)
-      if (flag[0] == '-' && strlen(valueFlags[f] + 1) == flagLength &&
-          strncmp(flag, valueFlags[f] + 1, flagLength) == 0)
-        matched = valueFlags[f];
+    const char *eq = strchr(arg, '=');
     if (!matched)
       return fail(arg[0] == '-' ? "unknown option '%s' (see --help)"
                                 : "unexpected argument '%s' (see --help)",
@@ -126,13 +140,22 @@ static int parseArguments(int argc, char **argv, const char *usage,
       return fail("%s needs a value", matched), -1;
     }
     int status = 0;
-    long number;
+    long number = 0;
     if (strcmp(matched, "--input") == 0) {
       status = addNamed(matched, "NAME=FILE.npy", value, options->inputs,
                         &options->numInputs);
     } else if (strcmp(matched, "--dim") == 0) {
       status = addNamed(matched, "NAME=SIZE", value, options->dims,
                         &options->numDims);
+      if (!status) {
+        NamedValue *dim = &options->dims[options->numDims - 1];
+        char *end;
+        errno = 0;
+        long long size = strtoll(dim->value, &end, 10);
+        if (errno || *end || size < 0)
+          status = fail("--dim expects NAME=SIZE, got '%s'", value);
+        dim->size = size;
+      }
     } else if (strcmp(matched, "--seed") == 0) {
       char *end;
       errno = 0;
@@ -289,16 +312,8 @@ static int runWith(const TernModelApi *api, TernModel *model,
         const char *param = info->dim_params ? info->dim_params[d] : "";
         size = 1;
         for (int k = 0; k < options->numDims; ++k)
-          if (strcmp(options->dims[k].name, param) == 0) {
-            char *end;
-            errno = 0;
-            long long value = strtoll(options->dims[k].value, &end, 10);
-            if (errno || *end || value < 0)
-              return fail("--dim expects NAME=SIZE, got '%s=%s'",
-                          options->dims[k].name, options->dims[k].value);
-            size = value;
-            options->dims[k].used = 1;
-          }
+          if (strcmp(options->dims[k].name, param) == 0)
+            size = options->dims[k].size;
       }
       t->shape[d] = size;
     }
@@ -322,12 +337,6 @@ static int runWith(const TernModelApi *api, TernModel *model,
     if (!known)
       return fail("--dim %s: the model has no dynamic dimension named '%s'",
                   options->dims[k].name, options->dims[k].name);
-    char *end;
-    errno = 0;
-    long long value = strtoll(options->dims[k].value, &end, 10);
-    if (errno || *end || value < 0)
-      return fail("--dim expects NAME=SIZE, got '%s=%s'", options->dims[k].name,
-                  options->dims[k].value);
   }
 
   if (options->threads > 0 &&
@@ -412,9 +421,9 @@ int tern_runner_main(const TernModelApi *api, const char *program,
     api->destroy(model);
   }
   for (int i = 0; i < options->numInputs; ++i)
-    free((char *)options->inputs[i].name);
+    free(options->inputs[i].name);
   for (int i = 0; i < options->numDims; ++i)
-    free((char *)options->dims[i].name);
+    free(options->dims[i].name);
   free(options);
   return status;
 }

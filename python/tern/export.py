@@ -20,7 +20,7 @@ import torch
 from onnx import helper, numpy_helper
 
 from tern.models import BitNet
-from tern.nn import BitLinear, absmean_ternarize
+from tern.nn import BitLinear, absmax_quantize
 
 WEIGHT_FORMS = ("fakequant", "dense", "qdq", "matmulnbits")
 
@@ -60,7 +60,6 @@ def _frozen_weights(model: torch.nn.Module):
             weight = module.quantized_weight().detach().clone()
 
             def forward(x, module=module, weight=weight):
-                from tern.nn import absmax_quantize
                 xq, s = absmax_quantize(x)
                 return torch.nn.functional.linear(xq / s, weight, module.bias)
 

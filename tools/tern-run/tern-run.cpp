@@ -20,14 +20,8 @@ int main(int argc, char **argv) {
   // The model is the first argument that is not a flag or a flag's value.
   std::vector<char *> flags;
   const char *modelPath = nullptr;
-  static const char *const valueFlags[] = {
-      "--input", "--dim", "--seed", "--output-dir", "--bench", "--threads",
-      "-input",  "-dim",  "-seed",  "-output-dir",  "-bench",  "-threads"};
   for (int i = 1; i < argc; ++i) {
-    bool takesValue = false;
-    for (const char *flag : valueFlags)
-      takesValue |= std::strcmp(argv[i], flag) == 0;
-    if (takesValue) {
+    if (tern_runner_flag_takes_value(argv[i])) {
       flags.push_back(argv[i]);
       if (i + 1 < argc)
         flags.push_back(argv[++i]);

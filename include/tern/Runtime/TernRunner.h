@@ -32,6 +32,11 @@ typedef struct TernModelApi {
   const char *(*create_error)(void);
 } TernModelApi;
 
+/** Whether `arg` is one of the runner's flags that takes its value from
+ *  the next argument (`--input`, not `--input=x.npy`): tern-run tells the
+ *  model's path from flag values with it. */
+int tern_runner_flag_takes_value(const char *arg);
+
 /** The flags, for --help; `usage` is the line that names the program. */
 void tern_runner_print_help(const char *usage);
 
