@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""Writes a decoder with BitNet b1.58 2B4T's shape (see ../shared/anchors.md)
+and random ternary weights, in the Hugging Face Optimum layout, as an ONNX
+file with external data.
+
+Inputs:  input_ids, attention_mask, position_ids [batch, seq | total] int64,
+         past_key_values.N.key/value [batch, kv_heads, past, head_dim]
+Outputs: logits [batch, seq, vocab], present.N.key/value
+
+The graph is built with onnx.helper, one node per operation as a torch
+export of Llama-style modeling code writes it (RMSNorm as
+Pow/ReduceMean/Add/Sqrt/Div/Mul, RoPE from cos/sin caches gathered by
+position_ids with rotate_half, repeat_kv, a causal and padding mask from
+attention_mask, squared-ReLU gated FFN, BitNet's sub-norms), so that a 2B
+model needs no PyTorch module. Tensors are streamed to the data file one
+at a time: writing the model needs little memory.
+
+Weight forms of the ternary projections (--form):
+  matmulnbits  com.microsoft MatMulNBits, bits=2, block 128,
+               accuracy_level=4 by default (int8 activations in ONNX Runtime)
+  qdq          int8 codes in {-1, 0, 1} through DequantizeLinear
+  dense        float initializers in {-s, 0, +s}
+  fakequant    latent float weights through clip(round(w / mean|w|), -1, 1)
+               * mean|w|
+The head is tied to the embedding (--head): fp32 (MatMul with the
+transposed embedding) or q4 (MatMulNBits, bits=4, block 32, of it).
+
+gen_bitnet_2b4t.py OUT_DIR [--form F] [--head fp32|q4] [--layers N]
+                   [--tiny] [--seed S]
+  -> OUT_DIR/model.onnx, OUT_DIR/model.onnx.data
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+FORMS = ("matmulnbits", "qdq", "dense", "fakequant")
+
+FULL = dict(hidden=2560, ffn=6912, layers=30, heads=20, kv_heads=5,
+            head_dim=128, vocab=128256, rope_theta=500000.0, max_pos=4096)
+# The same graph at a size a test compiles and checks in seconds.
+TINY = dict(hidden=256, ffn=512, layers=2, heads=4, kv_heads=2,
+            head_dim=64, vocab=1000, rope_theta=500000.0, max_pos=256)
+EPS = 1e-5
+
+
+class Writer:
+    """Streams initializers into one external data file."""
+
+    def __init__(self, out_dir, name="model.onnx"):
+        self.data_name = name + ".data"
+        self.file = open(os.path.join(out_dir, self.data_name), "wb")
+        self.offset = 0
+        self.initializers = []
+
+    def add(self, name, array):
+        array = np.asarray(array, order="C")  # keeps 0-d arrays 0-d
+        tensor = TensorProto()
+        tensor.name = name
+        tensor.data_type = onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[array.dtype]
+        tensor.dims.extend(array.shape)
+        if array.nbytes < 1024:  # small tensors stay in the model
+            tensor.raw_data = array.tobytes()
+        else:
+            pad = -self.offset % 64
+            self.file.write(b"\0" * pad)
+            self.offset += pad
+            self.file.write(array.tobytes())
+            tensor.data_location = TensorProto.EXTERNAL
+            for key, value in (("location", self.data_name),
+                               ("offset", str(self.offset)),
+                               ("length", str(array.nbytes))):
+                entry = tensor.external_data.add()
+                entry.key, entry.value = key, value
+            self.offset += array.nbytes
+        self.initializers.append(tensor)
+        return name
+
+    def close(self):
+        self.file.close()
+
+
+class Graph:
+    def __init__(self, writer):
+        self.w = writer
+        self.nodes = []
+        self.count = 0
+
+    def node(self, op, inputs, outputs=1, domain="", name=None, **attrs):
+        self.count += 1
+        name = name or f"/{op}_{self.count}"
+        if isinstance(outputs, int):
+            outputs = [f"{name}_out{i}" for i in range(outputs)]
+        self.nodes.append(helper.make_node(op, inputs, outputs, name=name,
+                                           domain=domain, **attrs))
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def const(self, name, array):
+        return self.w.add(name, np.asarray(array))
+
+
+def rms_norm(g, x, hidden, prefix, rng):
+    weight = g.const(prefix + ".weight",
+                     (1 + 0.1 * rng.standard_normal(hidden)).astype(np.float32))
+    two = g.const(prefix + ".two", np.float32(2))
+    eps = g.const(prefix + ".eps", np.float32(EPS))
+    var = g.node("ReduceMean", [g.node("Pow", [x, two])], axes=[-1],
+                 keepdims=1)
+    rms = g.node("Sqrt", [g.node("Add", [var, eps])])
+    return g.node("Mul", [weight, g.node("Div", [x, rms])])
+
+
+def ternary_codes(rng, n, k):
+    """[N, K] codes in {-1, 0, 1}, about a third zeros, as BitNet's."""
+    return (rng.integers(0, 3, (n, k), dtype=np.int8) - 1).astype(np.int8)
+
+
+def projection(g, x, n, k, name, form, rng, level):
+    """x [.., K] times a ternary [K, N] weight in `form`."""
+    codes = ternary_codes(rng, n, k)
+    # One per tensor, as BitNet's, sized to keep activations near 1.
+    scale = np.float32((0.5 + rng.random()) / np.sqrt(k))
+    if form == "matmulnbits":
+        block = 128
+        blocks = -(-k // block)
+        padded = np.full((n, blocks * block), 2, np.uint8)
+        padded[:, :k] = (codes + 2).astype(np.uint8)  # zero point 2
+        del codes
+        quads = padded.reshape(n, blocks, block // 4, 4)
+        packed = (quads[..., 0] | (quads[..., 1] << 2) | (quads[..., 2] << 4)
+                  | (quads[..., 3] << 6)).astype(np.uint8)
+        del padded, quads
+        b = g.const(name + ".qweight", packed)
+        s = g.const(name + ".scales", np.full(n * blocks, scale, np.float32))
+        return g.node("MatMulNBits", [x, b, s], domain="com.microsoft",
+                      name=name + "/MatMulNBits", K=k, N=n, bits=2,
+                      block_size=block, accuracy_level=level)
+    if form == "qdq":
+        q = g.const(name + ".weight_quantized", np.ascontiguousarray(codes.T))
+        s = g.const(name + ".weight_scale", scale)
+        zp = g.const(name + ".weight_zero_point", np.int8(0))
+        w = g.node("DequantizeLinear", [q, s, zp],
+                   name=name + "/DequantizeLinear")
+        return g.node("MatMul", [x, w], name=name + "/MatMul")
+    if form == "dense":
+        w = g.const(name + ".weight", np.ascontiguousarray(
+            codes.T.astype(np.float32) * scale))
+        return g.node("MatMul", [x, w], name=name + "/MatMul")
+    # fakequant: latent weights whose absmean ternarization gives `codes`.
+    latent = codes.T.astype(np.float32) * np.float32(1.2 / np.sqrt(k))
+    latent += rng.uniform(-0.3, 0.3, latent.shape).astype(np.float32) / np.sqrt(k)
+    w = g.const(name + ".weight", np.ascontiguousarray(latent))
+    del latent
+    gamma = g.node("ReduceMean", [g.node("Abs", [w])], keepdims=0)
+    gamma = g.node("Clip", [gamma, g.const(name + ".eps", np.float32(1e-5))])
+    wq = g.node("Clip", [g.node("Round", [g.node("Div", [w, gamma])]),
+                         g.const(name + ".lo", np.float32(-1)),
+                         g.const(name + ".hi", np.float32(1))])
+    wq = g.node("Mul", [wq, gamma])
+    return g.node("MatMul", [x, wq], name=name + "/MatMul")
+
+
+def rotate(g, x, cos, sin, half, prefix):
+    """x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1)."""
+    zero, mid, end, axis = (g.const(prefix + n, np.array([v], np.int64))
+                            for n, v in ((".s0", 0), (".s1", half),
+                                         (".s2", 2 * half), (".ax", 3)))
+    x1 = g.node("Slice", [x, zero, mid, axis])
+    x2 = g.node("Slice", [x, mid, end, axis])
+    rotated = g.node("Concat", [g.node("Neg", [x2]), x1], axis=-1)
+    return g.node("Add", [g.node("Mul", [x, cos]),
+                          g.node("Mul", [rotated, sin])])
+
+
+def build(out_dir, c, form, head, seed, level=4):
+    rng = np.random.default_rng(seed)
+    w = Writer(out_dir)
+    g = Graph(w)
+    h, hd, nh, nkv = c["hidden"], c["head_dim"], c["heads"], c["kv_heads"]
+    layers = c["layers"]
+    i64 = lambda name, v: g.const(name, np.array(v, np.int64))
+
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64,
+                                            ["batch_size", "sequence_length"]),
+              helper.make_tensor_value_info(
+                  "attention_mask", TensorProto.INT64,
+                  ["batch_size", "total_sequence_length"]),
+              helper.make_tensor_value_info("position_ids", TensorProto.INT64,
+                                            ["batch_size", "sequence_length"])]
+    outputs = [helper.make_tensor_value_info(
+        "logits", TensorProto.FLOAT,
+        ["batch_size", "sequence_length", c["vocab"]])]
+    for i in range(layers):
+        for kind in ("key", "value"):
+            inputs.append(helper.make_tensor_value_info(
+                f"past_key_values.{i}.{kind}", TensorProto.FLOAT,
+                ["batch_size", nkv, "past_sequence_length", hd]))
+            outputs.append(helper.make_tensor_value_info(
+                f"present.{i}.{kind}", TensorProto.FLOAT,
+                ["batch_size", nkv, "total_sequence_length", hd]))
+
+    # Embedding, generated in row blocks (1.3 GB at full size).
+    embed = np.empty((c["vocab"], h), np.float32)
+    for r in range(0, c["vocab"], 8192):
+        rows = min(8192, c["vocab"] - r)
+        embed[r:r + rows] = rng.standard_normal((rows, h), np.float32) * 0.05
+    embed_name = g.const("model.embed_tokens.weight", embed)
+    x = g.node("Gather", [embed_name, "input_ids"], name="/embed_tokens/Gather")
+
+    # RoPE caches (HF: cat(freqs, freqs)).
+    inv = 1.0 / (c["rope_theta"] ** (np.arange(0, hd, 2) / hd))
+    freqs = np.outer(np.arange(c["max_pos"]), inv)
+    emb = np.concatenate([freqs, freqs], axis=-1)
+    cos = g.node("Gather", [g.const("model.rotary_emb.cos_cached",
+                                    np.cos(emb).astype(np.float32)),
+                            "position_ids"])
+    sin = g.node("Gather", [g.const("model.rotary_emb.sin_cached",
+                                    np.sin(emb).astype(np.float32)),
+                            "position_ids"])
+    cos = g.node("Unsqueeze", [cos, i64("rope.axis", [1])])
+    sin = g.node("Unsqueeze", [sin, i64("rope.axis2", [1])])
+
+    # Mask [batch, 1, seq, total]: causal (offset by the past) and padding.
+    total = g.node("Gather", [g.node("Shape", ["attention_mask"]),
+                              i64("mask.one", 1)], axis=0)
+    seq = g.node("Gather", [g.node("Shape", ["input_ids"]),
+                            i64("mask.one2", 1)], axis=0)
+    past = g.node("Sub", [total, seq])
+    step = i64("mask.step", 1)
+    rows = g.node("Unsqueeze", [g.node("Range", [past, total, step]),
+                                i64("mask.ax1", [1])])
+    cols = g.node("Unsqueeze", [g.node("Range", [i64("mask.zero", 0), total,
+                                                 step]),
+                                i64("mask.ax0", [0])])
+    neg = g.const("mask.neg", np.float32(-3.4028234663852886e38))
+    fzero = g.const("mask.fzero", np.float32(0))
+    causal = g.node("Where", [g.node("Greater", [cols, rows]), neg, fzero])
+    pad = g.node("Unsqueeze", [g.node("Cast", ["attention_mask"],
+                                      to=TensorProto.FLOAT),
+                               i64("mask.ax12", [1, 2])])
+    pad = g.node("Mul", [g.node("Sub", [g.const("mask.fone", np.float32(1)),
+                                        pad]), neg])
+    mask = g.node("Add", [causal, pad])
+    scale = g.const("attn.scale", np.float32(1 / np.sqrt(hd)))
+    heads_shape = lambda name, n: i64(name, [0, 0, n, hd])
+
+    for i in range(layers):
+        p = f"model.layers.{i}"
+        a = rms_norm(g, x, h, p + ".input_layernorm", rng)
+        q = projection(g, a, nh * hd, h, p + ".self_attn.q_proj", form, rng, level)
+        k = projection(g, a, nkv * hd, h, p + ".self_attn.k_proj", form, rng, level)
+        v = projection(g, a, nkv * hd, h, p + ".self_attn.v_proj", form, rng, level)
+        split = lambda t, n, name: g.node("Transpose", [g.node(
+            "Reshape", [t, heads_shape(name, n)])], perm=[0, 2, 1, 3])
+        q = split(q, nh, p + ".q_shape")
+        k = split(k, nkv, p + ".k_shape")
+        v = split(v, nkv, p + ".v_shape")
+        q = rotate(g, q, cos, sin, hd // 2, p + ".rope_q")
+        k = rotate(g, k, cos, sin, hd // 2, p + ".rope_k")
+        k = g.node("Concat", [f"past_key_values.{i}.key", k], [f"present.{i}.key"],
+                   axis=2)
+        v = g.node("Concat", [f"past_key_values.{i}.value", v],
+                   [f"present.{i}.value"], axis=2)
+        # repeat_kv: [b, kv, T, d] -> [b, kv, rep, T, d] -> [b, heads, T, d]
+        rep = nh // nkv
+        rep_shape = i64(p + ".rep", [1, 1, rep, 1, 1])
+        kv_shape = i64(p + ".kv_shape", [0, nh, -1, hd])
+        repeat = lambda t: g.node("Reshape", [g.node("Expand", [g.node(
+            "Unsqueeze", [t, i64(p + f".ax{g.count}", [2])]), rep_shape]),
+            kv_shape])
+        kr, vr = repeat(k), repeat(v)
+        scores = g.node("MatMul", [q, g.node("Transpose", [kr],
+                                             perm=[0, 1, 3, 2])])
+        scores = g.node("Add", [g.node("Mul", [scores, scale]), mask])
+        attn = g.node("MatMul", [g.node("Softmax", [scores], axis=-1), vr])
+        attn = g.node("Reshape", [g.node("Transpose", [attn],
+                                         perm=[0, 2, 1, 3]),
+                                  i64(p + ".o_shape", [0, 0, nh * hd])])
+        attn = rms_norm(g, attn, nh * hd, p + ".self_attn.attn_sub_norm", rng)
+        x = g.node("Add", [x, projection(g, attn, h, nh * hd,
+                                         p + ".self_attn.o_proj", form, rng, level)])
+        m = rms_norm(g, x, h, p + ".post_attention_layernorm", rng)
+        gate = projection(g, m, c["ffn"], h, p + ".mlp.gate_proj", form, rng, level)
+        up = projection(g, m, c["ffn"], h, p + ".mlp.up_proj", form, rng, level)
+        gate = g.node("Relu", [gate])
+        act = g.node("Mul", [g.node("Mul", [gate, gate]), up])
+        act = rms_norm(g, act, c["ffn"], p + ".mlp.ffn_sub_norm", rng)
+        x = g.node("Add", [x, projection(g, act, h, c["ffn"],
+                                         p + ".mlp.down_proj", form, rng, level)])
+        print(f"gen_bitnet_2b4t: layer {i + 1}/{layers}", file=sys.stderr)
+
+    x = rms_norm(g, x, h, "model.norm", rng)
+    if head == "fp32":
+        wt = g.node("Transpose", [embed_name], perm=[1, 0])
+        g.node("MatMul", [x, wt], ["logits"], name="/lm_head/MatMul")
+    else:
+        block = 32
+        vocab = c["vocab"]
+        blocks = h // block
+        packed = np.empty((vocab, blocks, block // 2), np.uint8)
+        scales = np.empty((vocab, blocks), np.float32)
+        for r in range(0, vocab, 8192):
+            e = embed[r:r + 8192].reshape(-1, blocks, block)
+            s = np.abs(e).max(axis=-1) / 7
+            s[s == 0] = 1
+            q = np.clip(np.round(e / s[..., None]), -8, 7).astype(np.int16) + 8
+            q = q.astype(np.uint8).reshape(-1, blocks, block // 2, 2)
+            packed[r:r + 8192] = q[..., 0] | (q[..., 1] << 4)
+            scales[r:r + 8192] = s
+        b = g.const("lm_head.qweight", packed)
+        s = g.const("lm_head.scales", scales.reshape(-1))
+        g.node("MatMulNBits", [x, b, s], ["logits"], domain="com.microsoft",
+               name="/lm_head/MatMulNBits", K=h, N=vocab, bits=4,
+               block_size=block, accuracy_level=level)
+    del embed
+    w.close()
+
+    graph = helper.make_graph(g.nodes, "main_graph", inputs, outputs,
+                              w.initializers)
+    opsets = [helper.make_opsetid("", 17)]
+    if form == "matmulnbits" or head == "q4":
+        opsets.append(helper.make_opsetid("com.microsoft", 1))
+    model = helper.make_model(graph, opset_imports=opsets,
+                              producer_name="tern bench/gen_bitnet_2b4t.py")
+    model.ir_version = 8
+    path = os.path.join(out_dir, "model.onnx")
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("out_dir")
+    parser.add_argument("--form", choices=FORMS, default="matmulnbits")
+    parser.add_argument("--head", choices=("fp32", "q4"), default="q4")
+    parser.add_argument("--layers", type=int)
+    parser.add_argument("--tiny", action="store_true",
+                        help="the same graph at test size")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--accuracy-level", type=int, default=4,
+                        help="MatMulNBits accuracy_level (4: int8 "
+                        "activations in ONNX Runtime, 0: float)")
+    args = parser.parse_args()
+    config = dict(TINY if args.tiny else FULL)
+    if args.layers is not None:
+        config["layers"] = args.layers
+    os.makedirs(args.out_dir, exist_ok=True)
+    path = build(args.out_dir, config, args.form, args.head, args.seed,
+                 args.accuracy_level)
+    size = os.path.getsize(path) + os.path.getsize(path + ".data")
+    print(f"{path}: {size / 1e9:.3f} GB with its data", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
