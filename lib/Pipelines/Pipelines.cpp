@@ -68,6 +68,9 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
     // become OpenMP worksharing loops; reductions stay sequential inside
     // one iteration, so results do not depend on the thread count.
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+    // Each parallel loop in a small function of its own, so that the
+    // translation of OpenMP regions stays linear in the model's size.
+    pm.addPass(createTernOutlineParallelLoops());
     pm.addPass(createConvertSCFToOpenMPPass());
     // Loops with too little work to pay for waking threads stay on one.
     pm.addNestedPass<func::FuncOp>(createTernParallelThreshold());

@@ -11,8 +11,9 @@
 // I2: %[[P:.*]] = tern.packed_constant dense_resource<tern_packed_weights> : tensor<1x2xi8> -> !tern.packed<1x8, #tern.layout<i2, block = 8>>
 // I2: tern.int_matmul %{{.*}}, %[[P]] : tensor<?x8xi8>, !tern.packed<1x8, #tern.layout<i2, block = 8>> -> tensor<?x1xi32>
 // I2-NOT: tern.constant
-// The bytes: -122 = 0x86 and 100 = 0x64 (see test/Dialect/Tern/canonicalize.mlir).
-// I2: tern_packed_weights: "0x010000008664"
+// The bytes: -122 = 0x86 and 100 = 0x64 (see test/Dialect/Tern/canonicalize.mlir),
+// after the blob's alignment (64, a cache line).
+// I2: tern_packed_weights: "0x400000008664"
 // TQ1: tern.packed_constant dense_resource<tern_packed_weights> : tensor<1x2xi8> -> !tern.packed<1x8, #tern.layout<tq1, block = 5>>
 // NONE: tern.constant dense<{{\[\[}}1, 0, -1, 1, 0, 0, 1, -1]]> : tensor<1x8xi8>
 // NONE-NOT: tern.packed_constant

@@ -16,6 +16,7 @@
 #include "tern/Compiler/Linker.h"
 #include "tern/Compiler/ModelDescriptor.h"
 #include "tern/Compiler/ModelSignature.h"
+#include "tern/Compiler/Progress.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Import/ONNX/ONNXImporter.h"
@@ -124,21 +125,32 @@ cl::opt<bool> ternarize("ternarize",
                         cl::desc("Turn ternary-valued float weights into "
                                  "ternary matmuls (default: on)"),
                         cl::init(true), cl::cat(ternCategory));
-enum class WeightsPlacement { Embedded, External };
+enum class WeightsPlacement { Auto, Embedded, External };
 cl::opt<WeightsPlacement> weightsPlacement(
     "weights", cl::desc("Where the model's large constants go"),
-    cl::init(WeightsPlacement::Embedded),
-    cl::values(clEnumValN(WeightsPlacement::Embedded, "embedded",
-                          "In the output's read-only data (default)"),
+    cl::init(WeightsPlacement::Auto),
+    cl::values(clEnumValN(WeightsPlacement::Auto, "auto",
+                          "External when they add up to 1 GiB or more, "
+                          "else embedded (default)"),
+               clEnumValN(WeightsPlacement::Embedded, "embedded",
+                          "In the output's read-only data"),
                clEnumValN(WeightsPlacement::External, "external",
                           "In OUTPUT.weights, mapped when the model is "
                           "created (for big models)")),
     cl::cat(ternCategory));
+cl::opt<bool> quiet("quiet",
+                    cl::desc("Do not show the compile's stages on a terminal"),
+                    cl::init(false), cl::cat(ternCategory));
 cl::opt<bool> listOps("list-ops",
                       cl::desc("List the supported ONNX ops and opsets"),
                       cl::cat(ternCategory));
 
+/// The stage line on stderr, cleared before an error is printed.
+tern::Progress *activeProgress = nullptr;
+
 int fail(const Twine &message) {
+  if (activeProgress)
+    activeProgress->finish();
   WithColor::error(errs(), "ternc") << message << "\n";
   return 1;
 }
@@ -261,15 +273,29 @@ int main(int argc, char **argv) {
   registry.insert<mlir::tern::TernDialect>();
   mlir::MLIRContext context(registry);
   SourceMgr sourceMgr;
+  tern::Progress progress(!quiet);
+  activeProgress = &progress;
+  // Diagnostics start on a clean line.
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  context.getDiagEngine().registerHandler([&](mlir::Diagnostic &) {
+    progress.finish();
+    return mlir::failure(); // on to the SourceMgr handler
+  });
+  // --mlir-timing: the passes, and the stages around them.
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  mlir::TimingScope rootTimer = timing.getRootScope();
 
   // MLIR input (a model already imported, or hand-written tern IR) skips
   // the importer; anything else is an ONNX model.
+  progress.stage("importing " + sys::path::filename(inputFile).str());
+  mlir::TimingScope importTimer = rootTimer.nest("Import");
   mlir::OwningOpRef<mlir::ModuleOp> module =
       StringRef(inputFile).ends_with(".mlir")
           ? mlir::parseSourceFile<mlir::ModuleOp>(inputFile, sourceMgr,
                                                   &context)
           : tern::importONNXFile(inputFile, &context);
+  importTimer.stop();
   if (!module)
     return 1;
   if (emitKind == EmitKind::MLIR)
@@ -310,7 +336,9 @@ int main(int argc, char **argv) {
   mlir::PassManager pm(&context);
   if (failed(mlir::applyPassManagerCLOptions(pm)))
     return 1;
-  mlir::applyDefaultTimingPassManagerCLOptions(pm);
+  mlir::TimingScope pipelineTimer = rootTimer.nest("Pipeline");
+  pm.enableTiming(pipelineTimer);
+  pm.addInstrumentation(progress.createInstrumentation());
   mlir::tern::TernPipelineOptions options;
   options.strategy = matmulStrategy;
   options.pack = packFormat;
@@ -325,29 +353,56 @@ int main(int argc, char **argv) {
     backend->buildPipeline(pm, options);
   if (failed(pm.run(*module)))
     return 1;
+  pipelineTimer.stop();
   if (emitKind == EmitKind::Tern)
     return printMLIR(*module, output);
 
+  // Large weights go to OUTPUT.weights before translation, so that LLVM
+  // never holds a copy of them.
+  bool canExternalize = emitKind == EmitKind::Library ||
+                        emitKind == EmitKind::Executable ||
+                        emitKind == EmitKind::Object;
+  if (weightsPlacement == WeightsPlacement::External && !canExternalize)
+    return fail("--weights=external needs --emit=lib, exe or obj");
+  std::optional<tern::ExternalWeightsInfo> externalWeights;
+  std::string weightsPath = output + ".weights";
+  if (weightsPlacement == WeightsPlacement::External ||
+      (weightsPlacement == WeightsPlacement::Auto && canExternalize &&
+       tern::getLargeConstantBytes(*module, tern::kMinExternalWeightBytes) >=
+           tern::kAutoExternalWeightBytes)) {
+    progress.stage("writing " + sys::path::filename(weightsPath).str());
+    mlir::TimingScope weightsTimer = rootTimer.nest("Write weights");
+    auto info = tern::writeExternalWeights(
+        *module, weightsPath, tern::kMinExternalWeightBytes,
+        [&](uint64_t done, uint64_t total) {
+          progress.update(done, total, "bytes");
+        });
+    if (!info)
+      return fail(toString(info.takeError()));
+    externalWeights = *info;
+  }
+
+  progress.stage("generating code");
+  mlir::TimingScope translateTimer = rootTimer.nest("Translate to LLVM IR");
   LLVMContext llvmContext;
   std::unique_ptr<Module> llvmModule =
       mlir::translateModuleToLLVMIR(*module, llvmContext, inputFile);
+  translateTimer.stop();
   if (!llvmModule)
     return fail("cannot translate the lowered model to LLVM IR");
   if (Error err = tern::emitModelDescriptor(*llvmModule, *signature,
                                             tern::kMainGraphName))
     return fail(toString(std::move(err)));
+  if (externalWeights)
+    tern::emitExternalWeightsInfo(*llvmModule, weightsPath, *externalWeights);
 
-  if (weightsPlacement == WeightsPlacement::External) {
-    if (emitKind != EmitKind::Library && emitKind != EmitKind::Executable &&
-        emitKind != EmitKind::Object)
-      return fail("--weights=external needs --emit=lib, exe or obj");
-    llvmModule->setDataLayout((*machine)->createDataLayout());
-    if (Error err = tern::externalizeWeights(*llvmModule, output + ".weights"))
-      return fail(toString(std::move(err)));
-  }
+  mlir::TimingScope optimizeTimer = rootTimer.nest("LLVM optimization");
   if (Error err =
           tern::optimizeModule(*llvmModule, **machine, codegen.optLevel))
     return fail("LLVM optimization failed: " + toString(std::move(err)));
+  optimizeTimer.stop();
+  // The lowered MLIR is not needed past here.
+  module = nullptr;
 
   switch (emitKind) {
   case EmitKind::LLVMIR: {
@@ -380,9 +435,13 @@ int main(int argc, char **argv) {
             sys::fs::createTemporaryFile("tern-model", "o", objectPath))
       return fail("cannot create a temporary object file: " + ec.message());
     FileRemover removeObject(objectPath);
+    mlir::TimingScope emitTimer = rootTimer.nest("Object code");
     if (Error err = tern::emitCode(*llvmModule, **machine, objectPath,
                                    CodeGenFileType::ObjectFile))
       return fail(toString(std::move(err)));
+    emitTimer.stop();
+    progress.stage("linking");
+    mlir::TimingScope linkTimer = rootTimer.nest("Link");
     tern::OutputKind kind =
         emitKind == EmitKind::Executable    ? tern::OutputKind::Executable
         : StringRef(output).ends_with(".a") ? tern::OutputKind::StaticLibrary

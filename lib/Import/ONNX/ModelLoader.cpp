@@ -7,9 +7,11 @@
 
 #include "tern/Import/ONNX/ModelLoader.h"
 #include "ContribSchemas.h"
+#include "tern/Dialect/Tern/IR/WeightStorage.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -38,64 +40,194 @@ static llvm::Error makeError(llvm::StringRef name, const llvm::Twine &what) {
                            (name + ": " + what).str());
 }
 
-/// Reads every tensor stored in an external file (the layout models over
-/// 2 GB use) into its raw_data, so that the checker, shape inference and the
-/// importer see ordinary tensors. Locations are relative to `baseDir`.
-static llvm::Error loadExternalData(onnx::GraphProto &graph,
-                                    llvm::StringRef baseDir,
-                                    llvm::StringRef name) {
-  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> files;
+unsigned tern::getRawElementBytes(int32_t dataType) {
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::UINT32:
+    return 4;
+  case onnx::TensorProto::DOUBLE:
+  case onnx::TensorProto::INT64:
+  case onnx::TensorProto::UINT64:
+    return 8;
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+    return 2;
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+namespace {
+
+/// An external data file, mapped read-only for as long as a weight in it is
+/// alive, and known to the weights writer meanwhile.
+struct MappedDataFile {
+  MappedDataFile(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                 llvm::StringRef path)
+      : buffer(std::move(buffer)) {
+    mlir::tern::MappedFileRegistry::add(this->buffer->getBufferStart(),
+                                        this->buffer->getBufferSize(), path);
+  }
+  ~MappedDataFile() {
+    mlir::tern::MappedFileRegistry::remove(buffer->getBufferStart());
+  }
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+};
+
+/// Where an external tensor's bytes are: `location`, `offset`, `length`.
+struct ExternalLocation {
+  std::string location;
+  uint64_t offset = 0, length = 0;
+  bool hasLength = false;
+};
+
+ExternalLocation getExternalLocation(const onnx::TensorProto &tensor) {
+  ExternalLocation where;
+  for (const auto &entry : tensor.external_data()) {
+    if (entry.key() == "location")
+      where.location = entry.value();
+    else if (entry.key() == "offset")
+      where.offset = std::strtoull(entry.value().c_str(), nullptr, 10);
+    else if (entry.key() == "length") {
+      where.length = std::strtoull(entry.value().c_str(), nullptr, 10);
+      where.hasLength = true;
+    }
+  }
+  return where;
+}
+
+/// The number of elements `tensor`'s dims give, or nothing when a dim is
+/// negative or the product overflows.
+std::optional<uint64_t> getNumElements(const onnx::TensorProto &tensor) {
+  uint64_t count = 1;
+  for (int64_t dim : tensor.dims()) {
+    if (dim < 0)
+      return std::nullopt;
+    if (dim != 0 && count > UINT64_MAX / static_cast<uint64_t>(dim))
+      return std::nullopt;
+    count *= static_cast<uint64_t>(dim);
+  }
+  return count;
+}
+
+} // namespace
+
+/// Resolves external data and takes large initializers out of the graph
+/// (see `LoadedModel`). External files are mapped once each; small external
+/// tensors are copied into raw_data, so that libonnx sees them as usual.
+static llvm::Error extractInitializers(LoadedModel &loaded,
+                                       llvm::StringRef baseDir,
+                                       llvm::StringRef name) {
+  onnx::GraphProto &graph = *loaded.proto.mutable_graph();
+  llvm::StringMap<std::shared_ptr<MappedDataFile>> files;
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> kept;
   for (onnx::TensorProto &tensor : *graph.mutable_initializer()) {
-    if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
-      continue;
-    std::string location;
-    uint64_t offset = 0, length = 0;
-    bool hasLength = false;
-    for (const auto &entry : tensor.external_data()) {
-      if (entry.key() == "location") {
-        location = entry.value();
-      } else if (entry.key() == "offset") {
-        offset = std::strtoull(entry.value().c_str(), nullptr, 10);
-      } else if (entry.key() == "length") {
-        length = std::strtoull(entry.value().c_str(), nullptr, 10);
-        hasLength = true;
+    std::string what = "initializer '" + tensor.name() + "'";
+    unsigned elementBytes = getRawElementBytes(tensor.data_type());
+    std::optional<uint64_t> count = getNumElements(tensor);
+    if (!count)
+      return makeError(name, what + " has an invalid shape");
+    llvm::ArrayRef<char> bytes;
+    std::shared_ptr<void> owner;
+    bool fileBacked = false;
+    if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+      ExternalLocation where = getExternalLocation(tensor);
+      if (where.location.empty() ||
+          llvm::sys::path::is_absolute(where.location) ||
+          llvm::StringRef(where.location).contains(".."))
+        return makeError(name, "external data of " + what +
+                                   " has an invalid location '" +
+                                   where.location + "'");
+      llvm::SmallString<256> path(baseDir);
+      llvm::sys::path::append(path, where.location);
+      std::shared_ptr<MappedDataFile> &mapped = files[path];
+      if (!mapped) {
+        auto buffer = llvm::MemoryBuffer::getFile(
+            path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+        if (!buffer)
+          return makeError(name, "external data of " + what +
+                                     ": cannot read '" + path +
+                                     "': " + buffer.getError().message());
+        mapped = std::make_shared<MappedDataFile>(std::move(*buffer), path);
       }
+      const llvm::MemoryBuffer *file = mapped->buffer.get();
+      uint64_t size = file->getBufferSize();
+      if (!where.hasLength)
+        where.length = where.offset <= size ? size - where.offset : 0;
+      if (where.offset > size || where.length > size - where.offset)
+        return makeError(name, "external data of " + what + ": bytes " +
+                                   llvm::Twine(where.offset) + " to " +
+                                   llvm::Twine(where.offset + where.length) +
+                                   " lie beyond the end of '" + path + "' (" +
+                                   llvm::Twine(size) + " bytes)");
+      bytes = llvm::ArrayRef<char>(file->getBufferStart() + where.offset,
+                                   where.length);
+      owner = mapped;
+      fileBacked =
+          file->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap;
+    } else if (tensor.has_raw_data()) {
+      bytes = llvm::ArrayRef<char>(tensor.raw_data().data(),
+                                   tensor.raw_data().size());
     }
-    std::string what = "external data of tensor '" + tensor.name() + "'";
-    if (location.empty() || llvm::sys::path::is_absolute(location) ||
-        llvm::StringRef(location).contains(".."))
-      return makeError(name,
-                       what + " has an invalid location '" + location + "'");
-    llvm::SmallString<256> path(baseDir);
-    llvm::sys::path::append(path, location);
-    std::unique_ptr<llvm::MemoryBuffer> &file = files[path];
-    if (!file) {
-      auto buffer = llvm::MemoryBuffer::getFile(
-          path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-      if (!buffer)
-        return makeError(name, what + ": cannot read '" + path +
-                                   "': " + buffer.getError().message());
-      file = std::move(*buffer);
+    bool large = elementBytes != 0 && bytes.size() >= kLargeInitializerBytes;
+    if (elementBytes != 0 && !bytes.empty() &&
+        (*count > UINT64_MAX / elementBytes ||
+         bytes.size() != *count * elementBytes))
+      return makeError(name, what + " has " + llvm::Twine(bytes.size()) +
+                                 " bytes of data but its shape needs " +
+                                 llvm::Twine(*count * elementBytes));
+    if (!large) {
+      if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+        tensor.set_raw_data(bytes.data(), bytes.size());
+        tensor.clear_external_data();
+        tensor.set_data_location(onnx::TensorProto::DEFAULT);
+      }
+      kept.Add()->Swap(&tensor);
+      continue;
     }
-    uint64_t size = file->getBufferSize();
-    if (!hasLength)
-      length = offset <= size ? size - offset : 0;
-    if (offset > size || length > size - offset)
-      return makeError(name, what + ": bytes " + llvm::Twine(offset) + " to " +
-                                 llvm::Twine(offset + length) +
-                                 " lie beyond the end of '" + path + "' (" +
-                                 llvm::Twine(size) + " bytes)");
-    tensor.set_raw_data(file->getBufferStart() + offset, length);
-    tensor.clear_external_data();
-    tensor.set_data_location(onnx::TensorProto::DEFAULT);
+    if (!owner) // The parsed raw_data string itself, not a copy.
+      owner = std::shared_ptr<std::string>(tensor.release_raw_data());
+    InitializerData data;
+    data.name = tensor.name();
+    data.dataType = tensor.data_type();
+    data.dims.assign(tensor.dims().begin(), tensor.dims().end());
+    data.bytes = bytes;
+    data.owner = std::move(owner);
+    data.fileBacked = fileBacked;
+    loaded.initializers.push_back(std::move(data));
+  }
+  graph.mutable_initializer()->Swap(&kept);
+
+  // The checker and shape inference see each large initializer as a graph
+  // input of its type (old exporters list initializers as inputs already).
+  llvm::StringSet<> inputs;
+  for (const onnx::ValueInfoProto &input : graph.input())
+    inputs.insert(input.name());
+  for (const InitializerData &data : loaded.initializers) {
+    if (inputs.contains(data.name))
+      continue;
+    onnx::ValueInfoProto *input = graph.add_input();
+    input->set_name(data.name);
+    onnx::TypeProto_Tensor *type =
+        input->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(data.dataType);
+    for (int64_t dim : data.dims)
+      type->mutable_shape()->add_dim()->set_dim_value(dim);
   }
   return llvm::Error::success();
 }
 
-llvm::Expected<onnx::ModelProto> tern::parseONNXModel(llvm::StringRef contents,
-                                                      bool isText,
-                                                      llvm::StringRef name) {
-  onnx::ModelProto model;
+llvm::Expected<LoadedModel> tern::parseONNXModel(llvm::StringRef contents,
+                                                 bool isText,
+                                                 llvm::StringRef name) {
+  LoadedModel loaded;
+  onnx::ModelProto &model = loaded.proto;
   if (isText) {
     std::string text = contents.str();
     onnx::Common::Status status = onnx::OnnxParser::Parse(model, text.c_str());
@@ -115,8 +247,8 @@ llvm::Expected<onnx::ModelProto> tern::parseONNXModel(llvm::StringRef contents,
   if (!model.has_graph())
     return makeError(name, "the ONNX model has no graph");
   llvm::StringRef baseDir = llvm::sys::path::parent_path(name);
-  if (llvm::Error err = loadExternalData(*model.mutable_graph(),
-                                         baseDir.empty() ? "." : baseDir, name))
+  if (llvm::Error err =
+          extractInitializers(loaded, baseDir.empty() ? "." : baseDir, name))
     return std::move(err);
   int64_t opset = getDefaultOpset(model);
   if (opset == 0)
@@ -155,10 +287,10 @@ llvm::Expected<onnx::ModelProto> tern::parseONNXModel(llvm::StringRef contents,
     return makeError(name,
                      llvm::Twine("ONNX shape inference fails: ") + e.what());
   }
-  return model;
+  return std::move(loaded);
 }
 
-llvm::Expected<onnx::ModelProto> tern::loadONNXModel(llvm::StringRef path) {
+llvm::Expected<LoadedModel> tern::loadONNXModel(llvm::StringRef path) {
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
                                                    /*RequiresNullTerminator=*/
                                                    true);

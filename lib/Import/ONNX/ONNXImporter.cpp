@@ -33,9 +33,8 @@ namespace {
 
 class GraphImporter {
 public:
-  GraphImporter(const onnx::ModelProto &model, StringRef fileName,
-                MLIRContext *ctx)
-      : model(model), ctx(ctx), builder(ctx),
+  GraphImporter(LoadedModel &loaded, StringRef fileName, MLIRContext *ctx)
+      : model(loaded.proto), loaded(loaded), ctx(ctx), builder(ctx),
         fileLoc(FileLineColLoc::get(ctx, fileName, 0, 0)) {}
 
   OwningOpRef<ModuleOp> run();
@@ -48,6 +47,7 @@ private:
   int64_t getOpsetFor(StringRef domain) const;
 
   const onnx::ModelProto &model;
+  LoadedModel &loaded;
   MLIRContext *ctx;
   OpBuilder builder;
   Location fileLoc;
@@ -87,6 +87,19 @@ LogicalResult GraphImporter::importInitializers() {
              << "initializer: " << llvm::toString(value.takeError());
     scope.values[tensor.name()] = buildConstantTensor(builder, loc, *value);
   }
+  // Large initializers become resource blobs that own their bytes, so a
+  // pass that replaces a weight can free it (tern-ternarize, pack).
+  for (InitializerData &data : loaded.initializers) {
+    Location loc = NameLoc::get(builder.getStringAttr(data.name), fileLoc);
+    RankedTensorType type;
+    llvm::Expected<ElementsAttr> bits =
+        convertInitializerData(data, ctx, type);
+    if (!bits)
+      return emitError(loc)
+             << "initializer: " << llvm::toString(bits.takeError());
+    scope.values[data.name] = buildConstantTensor(builder, loc, *bits, type);
+  }
+  loaded.initializers.clear();
   return success();
 }
 
@@ -132,6 +145,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   llvm::StringSet<> initializerNames;
   for (const onnx::TensorProto &tensor : graph.initializer())
     initializerNames.insert(tensor.name());
+  for (const InitializerData &data : loaded.initializers)
+    initializerNames.insert(data.name);
 
   SmallVector<const onnx::ValueInfoProto *> inputs;
   SmallVector<Type> inputTypes;
@@ -210,8 +225,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 }
 
 namespace tern {
-OwningOpRef<ModuleOp> importONNXModel(const onnx::ModelProto &model,
-                                      StringRef fileName, MLIRContext *ctx) {
+OwningOpRef<ModuleOp> importONNXModel(LoadedModel &model, StringRef fileName,
+                                      MLIRContext *ctx) {
   DialectRegistry registry;
   registerImportDialects(registry);
   ctx->appendDialectRegistry(registry);
@@ -220,7 +235,7 @@ OwningOpRef<ModuleOp> importONNXModel(const onnx::ModelProto &model,
 }
 
 OwningOpRef<ModuleOp> importONNXFile(StringRef path, MLIRContext *ctx) {
-  llvm::Expected<onnx::ModelProto> model = loadONNXModel(path);
+  llvm::Expected<LoadedModel> model = loadONNXModel(path);
   if (!model) {
     emitError(FileLineColLoc::get(ctx, path, 0, 0))
         << llvm::toString(model.takeError());
@@ -243,7 +258,7 @@ void ::tern::registerONNXImportTranslation() {
         // never does, because field 1 (ir_version) is tagged 0x08.
         bool isText =
             name.ends_with(".onnxtxt") || contents.ltrim().starts_with("<");
-        llvm::Expected<onnx::ModelProto> model =
+        llvm::Expected<LoadedModel> model =
             parseONNXModel(contents, isText, name);
         if (!model) {
           emitError(FileLineColLoc::get(ctx, name, 0, 0))

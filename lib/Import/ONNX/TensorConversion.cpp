@@ -3,6 +3,12 @@
 #include "TensorConversion.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Alignment.h"
+#include "llvm/Support/Process.h"
+
+#include <sys/mman.h>
 
 using namespace mlir;
 using llvm::createStringError;
@@ -180,6 +186,52 @@ convertTensorProto(const onnx::TensorProto &tensor, MLIRContext *ctx) {
   default:
     return fromTypedField(type, tensor.int32_data(), numElements, name);
   }
+}
+
+llvm::Expected<ElementsAttr>
+convertInitializerData(InitializerData &data, MLIRContext *ctx,
+                       RankedTensorType &type) {
+  Type elementType = convertElementType(data.dataType, ctx);
+  if (!elementType)
+    return createStringError(inconvertibleErrorCode(),
+                             "tensor '" + data.name +
+                                 "' has unsupported element type " +
+                                 getDataTypeName(data.dataType).str());
+  type = RankedTensorType::get(data.dims, elementType);
+  Type signless = elementType;
+  if (auto intType = dyn_cast<IntegerType>(elementType))
+    signless = IntegerType::get(ctx, intType.getWidth());
+  auto signlessType = RankedTensorType::get(data.dims, signless);
+  size_t alignment = getRawElementBytes(data.dataType);
+  AsmResourceBlob blob;
+  if (!llvm::isAddrAligned(llvm::Align(alignment), data.bytes.data())) {
+    // An exporter that did not align its data file: a copy, aligned.
+    blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+        data.bytes, alignment, /*dataIsMutable=*/false);
+    data.owner.reset();
+  } else {
+    std::shared_ptr<void> owner = std::move(data.owner);
+    bool fileBacked = data.fileBacked;
+    blob = AsmResourceBlob(
+        data.bytes, alignment,
+        [owner = std::move(owner), fileBacked](void *ptr, size_t size,
+                                               size_t) mutable {
+          if (fileBacked) {
+            // The file stays mapped while other weights use it; the pages
+            // wholly inside this tensor need not stay resident.
+            uintptr_t page = llvm::sys::Process::getPageSizeEstimate();
+            uintptr_t begin = llvm::alignTo(uintptr_t(ptr), page);
+            uintptr_t end = (uintptr_t(ptr) + size) & ~(page - 1);
+            if (end > begin)
+              ::madvise(reinterpret_cast<void *>(begin), end - begin,
+                        MADV_DONTNEED);
+          }
+          owner.reset();
+        },
+        /*dataIsMutable=*/false);
+  }
+  return cast<ElementsAttr>(DenseResourceElementsAttr::get(
+      signlessType, data.name, std::move(blob)));
 }
 
 } // namespace tern

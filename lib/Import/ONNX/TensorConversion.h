@@ -5,6 +5,8 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "tern/Import/ONNX/ModelLoader.h"
+
 #include "llvm/Support/Error.h"
 
 #include <onnx/onnx_pb.h>
@@ -30,6 +32,14 @@ llvm::SmallVector<std::string> getDimParams(const onnx::TypeProto &type);
 /// The contents of an ONNX tensor (initializer or Constant value).
 llvm::Expected<mlir::DenseElementsAttr>
 convertTensorProto(const onnx::TensorProto &tensor, mlir::MLIRContext *ctx);
+
+/// A large initializer as a `dense_resource` attribute of its signless
+/// element type, whose blob takes over `data`'s bytes without copying them
+/// (mapped pages are given back to the kernel when the blob is released).
+/// `type` receives the tensor's ONNX type (unsigned types stay unsigned).
+llvm::Expected<mlir::ElementsAttr>
+convertInitializerData(InitializerData &data, mlir::MLIRContext *ctx,
+                       mlir::RankedTensorType &type);
 
 } // namespace tern
 

@@ -8,7 +8,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
-#include <onnx/onnx_pb.h>
+#include "tern/Import/ONNX/ModelLoader.h"
 
 namespace tern {
 
@@ -25,7 +25,8 @@ void registerImportDialects(mlir::DialectRegistry &registry);
 /// Builds a module holding `func.func @main_graph` from a loaded model.
 /// Problems are reported through the context's diagnostic engine, each at
 /// the location of the ONNX node that caused it; returns null on failure.
-mlir::OwningOpRef<mlir::ModuleOp> importONNXModel(const onnx::ModelProto &model,
+/// The large initializers' bytes move into the module's resource blobs.
+mlir::OwningOpRef<mlir::ModuleOp> importONNXModel(LoadedModel &model,
                                                   llvm::StringRef fileName,
                                                   mlir::MLIRContext *ctx);
 

@@ -34,24 +34,41 @@ uint8_t readCode(PackFormat format, int64_t field, uint8_t byte) {
 
 } // namespace
 
-std::vector<int8_t> mlir::tern::packTernary(ArrayRef<int8_t> weights, int64_t n,
-                                            int64_t k,
-                                            PackedLayoutAttr layout) {
+void mlir::tern::packTernaryInto(ArrayRef<int8_t> weights, int64_t n,
+                                 int64_t k, PackedLayoutAttr layout,
+                                 MutableArrayRef<int8_t> bytes) {
   int64_t rowBytes = layout.getRowBytes(k);
   int64_t block = layout.getBlock(), lanes = getLanes(layout);
   int64_t perByte = layout.getWeightsPerByte();
-  std::vector<int8_t> bytes(n * rowBytes);
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t i = 0; i < rowBytes * perByte; ++i) {
-      // Padding past k holds zero weights.
-      int8_t weight = i < k ? weights[row * k + i] : 0;
-      int64_t blockIndex = i / block, inBlock = i % block;
-      int64_t byte = row * rowBytes + blockIndex * lanes + inBlock % lanes;
-      bytes[byte] =
-          static_cast<int8_t>(static_cast<uint8_t>(bytes[byte]) +
-                              placeCode(layout.getFormat(), inBlock / lanes,
-                                        static_cast<uint8_t>(weight + 1)));
+  int64_t blocks = rowBytes / lanes;
+  PackFormat format = layout.getFormat();
+  // Byte j of a block holds weights j, j + lanes, j + 2 lanes, ...: one
+  // pass over the bytes, the fields inside, no division per weight.
+  for (int64_t row = 0; row < n; ++row) {
+    const int8_t *in = weights.data() + row * k;
+    uint8_t *out = reinterpret_cast<uint8_t *>(bytes.data()) + row * rowBytes;
+    for (int64_t b = 0; b < blocks; ++b) {
+      int64_t first = b * block;
+      bool whole = first + block <= k;
+      for (int64_t j = 0; j < lanes; ++j) {
+        uint8_t byte = 0;
+        for (int64_t f = 0; f < perByte; ++f) {
+          int64_t i = first + f * lanes + j;
+          // Padding past k holds zero weights.
+          int8_t weight = whole || i < k ? in[i] : 0;
+          byte += placeCode(format, f, static_cast<uint8_t>(weight + 1));
+        }
+        out[b * lanes + j] = byte;
+      }
     }
+  }
+}
+
+std::vector<int8_t> mlir::tern::packTernary(ArrayRef<int8_t> weights, int64_t n,
+                                            int64_t k,
+                                            PackedLayoutAttr layout) {
+  std::vector<int8_t> bytes(n * layout.getRowBytes(k));
+  packTernaryInto(weights, n, k, layout, bytes);
   return bytes;
 }
 

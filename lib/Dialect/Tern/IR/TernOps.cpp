@@ -194,6 +194,54 @@ LogicalResult MatmulOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// QuantMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantMatmulOp::verify() {
+  int64_t bits = getBits(), block = getBlockSize(), k = getK();
+  if (bits != 2 && bits != 4 && bits != 8)
+    return emitOpError("bits must be 2, 4 or 8, got ") << bits;
+  if (block <= 0 || (block * bits) % 8 != 0)
+    return emitOpError("block_size must be positive and fill whole bytes, "
+                       "got ")
+           << block;
+  if (k <= 0)
+    return emitOpError("k must be positive, got ") << k;
+  auto inputType = getInput().getType();
+  auto codesType = getCodes().getType();
+  auto resultType = getResult().getType();
+  int64_t n = codesType.getDimSize(0);
+  if (!dimsCompatible(inputType.getDimSize(1), k))
+    return emitOpError("input reduction dimension ")
+           << inputType.getDimSize(1) << " does not match k = " << k;
+  if (!dimsCompatible(codesType.getDimSize(1), getRowBytes()))
+    return emitOpError("codes must have ")
+           << getRowBytes() << " bytes per output channel (" << getNumBlocks()
+           << " blocks of " << block << " " << bits << "-bit codes), got "
+           << codesType.getDimSize(1);
+  if (!dimsCompatible(resultType.getDimSize(0), inputType.getDimSize(0)) ||
+      !dimsCompatible(resultType.getDimSize(1), n))
+    return emitOpError("result must be ")
+           << "rows x " << n << ", got " << resultType;
+  SmallVector<Value> params = {getScales()};
+  if (getZeroPoints())
+    params.push_back(getZeroPoints());
+  for (Value param : params) {
+    auto type = cast<RankedTensorType>(param.getType());
+    if (!dimsCompatible(type.getDimSize(0), n) ||
+        !dimsCompatible(type.getDimSize(1), getNumBlocks()))
+      return emitOpError("scales and zero points must be ")
+             << n << " x " << getNumBlocks() << ", got " << type;
+  }
+  Type elementType = resultType.getElementType();
+  if (inputType.getElementType() != elementType ||
+      getScales().getType().getElementType() != elementType)
+    return emitOpError(
+        "input, scales and result must have the same element type");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // IntMatmulOp
 //===----------------------------------------------------------------------===//
 

@@ -6,6 +6,8 @@
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -228,6 +230,75 @@ struct LowerPackedConstant : public OpRewritePattern<PackedConstantOp> {
   }
 };
 
+/// tern.quant_matmul on its packed codes: one linalg.generic over rows,
+/// channels and K that decodes each code where it is read,
+/// `acc += x * ((q - zero) * scale)`. Simple and exact to the float
+/// dequantization; the codes never become floats in memory.
+struct LowerQuantMatmul : public OpRewritePattern<QuantMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getResult().getType();
+    Type elementType = resultType.getElementType();
+    Value codes = op.getCodes(), scales = op.getScales(),
+          zeroPoints = op.getZeroPoints();
+    int64_t bits = op.getBits(), block = op.getBlockSize();
+    Value init = createFilledLike(rewriter, loc, op.getInput(),
+                                  resultType.getShape(),
+                                  rewriter.getFloatAttr(elementType, 0.0));
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
+                                   AffineMap::get(3, 0, {m, n}, ctx)};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, resultType, ValueRange{op.getInput()}, ValueRange{init},
+        maps,
+        {utils::IteratorType::parallel, utils::IteratorType::parallel,
+         utils::IteratorType::reduction},
+        [&](OpBuilder &b, Location nloc, ValueRange args) {
+          auto index = [&](int64_t v) -> Value {
+            return arith::ConstantIndexOp::create(b, nloc, v);
+          };
+          Value channel = linalg::IndexOp::create(b, nloc, 1);
+          Value kk = linalg::IndexOp::create(b, nloc, 2);
+          int64_t perByte = 8 / bits;
+          Value byteIndex = arith::DivUIOp::create(b, nloc, kk, index(perByte));
+          Value field = arith::RemUIOp::create(b, nloc, kk, index(perByte));
+          Value byte = tensor::ExtractOp::create(b, nloc, codes,
+                                                 ValueRange{channel, byteIndex});
+          Value wide = arith::ExtUIOp::create(b, nloc, b.getI32Type(), byte);
+          Value shift = arith::IndexCastOp::create(
+              b, nloc, b.getI32Type(),
+              arith::MulIOp::create(b, nloc, field, index(bits)));
+          Value code = arith::AndIOp::create(
+              b, nloc, arith::ShRUIOp::create(b, nloc, wide, shift),
+              arith::ConstantIntOp::create(b, nloc, b.getI32Type(),
+                                           (1 << bits) - 1));
+          Value blockIndex = arith::DivUIOp::create(b, nloc, kk, index(block));
+          Value scale = tensor::ExtractOp::create(
+              b, nloc, scales, ValueRange{channel, blockIndex});
+          Value zero =
+              zeroPoints
+                  ? Value(tensor::ExtractOp::create(
+                        b, nloc, zeroPoints, ValueRange{channel, blockIndex}))
+                  : Value(arith::ConstantOp::create(
+                        b, nloc, b.getFloatAttr(elementType, 1 << (bits - 1))));
+          Value q = arith::UIToFPOp::create(b, nloc, elementType, code);
+          Value weight = arith::MulFOp::create(
+              b, nloc, arith::SubFOp::create(b, nloc, q, zero), scale);
+          Value product = arith::MulFOp::create(b, nloc, args[0], weight);
+          linalg::YieldOp::create(
+              b, nloc,
+              ValueRange{arith::AddFOp::create(b, nloc, args[1], product)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 struct LowerMatmulPass
     : public tern::impl::TernLowerMatmulBase<LowerMatmulPass> {
   using TernLowerMatmulBase::TernLowerMatmulBase;
@@ -253,8 +324,8 @@ struct LowerMatmulPass
     }
     RewritePatternSet patterns(&getContext());
     patterns
-        .add<SplitQuantizedMatmul, LowerTernaryConstant, LowerPackedConstant>(
-            &getContext());
+        .add<SplitQuantizedMatmul, LowerTernaryConstant, LowerPackedConstant,
+             LowerQuantMatmul>(&getContext());
     patterns.add<LowerFloatMatmul, LowerIntMatmul>(&getContext(), chosen);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

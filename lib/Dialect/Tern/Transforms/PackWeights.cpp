@@ -2,6 +2,7 @@
 
 #include "tern/Dialect/Tern/IR/Packing.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -37,6 +38,9 @@ struct PackWeightsPass
       return signalPassFailure();
 
     OpBuilder builder(ctx);
+    SmallVector<Attribute> released;
+    // A constant two matmuls read is packed once.
+    llvm::DenseMap<Operation *, Value> packedOf;
     getOperation().walk([&](Operation *op) {
       if (!isa<MatmulOp, IntMatmulOp>(op))
         return;
@@ -44,27 +48,55 @@ struct PackWeightsPass
       auto constant = weightsOperand.get().getDefiningOp<ConstantOp>();
       if (!constant)
         return;
+      if (Value known = packedOf.lookup(constant)) {
+        weightsOperand.set(known);
+        if (constant->use_empty()) {
+          released.push_back(constant.getValue());
+          constant->erase();
+          releaseUnusedResources(getOperation(), released);
+          released.clear();
+        }
+        return;
+      }
       auto type = cast<RankedTensorType>(constant.getType());
       int64_t n = type.getDimSize(0), k = type.getDimSize(1);
-      std::optional<std::vector<int8_t>> weights =
-          getInt8Values(constant.getValue());
-      if (!weights)
-        return;
-      std::vector<int8_t> bytes = packTernary(*weights, n, k, layout);
+      // Resource weights are read in place; dense ones are copied out.
+      std::optional<std::vector<int8_t>> copied;
+      std::optional<ArrayRef<char>> raw = getRawBytes(constant.getValue());
+      if (!raw) {
+        copied = getInt8Values(constant.getValue());
+        if (!copied)
+          return;
+      }
+      ArrayRef<int8_t> weights =
+          raw ? ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(raw->data()),
+                                 raw->size())
+              : ArrayRef<int8_t>(*copied);
       auto bytesType = RankedTensorType::get({n, layout.getRowBytes(k)},
                                              builder.getI8Type());
-      auto blob = DenseI8ResourceElementsAttr::get(
-          bytesType, "tern_packed_weights",
-          HeapAsmResourceBlob::allocateAndCopyInferAlign(
-              ArrayRef<int8_t>(bytes)));
-      builder.setInsertionPoint(op);
+      ElementsAttr blob = createResourceConstant(
+          bytesType, "tern_packed_weights", [&](MutableArrayRef<char> data) {
+            packTernaryInto(weights, n, k, layout,
+                            MutableArrayRef<int8_t>(
+                                reinterpret_cast<int8_t *>(data.data()),
+                                data.size()));
+            return true;
+          });
+      builder.setInsertionPointAfter(constant);
       auto packed =
           PackedConstantOp::create(builder, constant.getLoc(),
                                    PackedWeightsType::get(ctx, {n, k}, layout),
-                                   cast<ElementsAttr>(blob));
+                                   blob);
       weightsOperand.set(packed);
-      if (constant->use_empty())
+      packedOf[constant] = packed;
+      if (constant->use_empty()) {
+        released.push_back(constant.getValue());
         constant->erase();
+        // Each weight is freed once packed: a 2B model's i8 weights are
+        // never all in memory beside their packed bytes.
+        releaseUnusedResources(getOperation(), released);
+        released.clear();
+      }
     });
   }
 };

@@ -8,11 +8,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
+
+#include "mlir/IR/Threading.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <array>
+#include <cstring>
 
 namespace mlir {
 namespace tern {
@@ -254,10 +260,203 @@ struct TernarizeMatmul : public OpRewritePattern<linalg::MatmulOp> {
   bool absmean;
 };
 
+/// The ternary weights of a 2-bit tern.quant_matmul: its codes minus the
+/// zero point, when every one is -1, 0 or 1, in an N x K i8 blob.
+struct QuantTernary {
+  QuantMatmulOp op;
+  ElementsAttr weights;
+  /// The block scales (N x blocks), as one value when they all agree or
+  /// one per channel when each row's agree.
+  SmallVector<float> scales;
+  int64_t scaleRank = 2;
+};
+
+/// Decodes `op`'s codes into `out` (N x K); false unless all are ternary.
+bool decodeTernaryCodes(QuantMatmulOp op, ArrayRef<char> codes,
+                        const float *zeroPoints, int8_t *out) {
+  int64_t n = op.getCodes().getType().getDimSize(0), k = op.getK();
+  int64_t blocks = op.getNumBlocks(), block = op.getBlockSize();
+  int64_t rowBytes = op.getRowBytes();
+  if (!zeroPoints) {
+    // Zero point 2: a byte's four codes through one table.
+    static const auto table = [] {
+      std::array<std::array<int8_t, 5>, 256> t{};
+      for (int byte = 0; byte < 256; ++byte) {
+        bool valid = true;
+        for (int f = 0; f < 4; ++f) {
+          int q = (byte >> (2 * f)) & 3;
+          valid &= q != 0;
+          t[byte][f] = int8_t(q - 2);
+        }
+        t[byte][4] = valid;
+      }
+      return t;
+    }();
+    for (int64_t row = 0; row < n; ++row) {
+      const uint8_t *in =
+          reinterpret_cast<const uint8_t *>(codes.data()) + row * rowBytes;
+      int8_t *dst = out + row * k;
+      bool valid = true;
+      int64_t whole = k / 4;
+      for (int64_t j = 0; j < whole; ++j) {
+        const auto &entry = table[in[j]];
+        std::memcpy(dst + 4 * j, entry.data(), 4);
+        valid &= entry[4] != 0;
+      }
+      for (int64_t kk = 4 * whole; kk < k; ++kk) {
+        int q = (in[kk / 4] >> (2 * (kk % 4))) & 3;
+        valid &= q != 0;
+        dst[kk] = int8_t(q - 2);
+      }
+      if (!valid)
+        return false;
+    }
+    return true;
+  }
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int q = (uint8_t(codes[row * rowBytes + kk / 4]) >> (2 * (kk % 4))) & 3;
+      float d = float(q) - zeroPoints[row * blocks + kk / block];
+      if (d != -1.0f && d != 0.0f && d != 1.0f)
+        return false;
+      out[row * k + kk] = int8_t(d);
+    }
+  return true;
+}
+
+/// The values of an f32 constant (dense, splat or resource).
+std::optional<std::vector<float>> readFloats(ElementsAttr attr) {
+  if (!attr.getElementType().isF32())
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat())
+    return std::vector<float>(dense.getNumElements(),
+                              dense.getSplatValue<float>());
+  std::optional<ArrayRef<char>> bytes = getRawBytes(attr);
+  if (!bytes)
+    return std::nullopt;
+  const auto *data = reinterpret_cast<const float *>(bytes->data());
+  return std::vector<float>(data, data + attr.getNumElements());
+}
+
+std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
+  if (op.getBits() != 2 || !op.getScales().getType().getElementType().isF32())
+    return std::nullopt;
+  ElementsAttr codesAttr, scalesAttr, zeroAttr;
+  if (!matchPattern(op.getCodes(), m_Constant(&codesAttr)) ||
+      !matchPattern(op.getScales(), m_Constant(&scalesAttr)))
+    return std::nullopt;
+  if (op.getZeroPoints() &&
+      !matchPattern(op.getZeroPoints(), m_Constant(&zeroAttr)))
+    return std::nullopt;
+  std::optional<ArrayRef<char>> codes = getRawBytes(codesAttr);
+  std::optional<std::vector<float>> scaleValues = readFloats(scalesAttr);
+  std::optional<std::vector<float>> zeroValues =
+      zeroAttr ? readFloats(zeroAttr) : std::nullopt;
+  if (!codes || !scaleValues || (zeroAttr && !zeroValues))
+    return std::nullopt;
+  int64_t n = op.getCodes().getType().getDimSize(0), k = op.getK();
+  int64_t blocks = op.getNumBlocks();
+  QuantTernary result;
+  result.op = op;
+  auto weightType =
+      RankedTensorType::get({n, k}, IntegerType::get(op.getContext(), 8));
+  result.weights = createResourceConstant(
+      weightType, "tern_weights", [&](MutableArrayRef<char> data) {
+        return decodeTernaryCodes(
+            op, *codes,
+            zeroValues ? zeroValues->data() : nullptr,
+            reinterpret_cast<int8_t *>(data.data()));
+      });
+  if (!result.weights)
+    return std::nullopt;
+  const float *scales = scaleValues->data();
+  bool perTensor = true, perChannel = true;
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t j = 0; j < blocks; ++j) {
+      perTensor &= scales[row * blocks + j] == scales[0];
+      perChannel &= scales[row * blocks + j] == scales[row * blocks];
+    }
+  if (perTensor) {
+    result.scaleRank = 0;
+    result.scales.push_back(scales[0]);
+  } else if (perChannel) {
+    result.scaleRank = 1;
+    for (int64_t row = 0; row < n; ++row)
+      result.scales.push_back(scales[row * blocks]);
+  } else {
+    result.scales.assign(scales, scales + n * blocks);
+  }
+  return result;
+}
+
+/// 2-bit tern.quant_matmuls whose codes are ternary become tern.matmul, the
+/// codes decoded on both cores and each tensor's inputs released as soon
+/// as it is replaced, so that a 2B model's weights are in memory about once.
+void ternarizeQuantMatmuls(func::FuncOp func) {
+  SmallVector<QuantMatmulOp> ops;
+  func.walk([&](QuantMatmulOp op) {
+    // Per-block scales need the kernels' blocks of a multiple of 32.
+    if (op.getBits() == 2)
+      ops.push_back(op);
+  });
+  MLIRContext *ctx = func.getContext();
+  constexpr size_t kBatch = 8;
+  for (size_t begin = 0; begin < ops.size(); begin += kBatch) {
+    size_t end = std::min(ops.size(), begin + kBatch);
+    SmallVector<std::optional<QuantTernary>> found(end - begin);
+    parallelFor(ctx, begin, end, [&](size_t i) {
+      found[i - begin] = findQuantTernary(ops[i]);
+    });
+    SmallVector<Attribute> released;
+    for (std::optional<QuantTernary> &ternary : found) {
+      if (!ternary)
+        continue;
+      QuantMatmulOp op = ternary->op;
+      int64_t n = op.getCodes().getType().getDimSize(0);
+      bool perBlock = ternary->scaleRank == 2;
+      if (perBlock && op.getBlockSize() % 32 != 0) {
+        releaseUnusedResources(func, {ternary->weights});
+        continue;
+      }
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      Type f32 = b.getF32Type();
+      RankedTensorType scaleType =
+          ternary->scaleRank == 0   ? RankedTensorType::get({}, f32)
+          : ternary->scaleRank == 1 ? RankedTensorType::get({n}, f32)
+                                    : RankedTensorType::get(
+                                          {n, op.getNumBlocks()}, f32);
+      Value weights = ConstantOp::create(b, loc, ternary->weights);
+      Value scale = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(scaleType, ArrayRef<float>(ternary->scales)));
+      Value product = MatmulOp::create(
+          b, loc, op.getResult().getType(), op.getInput(), weights, scale,
+          ActQuantModeAttr::get(ctx, ActQuantMode::none),
+          perBlock ? b.getI64IntegerAttr(op.getBlockSize()) : IntegerAttr());
+      SmallVector<Operation *> inputs;
+      for (Value operand : {op.getCodes(), op.getScales(), op.getZeroPoints()})
+        if (operand)
+          inputs.push_back(operand.getDefiningOp());
+      op.getResult().replaceAllUsesWith(product);
+      op.erase();
+      for (Operation *input : inputs)
+        if (input && input->use_empty()) {
+          ElementsAttr attr;
+          if (matchPattern(input->getResult(0), m_Constant(&attr)))
+            released.push_back(attr);
+          input->erase();
+        }
+    }
+    releaseUnusedResources(func, released);
+  }
+}
+
 struct TernarizePass : public tern::impl::TernTernarizeBase<TernarizePass> {
   using TernTernarizeBase::TernTernarizeBase;
 
   void runOnOperation() override {
+    ternarizeQuantMatmuls(getOperation());
     RewritePatternSet patterns(&getContext());
     patterns.add<TernarizeMatmul>(&getContext(), minElements, absmean);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -11,6 +11,9 @@
 #include "Broadcast.h"
 #include "MatMul.h"
 #include "RuntimeChecks.h"
+#include "Signedness.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -26,33 +29,52 @@ RankedTensorType getType(Value value) {
   return cast<RankedTensorType>(value.getType());
 }
 
-/// The elements of a float constant, as floats.
-std::vector<float> readFloats(DenseElementsAttr attr) {
-  std::vector<float> values;
-  values.reserve(attr.getNumElements());
-  for (APFloat v : attr.getValues<APFloat>()) {
-    bool lost;
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-    values.push_back(v.convertToFloat());
-  }
-  return values;
-}
-
-/// The elements of an integer constant (uint8 codes), zero-extended.
-std::vector<uint32_t> readCodes(DenseElementsAttr attr) {
-  std::vector<uint32_t> values;
-  values.reserve(attr.getNumElements());
-  for (const APInt &v : attr.getValues<APInt>())
-    values.push_back(static_cast<uint32_t>(v.getZExtValue()));
-  return values;
-}
-
 /// The `bits`-wide field `index` of a byte string packed least significant
 /// bits first.
-uint32_t unpackField(ArrayRef<uint32_t> bytes, int64_t offset, int64_t index,
+uint32_t unpackField(ArrayRef<char> bytes, int64_t offset, int64_t index,
                      int64_t bits) {
   int64_t bit = index * bits;
-  return (bytes[offset + bit / 8] >> (bit % 8)) & ((1u << bits) - 1);
+  return (uint8_t(bytes[offset + bit / 8]) >> (bit % 8)) & ((1u << bits) - 1);
+}
+
+/// The float zero points of MatMulNBits, N x blocks: given as floats, or as
+/// `bits`-wide unsigned fields packed per row.
+FailureOr<Value> buildZeroPoints(NodeImporter &node, int64_t n, int64_t blocks,
+                                 int64_t bits, Type elementType) {
+  Value input = node.getInput(3);
+  if (!input)
+    return failure();
+  ElementsAttr zpAttr = matchConstantBits(input);
+  std::optional<ArrayRef<char>> bytes =
+      zpAttr ? mlir::tern::getRawBytes(zpAttr) : std::nullopt;
+  OpBuilder &b = node.getBuilder();
+  auto type = RankedTensorType::get({n, blocks}, elementType);
+  if (zpAttr && isa<FloatType>(zpAttr.getElementType())) {
+    if (zpAttr.getElementType() != elementType ||
+        zpAttr.getNumElements() != n * blocks)
+      return node.emitError()
+             << "float zero_points needs one " << elementType << " per block";
+    return Value(arith::ConstantOp::create(
+        b, node.getLoc(),
+        cast<TypedAttr>(mlir::tern::reinterpretConstant(zpAttr, type))));
+  }
+  int64_t rowBytes = (blocks * bits + 7) / 8;
+  if (!zpAttr || !zpAttr.getElementType().isInteger(8) || !bytes ||
+      zpAttr.getNumElements() != n * rowBytes)
+    return node.emitError() << "zero_points must be a constant of " << n
+                            << " x " << rowBytes
+                            << " uint8 (packed) or one float per block";
+  ElementsAttr zeroPoints = mlir::tern::createResourceConstant(
+      type, "matmulnbits_zero_points", [&](MutableArrayRef<char> data) {
+        auto *out = reinterpret_cast<float *>(data.data());
+        for (int64_t row = 0; row < n; ++row)
+          for (int64_t j = 0; j < blocks; ++j)
+            out[row * blocks + j] =
+                float(unpackField(*bytes, row * rowBytes, j, bits));
+        return true;
+      });
+  return Value(arith::ConstantOp::create(b, node.getLoc(),
+                                         cast<TypedAttr>(zeroPoints)));
 }
 
 /// com.microsoft MatMulNBits: Y = A x dequantize(B)^T (+ bias). B holds, for
@@ -60,9 +82,8 @@ uint32_t unpackField(ArrayRef<uint32_t> bytes, int64_t offset, int64_t index,
 /// of `bits` bits, least significant first; code q of block j dequantizes
 /// to (q - zero_point[n, j]) * scale[n, j]. The zero point defaults to
 /// 2^(bits-1), and packed uint8 zero points hold `bits`-wide fields too.
-/// The weights are constants in exported models: they are decoded here,
-/// exactly, into a float weight for the ordinary MatMul path, where
-/// tern-ternarize finds ternary ones.
+/// The codes stay packed: B becomes the operand of a tern.quant_matmul
+/// without being copied (tern-ternarize finds the ternary ones).
 LogicalResult convertMatMulNBits(NodeImporter &node) {
   Value a = node.getInput(0);
   if (!a)
@@ -73,8 +94,9 @@ LogicalResult convertMatMulNBits(NodeImporter &node) {
   if (bits != 2 && bits != 4 && bits != 8)
     return node.emitError()
            << "bits = " << bits << " is not supported (2, 4 or 8)";
-  if (k <= 0 || n <= 0 || blockSize <= 0)
-    return node.emitError() << "K, N and block_size must be positive";
+  if (k <= 0 || n <= 0 || blockSize <= 0 || (blockSize * bits) % 8 != 0)
+    return node.emitError() << "K and N must be positive and block_size a "
+                               "whole number of bytes of codes";
   if (node.hasInput(4))
     return node.emitError() << "g_idx is not supported";
   Type elementType = getType(a).getElementType();
@@ -85,12 +107,15 @@ LogicalResult convertMatMulNBits(NodeImporter &node) {
        getType(a).getShape().back() != k))
     return node.emitError()
            << "A must end in K = " << k << ", got " << a.getType();
-  DenseElementsAttr packed = node.getConstantElements(1);
-  DenseElementsAttr scaleAttr = node.getConstantElements(2);
+  Value packedValue = node.getInput(1), scaleValue = node.getInput(2);
+  if (!packedValue || !scaleValue)
+    return failure();
+  ElementsAttr packed = matchConstantBits(packedValue);
+  ElementsAttr scaleAttr = matchConstantBits(scaleValue);
   if (!packed || !scaleAttr || !packed.getElementType().isInteger(8) ||
-      !isa<FloatType>(scaleAttr.getElementType()))
-    return node.emitError() << "B must be a uint8 constant and scales a float "
-                               "constant";
+      scaleAttr.getElementType() != elementType)
+    return node.emitError() << "B must be a uint8 constant and scales a "
+                               "constant of the activations' type";
   int64_t blocks = (k + blockSize - 1) / blockSize;
   int64_t blobSize = blockSize * bits / 8;
   if (packed.getNumElements() != n * blocks * blobSize)
@@ -100,65 +125,48 @@ LogicalResult convertMatMulNBits(NodeImporter &node) {
   if (scaleAttr.getNumElements() != n * blocks)
     return node.emitError() << "scales has " << scaleAttr.getNumElements()
                             << " entries for " << n * blocks << " blocks";
-  std::vector<uint32_t> codes = readCodes(packed);
-  std::vector<float> scales = readFloats(scaleAttr);
-
-  // Zero points: none, packed codes, or floats (one per block).
-  std::vector<float> zeroPoints(n * blocks, float(1 << (bits - 1)));
-  if (node.hasInput(3)) {
-    DenseElementsAttr zpAttr = node.getConstantElements(3);
-    if (!zpAttr)
-      return node.emitError() << "zero_points must be a constant";
-    if (isa<FloatType>(zpAttr.getElementType())) {
-      if (zpAttr.getNumElements() != n * blocks)
-        return node.emitError() << "float zero_points needs one per block";
-      zeroPoints = readFloats(zpAttr);
-    } else if (zpAttr.getElementType().isInteger(8)) {
-      int64_t rowBytes = (blocks * bits + 7) / 8;
-      if (zpAttr.getNumElements() != n * rowBytes)
-        return node.emitError() << "packed zero_points needs " << n * rowBytes
-                                << " bytes, got " << zpAttr.getNumElements();
-      std::vector<uint32_t> zpBytes = readCodes(zpAttr);
-      for (int64_t row = 0; row < n; ++row)
-        for (int64_t j = 0; j < blocks; ++j)
-          zeroPoints[row * blocks + j] =
-              unpackField(zpBytes, row * rowBytes, j, bits);
-    } else {
-      return node.emitError() << "zero_points must be uint8 or float";
-    }
-  }
-
-  // W [K, N], the MatMul layout of the weight.
-  std::vector<float> weight(k * n);
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t kk = 0; kk < k; ++kk) {
-      int64_t j = kk / blockSize, i = kk % blockSize;
-      uint32_t q = unpackField(codes, (row * blocks + j) * blobSize, i, bits);
-      int64_t block = row * blocks + j;
-      weight[kk * n + row] =
-          (static_cast<float>(q) - zeroPoints[block]) * scales[block];
-    }
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
-  auto weightType = RankedTensorType::get({k, n}, elementType);
-  Value weightValue = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(weightType, ArrayRef<float>(weight)));
-  FailureOr<Value> y = buildMatMul(node, a, weightValue);
-  if (failed(y))
-    return failure();
+  Value zeroPoints;
+  if (node.hasInput(3)) {
+    FailureOr<Value> zp = buildZeroPoints(node, n, blocks, bits, elementType);
+    if (failed(zp))
+      return failure();
+    zeroPoints = *zp;
+  }
+  // The initializers' bytes under the op's 2-D shapes (no copy).
+  Value codes = arith::ConstantOp::create(
+      b, loc,
+      cast<TypedAttr>(mlir::tern::reinterpretConstant(
+          packed, RankedTensorType::get({n, blocks * blobSize},
+                                        b.getI8Type()))));
+  Value scales = arith::ConstantOp::create(
+      b, loc,
+      cast<TypedAttr>(mlir::tern::reinterpretConstant(
+          scaleAttr, RankedTensorType::get({n, blocks}, elementType))));
+  Value y = buildLinearLayer(b, loc, a, n, [&](Value rows) -> Value {
+    auto rowsType = getType(rows);
+    auto resultType =
+        RankedTensorType::get({rowsType.getDimSize(0), n}, elementType);
+    return mlir::tern::QuantMatmulOp::create(
+        b, loc, resultType, rows, codes, scales, zeroPoints,
+        b.getI64IntegerAttr(bits), b.getI64IntegerAttr(blockSize),
+        b.getI64IntegerAttr(k));
+  });
   if (node.hasInput(5)) {
     Value bias = node.getInput(5);
     if (!bias)
       return failure();
-    y = buildBroadcastElementwise(
-        node, {*y, bias}, elementType,
+    FailureOr<Value> biased = buildBroadcastElementwise(
+        node, {y, bias}, elementType,
         [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
           return arith::AddFOp::create(nb, nloc, args[0], args[1]);
         });
-    if (failed(y))
+    if (failed(biased))
       return failure();
+    y = *biased;
   }
-  node.setOutput(0, *y);
+  node.setOutput(0, y);
   return success();
 }
 

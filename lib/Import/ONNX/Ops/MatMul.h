@@ -15,6 +15,13 @@ namespace tern {
 mlir::FailureOr<mlir::Value> buildMatMul(NodeImporter &node, mlir::Value lhs,
                                          mlir::Value rhs);
 
+/// A linear layer on `lhs` [..., K] with `n` outputs: the leading
+/// dimensions are folded into rows for `build2D` (rows x K -> rows x n) and
+/// unfolded again from its result.
+mlir::Value
+buildLinearLayer(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
+                 int64_t n, llvm::function_ref<mlir::Value(mlir::Value)> build2D);
+
 } // namespace tern
 
 #endif // TERN_LIB_IMPORT_ONNX_OPS_MATMUL_H

@@ -250,8 +250,16 @@ FailureOr<Value> tern::buildMatMul(NodeImporter &node, Value lhs, Value rhs) {
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
+  return buildLinearLayer(b, loc, lhs, rhsType.getDimSize(1), [&](Value flat) {
+    return buildMatmul2D(b, loc, flat, rhs);
+  });
+}
+
+Value tern::buildLinearLayer(OpBuilder &b, Location loc, Value lhs, int64_t n,
+                             function_ref<Value(Value)> build2D) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
   if (lhsType.getRank() == 2)
-    return buildMatmul2D(b, loc, lhs, rhs);
+    return build2D(lhs);
 
   // [B..., M, K] -> [B*...*M, K] -> matmul -> [B..., M, N].
   int64_t rank = lhsType.getRank();
@@ -260,10 +268,10 @@ FailureOr<Value> tern::buildMatMul(NodeImporter &node, Value lhs, Value rhs) {
     rows.push_back(d);
   SmallVector<ReassociationIndices> reassociation = {rows, {rank - 1}};
   Value flat = tensor::CollapseShapeOp::create(b, loc, lhs, reassociation);
-  Value product = buildMatmul2D(b, loc, flat, rhs);
+  Value product = build2D(flat);
 
   SmallVector<int64_t> shape(lhsType.getShape());
-  shape.back() = rhsType.getDimSize(1);
+  shape.back() = n;
   SmallVector<OpFoldResult> outputShape;
   for (int64_t d = 0; d < rank - 1; ++d)
     outputShape.push_back(tensor::getMixedSize(b, loc, lhs, d));

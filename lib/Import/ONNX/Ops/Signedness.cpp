@@ -35,15 +35,22 @@ Value castFromSignless(OpBuilder &b, Location loc, Value scalar, Type type) {
 
 Value buildConstantTensor(OpBuilder &b, Location loc, DenseElementsAttr value) {
   auto type = cast<RankedTensorType>(value.getType());
+  Type signless = getSignlessType(type.getElementType());
+  return buildConstantTensor(
+      b, loc, signless == type.getElementType() ? value : value.bitcast(signless),
+      type);
+}
+
+Value buildConstantTensor(OpBuilder &b, Location loc, ElementsAttr bits,
+                          RankedTensorType type) {
   Type elementType = type.getElementType();
-  Type signless = getSignlessType(elementType);
-  if (signless == elementType)
-    return arith::ConstantOp::create(b, loc, value);
-  Value bits = arith::ConstantOp::create(b, loc, value.bitcast(signless));
+  Value constant = arith::ConstantOp::create(b, loc, cast<TypedAttr>(bits));
+  if (getSignlessType(elementType) == elementType)
+    return constant;
   Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
   AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
   auto view = linalg::GenericOp::create(
-      b, loc, type, bits, init, {identity, identity},
+      b, loc, type, constant, init, {identity, identity},
       SmallVector<utils::IteratorType>(type.getRank(),
                                        utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
@@ -51,6 +58,27 @@ Value buildConstantTensor(OpBuilder &b, Location loc, DenseElementsAttr value) {
             nb, nloc, castFromSignless(nb, nloc, args[0], elementType));
       });
   return view.getResult(0);
+}
+
+/// The constant under the unsigned view `buildConstantTensor` makes.
+static Value lookThroughUnsignedView(Value value) {
+  auto view = value.getDefiningOp<linalg::GenericOp>();
+  if (!view || view.getNumDpsInputs() != 1)
+    return value;
+  Block &body = view.getRegion().front();
+  if (body.getOperations().size() != 2 ||
+      !isa<UnrealizedConversionCastOp>(body.front()) ||
+      cast<ShapedType>(view.getDpsInputs()[0].getType()).getShape() !=
+          cast<ShapedType>(value.getType()).getShape())
+    return value;
+  return view.getDpsInputs()[0];
+}
+
+ElementsAttr matchConstantBits(Value value) {
+  ElementsAttr attr;
+  if (matchPattern(lookThroughUnsignedView(value), m_Constant(&attr)))
+    return attr;
+  return nullptr;
 }
 
 DenseElementsAttr matchConstantTensor(Value value) {

@@ -36,9 +36,20 @@ mlir::Value castFromSignless(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildConstantTensor(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::DenseElementsAttr value);
 
+/// A tensor of `type` holding `bits`, the signless contents (a dense or a
+/// `dense_resource` attribute of the signless element type): unsigned types
+/// get the same view as in `buildConstantTensor`.
+mlir::Value buildConstantTensor(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::ElementsAttr bits,
+                                mlir::RankedTensorType type);
+
 /// The contents of `value` when `buildConstantTensor` (or any
 /// `arith.constant`) made it; null otherwise.
 mlir::DenseElementsAttr matchConstantTensor(mlir::Value value);
+
+/// Like `matchConstantTensor`, for dense and resource (large initializer)
+/// contents alike, in their signless element type.
+mlir::ElementsAttr matchConstantBits(mlir::Value value);
 
 } // namespace tern
 

@@ -90,6 +90,59 @@ def Tern_MatmulOp : Tern_Op<"matmul", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// tern.quant_matmul
+//===----------------------------------------------------------------------===//
+
+def Tern_QuantMatmulOp : Tern_Op<"quant_matmul", [Pure]> {
+  let summary = "Activations times block-quantized integer weights, kept packed";
+  let description = [{
+    A linear layer whose weights stay in their quantized form, as
+    `com.microsoft::MatMulNBits` and QDQ exports carry them:
+    `result[m, n] = sum_k input[m, k] * (q[n, k] - zero[n, k / B]) *
+    scale[n, k / B]`, with `B = block_size`. `codes` holds, for each of the
+    `N` outputs, `ceil(K / B)` blocks of `B` unsigned `bits`-wide codes
+    `q`, packed least significant bits first (MatMulNBits' layout: for
+    `bits = 8` one byte per weight). `scales` and the optional float
+    `zero_points` are `N x ceil(K / B)`; without zero points, each is
+    `2^(bits - 1)`. `K` is the `k` attribute (the codes of the last block
+    are padding past it).
+
+    `tern-ternarize` turns a 2-bit one whose codes are ternary around the
+    zero point into `tern.matmul`; the others keep their codes in the
+    compiled model.
+
+    ```mlir
+    %y = tern.quant_matmul %x, %codes, %scales {bits = 4 : i64, block_size = 32 : i64, k = 64 : i64}
+        : tensor<?x64xf32>, tensor<16x32xi8>, tensor<16x2xf32> -> tensor<?x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    2DTensorOf<[AnyFloat]>:$input,
+    2DTensorOf<[I8]>:$codes,
+    2DTensorOf<[AnyFloat]>:$scales,
+    Optional<2DTensorOf<[AnyFloat]>>:$zero_points,
+    I64Attr:$bits,
+    I64Attr:$block_size,
+    I64Attr:$k
+  );
+  let results = (outs 2DTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $input `,` $codes `,` $scales (`,` $zero_points^)? attr-dict `:`
+    type($input) `,` type($codes) `,` type($scales) (`,` type($zero_points)^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Blocks per output channel.
+    int64_t getNumBlocks() { return llvm::divideCeil(getK(), getBlockSize()); }
+    /// Bytes of codes per output channel.
+    int64_t getRowBytes() {
+      return getNumBlocks() * getBlockSize() * getBits() / 8;
+    }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // tern.int_matmul
 //===----------------------------------------------------------------------===//
 

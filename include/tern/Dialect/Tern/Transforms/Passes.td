@@ -233,6 +233,28 @@ def TernLowerDynamicExpandShape
   ];
 }
 
+def TernOutlineParallelLoops : Pass<"tern-outline-parallel-loops", "ModuleOp"> {
+  let summary = "Move each outermost parallel loop into a function of its own";
+  let description = [{
+    A model is one function, and a large one holds thousands of parallel
+    loops. The translation of OpenMP regions to LLVM IR outlines each
+    region by scanning the whole function it is in, so its time grows with
+    the square of the model's size (20 s of a 2B model's compile). Run
+    before `convert-scf-to-openmp`, this pass moves every `scf.parallel`
+    that is not inside another one into a private `func.func` named after
+    the function it came from, called in its place with the values the loop
+    uses; each OpenMP region then lives in a small function. LLVM inlines
+    them back where it pays.
+
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) { ... %buf ... }
+    ```
+
+    becomes `func.call @main_graph_parallel_0(%c0, %n, %c1, %buf)`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def TernParallelThreshold : Pass<"tern-parallel-threshold", "func::FuncOp"> {
   let summary = "Run small parallel loops on one thread";
   let description = [{

@@ -1,0 +1,74 @@
+//===- OutlineParallelLoops.cpp - Parallel loops into functions -----------===//
+//
+// OpenMP's translation to LLVM IR outlines every parallel region by
+// scanning the function around it, which is quadratic in a whole model
+// compiled as one function. Giving each outermost scf.parallel a function
+// of its own keeps that linear.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Dialect/Tern/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir {
+namespace tern {
+#define GEN_PASS_DEF_TERNOUTLINEPARALLELLOOPS
+#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+} // namespace tern
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+
+struct OutlineParallelLoopsPass
+    : public tern::impl::TernOutlineParallelLoopsBase<
+          OutlineParallelLoopsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    IRRewriter rewriter(&getContext());
+    for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      if (func.isExternal())
+        continue;
+      SmallVector<scf::ParallelOp> loops;
+      func.walk([&](scf::ParallelOp loop) {
+        if (!loop->getParentOfType<scf::ParallelOp>())
+          loops.push_back(loop);
+      });
+      unsigned index = 0;
+      for (scf::ParallelOp loop : loops) {
+        if (loop.getNumResults() != 0)
+          continue; // reductions stay where they are
+        // The loop in a region of its own, which becomes the function.
+        rewriter.setInsertionPoint(loop);
+        auto region =
+            scf::ExecuteRegionOp::create(rewriter, loop.getLoc(), TypeRange{});
+        Block *body = rewriter.createBlock(&region.getRegion());
+        rewriter.setInsertionPointToStart(body);
+        auto yield = scf::YieldOp::create(rewriter, loop.getLoc());
+        loop->moveBefore(yield);
+        std::string name;
+        do {
+          name = (func.getSymName() + "_parallel_" + Twine(index++)).str();
+        } while (module.lookupSymbol(name));
+        func::CallOp call;
+        FailureOr<func::FuncOp> outlined = outlineSingleBlockRegion(
+            rewriter, loop.getLoc(), region.getRegion(), name, &call);
+        if (failed(outlined)) {
+          region.emitOpError("cannot outline this parallel loop");
+          return signalPassFailure();
+        }
+        outlined->setPrivate();
+        // The region now only calls the function: put the call in its place.
+        call->moveBefore(region);
+        rewriter.eraseOp(region);
+      }
+    }
+  }
+};
+
+} // namespace
