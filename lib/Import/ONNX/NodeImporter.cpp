@@ -41,6 +41,10 @@ void NodeImporter::setOutput(unsigned i, Value value) {
     scope.values[node.output(i)] = value;
 }
 
+Value NodeImporter::getOutputValue(unsigned i) const {
+  return hasOutput(i) ? scope.values.lookup(node.output(i)) : Value();
+}
+
 DenseElementsAttr NodeImporter::getConstantElements(unsigned i) {
   Value value = getInput(i);
   return value ? matchConstantTensor(value) : nullptr;

@@ -2,8 +2,9 @@
 """ONNX Runtime's com.microsoft LLM ops, with numpy references written from
 ONNX Runtime's operator documentation:
 
-- MatMulNBits with bits=2 (default zero point 2, per-block scales) and
-  bits=4 (packed uint8 zero points, a bias, K not a multiple of the block);
+- MatMulNBits with bits=2 (default zero point 2, per-block scales),
+  bits=4 (packed uint8 zero points, a bias, K not a multiple of the block)
+  and bits=8 (a zero point byte per block);
 - SimplifiedLayerNormalization (in the default domain, where ONNX Runtime
   registers it) and SkipSimplifiedLayerNormalization (with its sum output);
 - RotaryEmbedding on [batch, seq, hidden] (halves, position_ids per token)
@@ -87,13 +88,15 @@ def main():
     inputs["x"] = x
     b2, s2, _, w2 = nbits_weight(rng, n, k, 2, 16, zero_points=False)
     b4, s4, z4, w4 = nbits_weight(rng, n, k, 4, 32, zero_points=True)
+    b8, s8, z8, w8 = nbits_weight(rng, n, k, 8, 16, zero_points=True)
     bias = rng.standard_normal(n).astype(np.float32)
     inits += [numpy_helper.from_array(v, name) for name, v in
               [("b2", b2), ("s2", s2), ("b4", b4), ("s4", s4), ("z4", z4),
-               ("bias", bias)]]
+               ("b8", b8), ("s8", s8), ("z8", z8), ("bias", bias)]]
     x64 = x.astype(np.float64)
     expected["y2"] = (x64 @ w2.T.astype(np.float64)).astype(np.float32)
     expected["y4"] = (x64 @ w4.T.astype(np.float64) + bias).astype(np.float32)
+    expected["y8"] = (x64 @ w8.T.astype(np.float64)).astype(np.float32)
 
     # RMS normalizations
     h = 8
@@ -132,6 +135,8 @@ def main():
              bits=2, block_size=16),
         node("MatMulNBits", ["x", "b4", "s4", "z4", "", "bias"], ["y4"],
              domain=MS, K=k, N=n, bits=4, block_size=32),
+        node("MatMulNBits", ["x", "b8", "s8", "z8"], ["y8"], domain=MS, K=k,
+             N=n, bits=8, block_size=16),
         node("SimplifiedLayerNormalization", ["r", "gamma"], ["norm"],
              epsilon=1e-6),
         node("SkipSimplifiedLayerNormalization", ["r", "skip", "gamma"],

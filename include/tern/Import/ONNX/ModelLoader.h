@@ -27,7 +27,7 @@ constexpr int64_t kMinimumOpset = 1;
 /// Initializers of at least this many bytes leave the ModelProto when a model
 /// is loaded (see `LoadedModel`); smaller ones (shapes, axes, norms) stay,
 /// so that shape inference and the converters see their values.
-constexpr uint64_t kLargeInitializerBytes = 64 * 1024;
+constexpr uint64_t kLargeInitializerBytes = 64 * 1024; // kResourceWeightBytes
 
 /// The bytes of one large initializer, kept out of the protobuf: a slice of
 /// a memory-mapped external data file, or the raw_data string taken out of

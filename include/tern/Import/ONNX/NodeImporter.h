@@ -6,17 +6,32 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <onnx/onnx_pb.h>
 
 namespace tern {
 
+/// What a DequantizeLinear of constants computes, for the linear layers
+/// that take it as their weight: they multiply by the codes as they are
+/// (tern.quant_matmul) instead of by a float copy.
+struct DequantizedConstant {
+  /// The integer codes, in their signless type.
+  mlir::ElementsAttr codes;
+  bool isSigned = false;
+  /// A 0-d or 1-D float scale along `axis`, and a zero point shaped like it
+  /// (null: zero).
+  mlir::ElementsAttr scale, zeroPoint;
+  int64_t axis = 0;
+};
+
 /// The importer's state shared by all nodes of a graph: ONNX value names to
 /// MLIR values, and the types ONNX shape inference found.
 struct GraphScope {
   llvm::StringMap<mlir::Value> values;
   llvm::StringMap<mlir::RankedTensorType> inferredTypes;
+  llvm::DenseMap<mlir::Value, DequantizedConstant> dequantized;
 };
 
 /// One ONNX node being converted. Converters read inputs and attributes
@@ -49,12 +64,24 @@ public:
   /// The type ONNX shape inference gives output `i`, or null.
   mlir::RankedTensorType getInferredOutputType(unsigned i) const;
   void setOutput(unsigned i, mlir::Value value);
+  /// The value recorded for output `i`, or null.
+  mlir::Value getOutputValue(unsigned i) const;
 
   /// The values of input `i` when it is an integer constant (initializer or
   /// Constant node), as ONNX passes axes and shapes.
   std::optional<llvm::SmallVector<int64_t>> getConstantInts(unsigned i);
   /// The contents of input `i` when it is a constant, or null.
   mlir::DenseElementsAttr getConstantElements(unsigned i);
+
+  /// Records that `value` dequantizes constants (see DequantizedConstant).
+  void setDequantized(mlir::Value value, DequantizedConstant info) {
+    scope.dequantized[value] = info;
+  }
+  /// What `value` dequantizes, if a DequantizeLinear of constants made it.
+  const DequantizedConstant *getDequantized(mlir::Value value) const {
+    auto it = scope.dequantized.find(value);
+    return it == scope.dequantized.end() ? nullptr : &it->second;
+  }
 
   const onnx::AttributeProto *getAttribute(llvm::StringRef name) const;
   /// The ints of an INTS attribute, or nothing when it is absent.

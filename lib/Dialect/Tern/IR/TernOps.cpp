@@ -210,11 +210,16 @@ LogicalResult QuantMatmulOp::verify() {
   auto inputType = getInput().getType();
   auto codesType = getCodes().getType();
   auto resultType = getResult().getType();
-  int64_t n = codesType.getDimSize(0);
+  int64_t n = getN();
   if (!dimsCompatible(inputType.getDimSize(1), k))
     return emitOpError("input reduction dimension ")
            << inputType.getDimSize(1) << " does not match k = " << k;
-  if (!dimsCompatible(codesType.getDimSize(1), getRowBytes()))
+  if ((getSignedCodes() || getKMajor()) && bits != 8)
+    return emitOpError("signed_codes and k_major need bits = 8");
+  if (getKMajor() && (block != k || codesType.getDimSize(0) != k))
+    return emitOpError("k_major codes must be k x N with one block of k, got ")
+           << codesType << " and block_size " << block;
+  if (!getKMajor() && !dimsCompatible(codesType.getDimSize(1), getRowBytes()))
     return emitOpError("codes must have ")
            << getRowBytes() << " bytes per output channel (" << getNumBlocks()
            << " blocks of " << block << " " << bits << "-bit codes), got "

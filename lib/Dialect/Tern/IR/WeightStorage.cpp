@@ -44,35 +44,52 @@ ElementsAttr mlir::tern::reinterpretConstant(ElementsAttr attr,
   return DenseElementsAttr::getFromRawBuffer(type, dense.getRawData());
 }
 
+AsmResourceBlob mlir::tern::allocateWeightBlob(size_t bytes,
+                                               size_t alignment) {
+  if (bytes < kMappedBlobBytes) {
+    AsmResourceBlob blob =
+        HeapAsmResourceBlob::allocate(bytes, alignment, /*dataIsMutable=*/true);
+    std::memset(blob.getMutableData().data(), 0, bytes);
+    return blob;
+  }
+  // Pages of their own (zero-filled by the kernel), given back when the
+  // blob is released: malloc would keep freed weights in its arenas.
+  void *pages = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED)
+    llvm::report_fatal_error("out of memory for a weight of " +
+                             llvm::Twine(bytes) + " bytes");
+  return AsmResourceBlob(
+      ArrayRef<char>(static_cast<char *>(pages), bytes), alignment,
+      [](void *data, size_t size, size_t) { ::munmap(data, size); },
+      /*dataIsMutable=*/true);
+}
+
+ElementsAttr mlir::tern::createResourceConstant(ShapedType type,
+                                                StringRef name,
+                                                AsmResourceBlob &&blob) {
+  return cast<ElementsAttr>(
+      DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+ElementsAttr mlir::tern::createWeightConstant(ShapedType type, StringRef name,
+                                              AsmResourceBlob &&blob) {
+  if (blob.getData().size() >= kResourceWeightBytes)
+    return createResourceConstant(type, name, std::move(blob));
+  return DenseElementsAttr::getFromRawBuffer(type, blob.getData());
+}
+
 ElementsAttr mlir::tern::createResourceConstant(
     ShapedType type, StringRef name,
     function_ref<bool(MutableArrayRef<char>)> fill) {
   unsigned width = type.getElementTypeBitWidth();
   size_t elementBytes = std::max(1u, width / 8);
-  size_t bytes = size_t(type.getNumElements()) * elementBytes;
-  AsmResourceBlob blob;
-  if (bytes >= kMappedBlobBytes) {
-    // Pages of their own (zero-filled by the kernel), given back when the
-    // blob is released: malloc would keep freed weights in its arenas.
-    void *pages = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (pages == MAP_FAILED)
-      llvm::report_fatal_error("out of memory for a weight of " +
-                               llvm::Twine(bytes) + " bytes");
-    blob = AsmResourceBlob(
-        ArrayRef<char>(static_cast<char *>(pages), bytes), 64,
-        [](void *data, size_t size, size_t) { ::munmap(data, size); },
-        /*dataIsMutable=*/true);
-  } else {
-    blob = HeapAsmResourceBlob::allocate(
-        bytes, std::max<size_t>(elementBytes, 64), /*dataIsMutable=*/true);
-    std::memset(blob.getMutableData().data(), 0, bytes);
-  }
-  MutableArrayRef<char> data = blob.getMutableData();
-  if (!fill(data))
+  AsmResourceBlob blob = allocateWeightBlob(
+      size_t(type.getNumElements()) * elementBytes,
+      std::max<size_t>(elementBytes, 64));
+  if (!fill(blob.getMutableData()))
     return nullptr;
-  return cast<ElementsAttr>(
-      DenseResourceElementsAttr::get(type, name, std::move(blob)));
+  return createResourceConstant(type, name, std::move(blob));
 }
 
 void mlir::tern::releaseUnusedResources(Operation *scope,

@@ -267,16 +267,24 @@ struct LowerQuantMatmul : public OpRewritePattern<QuantMatmulOp> {
           int64_t perByte = 8 / bits;
           Value byteIndex = arith::DivUIOp::create(b, nloc, kk, index(perByte));
           Value field = arith::RemUIOp::create(b, nloc, kk, index(perByte));
-          Value byte = tensor::ExtractOp::create(b, nloc, codes,
-                                                 ValueRange{channel, byteIndex});
-          Value wide = arith::ExtUIOp::create(b, nloc, b.getI32Type(), byte);
+          Value byte = tensor::ExtractOp::create(
+              b, nloc, codes,
+              op.getKMajor() ? ValueRange{byteIndex, channel}
+                             : ValueRange{channel, byteIndex});
+          Value wide =
+              op.getSignedCodes()
+                  ? Value(arith::ExtSIOp::create(b, nloc, b.getI32Type(), byte))
+                  : Value(arith::ExtUIOp::create(b, nloc, b.getI32Type(), byte));
           Value shift = arith::IndexCastOp::create(
               b, nloc, b.getI32Type(),
               arith::MulIOp::create(b, nloc, field, index(bits)));
-          Value code = arith::AndIOp::create(
-              b, nloc, arith::ShRUIOp::create(b, nloc, wide, shift),
-              arith::ConstantIntOp::create(b, nloc, b.getI32Type(),
-                                           (1 << bits) - 1));
+          Value code =
+              bits == 8 ? wide
+                        : Value(arith::AndIOp::create(
+                              b, nloc,
+                              arith::ShRUIOp::create(b, nloc, wide, shift),
+                              arith::ConstantIntOp::create(
+                                  b, nloc, b.getI32Type(), (1 << bits) - 1)));
           Value blockIndex = arith::DivUIOp::create(b, nloc, kk, index(block));
           Value scale = tensor::ExtractOp::create(
               b, nloc, scales, ValueRange{channel, blockIndex});
@@ -285,8 +293,11 @@ struct LowerQuantMatmul : public OpRewritePattern<QuantMatmulOp> {
                   ? Value(tensor::ExtractOp::create(
                         b, nloc, zeroPoints, ValueRange{channel, blockIndex}))
                   : Value(arith::ConstantOp::create(
-                        b, nloc, b.getFloatAttr(elementType, 1 << (bits - 1))));
-          Value q = arith::UIToFPOp::create(b, nloc, elementType, code);
+                        b, nloc,
+                        b.getFloatAttr(elementType,
+                                       double(op.getDefaultZeroPoint()))));
+          // Codes of 8 bits or fewer are exact in i32 and in float.
+          Value q = arith::SIToFPOp::create(b, nloc, elementType, code);
           Value weight = arith::MulFOp::create(
               b, nloc, arith::SubFOp::create(b, nloc, q, zero), scale);
           Value product = arith::MulFOp::create(b, nloc, args[0], weight);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConstantEvaluator.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
@@ -15,9 +16,12 @@
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <cstring>
 
 namespace mlir {
@@ -146,20 +150,22 @@ TernaryDecomposition absmeanTernarize(ArrayRef<double> values, int64_t n,
   return result;
 }
 
-/// Reads a float constant's values, or fails for anything else.
-std::optional<SmallVector<double>> getFloatValues(Value value) {
-  DenseFPElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)))
+/// The weight's values as doubles, if it is a float constant or computed
+/// from constants (QDQ, fake-quant chains): see ConstantEvaluator.
+std::optional<std::vector<double>> getFloatValues(Value value) {
+  ConstantEvaluator evaluator(std::numeric_limits<int64_t>::max());
+  std::optional<ConstantTensor> tensor = evaluator.evaluate(value);
+  if (!tensor || !isa<FloatType>(tensor->type.getElementType()))
     return std::nullopt;
-  SmallVector<double> values;
-  values.reserve(attr.getNumElements());
-  if (attr.isSplat()) {
-    values.assign(attr.getNumElements(),
-                  attr.getSplatValue<APFloat>().convertToDouble());
-    return values;
+  int64_t count = tensor->type.getNumElements();
+  std::vector<double> values(count);
+  if (tensor->type.getElementType().isF32() && !tensor->splat) {
+    const auto *data = reinterpret_cast<const float *>(tensor->bytes.data());
+    std::copy(data, data + count, values.begin());
+  } else {
+    for (int64_t i = 0; i < count; ++i)
+      values[i] = tensor->readFloat(i);
   }
-  for (const APFloat &v : attr.getValues<APFloat>())
-    values.push_back(v.convertToDouble());
   return values;
 }
 
@@ -169,102 +175,165 @@ bool isZeroFilled(Value init) {
   return matchPattern(init, m_AnyZeroFloat());
 }
 
-struct TernarizeMatmul : public OpRewritePattern<linalg::MatmulOp> {
-  TernarizeMatmul(MLIRContext *ctx, int64_t minElements, bool absmean)
-      : OpRewritePattern(ctx), minElements(minElements), absmean(absmean) {}
-
-  LogicalResult matchAndRewrite(linalg::MatmulOp matmul,
-                                PatternRewriter &rewriter) const override {
-    if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
-      return rewriter.notifyMatchFailure(matmul, "not a plain tensor matmul");
-    Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
-    Value init = matmul.getOutputs()[0];
-    auto lhsType = cast<RankedTensorType>(lhs.getType());
-    auto rhsType = cast<RankedTensorType>(rhs.getType());
-    auto resultType = cast<RankedTensorType>(matmul.getResult(0).getType());
-    Type elementType = resultType.getElementType();
-    if (!isa<FloatType>(elementType) ||
-        lhsType.getElementType() != elementType ||
-        rhsType.getElementType() != elementType || !rhsType.hasStaticShape())
-      return rewriter.notifyMatchFailure(matmul, "not a static float matmul");
-    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
-    if (rhsType.getNumElements() < minElements)
-      return rewriter.notifyMatchFailure(matmul, "weights below min-elements");
-
-    // Gemm with transB = 1 imports as a transpose of an N x K constant.
-    Value weightSource = rhs;
-    bool isNK = false;
-    if (auto transpose = rhs.getDefiningOp<linalg::TransposeOp>()) {
-      if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0}) {
-        weightSource = transpose.getInput();
-        isNK = true;
-      }
-    }
-    std::optional<SmallVector<double>> values = getFloatValues(weightSource);
-    if (!values)
-      return rewriter.notifyMatchFailure(matmul, "weights are not constant");
-    std::optional<TernaryDecomposition> ternary =
-        decompose(*values, n, k, isNK);
-    // Blocks of a multiple of the kernels' 32 lanes, largest first.
-    for (int64_t block : {256, 128, 64, 32})
-      if (!ternary && block < k)
-        ternary = decomposePerBlock(*values, n, k, isNK, block);
-    if (!ternary && absmean)
-      ternary = absmeanTernarize(*values, n, k, isNK);
-    if (!ternary)
-      return rewriter.notifyMatchFailure(matmul, "weights are not ternary");
-
-    Location loc = matmul.getLoc();
-    auto weightType = RankedTensorType::get({n, k}, rewriter.getI8Type());
-    auto weights = ConstantOp::create(
-        rewriter, loc,
-        DenseElementsAttr::get(weightType, ArrayRef<int8_t>(ternary->weights)));
-
-    SmallVector<Attribute> scaleValues;
-    for (double s : ternary->scales)
-      scaleValues.push_back(rewriter.getFloatAttr(elementType, s));
-    auto scaleType =
-        ternary->scaleBlock
-            ? RankedTensorType::get(
-                  {n, llvm::divideCeil(k, ternary->scaleBlock)}, elementType)
-        : ternary->scales.size() == 1 ? RankedTensorType::get({}, elementType)
-                                      : RankedTensorType::get({n}, elementType);
-    Value scale = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(scaleType, scaleValues));
-
-    Value product = MatmulOp::create(
-        rewriter, loc, resultType, lhs, weights, scale,
-        ActQuantModeAttr::get(rewriter.getContext(), ActQuantMode::none),
-        ternary->scaleBlock ? rewriter.getI64IntegerAttr(ternary->scaleBlock)
-                            : IntegerAttr());
-    if (!isZeroFilled(init)) {
-      // linalg.matmul accumulates into its init; keep that sum.
-      AffineMap identity = rewriter.getMultiDimIdentityMap(2);
-      product =
-          linalg::GenericOp::create(
-              rewriter, loc, resultType, ValueRange{product}, ValueRange{init},
-              ArrayRef<AffineMap>{identity, identity},
-              SmallVector<utils::IteratorType>(2,
-                                               utils::IteratorType::parallel),
-              [](OpBuilder &b, Location loc, ValueRange args) {
-                Value sum = arith::AddFOp::create(b, loc, args[1], args[0]);
-                linalg::YieldOp::create(b, loc, sum);
-              })
-              .getResult(0);
-    }
-    rewriter.replaceOp(matmul, product);
-    return success();
-  }
-
-  int64_t minElements;
-  bool absmean;
+/// A float linalg.matmul whose weights turned out ternary.
+struct MatmulTernary {
+  linalg::MatmulOp op;
+  TernaryDecomposition ternary;
 };
+
+std::optional<MatmulTernary> findMatmulTernary(linalg::MatmulOp matmul,
+                                               int64_t minElements,
+                                               bool absmean) {
+  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
+    return std::nullopt;
+  Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  auto resultType = cast<RankedTensorType>(matmul.getResult(0).getType());
+  Type elementType = resultType.getElementType();
+  if (!isa<FloatType>(elementType) || lhsType.getElementType() != elementType ||
+      rhsType.getElementType() != elementType || !rhsType.hasStaticShape())
+    return std::nullopt;
+  int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+  if (rhsType.getNumElements() < minElements)
+    return std::nullopt;
+
+  // Gemm with transB = 1 imports as a transpose of an N x K constant.
+  Value weightSource = rhs;
+  bool isNK = false;
+  if (auto transpose = rhs.getDefiningOp<linalg::TransposeOp>()) {
+    if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0}) {
+      weightSource = transpose.getInput();
+      isNK = true;
+    }
+  }
+  std::optional<std::vector<double>> values = getFloatValues(weightSource);
+  if (!values)
+    return std::nullopt;
+  std::optional<TernaryDecomposition> ternary = decompose(*values, n, k, isNK);
+  // Blocks of a multiple of the kernels' 32 lanes, largest first.
+  for (int64_t block : {256, 128, 64, 32})
+    if (!ternary && block < k)
+      ternary = decomposePerBlock(*values, n, k, isNK, block);
+  if (!ternary && absmean)
+    ternary = absmeanTernarize(*values, n, k, isNK);
+  if (!ternary)
+    return std::nullopt;
+  return MatmulTernary{matmul, std::move(*ternary)};
+}
+
+/// Erases the ops that computed `roots` once nothing uses them (the weight
+/// chain a replaced matmul read), collecting the constants they held.
+void eraseDeadProducers(ArrayRef<Value> roots,
+                        SmallVectorImpl<Attribute> &released) {
+  SmallVector<Operation *> worklist;
+  for (Value root : roots)
+    if (Operation *op = root ? root.getDefiningOp() : nullptr)
+      worklist.push_back(op);
+  llvm::SmallPtrSet<Operation *, 16> erased;
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (erased.contains(op) || !op->use_empty() || !isMemoryEffectFree(op) ||
+        op->getNumRegions() > 1)
+      continue;
+    Attribute attr;
+    if (matchPattern(op->getResult(0), m_Constant(&attr)))
+      released.push_back(attr);
+    for (Value operand : op->getOperands())
+      if (Operation *producer = operand.getDefiningOp())
+        worklist.push_back(producer);
+    erased.insert(op);
+    op->erase();
+  }
+}
+
+void replaceMatmul(MatmulTernary &found) {
+  linalg::MatmulOp matmul = found.op;
+  TernaryDecomposition &ternary = found.ternary;
+  OpBuilder b(matmul);
+  Location loc = matmul.getLoc();
+  Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
+  Value init = matmul.getOutputs()[0];
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  auto resultType = cast<RankedTensorType>(matmul.getResult(0).getType());
+  Type elementType = resultType.getElementType();
+  int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+  auto weightType = RankedTensorType::get({n, k}, b.getI8Type());
+  AsmResourceBlob blob = allocateWeightBlob(ternary.weights.size());
+  std::memcpy(blob.getMutableData().data(), ternary.weights.data(),
+              ternary.weights.size());
+  ternary.weights.clear();
+  ElementsAttr weightAttr =
+      createWeightConstant(weightType, "tern_weights", std::move(blob));
+  Value weights = ConstantOp::create(b, loc, weightAttr);
+
+  SmallVector<Attribute> scaleValues;
+  for (double s : ternary.scales)
+    scaleValues.push_back(b.getFloatAttr(elementType, s));
+  auto scaleType =
+      ternary.scaleBlock
+          ? RankedTensorType::get({n, llvm::divideCeil(k, ternary.scaleBlock)},
+                                  elementType)
+      : ternary.scales.size() == 1 ? RankedTensorType::get({}, elementType)
+                                   : RankedTensorType::get({n}, elementType);
+  Value scale = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(scaleType, scaleValues));
+
+  Value product = MatmulOp::create(
+      b, loc, resultType, lhs, weights, scale,
+      ActQuantModeAttr::get(b.getContext(), ActQuantMode::none),
+      ternary.scaleBlock ? b.getI64IntegerAttr(ternary.scaleBlock)
+                         : IntegerAttr());
+  if (!isZeroFilled(init)) {
+    // linalg.matmul accumulates into its init; keep that sum.
+    AffineMap identity = b.getMultiDimIdentityMap(2);
+    product =
+        linalg::GenericOp::create(
+            b, loc, resultType, ValueRange{product}, ValueRange{init},
+            ArrayRef<AffineMap>{identity, identity},
+            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+            [](OpBuilder &nb, Location nloc, ValueRange args) {
+              Value sum = arith::AddFOp::create(nb, nloc, args[1], args[0]);
+              linalg::YieldOp::create(nb, nloc, sum);
+            })
+            .getResult(0);
+  }
+  matmul.getResult(0).replaceAllUsesWith(product);
+  matmul.erase();
+}
+
+/// Float matmuls with ternary weights become tern.matmul. The weights are
+/// computed and decomposed on both cores, a few matmuls at a time, and
+/// what each replaced matmul read is freed before the next batch, so a
+/// large model's float weights are never all held at once.
+void ternarizeMatmuls(func::FuncOp func, int64_t minElements, bool absmean) {
+  SmallVector<linalg::MatmulOp> ops;
+  func.walk([&](linalg::MatmulOp op) { ops.push_back(op); });
+  constexpr size_t kBatch = 4;
+  for (size_t begin = 0; begin < ops.size(); begin += kBatch) {
+    size_t end = std::min(ops.size(), begin + kBatch);
+    SmallVector<std::optional<MatmulTernary>> found(end - begin);
+    parallelFor(func.getContext(), begin, end, [&](size_t i) {
+      found[i - begin] = findMatmulTernary(ops[i], minElements, absmean);
+    });
+    SmallVector<Attribute> released;
+    for (std::optional<MatmulTernary> &ternary : found) {
+      if (!ternary)
+        continue;
+      Value rhs = ternary->op.getInputs()[1];
+      replaceMatmul(*ternary);
+      eraseDeadProducers({rhs}, released);
+    }
+    releaseUnusedResources(func, released);
+  }
+}
 
 /// The ternary weights of a 2-bit tern.quant_matmul: its codes minus the
 /// zero point, when every one is -1, 0 or 1, in an N x K i8 blob.
 struct QuantTernary {
   QuantMatmulOp op;
-  ElementsAttr weights;
+  /// N x K i8, made into an attribute on the pass's thread.
+  AsmResourceBlob weights;
   /// The block scales (N x blocks), as one value when they all agree or
   /// one per channel when each row's agree.
   SmallVector<float> scales;
@@ -274,9 +343,38 @@ struct QuantTernary {
 /// Decodes `op`'s codes into `out` (N x K); false unless all are ternary.
 bool decodeTernaryCodes(QuantMatmulOp op, ArrayRef<char> codes,
                         const float *zeroPoints, int8_t *out) {
-  int64_t n = op.getCodes().getType().getDimSize(0), k = op.getK();
+  int64_t n = op.getN(), k = op.getK();
   int64_t blocks = op.getNumBlocks(), block = op.getBlockSize();
-  int64_t rowBytes = op.getRowBytes();
+  int64_t rowBytes = op.getRowBytes(), bits = op.getBits();
+  if (bits == 8) {
+    // One byte per weight, N x K or (k_major) K x N, read in tiles so that
+    // both sides stay in cache. Zero points of 8-bit codes are integers.
+    const auto *bytes = reinterpret_cast<const uint8_t *>(codes.data());
+    bool kMajor = op.getKMajor(), isSigned = op.getSignedCodes();
+    int32_t fallback = int32_t(op.getDefaultZeroPoint());
+    constexpr int64_t kTile = 64;
+    bool valid = true;
+    for (int64_t row0 = 0; row0 < n; row0 += kTile)
+      for (int64_t k0 = 0; k0 < k; k0 += kTile)
+        for (int64_t row = row0; row < std::min(n, row0 + kTile); ++row) {
+          int8_t *dst = out + row * k;
+          for (int64_t kk = k0; kk < std::min(k, k0 + kTile); ++kk) {
+            uint8_t byte =
+                kMajor ? bytes[kk * n + row] : bytes[row * rowBytes + kk];
+            int32_t q = isSigned ? int32_t(int8_t(byte)) : int32_t(byte);
+            int32_t zero =
+                zeroPoints ? int32_t(zeroPoints[row * blocks + kk / block])
+                           : fallback;
+            int32_t d = q - zero;
+            valid &= uint32_t(d + 1) <= 2;
+            dst[kk] = int8_t(d);
+          }
+        }
+    if (zeroPoints)
+      for (int64_t i = 0; i < n * blocks; ++i)
+        valid &= zeroPoints[i] == std::trunc(zeroPoints[i]);
+    return valid;
+  }
   if (!zeroPoints) {
     // Zero point 2: a byte's four codes through one table.
     static const auto table = [] {
@@ -339,7 +437,8 @@ std::optional<std::vector<float>> readFloats(ElementsAttr attr) {
 }
 
 std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
-  if (op.getBits() != 2 || !op.getScales().getType().getElementType().isF32())
+  if ((op.getBits() != 2 && op.getBits() != 8) ||
+      !op.getScales().getType().getElementType().isF32())
     return std::nullopt;
   ElementsAttr codesAttr, scalesAttr, zeroAttr;
   if (!matchPattern(op.getCodes(), m_Constant(&codesAttr)) ||
@@ -354,20 +453,15 @@ std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
       zeroAttr ? readFloats(zeroAttr) : std::nullopt;
   if (!codes || !scaleValues || (zeroAttr && !zeroValues))
     return std::nullopt;
-  int64_t n = op.getCodes().getType().getDimSize(0), k = op.getK();
+  int64_t n = op.getN(), k = op.getK();
   int64_t blocks = op.getNumBlocks();
   QuantTernary result;
   result.op = op;
-  auto weightType =
-      RankedTensorType::get({n, k}, IntegerType::get(op.getContext(), 8));
-  result.weights = createResourceConstant(
-      weightType, "tern_weights", [&](MutableArrayRef<char> data) {
-        return decodeTernaryCodes(
-            op, *codes,
-            zeroValues ? zeroValues->data() : nullptr,
-            reinterpret_cast<int8_t *>(data.data()));
-      });
-  if (!result.weights)
+  result.weights = allocateWeightBlob(size_t(n) * k);
+  if (!decodeTernaryCodes(op, *codes,
+                          zeroValues ? zeroValues->data() : nullptr,
+                          reinterpret_cast<int8_t *>(
+                              result.weights.getMutableData().data())))
     return std::nullopt;
   const float *scales = scaleValues->data();
   bool perTensor = true, perChannel = true;
@@ -389,14 +483,14 @@ std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
   return result;
 }
 
-/// 2-bit tern.quant_matmuls whose codes are ternary become tern.matmul, the
+/// tern.quant_matmuls whose codes are ternary (2-bit MatMulNBits, 8-bit QDQ
+/// codes in {-1, 0, 1} around their zero point) become tern.matmul, the
 /// codes decoded on both cores and each tensor's inputs released as soon
 /// as it is replaced, so that a 2B model's weights are in memory about once.
 void ternarizeQuantMatmuls(func::FuncOp func) {
   SmallVector<QuantMatmulOp> ops;
   func.walk([&](QuantMatmulOp op) {
-    // Per-block scales need the kernels' blocks of a multiple of 32.
-    if (op.getBits() == 2)
+    if (op.getBits() == 2 || op.getBits() == 8)
       ops.push_back(op);
   });
   MLIRContext *ctx = func.getContext();
@@ -412,12 +506,11 @@ void ternarizeQuantMatmuls(func::FuncOp func) {
       if (!ternary)
         continue;
       QuantMatmulOp op = ternary->op;
-      int64_t n = op.getCodes().getType().getDimSize(0);
+      int64_t n = op.getN();
       bool perBlock = ternary->scaleRank == 2;
-      if (perBlock && op.getBlockSize() % 32 != 0) {
-        releaseUnusedResources(func, {ternary->weights});
+      // Per-block scales need the kernels' blocks of a multiple of 32.
+      if (perBlock && op.getBlockSize() % 32 != 0)
         continue;
-      }
       OpBuilder b(op);
       Location loc = op.getLoc();
       Type f32 = b.getF32Type();
@@ -426,7 +519,11 @@ void ternarizeQuantMatmuls(func::FuncOp func) {
           : ternary->scaleRank == 1 ? RankedTensorType::get({n}, f32)
                                     : RankedTensorType::get(
                                           {n, op.getNumBlocks()}, f32);
-      Value weights = ConstantOp::create(b, loc, ternary->weights);
+      Value weights = ConstantOp::create(
+          b, loc,
+          createWeightConstant(
+              RankedTensorType::get({n, op.getK()}, b.getI8Type()),
+              "tern_weights", std::move(ternary->weights)));
       Value scale = arith::ConstantOp::create(
           b, loc,
           DenseElementsAttr::get(scaleType, ArrayRef<float>(ternary->scales)));
@@ -434,19 +531,11 @@ void ternarizeQuantMatmuls(func::FuncOp func) {
           b, loc, op.getResult().getType(), op.getInput(), weights, scale,
           ActQuantModeAttr::get(ctx, ActQuantMode::none),
           perBlock ? b.getI64IntegerAttr(op.getBlockSize()) : IntegerAttr());
-      SmallVector<Operation *> inputs;
-      for (Value operand : {op.getCodes(), op.getScales(), op.getZeroPoints()})
-        if (operand)
-          inputs.push_back(operand.getDefiningOp());
+      SmallVector<Value> inputs = {op.getCodes(), op.getScales(),
+                                   op.getZeroPoints()};
       op.getResult().replaceAllUsesWith(product);
       op.erase();
-      for (Operation *input : inputs)
-        if (input && input->use_empty()) {
-          ElementsAttr attr;
-          if (matchPattern(input->getResult(0), m_Constant(&attr)))
-            released.push_back(attr);
-          input->erase();
-        }
+      eraseDeadProducers(inputs, released);
     }
     releaseUnusedResources(func, released);
   }
@@ -457,10 +546,7 @@ struct TernarizePass : public tern::impl::TernTernarizeBase<TernarizePass> {
 
   void runOnOperation() override {
     ternarizeQuantMatmuls(getOperation());
-    RewritePatternSet patterns(&getContext());
-    patterns.add<TernarizeMatmul>(&getContext(), minElements, absmean);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+    ternarizeMatmuls(getOperation(), minElements, absmean);
   }
 };
 

@@ -22,6 +22,14 @@ mlir::Value
 buildLinearLayer(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
                  int64_t n, llvm::function_ref<mlir::Value(mlir::Value)> build2D);
 
+/// `rows` [M, K] times the weight that `info` dequantizes ([K, N] when
+/// `kMajor`, else [N, K]) as a tern.quant_matmul on the 8-bit codes as they
+/// are, or null when its scales are not one per tensor or per output
+/// channel.
+mlir::Value buildQuantizedLinear(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value rows,
+                                 const DequantizedConstant &info, bool kMajor);
+
 } // namespace tern
 
 #endif // TERN_LIB_IMPORT_ONNX_OPS_MATMUL_H

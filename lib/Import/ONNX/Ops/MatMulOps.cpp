@@ -10,6 +10,8 @@
 #include "MatMul.h"
 #include "RuntimeChecks.h"
 #include "Signedness.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -237,7 +239,9 @@ FailureOr<Value> buildBroadcastMatMul(NodeImporter &node, Value lhs,
 
 } // namespace
 
-FailureOr<Value> tern::buildMatMul(NodeImporter &node, Value lhs, Value rhs) {
+namespace tern {
+
+FailureOr<Value> buildMatMul(NodeImporter &node, Value lhs, Value rhs) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   if (lhsType.getRank() < 2 || rhsType.getRank() != 2)
@@ -250,12 +254,99 @@ FailureOr<Value> tern::buildMatMul(NodeImporter &node, Value lhs, Value rhs) {
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
+  const DequantizedConstant *quantized = node.getDequantized(rhs);
   return buildLinearLayer(b, loc, lhs, rhsType.getDimSize(1), [&](Value flat) {
+    if (quantized)
+      if (Value product = buildQuantizedLinear(b, loc, flat, *quantized,
+                                               /*kMajor=*/true))
+        return product;
     return buildMatmul2D(b, loc, flat, rhs);
   });
 }
 
-Value tern::buildLinearLayer(OpBuilder &b, Location loc, Value lhs, int64_t n,
+/// The values of an integer or float constant as doubles (integers signed
+/// or not), or nothing for resources and bools.
+static std::optional<SmallVector<double>> readValues(ElementsAttr attr,
+                                                     bool isSigned) {
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  SmallVector<double> values;
+  if (isa<FloatType>(dense.getElementType())) {
+    for (const APFloat &v : dense.getValues<APFloat>())
+      values.push_back(v.convertToDouble());
+  } else {
+    for (const APInt &v : dense.getValues<APInt>())
+      values.push_back(isSigned ? double(v.getSExtValue())
+                                : double(v.getZExtValue()));
+  }
+  return values;
+}
+
+Value buildQuantizedLinear(OpBuilder &b, Location loc, Value rows,
+                                 const DequantizedConstant &info,
+                                 bool kMajor) {
+  auto codesType = dyn_cast<RankedTensorType>(info.codes.getType());
+  auto rowsType = cast<RankedTensorType>(rows.getType());
+  Type elementType = rowsType.getElementType();
+  if (!codesType || codesType.getRank() != 2 ||
+      info.scale.getElementType() != elementType)
+    return nullptr;
+  int64_t k = codesType.getDimSize(kMajor ? 0 : 1);
+  int64_t n = codesType.getDimSize(kMajor ? 1 : 0);
+  int64_t channelAxis = kMajor ? 1 : 0;
+  auto paramType = RankedTensorType::get({n, 1}, elementType);
+  int64_t scaleCount = info.scale.getNumElements();
+  bool perTensor = scaleCount == 1;
+  if (!perTensor && !(cast<ShapedType>(info.scale.getType()).getRank() == 1 &&
+                      info.axis == channelAxis && scaleCount == n))
+    return nullptr; // per-axis along K: not one scale per channel
+  // Scales: the constant as N x 1, or its one value for every channel.
+  ElementsAttr scales;
+  if (perTensor) {
+    std::optional<SmallVector<double>> value = readValues(info.scale, true);
+    if (!value)
+      return nullptr;
+    scales = DenseElementsAttr::get(
+        paramType, b.getFloatAttr(elementType, value->front()));
+  } else {
+    scales = mlir::tern::reinterpretConstant(info.scale, paramType);
+  }
+  // Zero points as floats; unsigned codes default to 128 without them, and
+  // ONNX's default is 0.
+  Value zeroPoints;
+  if (info.zeroPoint || !info.isSigned) {
+    SmallVector<double> zp(perTensor ? 1 : n, 0.0);
+    if (info.zeroPoint) {
+      std::optional<SmallVector<double>> values =
+          readValues(info.zeroPoint, info.isSigned);
+      if (!values || values->size() != zp.size())
+        return nullptr;
+      zp = *values;
+    }
+    SmallVector<Attribute> elements;
+    for (int64_t c = 0; c < n; ++c)
+      elements.push_back(b.getFloatAttr(elementType, zp[perTensor ? 0 : c]));
+    zeroPoints = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(paramType, elements));
+  }
+  Value codes = arith::ConstantOp::create(
+      b, loc,
+      cast<TypedAttr>(mlir::tern::reinterpretConstant(
+          info.codes, RankedTensorType::get(codesType.getShape(),
+                                            b.getI8Type()))));
+  Value scaleValue = arith::ConstantOp::create(b, loc, cast<TypedAttr>(scales));
+  auto resultType =
+      RankedTensorType::get({rowsType.getDimSize(0), n}, elementType);
+  auto op = mlir::tern::QuantMatmulOp::create(
+      b, loc, resultType, rows, codes, scaleValue, zeroPoints,
+      b.getI64IntegerAttr(8), b.getI64IntegerAttr(k), b.getI64IntegerAttr(k),
+      info.isSigned ? b.getUnitAttr() : UnitAttr(),
+      kMajor ? b.getUnitAttr() : UnitAttr());
+  return op.getResult();
+}
+
+Value buildLinearLayer(OpBuilder &b, Location loc, Value lhs, int64_t n,
                              function_ref<Value(Value)> build2D) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   if (lhsType.getRank() == 2)
@@ -282,6 +373,8 @@ Value tern::buildLinearLayer(OpBuilder &b, Location loc, Value lhs, int64_t n,
       .getResult();
 }
 
+} // namespace tern
+
 namespace {
 
 LogicalResult convertMatMul(NodeImporter &node) {
@@ -307,6 +400,11 @@ LogicalResult convertGemm(NodeImporter &node) {
   Location loc = node.getLoc();
   if (node.getIntAttr("transA", 0))
     a = buildTranspose2D(b, loc, a);
+  // B^T of dequantized codes: the codes are already N x K.
+  Value product;
+  if (node.getIntAttr("transB", 0))
+    if (const DequantizedConstant *quantized = node.getDequantized(bMatrix))
+      product = buildQuantizedLinear(b, loc, a, *quantized, /*kMajor=*/false);
   if (node.getIntAttr("transB", 0))
     bMatrix = buildTranspose2D(b, loc, bMatrix);
   auto aType = cast<RankedTensorType>(a.getType());
@@ -317,7 +415,7 @@ LogicalResult convertGemm(NodeImporter &node) {
            << "reduction dimensions differ: " << aType << " x " << bType;
 
   Type elementType = aType.getElementType();
-  Value result = buildMatmul2D(b, loc, a, bMatrix);
+  Value result = product ? product : buildMatmul2D(b, loc, a, bMatrix);
   float alpha = node.getFloatAttr("alpha", 1.0f);
   float beta = node.getFloatAttr("beta", 1.0f);
   auto scalar = [&](float v) {

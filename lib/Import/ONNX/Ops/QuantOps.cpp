@@ -105,7 +105,22 @@ LogicalResult convertDequantizeLinear(NodeImporter &node) {
     return node.emitError()
            << "only int8, uint8 and int32 inputs are supported";
   bool isUnsigned = inputType.isUnsignedInteger();
-  return convertLinearQuant(
+  // Constant 8-bit codes: the linear layers that read the result keep the
+  // codes (see DequantizedConstant).
+  DequantizedConstant constant;
+  constant.codes = matchConstantBits(input);
+  constant.scale = matchConstantBits(scale);
+  constant.isSigned = !isUnsigned;
+  if (node.hasInput(2) && node.getInput(2))
+    constant.zeroPoint = matchConstantBits(node.getInput(2));
+  bool keepCodes = inputType.isInteger(8) && constant.codes &&
+                   constant.scale && (!node.hasInput(2) || constant.zeroPoint);
+  if (keepCodes) {
+    int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+    int64_t axis = node.getIntAttr("axis", 1);
+    constant.axis = axis < 0 ? axis + rank : axis;
+  }
+  LogicalResult converted = convertLinearQuant(
       node, floatType, inputType,
       [&](OpBuilder &b, Location loc, Value x, Value s, Value zp) -> Value {
         auto widen = [&](Value v) -> Value {
@@ -117,6 +132,10 @@ LogicalResult convertDequantizeLinear(NodeImporter &node) {
         Value asFloat = arith::SIToFPOp::create(b, loc, floatType, centered);
         return arith::MulFOp::create(b, loc, asFloat, s);
       });
+  if (succeeded(converted) && keepCodes)
+    if (Value output = node.getOutputValue(0))
+      node.setDequantized(output, constant);
+  return converted;
 }
 
 /// y = saturate(round_half_even(x / scale) + zero_point) into the zero

@@ -107,6 +107,13 @@ def Tern_QuantMatmulOp : Tern_Op<"quant_matmul", [Pure]> {
     `2^(bits - 1)`. `K` is the `k` attribute (the codes of the last block
     are padding past it).
 
+    QDQ exports (`DequantizeLinear` of an int8 or uint8 initializer into a
+    MatMul) carry one byte per weight: `bits = 8` with `block_size = K`
+    (one scale per channel, or the same for all). `signed_codes` reads the
+    bytes as int8 (its default zero point is then 0), and `k_major` takes
+    the codes as the `K x N` matrix the MatMul multiplies by, so that the
+    initializer is used as it is.
+
     `tern-ternarize` turns a 2-bit one whose codes are ternary around the
     zero point into `tern.matmul`; the others keep their codes in the
     compiled model.
@@ -123,7 +130,9 @@ def Tern_QuantMatmulOp : Tern_Op<"quant_matmul", [Pure]> {
     Optional<2DTensorOf<[AnyFloat]>>:$zero_points,
     I64Attr:$bits,
     I64Attr:$block_size,
-    I64Attr:$k
+    I64Attr:$k,
+    UnitAttr:$signed_codes,
+    UnitAttr:$k_major
   );
   let results = (outs 2DTensorOf<[AnyFloat]>:$result);
   let assemblyFormat = [{
@@ -138,6 +147,14 @@ def Tern_QuantMatmulOp : Tern_Op<"quant_matmul", [Pure]> {
     /// Bytes of codes per output channel.
     int64_t getRowBytes() {
       return getNumBlocks() * getBlockSize() * getBits() / 8;
+    }
+    /// Output channels.
+    int64_t getN() {
+      return getCodes().getType().getDimSize(getKMajor() ? 1 : 0);
+    }
+    /// The zero point when there are no zero_points.
+    int64_t getDefaultZeroPoint() {
+      return getSignedCodes() ? 0 : int64_t(1) << (getBits() - 1);
     }
   }];
 }

@@ -20,6 +20,10 @@
 namespace mlir {
 namespace tern {
 
+/// Constants from this size up live in resource blobs; smaller ones stay
+/// dense attributes (uniqued, but small, and readable in printed IR).
+constexpr size_t kResourceWeightBytes = 64 * 1024;
+
 /// The raw little-endian bytes of a constant: a non-splat dense attribute
 /// (not of i1) or a resource whose blob is present. Nothing otherwise.
 std::optional<ArrayRef<char>> getRawBytes(ElementsAttr attr);
@@ -27,6 +31,19 @@ std::optional<ArrayRef<char>> getRawBytes(ElementsAttr attr);
 /// The same bytes under another shape (and element type of the same
 /// width): resources share their blob, dense attributes are re-made.
 ElementsAttr reinterpretConstant(ElementsAttr attr, ShapedType type);
+
+/// A fresh, zero-filled, writable buffer for a weight: pages of its own when
+/// large, so that releasing it gives the memory back. Safe on any thread.
+AsmResourceBlob allocateWeightBlob(size_t bytes, size_t alignment = 64);
+
+/// A `dense_resource` constant of `type` holding `blob` (of `type`'s size).
+ElementsAttr createResourceConstant(ShapedType type, StringRef name,
+                                    AsmResourceBlob &&blob);
+
+/// A weight constant from `blob`: a resource from kResourceWeightBytes up,
+/// else a dense attribute (and the blob is freed).
+ElementsAttr createWeightConstant(ShapedType type, StringRef name,
+                                  AsmResourceBlob &&blob);
 
 /// A `dense_resource` constant of `type` whose blob is a fresh, zero-filled
 /// buffer of `type`'s size that `fill` writes. When `fill` returns false,

@@ -21,7 +21,11 @@ def TernFoldConstants : Pass<"tern-fold-constants", "func::FuncOp"> {
     The body is evaluated in its own arithmetic (f32 operations round to
     f32, integers wrap), for the arith and math ops such preprocessing
     uses; a generic with any other op, dynamic shapes, or more than
-    `max-elements` loop points or results is left alone.
+    `max-elements` loop points or results is left alone. Large weights are
+    left to `tern-ternarize`, which computes the chain in front of each
+    matmul itself, one weight at a time (folding them all here would hold
+    a second copy of a model's weights), and to `tern.quant_matmul`, which
+    keeps integer weights as they are.
 
     ```mlir
     %q = arith.constant dense<[[1, 0], [-1, 1]]> : tensor<2x2xi8>
@@ -38,7 +42,7 @@ def TernFoldConstants : Pass<"tern-fold-constants", "func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let options = [
     Option<"maxElements", "max-elements", "int64_t",
-           /*default=*/"int64_t(1) << 28",
+           /*default=*/"int64_t(1) << 20",
            "Largest iteration space (and result) to evaluate">
   ];
 }
