@@ -26,7 +26,7 @@ The head is tied to the embedding (--head): fp32 (MatMul with the
 transposed embedding) or q4 (MatMulNBits, bits=4, block 32, of it).
 
 gen_bitnet_2b4t.py OUT_DIR [--form F] [--head fp32|q4] [--layers N]
-                   [--tiny] [--seed S]
+                   [--size full|small|tiny] [--seed S] [--accuracy-level L]
   -> OUT_DIR/model.onnx, OUT_DIR/model.onnx.data
 """
 
@@ -42,6 +42,9 @@ FORMS = ("matmulnbits", "qdq", "dense", "fakequant")
 
 FULL = dict(hidden=2560, ffn=6912, layers=30, heads=20, kv_heads=5,
             head_dim=128, vocab=128256, rope_theta=500000.0, max_pos=4096)
+# The same graph at a few hundred MB (the compile-memory test).
+SMALL = dict(hidden=1024, ffn=2816, layers=4, heads=8, kv_heads=4,
+             head_dim=128, vocab=32000, rope_theta=500000.0, max_pos=1024)
 # The same graph at a size a test compiles and checks in seconds.
 TINY = dict(hidden=256, ffn=512, layers=2, heads=4, kv_heads=2,
             head_dim=64, vocab=1000, rope_theta=500000.0, max_pos=256)
@@ -339,14 +342,17 @@ def main():
     parser.add_argument("--form", choices=FORMS, default="matmulnbits")
     parser.add_argument("--head", choices=("fp32", "q4"), default="q4")
     parser.add_argument("--layers", type=int)
-    parser.add_argument("--tiny", action="store_true",
-                        help="the same graph at test size")
+    parser.add_argument("--size", choices=("full", "small", "tiny"),
+                        default="full",
+                        help="2B4T's shape, a few hundred MB, or test size")
+    parser.add_argument("--tiny", action="store_const", dest="size",
+                        const="tiny", help="--size tiny")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--accuracy-level", type=int, default=4,
                         help="MatMulNBits accuracy_level (4: int8 "
                         "activations in ONNX Runtime, 0: float)")
     args = parser.parse_args()
-    config = dict(TINY if args.tiny else FULL)
+    config = dict({"full": FULL, "small": SMALL, "tiny": TINY}[args.size])
     if args.layers is not None:
         config["layers"] = args.layers
     os.makedirs(args.out_dir, exist_ok=True)

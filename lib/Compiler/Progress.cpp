@@ -2,6 +2,7 @@
 
 #include "tern/Compiler/Progress.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Pass/Pass.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Process.h"
@@ -66,7 +67,11 @@ class ProgressInstrumentation : public mlir::PassInstrumentation {
 public:
   explicit ProgressInstrumentation(Progress &progress) : progress(progress) {}
 
-  void runBeforePass(mlir::Pass *pass, mlir::Operation *) override {
+  void runBeforePass(mlir::Pass *pass, mlir::Operation *op) override {
+    // Declarations (the runtime hooks) take no time to pass through.
+    if (auto function = llvm::dyn_cast<mlir::FunctionOpInterface>(op))
+      if (function.isExternal())
+        return;
     llvm::StringRef arg = pass->getArgument();
     if (arg == "tern-fold-constants")
       progress.stage("folding constants");

@@ -284,7 +284,7 @@ static void releaseAll(TernTensor *tensors, size_t count) {
 
 static int runWith(const TernModelApi *api, TernModel *model,
                    RunnerOptions *options, TernTensor *inputs,
-                   TernTensor *outputs) {
+                   TernTensor *outputs, double createMillis) {
   size_t numInputs = api->num_inputs(model);
   size_t numOutputs = api->num_outputs(model);
   char error[512];
@@ -343,8 +343,10 @@ static int runWith(const TernModelApi *api, TernModel *model,
       api->set_num_threads(model, (int32_t)options->threads) != TERN_OK)
     return fail("%s", api->last_error(model));
 
+  double runStart = nowMillis();
   if (api->run(model, inputs, numInputs, outputs, numOutputs) != TERN_OK)
     return fail("%s", api->last_error(model));
+  double runMillis = nowMillis() - runStart;
   if (options->outputDir && makeDirectories(options->outputDir) != 0)
     return fail("cannot create '%s': %s", options->outputDir, strerror(errno));
   for (size_t i = 0; i < numOutputs; ++i) {
@@ -362,6 +364,9 @@ static int runWith(const TernModelApi *api, TernModel *model,
     if (status)
       return fail("%s", error);
   }
+  /* Loading maps the weights file (external weights are read on demand):
+     a large model's first run pays for reading them from disk. */
+  printf("load time: %.3f ms, first run: %.3f ms\n", createMillis, runMillis);
   fflush(stdout);
   releaseAll(outputs, numOutputs);
 
@@ -403,7 +408,9 @@ int tern_runner_main(const TernModelApi *api, const char *program,
     return parsed == 1 ? 0 : 1;
   }
   TernModel *model = NULL;
+  double createStart = nowMillis();
   TernStatus created = api->create(&model);
+  double createMillis = nowMillis() - createStart;
   int status;
   if (created != TERN_OK) {
     status = fail("cannot create the model: %s", api->create_error());
@@ -412,8 +419,9 @@ int tern_runner_main(const TernModelApi *api, const char *program,
     size_t numOutputs = api->num_outputs(model);
     TernTensor *inputs = calloc(numInputs + 1, sizeof(TernTensor));
     TernTensor *outputs = calloc(numOutputs + 1, sizeof(TernTensor));
-    status = inputs && outputs ? runWith(api, model, options, inputs, outputs)
-                               : fail("out of memory");
+    status = inputs && outputs
+                 ? runWith(api, model, options, inputs, outputs, createMillis)
+                 : fail("out of memory");
     releaseAll(inputs, numInputs);
     releaseAll(outputs, numOutputs);
     free(inputs);

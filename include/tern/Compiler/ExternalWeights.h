@@ -14,10 +14,13 @@ namespace tern {
 constexpr uint64_t kMinExternalWeightBytes = 1024;
 
 /// `--weights=auto` (the default) moves the weights to a side file when
-/// they add up to at least this much: read-only data past about 2 GB does
-/// not link (x86-64 and AArch64 reach their data with 32-bit offsets), and
-/// a model this large loads faster from a mapped file anyway.
-constexpr uint64_t kAutoExternalWeightBytes = uint64_t(1) << 30;
+/// they add up to at least this much. Read-only data past about 2 GB does
+/// not link (x86-64 and AArch64 reach their data with 32-bit offsets); and
+/// embedding weights costs the compiler three copies of them (LLVM's
+/// constants, the object writer, the linker), where the side file is
+/// written straight from the model's mapped data. Small models (tests,
+/// examples) stay one self-contained file.
+constexpr uint64_t kAutoExternalWeightBytes = uint64_t(64) << 20;
 
 /// What `writeExternalWeights` wrote.
 struct ExternalWeightsInfo {

@@ -70,3 +70,12 @@ func.func @pack_unpack(%w: tensor<3x10xi8>) -> tensor<3x10xi8> {
   %u = tern.unpack %p : !tern.packed<3x10, #tern.layout<tq1, block = 5>> -> tensor<3x10xi8>
   return %u : tensor<3x10xi8>
 }
+
+// CHECK-LABEL: func @quant_matmul
+func.func @quant_matmul(%x: tensor<?x64xf32>, %c4: tensor<16x32xi8>, %s: tensor<16x2xf32>, %z: tensor<16x2xf32>, %c8: tensor<64x16xi8>, %s8: tensor<16x1xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  // CHECK: tern.quant_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {bits = 4 : i64, block_size = 32 : i64, k = 64 : i64} : tensor<?x64xf32>, tensor<16x32xi8>, tensor<16x2xf32>, tensor<16x2xf32> -> tensor<?x16xf32>
+  %y = tern.quant_matmul %x, %c4, %s, %z {bits = 4 : i64, block_size = 32 : i64, k = 64 : i64} : tensor<?x64xf32>, tensor<16x32xi8>, tensor<16x2xf32>, tensor<16x2xf32> -> tensor<?x16xf32>
+  // CHECK: tern.quant_matmul %{{.*}}, %{{.*}}, %{{.*}} {bits = 8 : i64, block_size = 64 : i64, k = 64 : i64, k_major, signed_codes} : tensor<?x64xf32>, tensor<64x16xi8>, tensor<16x1xf32> -> tensor<?x16xf32>
+  %q = tern.quant_matmul %x, %c8, %s8 {bits = 8 : i64, block_size = 64 : i64, k = 64 : i64, k_major, signed_codes} : tensor<?x64xf32>, tensor<64x16xi8>, tensor<16x1xf32> -> tensor<?x16xf32>
+  return %y, %q : tensor<?x16xf32>, tensor<?x16xf32>
+}

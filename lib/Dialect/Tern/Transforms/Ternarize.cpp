@@ -39,33 +39,78 @@ namespace {
 /// Ternary weights in N x K order with one scale per tensor, per row, or
 /// per row and block of `scaleBlock` weights along K.
 struct TernaryDecomposition {
-  SmallVector<int8_t> weights;
+  /// N x K i8, allocated off the pass's thread (see allocateWeightBlob).
+  AsmResourceBlob weights;
   /// One entry for a per-tensor scale, N entries for per-channel scales,
   /// N x ceil(K / scaleBlock) for per-block scales.
   SmallVector<double> scales;
   int64_t scaleBlock = 0;
 };
 
-/// Splits `values` (a K x N matrix, or N x K when `isNK`) into signs and
-/// scales. Fails unless every value is exactly -s, 0 or +s for a scale s
-/// shared by the whole tensor or by each output channel.
-std::optional<TernaryDecomposition> decompose(ArrayRef<double> values,
-                                              int64_t n, int64_t k, bool isNK) {
-  auto at = [&](int64_t row, int64_t col) {
-    return isNK ? values[row * k + col] : values[col * n + row];
-  };
-  SmallVector<double> channelScales(n, 0.0);
-  for (int64_t row = 0; row < n; ++row) {
-    for (int64_t col = 0; col < k; ++col) {
-      double magnitude = std::fabs(at(row, col));
-      if (magnitude == 0.0)
-        continue;
-      if (channelScales[row] == 0.0)
-        channelScales[row] = magnitude;
-      else if (channelScales[row] != magnitude)
-        return std::nullopt;
-    }
+/// A float weight read in place: a K x N matrix, or N x K when `isNK`.
+struct WeightView {
+  const ConstantTensor &tensor;
+  int64_t n, k;
+  bool isNK;
+  const float *f32 = nullptr;
+
+  WeightView(const ConstantTensor &tensor, int64_t n, int64_t k, bool isNK)
+      : tensor(tensor), n(n), k(k), isNK(isNK) {
+    if (tensor.type.getElementType().isF32() && !tensor.splat)
+      f32 = reinterpret_cast<const float *>(tensor.bytes.data());
   }
+
+  double at(int64_t row, int64_t col) const {
+    int64_t index = isNK ? row * k + col : col * n + row;
+    return f32 ? double(f32[index]) : tensor.readFloat(index);
+  }
+
+  /// Calls `visit(row, col, value)` for every weight, in 64 x 64 tiles
+  /// taken in memory order (a K x N weight is read along N), until it
+  /// returns false; returns whether it visited all.
+  template <typename Visit> bool forEach(Visit visit) const {
+    constexpr int64_t kTile = 64;
+    for (int64_t r0 = 0; r0 < n; r0 += kTile)
+      for (int64_t c0 = 0; c0 < k; c0 += kTile) {
+        int64_t r1 = std::min(n, r0 + kTile), c1 = std::min(k, c0 + kTile);
+        if (isNK) {
+          for (int64_t row = r0; row < r1; ++row)
+            for (int64_t col = c0; col < c1; ++col)
+              if (!visit(row, col, at(row, col)))
+                return false;
+        } else {
+          for (int64_t col = c0; col < c1; ++col)
+            for (int64_t row = r0; row < r1; ++row)
+              if (!visit(row, col, at(row, col)))
+                return false;
+        }
+      }
+    return true;
+  }
+};
+
+int8_t signOf(double v) { return v > 0.0 ? 1 : (v < 0.0 ? -1 : 0); }
+
+/// Splits the weight into signs and scales. Fails, usually after reading a
+/// few values, unless every value is exactly -s, 0 or +s for a scale s
+/// shared by the whole tensor or by each output channel.
+std::optional<TernaryDecomposition> decompose(const WeightView &w) {
+  int64_t n = w.n, k = w.k;
+  SmallVector<double> channelScales(n, 0.0);
+  AsmResourceBlob blob = allocateWeightBlob(size_t(n) * k);
+  int8_t *out = reinterpret_cast<int8_t *>(blob.getMutableData().data());
+  bool ternary = w.forEach([&](int64_t row, int64_t col, double v) {
+    double magnitude = std::fabs(v);
+    out[row * k + col] = signOf(v);
+    if (magnitude == 0.0)
+      return true;
+    double &scale = channelScales[row];
+    if (scale == 0.0)
+      scale = magnitude;
+    return scale == magnitude;
+  });
+  if (!ternary)
+    return std::nullopt;
   double shared = 0.0;
   bool perTensor = true;
   for (double s : channelScales) {
@@ -79,12 +124,7 @@ std::optional<TernaryDecomposition> decompose(ArrayRef<double> values,
     return std::nullopt; // An all-zero matrix is not worth a ternary kernel.
 
   TernaryDecomposition result;
-  result.weights.reserve(n * k);
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t col = 0; col < k; ++col) {
-      double v = at(row, col);
-      result.weights.push_back(v > 0.0 ? 1 : (v < 0.0 ? -1 : 0));
-    }
+  result.weights = std::move(blob);
   if (perTensor) {
     result.scales.push_back(shared);
   } else {
@@ -98,33 +138,32 @@ std::optional<TernaryDecomposition> decompose(ArrayRef<double> values,
 
 /// Like `decompose`, with one scale per row and block of `block` weights
 /// along K (block-quantized exports such as MatMulNBits).
-std::optional<TernaryDecomposition> decomposePerBlock(ArrayRef<double> values,
-                                                      int64_t n, int64_t k,
-                                                      bool isNK,
+std::optional<TernaryDecomposition> decomposePerBlock(const WeightView &w,
                                                       int64_t block) {
+  int64_t n = w.n, k = w.k;
   int64_t blocks = llvm::divideCeil(k, block);
   TernaryDecomposition result;
   result.scaleBlock = block;
   result.scales.assign(n * blocks, 0.0);
-  result.weights.reserve(n * k);
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t col = 0; col < k; ++col) {
-      double v = isNK ? values[row * k + col] : values[col * n + row];
-      double &scale = result.scales[row * blocks + col / block];
-      double magnitude = std::fabs(v);
-      if (magnitude != 0.0) {
-        if (scale == 0.0)
-          scale = magnitude;
-        else if (scale != magnitude)
-          return std::nullopt;
-      }
-      result.weights.push_back(v > 0.0 ? 1 : (v < 0.0 ? -1 : 0));
-    }
-  if (llvm::all_of(result.scales, [](double s) { return s == 0.0; }))
+  AsmResourceBlob blob = allocateWeightBlob(size_t(n) * k);
+  int8_t *out = reinterpret_cast<int8_t *>(blob.getMutableData().data());
+  bool ternary = w.forEach([&](int64_t row, int64_t col, double v) {
+    double magnitude = std::fabs(v);
+    out[row * k + col] = signOf(v);
+    if (magnitude == 0.0)
+      return true;
+    double &scale = result.scales[row * blocks + col / block];
+    if (scale == 0.0)
+      scale = magnitude;
+    return scale == magnitude;
+  });
+  if (!ternary ||
+      llvm::all_of(result.scales, [](double s) { return s == 0.0; }))
     return std::nullopt;
   for (double &s : result.scales)
     if (s == 0.0)
       s = 1.0; // An all-zero block: any scale gives zero.
+  result.weights = std::move(blob);
   return result;
 }
 
@@ -132,41 +171,24 @@ std::optional<TernaryDecomposition> decomposePerBlock(ArrayRef<double> values,
 /// max(mean |w|, 1e-5), w_t = clip(round_half_even(w / gamma), -1, 1), with
 /// gamma as the per-tensor scale. Changes the model's numbers: only used
 /// when asked for.
-TernaryDecomposition absmeanTernarize(ArrayRef<double> values, int64_t n,
-                                      int64_t k, bool isNK) {
+TernaryDecomposition absmeanTernarize(const WeightView &w) {
+  int64_t count = w.n * w.k;
   double sum = 0;
-  for (double v : values)
-    sum += std::fabs(v);
-  double gamma = std::max(sum / double(values.size()), 1e-5);
+  // In storage order, as the mean is defined on the stored tensor.
+  for (int64_t i = 0; i < count; ++i)
+    sum += std::fabs(w.f32 ? double(w.f32[i]) : w.tensor.readFloat(i));
+  double gamma = std::max(sum / double(count), 1e-5);
   TernaryDecomposition result;
-  result.weights.reserve(n * k);
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t col = 0; col < k; ++col) {
-      double v = isNK ? values[row * k + col] : values[col * n + row];
-      double q = std::nearbyint(v / gamma); // the default mode: half to even
-      result.weights.push_back(static_cast<int8_t>(std::clamp(q, -1.0, 1.0)));
-    }
+  result.weights = allocateWeightBlob(size_t(count));
+  int8_t *out =
+      reinterpret_cast<int8_t *>(result.weights.getMutableData().data());
+  w.forEach([&](int64_t row, int64_t col, double v) {
+    double q = std::nearbyint(v / gamma); // the default mode: half to even
+    out[row * w.k + col] = static_cast<int8_t>(std::clamp(q, -1.0, 1.0));
+    return true;
+  });
   result.scales.push_back(gamma);
   return result;
-}
-
-/// The weight's values as doubles, if it is a float constant or computed
-/// from constants (QDQ, fake-quant chains): see ConstantEvaluator.
-std::optional<std::vector<double>> getFloatValues(Value value) {
-  ConstantEvaluator evaluator(std::numeric_limits<int64_t>::max());
-  std::optional<ConstantTensor> tensor = evaluator.evaluate(value);
-  if (!tensor || !isa<FloatType>(tensor->type.getElementType()))
-    return std::nullopt;
-  int64_t count = tensor->type.getNumElements();
-  std::vector<double> values(count);
-  if (tensor->type.getElementType().isF32() && !tensor->splat) {
-    const auto *data = reinterpret_cast<const float *>(tensor->bytes.data());
-    std::copy(data, data + count, values.begin());
-  } else {
-    for (int64_t i = 0; i < count; ++i)
-      values[i] = tensor->readFloat(i);
-  }
-  return values;
 }
 
 bool isZeroFilled(Value init) {
@@ -207,16 +229,20 @@ std::optional<MatmulTernary> findMatmulTernary(linalg::MatmulOp matmul,
       isNK = true;
     }
   }
-  std::optional<std::vector<double>> values = getFloatValues(weightSource);
-  if (!values)
+  // The weight as it is stored, or computed from constants (QDQ,
+  // fake-quant chains): see ConstantEvaluator.
+  ConstantEvaluator evaluator(std::numeric_limits<int64_t>::max());
+  std::optional<ConstantTensor> tensor = evaluator.evaluate(weightSource);
+  if (!tensor || !isa<FloatType>(tensor->type.getElementType()))
     return std::nullopt;
-  std::optional<TernaryDecomposition> ternary = decompose(*values, n, k, isNK);
+  WeightView view(*tensor, n, k, isNK);
+  std::optional<TernaryDecomposition> ternary = decompose(view);
   // Blocks of a multiple of the kernels' 32 lanes, largest first.
   for (int64_t block : {256, 128, 64, 32})
     if (!ternary && block < k)
-      ternary = decomposePerBlock(*values, n, k, isNK, block);
+      ternary = decomposePerBlock(view, block);
   if (!ternary && absmean)
-    ternary = absmeanTernarize(*values, n, k, isNK);
+    ternary = absmeanTernarize(view);
   if (!ternary)
     return std::nullopt;
   return MatmulTernary{matmul, std::move(*ternary)};
@@ -259,12 +285,8 @@ void replaceMatmul(MatmulTernary &found) {
   Type elementType = resultType.getElementType();
   int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
   auto weightType = RankedTensorType::get({n, k}, b.getI8Type());
-  AsmResourceBlob blob = allocateWeightBlob(ternary.weights.size());
-  std::memcpy(blob.getMutableData().data(), ternary.weights.data(),
-              ternary.weights.size());
-  ternary.weights.clear();
-  ElementsAttr weightAttr =
-      createWeightConstant(weightType, "tern_weights", std::move(blob));
+  ElementsAttr weightAttr = createWeightConstant(weightType, "tern_weights",
+                                                 std::move(ternary.weights));
   Value weights = ConstantOp::create(b, loc, weightAttr);
 
   SmallVector<Attribute> scaleValues;
