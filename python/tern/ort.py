@@ -59,13 +59,15 @@ def run(model: str, feeds: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
 
 
 def generate(model: str, prompt: List[int], tokens: int, config,
-             threads: Optional[int] = None) -> dict:
+             threads: Optional[int] = None, layout: str = "tern") -> dict:
     """Greedy generation with the KV cache in ONNX Runtime; returns
-    {"tokens": [...], "seconds": total, "first_seconds": prompt step}."""
+    {"tokens": [...], "seconds": total, "first_seconds": prompt step}.
+    `layout` names the cache: "tern" (past_key_<i>) or "optimum"
+    (past_key_values.<i>.key with attention_mask and position_ids)."""
     return _call({"mode": "generate", "model": str(model), "prompt": prompt,
                   "tokens": tokens, "kv_heads": config.kv_heads,
                   "head_dim": config.head_dim, "layers": config.layers,
-                  "threads": threads})
+                  "threads": threads, "layout": layout})
 
 
 def version() -> str:

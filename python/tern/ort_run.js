@@ -4,8 +4,11 @@
 //   {"mode": "run", "model": path, "feeds": {name: {dtype, shape, data}}}
 //     -> {"outputs": {name: {dtype, shape, data}}}      (data: base64)
 //   {"mode": "generate", "model": path, "prompt": [ids], "tokens": n,
-//    "kv_heads": h, "head_dim": d, "layers": l}
+//    "kv_heads": h, "head_dim": d, "layers": l, "layout": "tern"|"optimum"}
 //     -> {"tokens": [ids], "seconds": s, "first_seconds": s}
+// The layouts name the cache: Tern's past_key_<i> -> present_key_<i>, or
+// Hugging Face Optimum's past_key_values.<i>.key -> present.<i>.key with
+// attention_mask and position_ids.
 const ort = require('onnxruntime-node');
 
 const typed = {
@@ -31,11 +34,17 @@ async function generate(session, req) {
   let ids = req.prompt.map(BigInt);
   const empty = () => new ort.Tensor('float32', new Float32Array(0),
                                      [1, req.kv_heads, 0, req.head_dim]);
+  const optimum = req.layout === 'optimum';
+  const pastName = (kind, i) =>
+      optimum ? `past_key_values.${i}.${kind}` : `past_${kind}_${i}`;
+  const presentName = (kind, i) =>
+      optimum ? `present.${i}.${kind}` : `present_${kind}_${i}`;
   const past = {};
   for (let i = 0; i < req.layers; ++i) {
-    past[`past_key_${i}`] = empty();
-    past[`past_value_${i}`] = empty();
+    past[pastName('key', i)] = empty();
+    past[pastName('value', i)] = empty();
   }
+  let total = 0;
   const out = [];
   let feedIds = ids;
   const start = process.hrtime.bigint();
@@ -43,6 +52,15 @@ async function generate(session, req) {
   for (let step = 0; step < req.tokens; ++step) {
     const feeds = {input_ids: new ort.Tensor('int64',
         BigInt64Array.from(feedIds), [1, feedIds.length]), ...past};
+    if (optimum) {
+      const positions = BigInt64Array.from(feedIds, (_, j) =>
+          BigInt(total + j));
+      total += feedIds.length;
+      feeds.attention_mask = new ort.Tensor(
+          'int64', new BigInt64Array(total).fill(1n), [1, total]);
+      feeds.position_ids = new ort.Tensor('int64', positions,
+                                          [1, feedIds.length]);
+    }
     const r = await session.run(feeds);
     const vocab = r.logits.dims[2];
     const last = r.logits.data.subarray((feedIds.length - 1) * vocab,
@@ -51,8 +69,8 @@ async function generate(session, req) {
     for (let v = 1; v < vocab; ++v) if (last[v] > last[best]) best = v;
     out.push(best);
     for (let i = 0; i < req.layers; ++i) {
-      past[`past_key_${i}`] = r[`present_key_${i}`];
-      past[`past_value_${i}`] = r[`present_value_${i}`];
+      past[pastName('key', i)] = r[presentName('key', i)];
+      past[pastName('value', i)] = r[presentName('value', i)];
     }
     feedIds = [BigInt(best)];
     if (step === 0) first = Number(process.hrtime.bigint() - start) / 1e9;

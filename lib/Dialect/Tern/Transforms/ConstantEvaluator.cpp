@@ -416,6 +416,37 @@ std::optional<ConstantTensor> getInit(Value init, bool read) {
   return std::nullopt;
 }
 
+/// Writes element `e` of storage `storage` from a float or int register
+/// value.
+void storeElement(char *out, Storage storage, int64_t e, double f, int64_t i) {
+  switch (storage) {
+  case Storage::F32: {
+    float v = float(f);
+    std::memcpy(out + 4 * e, &v, 4);
+    break;
+  }
+  case Storage::F64:
+    std::memcpy(out + 8 * e, &f, 8);
+    break;
+  case Storage::I8:
+    out[e] = char(i);
+    break;
+  case Storage::I16: {
+    int16_t v = int16_t(i);
+    std::memcpy(out + 2 * e, &v, 2);
+    break;
+  }
+  case Storage::I32: {
+    int32_t v = int32_t(i);
+    std::memcpy(out + 4 * e, &v, 4);
+    break;
+  }
+  default:
+    std::memcpy(out + 8 * e, &i, 8);
+    break;
+  }
+}
+
 /// Combines a reduction's accumulator with a computed value, in order.
 bool isCombiner(Opcode op) {
   switch (op) {
@@ -617,6 +648,78 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
   result.storage = std::make_shared<std::vector<char>>(count * elementBytes, 0);
   char *out = result.storage->data();
   bool outFloat = isFloat(*outStorage);
+
+  // Elementwise ops whose operands are the output's own layout or a single
+  // element (what QDQ and fake-quant chains are): point p reads element p
+  // (or the one element) of each input and writes element p, with no index
+  // arithmetic per point.
+  SmallVector<int64_t> contiguous(numLoops, 0);
+  for (int64_t d = int64_t(numLoops) - 1, stride = 1; d >= 0; --d) {
+    contiguous[d] = stride;
+    stride *= ranges[d];
+  }
+  auto isContiguous = [&](unsigned o) {
+    return offsets[o] == 0 && ArrayRef<int64_t>(coefficients[o]) ==
+                                  ArrayRef<int64_t>(contiguous);
+  };
+  auto isScalar = [&](unsigned o) {
+    return llvm::all_of(coefficients[o], [](int64_t c) { return c == 0; });
+  };
+  bool elementwise = !readsOut && points == count && isContiguous(numOperands - 1);
+  for (unsigned o = 0; elementwise && o + 1 < numOperands; ++o)
+    elementwise = isContiguous(o) || isScalar(o);
+  if (elementwise) {
+    std::vector<Register> regs(numRegs);
+    for (Register &reg : regs) {
+      reg.f.assign(chunk, 0.0);
+      reg.i.assign(chunk, 0);
+    }
+    for (const Step &c : constants) {
+      std::fill(regs[c.result].f.begin(), regs[c.result].f.end(), c.constF);
+      std::fill(regs[c.result].i.begin(), regs[c.result].i.end(), c.constI);
+    }
+    for (auto [i, input] : llvm::enumerate(inputs))
+      if (!isContiguous(i)) {
+        std::fill(regs[i].f.begin(), regs[i].f.end(),
+                  input.readFloat(offsets[i]));
+        std::fill(regs[i].i.begin(), regs[i].i.end(),
+                  input.readInt(offsets[i]));
+      }
+    for (int64_t begin = 0; begin < points; begin += chunk) {
+      int64_t n = std::min(chunk, points - begin);
+      for (auto [i, input] : llvm::enumerate(inputs)) {
+        if (!isContiguous(i))
+          continue;
+        Register &reg = regs[i];
+        Type type = input.type.getElementType();
+        if (type.isF32() && !input.splat) {
+          const float *data =
+              reinterpret_cast<const float *>(input.bytes.data()) + begin;
+          for (int64_t p = 0; p < n; ++p)
+            reg.f[p] = data[p];
+        } else if (isFloat(*getStorage(type))) {
+          for (int64_t p = 0; p < n; ++p)
+            reg.f[p] = input.readFloat(begin + p);
+        } else {
+          for (int64_t p = 0; p < n; ++p)
+            reg.i[p] = input.readInt(begin + p);
+        }
+      }
+      for (const Step &step : steps)
+        runStep(step, regs, n);
+      const Register &r = regs[resultSlot];
+      if (*outStorage == Storage::F32) {
+        float *dst = reinterpret_cast<float *>(out) + begin;
+        for (int64_t p = 0; p < n; ++p)
+          dst[p] = float(r.f[p]);
+      } else {
+        for (int64_t p = 0; p < n; ++p)
+          storeElement(out, *outStorage, begin + p, r.f[p], r.i[p]);
+      }
+    }
+    result.bytes = ArrayRef<char>(*result.storage);
+    return result;
+  }
   std::vector<double> outF;
   std::vector<int64_t> outI;
   if (outFloat)
@@ -719,34 +822,9 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
     }
   }
 
-  for (int64_t e = 0; e < count; ++e) {
-    switch (*outStorage) {
-    case Storage::F32: {
-      float v = float(outF[e]);
-      std::memcpy(out + 4 * e, &v, 4);
-      break;
-    }
-    case Storage::F64:
-      std::memcpy(out + 8 * e, &outF[e], 8);
-      break;
-    case Storage::I8:
-      out[e] = char(outI[e]);
-      break;
-    case Storage::I16: {
-      int16_t v = int16_t(outI[e]);
-      std::memcpy(out + 2 * e, &v, 2);
-      break;
-    }
-    case Storage::I32: {
-      int32_t v = int32_t(outI[e]);
-      std::memcpy(out + 4 * e, &v, 4);
-      break;
-    }
-    default:
-      std::memcpy(out + 8 * e, &outI[e], 8);
-      break;
-    }
-  }
+  for (int64_t e = 0; e < count; ++e)
+    storeElement(out, *outStorage, e, outFloat ? outF[e] : 0.0,
+                 outFloat ? 0 : outI[e]);
   result.bytes = ArrayRef<char>(*result.storage);
   return result;
 }
