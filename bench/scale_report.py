@@ -169,7 +169,7 @@ def main():
         print(f"{form:12} {size / 1e9:9.3f} {row['compile_seconds']:10.1f} "
               f"{info['peak'] / 1e9:8.2f} {row['rss_over_model']:9.2f} "
               f"{row['library_bytes'] / 1e6:8.1f} "
-              f"{row['weights_bytes'] / 1e9:10.3f} {load:8.1f} {step:8.1f}",
+              f"{row['weights_bytes'] / 1e9:10.3f} {load:8.3f} {step:8.1f}",
               flush=True)
     if args.check_ort:
         check = check_ort(args.build, args.work, args.check_layers)

@@ -19,14 +19,11 @@
 #include "ConstantEvaluator.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/TypeSwitch.h"
-
-#include <cmath>
-#include <cstring>
 
 namespace mlir {
 namespace tern {
@@ -57,12 +54,6 @@ struct FoldConstantGeneric : public OpRewritePattern<linalg::GenericOp> {
     std::optional<ConstantTensor> folded = evaluator.evaluate(op.getResult(0));
     if (!folded)
       return rewriter.notifyMatchFailure(op, "cannot be evaluated");
-    SmallVector<Attribute> inputs;
-    for (Value input : op.getDpsInputs()) {
-      Attribute attr;
-      matchPattern(input, m_Constant(&attr));
-      inputs.push_back(attr);
-    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(
         op, cast<TypedAttr>(toAttribute(*folded, "tern_folded")));
     return success();
