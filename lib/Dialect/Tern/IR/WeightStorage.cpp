@@ -44,6 +44,10 @@ ElementsAttr mlir::tern::reinterpretConstant(ElementsAttr attr,
   return DenseElementsAttr::getFromRawBuffer(type, dense.getRawData());
 }
 
+static void unmapPages(void *data, size_t size, size_t) {
+  ::munmap(data, size);
+}
+
 AsmResourceBlob mlir::tern::allocateWeightBlob(size_t bytes,
                                                size_t alignment) {
   if (bytes < kMappedBlobBytes) {
@@ -59,10 +63,9 @@ AsmResourceBlob mlir::tern::allocateWeightBlob(size_t bytes,
   if (pages == MAP_FAILED)
     llvm::report_fatal_error("out of memory for a weight of " +
                              llvm::Twine(bytes) + " bytes");
-  return AsmResourceBlob(
-      ArrayRef<char>(static_cast<char *>(pages), bytes), alignment,
-      [](void *data, size_t size, size_t) { ::munmap(data, size); },
-      /*dataIsMutable=*/true);
+  AsmResourceBlob::DeleterFn unmap = unmapPages;
+  return AsmResourceBlob(ArrayRef<char>(static_cast<char *>(pages), bytes),
+                         alignment, std::move(unmap), /*dataIsMutable=*/true);
 }
 
 ElementsAttr mlir::tern::createResourceConstant(ShapedType type,

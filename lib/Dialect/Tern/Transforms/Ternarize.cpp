@@ -294,8 +294,9 @@ void replaceMatmul(MatmulTernary &found) {
     scaleValues.push_back(b.getFloatAttr(elementType, s));
   auto scaleType =
       ternary.scaleBlock
-          ? RankedTensorType::get({n, llvm::divideCeil(k, ternary.scaleBlock)},
-                                  elementType)
+          ? RankedTensorType::get(
+                {n, int64_t(llvm::divideCeil(k, ternary.scaleBlock))},
+                elementType)
       : ternary.scales.size() == 1 ? RankedTensorType::get({}, elementType)
                                    : RankedTensorType::get({n}, elementType);
   Value scale = arith::ConstantOp::create(
@@ -544,7 +545,7 @@ void ternarizeQuantMatmuls(func::FuncOp func) {
       Value weights = ConstantOp::create(
           b, loc,
           createWeightConstant(
-              RankedTensorType::get({n, op.getK()}, b.getI8Type()),
+              RankedTensorType::get({n, int64_t(op.getK())}, b.getI8Type()),
               "tern_weights", std::move(ternary->weights)));
       Value scale = arith::ConstantOp::create(
           b, loc,
