@@ -67,11 +67,17 @@ def compile_model(build, model, output):
 
 
 def load_time(build, library, layers):
-    """tern-run on one decode step (a token after an empty cache)."""
+    """tern-run on one decode step (a token after an empty cache): the load
+    (opening the library, mapping the weights) and the first run, which
+    reads the weights from disk unless they are in the page cache."""
+    inputs = []
+    for name, value in (("input_ids", [[1000]]), ("attention_mask", [[1]]),
+                        ("position_ids", [[0]])):
+        path = library.parent / f"{name}.npy"
+        np.save(path, np.array(value, np.int64))
+        inputs += ["--input", f"{name}={path}"]
     out = subprocess.run(
-        [str(build / "bin" / "tern-run"), str(library),
-         "--dim", "batch_size=1", "--dim", "sequence_length=1",
-         "--dim", "total_sequence_length=1",
+        [str(build / "bin" / "tern-run"), str(library), *inputs,
          "--dim", "past_sequence_length=0"],
         capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():

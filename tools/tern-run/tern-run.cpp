@@ -10,6 +10,7 @@
 
 #include "tern/Runtime/ModelLibrary.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -44,12 +45,19 @@ int main(int argc, char **argv) {
     return 1;
   }
   std::string error;
+  // Opening the library creates a first instance, which maps the weights:
+  // the load time the runner reports.
+  auto start = std::chrono::steady_clock::now();
   std::unique_ptr<tern::ModelLibrary> library =
       tern::ModelLibrary::open(modelPath, error);
+  double loadMillis = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
   if (!library) {
     std::fprintf(stderr, "tern-run: error: %s\n", error.c_str());
     return 1;
   }
-  return tern_runner_main(&library->getApi(), "tern-run", usage,
-                          static_cast<int>(flags.size()), flags.data());
+  return tern_runner_main_loaded(&library->getApi(), "tern-run", usage,
+                                 static_cast<int>(flags.size()), flags.data(),
+                                 loadMillis);
 }

@@ -47,6 +47,13 @@ void tern_runner_print_help(const char *usage);
 int tern_runner_main(const TernModelApi *api, const char *program,
                      const char *usage, int argc, char **argv);
 
+/** As `tern_runner_main`, for a caller that loaded the model itself (tern-run
+ *  opens the library and creates a first instance, which maps the weights):
+ *  `load_millis` is what that took, printed as the load time. */
+int tern_runner_main_loaded(const TernModelApi *api, const char *program,
+                            const char *usage, int argc, char **argv,
+                            double load_millis);
+
 #ifdef __cplusplus
 }
 #endif
