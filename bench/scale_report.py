@@ -9,8 +9,11 @@ With --check-ort it also compares a cut of the model (--check-layers,
 accuracy_level=0 so that ONNX Runtime computes in float) with ONNX Runtime
 1.30: logits of a prompt, and the greedy tokens of a few cached steps.
 
-scale_report.py WORK_DIR [--build build] [--forms F,...] [--layers N]
+scale_report.py WORK_DIR [--build build] [--forms F[:fp32],...] [--layers N]
                 [--check-ort] [--check-layers 4] [--json OUT]
+
+A form with :fp32 ties the head to the embedding as fp32 (MatMul with the
+transposed embedding) instead of MatMulNBits-4.
 """
 
 import argparse
@@ -152,13 +155,17 @@ def main():
     args = parser.parse_args()
 
     report = {"forms": {}}
-    print(f"{'form':12} {'model GB':>9} {'compile s':>10} {'peak GB':>8} "
+    print(f"{'form':16} {'model GB':>9} {'compile s':>10} {'peak GB':>8} "
           f"{'RSS/model':>9} {'.so MB':>8} {'weights GB':>10} "
           f"{'load ms':>8} {'step ms':>8}")
-    for form in args.forms.split(","):
-        out = args.work / f"{form}-{args.layers or 30}"
+    for spec in args.forms.split(","):
+        # FORM or FORM:fp32 (the tied head as fp32 instead of MatMulNBits-4).
+        form, _, head = spec.partition(":")
+        extra = ["--head", head] if head else []
+        out = args.work / (f"{form}-{args.layers or 30}" +
+                           (f"-{head}" if head else ""))
         out.mkdir(parents=True, exist_ok=True)
-        model = generate(out, form, args.layers)
+        model = generate(out, form, args.layers, extra)
         size = model_bytes(model)
         library = out / "model.so"
         info = compile_model(args.build, model, library)
@@ -171,8 +178,8 @@ def main():
                "weights_bytes": weights.stat().st_size
                if weights.exists() else 0,
                "load_ms": load, "first_step_ms": step}
-        report["forms"][form] = row
-        print(f"{form:12} {size / 1e9:9.3f} {row['compile_seconds']:10.1f} "
+        report["forms"][spec] = row
+        print(f"{spec:16} {size / 1e9:9.3f} {row['compile_seconds']:10.1f} "
               f"{info['peak'] / 1e9:8.2f} {row['rss_over_model']:9.2f} "
               f"{row['library_bytes'] / 1e6:8.1f} "
               f"{row['weights_bytes'] / 1e9:10.3f} {load:8.3f} {step:8.1f}",
