@@ -83,6 +83,19 @@ int64_t wrap(int64_t v, unsigned width) {
   return (u >> (width - 1)) ? int64_t(u | ~mask) : int64_t(u);
 }
 
+/// The low `width` bits.
+uint64_t lowMask(unsigned width) {
+  return width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
+}
+
+/// arith.maximumf / minimumf: NaN if either operand is.
+double maximumF(double a, double b) {
+  return std::isnan(a) || std::isnan(b) ? NAN : std::fmax(a, b);
+}
+double minimumF(double a, double b) {
+  return std::isnan(a) || std::isnan(b) ? NAN : std::fmin(a, b);
+}
+
 template <typename T> T load(const char *p) {
   T v;
   std::memcpy(&v, p, sizeof(T));
@@ -233,8 +246,7 @@ bool evalCmpF(int predicate, double a, double b) {
 
 bool evalCmpI(int predicate, int64_t a, int64_t b, unsigned width) {
   using P = arith::CmpIPredicate;
-  uint64_t mask = width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
-  uint64_t ua = uint64_t(a) & mask, ub = uint64_t(b) & mask;
+  uint64_t ua = uint64_t(a) & lowMask(width), ub = uint64_t(b) & lowMask(width);
   switch (P(predicate)) {
   case P::eq:
     return a == b;
@@ -290,14 +302,10 @@ void runStep(const Step &s, std::vector<Register> &regs, int64_t n) {
     FLOAT_LOOP(-in(0).f[p]);
     break;
   case Opcode::MaximumF:
-    FLOAT_LOOP(std::isnan(in(0).f[p]) || std::isnan(in(1).f[p])
-                   ? NAN
-                   : std::fmax(in(0).f[p], in(1).f[p]));
+    FLOAT_LOOP(maximumF(in(0).f[p], in(1).f[p]));
     break;
   case Opcode::MinimumF:
-    FLOAT_LOOP(std::isnan(in(0).f[p]) || std::isnan(in(1).f[p])
-                   ? NAN
-                   : std::fmin(in(0).f[p], in(1).f[p]));
+    FLOAT_LOOP(minimumF(in(0).f[p], in(1).f[p]));
     break;
   case Opcode::ExtF:
   case Opcode::TruncF:
@@ -307,8 +315,7 @@ void runStep(const Step &s, std::vector<Register> &regs, int64_t n) {
     FLOAT_LOOP(double(in(0).i[p]));
     break;
   case Opcode::UIToFP: {
-    uint64_t mask =
-        s.fromWidth >= 64 ? ~uint64_t(0) : (uint64_t(1) << s.fromWidth) - 1;
+    uint64_t mask = lowMask(s.fromWidth);
     FLOAT_LOOP(double(uint64_t(in(0).i[p]) & mask));
     break;
   }
@@ -320,8 +327,7 @@ void runStep(const Step &s, std::vector<Register> &regs, int64_t n) {
     INT_LOOP(in(0).i[p]);
     break;
   case Opcode::ExtUI: {
-    uint64_t mask =
-        s.fromWidth >= 64 ? ~uint64_t(0) : (uint64_t(1) << s.fromWidth) - 1;
+    uint64_t mask = lowMask(s.fromWidth);
     INT_LOOP(int64_t(uint64_t(in(0).i[p]) & mask));
     break;
   }
@@ -799,10 +805,10 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
             r = a * b;
             break;
           case Opcode::MaximumF:
-            r = std::isnan(a) || std::isnan(b) ? NAN : std::fmax(a, b);
+            r = maximumF(a, b);
             break;
           default:
-            r = std::isnan(a) || std::isnan(b) ? NAN : std::fmin(a, b);
+            r = minimumF(a, b);
             break;
           }
           outF[o] = last.f32 ? double(float(r)) : r;

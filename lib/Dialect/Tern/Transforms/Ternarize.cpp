@@ -91,6 +91,16 @@ struct WeightView {
 
 int8_t signOf(double v) { return v > 0.0 ? 1 : (v < 0.0 ? -1 : 0); }
 
+/// Whether a weight of `magnitude` agrees with the `scale` its group has
+/// so far (zeros agree with any; the first nonzero one sets it).
+bool agreesWithScale(double &scale, double magnitude) {
+  if (magnitude == 0.0)
+    return true;
+  if (scale == 0.0)
+    scale = magnitude;
+  return scale == magnitude;
+}
+
 /// Splits the weight into signs and scales. Fails, usually after reading a
 /// few values, unless every value is exactly -s, 0 or +s for a scale s
 /// shared by the whole tensor or by each output channel.
@@ -100,14 +110,8 @@ std::optional<TernaryDecomposition> decompose(const WeightView &w) {
   AsmResourceBlob blob = allocateWeightBlob(size_t(n) * k);
   int8_t *out = reinterpret_cast<int8_t *>(blob.getMutableData().data());
   bool ternary = w.forEach([&](int64_t row, int64_t col, double v) {
-    double magnitude = std::fabs(v);
     out[row * k + col] = signOf(v);
-    if (magnitude == 0.0)
-      return true;
-    double &scale = channelScales[row];
-    if (scale == 0.0)
-      scale = magnitude;
-    return scale == magnitude;
+    return agreesWithScale(channelScales[row], std::fabs(v));
   });
   if (!ternary)
     return std::nullopt;
@@ -148,14 +152,9 @@ std::optional<TernaryDecomposition> decomposePerBlock(const WeightView &w,
   AsmResourceBlob blob = allocateWeightBlob(size_t(n) * k);
   int8_t *out = reinterpret_cast<int8_t *>(blob.getMutableData().data());
   bool ternary = w.forEach([&](int64_t row, int64_t col, double v) {
-    double magnitude = std::fabs(v);
     out[row * k + col] = signOf(v);
-    if (magnitude == 0.0)
-      return true;
-    double &scale = result.scales[row * blocks + col / block];
-    if (scale == 0.0)
-      scale = magnitude;
-    return scale == magnitude;
+    return agreesWithScale(result.scales[row * blocks + col / block],
+                           std::fabs(v));
   });
   if (!ternary ||
       llvm::all_of(result.scales, [](double s) { return s == 0.0; }))
