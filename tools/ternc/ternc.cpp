@@ -130,7 +130,7 @@ cl::opt<WeightsPlacement> weightsPlacement(
     "weights", cl::desc("Where the model's large constants go"),
     cl::init(WeightsPlacement::Auto),
     cl::values(clEnumValN(WeightsPlacement::Auto, "auto",
-                          "External when they add up to 1 GiB or more, "
+                          "External when they add up to 64 MiB or more, "
                           "else embedded (default)"),
                clEnumValN(WeightsPlacement::Embedded, "embedded",
                           "In the output's read-only data"),
