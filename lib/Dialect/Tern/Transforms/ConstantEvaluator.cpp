@@ -749,6 +749,9 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
     std::fill(regs[c.result].f.begin(), regs[c.result].f.end(), c.constF);
     std::fill(regs[c.result].i.begin(), regs[c.result].i.end(), c.constI);
   }
+  SmallVector<bool> contiguousInput;
+  for (unsigned o = 0; o < numOperands; ++o)
+    contiguousInput.push_back(isContiguous(o));
   SmallVector<std::vector<int64_t>> chunkOffsets(
       numOperands, std::vector<int64_t>(chunk));
   SmallVector<int64_t> point(numLoops, 0);
@@ -771,7 +774,16 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
     }
     for (auto [i, input] : llvm::enumerate(inputs)) {
       Register &reg = regs[i];
-      bool f = isFloat(*getStorage(input.type.getElementType()));
+      Type type = input.type.getElementType();
+      if (type.isF32() && !input.splat && contiguousInput[i]) {
+        // A reduction's input in its own layout: read straight along.
+        const float *data =
+            reinterpret_cast<const float *>(input.bytes.data()) + begin;
+        for (int64_t p = 0; p < n; ++p)
+          reg.f[p] = data[p];
+        continue;
+      }
+      bool f = isFloat(*getStorage(type));
       for (int64_t p = 0; p < n; ++p) {
         if (f)
           reg.f[p] = input.readFloat(chunkOffsets[i][p]);
