@@ -1,4 +1,4 @@
-// RUN: tern-opt %s -tern-outline-parallel-loops | FileCheck %s
+// RUN: tern-opt %s -tern-outline-parallel-loops -split-input-file | FileCheck %s
 
 // Each outermost scf.parallel moves into a private function named after
 // its own (placed before it), called with what the loop reads; loops
@@ -41,3 +41,40 @@ func.func @model(%a: memref<?xf32>, %b: memref<4x?xf32>, %n: index) {
 // A declaration has nothing to outline.
 // CHECK: func.func private @hook(i32)
 func.func private @hook(i32)
+
+// -----
+
+// Two layers' loops that differ only in the buffers and bounds they get
+// are one function, called twice; a loop with another body is another.
+// CHECK-LABEL: func.func private @layers_parallel_0(
+// CHECK: arith.addf
+// CHECK-NOT: func.func private @layers_parallel_1(
+// CHECK: func.func private @layers_parallel_2(
+// CHECK: arith.mulf
+// CHECK-LABEL: func.func @layers
+// CHECK: call @layers_parallel_0(%arg0,
+// CHECK: call @layers_parallel_0(%arg1,
+// CHECK: call @layers_parallel_2(
+func.func @layers(%a: memref<?xf32>, %b: memref<?xf32>, %n: index, %m: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = memref.load %a[%i] : memref<?xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %a[%i] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%m) step (%c1) {
+    %v = memref.load %b[%i] : memref<?xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %b[%i] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%m) step (%c1) {
+    %v = memref.load %b[%i] : memref<?xf32>
+    %w = arith.mulf %v, %v : f32
+    memref.store %w, %b[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}

@@ -25,12 +25,55 @@ using namespace mlir;
 
 namespace {
 
+/// A hash of a function's type and body that equivalent bodies share.
+llvm::hash_code hashBody(func::FuncOp func) {
+  llvm::hash_code hash = hash_value(func.getFunctionType());
+  func.getBody().walk([&](Operation *op) {
+    hash = llvm::hash_combine(
+        hash, OperationEquivalence::computeHash(
+                  op, OperationEquivalence::ignoreHashValue,
+                  OperationEquivalence::ignoreHashValue,
+                  OperationEquivalence::IgnoreLocations));
+  });
+  return hash;
+}
+
+/// Outlined loops of a model's repeated layers are the same function many
+/// times over: calls go to the first of each kind, and the others go, so
+/// LLVM optimizes and emits each loop once.
+void mergeEquivalentFunctions(ModuleOp module,
+                              ArrayRef<func::FuncOp> outlined) {
+  llvm::StringMap<SmallVector<func::CallOp>> calls;
+  module.walk([&](func::CallOp call) { calls[call.getCallee()].push_back(call); });
+  llvm::DenseMap<llvm::hash_code, SmallVector<func::FuncOp>> kinds;
+  for (func::FuncOp func : outlined) {
+    SmallVector<func::FuncOp> &candidates = kinds[hashBody(func)];
+    func::FuncOp same;
+    for (func::FuncOp candidate : candidates)
+      if (candidate.getFunctionType() == func.getFunctionType() &&
+          OperationEquivalence::isRegionEquivalentTo(
+              &candidate.getBody(), &func.getBody(),
+              OperationEquivalence::IgnoreLocations)) {
+        same = candidate;
+        break;
+      }
+    if (!same) {
+      candidates.push_back(func);
+      continue;
+    }
+    for (func::CallOp call : calls[func.getSymName()])
+      call.setCallee(same.getSymName());
+    func.erase();
+  }
+}
+
 struct OutlineParallelLoopsPass
     : public tern::impl::TernOutlineParallelLoopsBase<
           OutlineParallelLoopsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     IRRewriter rewriter(&getContext());
+    SmallVector<func::FuncOp> outlinedFunctions;
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
       if (func.isExternal())
         continue;
@@ -63,11 +106,13 @@ struct OutlineParallelLoopsPass
           return signalPassFailure();
         }
         outlined->setPrivate();
+        outlinedFunctions.push_back(*outlined);
         // The region now only calls the function: put the call in its place.
         call->moveBefore(region);
         rewriter.eraseOp(region);
       }
     }
+    mergeEquivalentFunctions(module, outlinedFunctions);
   }
 };
 

@@ -247,8 +247,10 @@ def TernOutlineParallelLoops : Pass<"tern-outline-parallel-loops", "ModuleOp"> {
     before `convert-scf-to-openmp`, this pass moves every `scf.parallel`
     that is not inside another one into a private `func.func` named after
     the function it came from, called in its place with the values the loop
-    uses; each OpenMP region then lives in a small function. LLVM inlines
-    them back where it pays.
+    uses; each OpenMP region then lives in a small function. A model's
+    repeated layers give the same loop many times over: functions whose
+    bodies are equivalent are merged into one (calls pass the values that
+    differ), so LLVM optimizes and emits each loop once.
 
     ```mlir
     scf.parallel (%i) = (%c0) to (%n) step (%c1) { ... %buf ... }
