@@ -511,27 +511,27 @@ std::optional<ConstantTensor> mlir::tern::viewConstant(ElementsAttr attr) {
   tensor.type = type;
   if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat()) {
     // One element, as raw bytes of its storage (i1 as one byte).
-    auto storage = std::make_shared<std::vector<char>>(8, 0);
+    std::shared_ptr<char[]> storage(new char[8]());
     Type elementType = type.getElementType();
     if (elementType.isF32()) {
       float v = dense.getSplatValue<float>();
-      std::memcpy(storage->data(), &v, 4);
+      std::memcpy(storage.get(), &v, 4);
     } else if (elementType.isF64()) {
       double v = dense.getSplatValue<double>();
-      std::memcpy(storage->data(), &v, 8);
+      std::memcpy(storage.get(), &v, 8);
     } else if (isa<FloatType>(elementType)) {
       uint16_t v = uint16_t(
           dense.getSplatValue<APFloat>().bitcastToAPInt().getZExtValue());
-      std::memcpy(storage->data(), &v, 2);
+      std::memcpy(storage.get(), &v, 2);
     } else {
       APInt v = dense.getSplatValue<APInt>();
       int64_t i = elementType.isInteger(1) ? int64_t(v.getZExtValue())
                                            : v.getSExtValue();
-      std::memcpy(storage->data(), &i,
+      std::memcpy(storage.get(), &i,
                   getStorageBytes(*getStorage(elementType)));
     }
     tensor.storage = storage;
-    tensor.bytes = ArrayRef<char>(*storage);
+    tensor.bytes = ArrayRef<char>(storage.get(), 8);
     tensor.splat = true;
     return tensor;
   }
@@ -651,8 +651,9 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
   ConstantTensor result;
   result.type = resultType;
   size_t elementBytes = getStorageBytes(*outStorage);
-  result.storage = std::make_shared<std::vector<char>>(count * elementBytes, 0);
-  char *out = result.storage->data();
+  // Every element is written below: no zero-filling.
+  result.storage.reset(new char[count * elementBytes]);
+  char *out = result.storage.get();
   bool outFloat = isFloat(*outStorage);
 
   // Elementwise ops whose operands are the output's own layout or a single
@@ -723,7 +724,7 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
           storeElement(out, *outStorage, begin + p, r.f[p], r.i[p]);
       }
     }
-    result.bytes = ArrayRef<char>(*result.storage);
+    result.bytes = ArrayRef<char>(out, count * elementBytes);
     return result;
   }
   std::vector<double> outF;
@@ -843,7 +844,7 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
   for (int64_t e = 0; e < count; ++e)
     storeElement(out, *outStorage, e, outFloat ? outF[e] : 0.0,
                  outFloat ? 0 : outI[e]);
-  result.bytes = ArrayRef<char>(*result.storage);
+  result.bytes = ArrayRef<char>(out, count * elementBytes);
   return result;
 }
 

@@ -40,7 +40,7 @@ struct ConstantTensor {
   RankedTensorType type;
   ArrayRef<char> bytes;
   bool splat = false;
-  std::shared_ptr<std::vector<char>> storage;
+  std::shared_ptr<char[]> storage;
 
   /// Element `index` as a double (floats) or int64 (integers, sign
   /// extended; i1 as 0 or 1).

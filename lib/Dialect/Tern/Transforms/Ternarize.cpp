@@ -109,10 +109,41 @@ std::optional<TernaryDecomposition> decompose(const WeightView &w) {
   SmallVector<double> channelScales(n, 0.0);
   AsmResourceBlob blob = allocateWeightBlob(size_t(n) * k);
   int8_t *out = reinterpret_cast<int8_t *>(blob.getMutableData().data());
-  bool ternary = w.forEach([&](int64_t row, int64_t col, double v) {
-    out[row * k + col] = signOf(v);
-    return agreesWithScale(channelScales[row], std::fabs(v));
-  });
+  bool ternary;
+  if (w.f32) {
+    // Plain floats (most weights): check the scales in storage order first,
+    // then write the signs tile by tile, with no per-element dispatch.
+    SmallVector<float> scales(n, 0.0f);
+    const float *data = w.f32;
+    ternary = true;
+    for (int64_t outer = 0, outerEnd = w.isNK ? n : k;
+         ternary && outer < outerEnd; ++outer)
+      for (int64_t inner = 0, innerEnd = w.isNK ? k : n; inner < innerEnd;
+           ++inner) {
+        float magnitude = std::fabs(data[outer * innerEnd + inner]);
+        float &scale = scales[w.isNK ? outer : inner];
+        if (magnitude != 0.0f && scale != magnitude) {
+          if (scale != 0.0f) {
+            ternary = false;
+            break;
+          }
+          scale = magnitude;
+        }
+      }
+    if (ternary) {
+      for (int64_t row = 0; row < n; ++row)
+        channelScales[row] = scales[row];
+      w.forEach([&](int64_t row, int64_t col, double v) {
+        out[row * k + col] = signOf(v);
+        return true;
+      });
+    }
+  } else {
+    ternary = w.forEach([&](int64_t row, int64_t col, double v) {
+      out[row * k + col] = signOf(v);
+      return agreesWithScale(channelScales[row], std::fabs(v));
+    });
+  }
   if (!ternary)
     return std::nullopt;
   double shared = 0.0;
