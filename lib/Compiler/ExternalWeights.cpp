@@ -238,11 +238,12 @@ Expected<ExternalWeightsInfo> writeExternalWeights(
 
   // Identical constants (unoptimized modules can hold one twice) are
   // stored once.
-  DenseMap<const void *, uint64_t> offsets;
+  DenseMap<std::pair<const void *, size_t>, uint64_t> offsets;
   ExternalWeightsInfo info;
   for (LLVM::GlobalOp global : moved) {
     ArrayRef<char> bytes = *getGlobalBytes(global);
-    auto [known, inserted] = offsets.try_emplace(bytes.data(), 0);
+    auto [known, inserted] =
+        offsets.try_emplace({bytes.data(), bytes.size()}, 0);
     if (inserted) {
       Expected<uint64_t> offset = out.append(bytes);
       if (!offset)
