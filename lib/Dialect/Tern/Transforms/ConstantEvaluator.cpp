@@ -757,9 +757,17 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
       numOperands, std::vector<int64_t>(chunk));
   SmallVector<int64_t> point(numLoops, 0);
   size_t numSteps = steps.size() - (combining ? 1 : 0);
+  // A full reduction of inputs in their own layout (mean |w|): every point
+  // accumulates into the one output element, and no offsets are needed.
+  bool intoOne = isScalar(numOperands - 1) &&
+                 llvm::all_of(llvm::seq<unsigned>(0, numOperands - 1),
+                              [&](unsigned o) { return contiguousInput[o]; });
+  if (intoOne)
+    std::fill(chunkOffsets.back().begin(), chunkOffsets.back().end(),
+              offsets.back());
   for (int64_t begin = 0; begin < points; begin += chunk) {
     int64_t n = std::min(chunk, points - begin);
-    for (int64_t p = 0; p < n; ++p) {
+    for (int64_t p = 0; p < n && !intoOne; ++p) {
       for (unsigned o = 0; o < numOperands; ++o)
         chunkOffsets[o][p] = offsets[o];
       // Next point, last loop fastest.
@@ -786,10 +794,11 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
       }
       bool f = isFloat(*getStorage(type));
       for (int64_t p = 0; p < n; ++p) {
+        int64_t offset = contiguousInput[i] ? begin + p : chunkOffsets[i][p];
         if (f)
-          reg.f[p] = input.readFloat(chunkOffsets[i][p]);
+          reg.f[p] = input.readFloat(offset);
         else
-          reg.i[p] = input.readInt(chunkOffsets[i][p]);
+          reg.i[p] = input.readInt(offset);
       }
     }
     const std::vector<int64_t> &outOffsets = chunkOffsets.back();
