@@ -303,22 +303,16 @@ void eraseDeadProducers(ArrayRef<Value> roots,
   }
 }
 
-void replaceMatmul(MatmulTernary &found) {
-  linalg::MatmulOp matmul = found.op;
-  TernaryDecomposition &ternary = found.ternary;
-  OpBuilder b(matmul);
-  Location loc = matmul.getLoc();
-  Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
-  Value init = matmul.getOutputs()[0];
-  auto rhsType = cast<RankedTensorType>(rhs.getType());
-  auto resultType = cast<RankedTensorType>(matmul.getResult(0).getType());
+/// `input` x the ternary weights `ternary` (N x K) as a tern.matmul with
+/// their scale: one per tensor, per channel or per block.
+Value buildTernaryMatmul(OpBuilder &b, Location loc, Value input,
+                         RankedTensorType resultType,
+                         TernaryDecomposition &ternary, int64_t n, int64_t k) {
   Type elementType = resultType.getElementType();
-  int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
   auto weightType = RankedTensorType::get({n, k}, b.getI8Type());
   ElementsAttr weightAttr = createWeightConstant(weightType, "tern_weights",
                                                  std::move(ternary.weights));
   Value weights = ConstantOp::create(b, loc, weightAttr);
-
   SmallVector<Attribute> scaleValues;
   for (double s : ternary.scales)
     scaleValues.push_back(b.getFloatAttr(elementType, s));
@@ -331,12 +325,25 @@ void replaceMatmul(MatmulTernary &found) {
                                    : RankedTensorType::get({n}, elementType);
   Value scale = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(scaleType, scaleValues));
-
-  Value product = MatmulOp::create(
-      b, loc, resultType, lhs, weights, scale,
+  return MatmulOp::create(
+      b, loc, resultType, input, weights, scale,
       ActQuantModeAttr::get(b.getContext(), ActQuantMode::none),
       ternary.scaleBlock ? b.getI64IntegerAttr(ternary.scaleBlock)
                          : IntegerAttr());
+}
+
+/// Replaces the matmul; returns what it read, for eraseDeadProducers.
+SmallVector<Value> replaceMatmul(MatmulTernary &found) {
+  linalg::MatmulOp matmul = found.op;
+  OpBuilder b(matmul);
+  Location loc = matmul.getLoc();
+  Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
+  Value init = matmul.getOutputs()[0];
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  auto resultType = cast<RankedTensorType>(matmul.getResult(0).getType());
+  Value product =
+      buildTernaryMatmul(b, loc, lhs, resultType, found.ternary,
+                         rhsType.getDimSize(1), rhsType.getDimSize(0));
   if (!isZeroFilled(init)) {
     // linalg.matmul accumulates into its init; keep that sum.
     AffineMap identity = b.getMultiDimIdentityMap(2);
@@ -353,44 +360,50 @@ void replaceMatmul(MatmulTernary &found) {
   }
   matmul.getResult(0).replaceAllUsesWith(product);
   matmul.erase();
+  return {rhs};
 }
 
-/// Float matmuls with ternary weights become tern.matmul. The weights are
-/// computed and decomposed on both cores, a few matmuls at a time, and
-/// what each replaced matmul read is freed before the next batch, so a
-/// large model's float weights are never all held at once.
-void ternarizeMatmuls(func::FuncOp func, int64_t minElements, bool absmean) {
-  SmallVector<linalg::MatmulOp> ops;
-  func.walk([&](linalg::MatmulOp op) { ops.push_back(op); });
-  constexpr size_t kBatch = 4;
-  for (size_t begin = 0; begin < ops.size(); begin += kBatch) {
-    size_t end = std::min(ops.size(), begin + kBatch);
-    SmallVector<std::optional<MatmulTernary>> found(end - begin);
-    parallelFor(func.getContext(), begin, end, [&](size_t i) {
-      found[i - begin] = findMatmulTernary(ops[i], minElements, absmean);
-    });
+/// Runs `find` on `ops` a batch at a time on the context's threads (it only
+/// reads the IR), then `replace` on this thread for each op found ternary,
+/// and frees what the replaced ops read before the next batch, so that a
+/// large model's weights are never all held twice.
+template <typename OpT, typename Found>
+void ternarizeInBatches(func::FuncOp func, size_t batch,
+                        function_ref<std::optional<Found>(OpT)> find,
+                        function_ref<SmallVector<Value>(Found &)> replace) {
+  SmallVector<OpT> ops;
+  func.walk([&](OpT op) { ops.push_back(op); });
+  for (size_t begin = 0; begin < ops.size(); begin += batch) {
+    size_t end = std::min(ops.size(), begin + batch);
+    SmallVector<std::optional<Found>> found(end - begin);
+    parallelFor(func.getContext(), begin, end,
+                [&](size_t i) { found[i - begin] = find(ops[i]); });
     SmallVector<Attribute> released;
-    for (std::optional<MatmulTernary> &ternary : found) {
-      if (!ternary)
-        continue;
-      Value rhs = ternary->op.getInputs()[1];
-      replaceMatmul(*ternary);
-      eraseDeadProducers({rhs}, released);
-    }
+    for (std::optional<Found> &one : found)
+      if (one)
+        eraseDeadProducers(replace(*one), released);
     releaseUnusedResources(func, released);
   }
 }
 
-/// The ternary weights of a 2-bit tern.quant_matmul: its codes minus the
-/// zero point, when every one is -1, 0 or 1, in an N x K i8 blob.
+/// Float matmuls with ternary weights become tern.matmul, the weights
+/// computed and decomposed a few matmuls at a time.
+void ternarizeMatmuls(func::FuncOp func, int64_t minElements, bool absmean) {
+  ternarizeInBatches<linalg::MatmulOp, MatmulTernary>(
+      func, /*batch=*/4,
+      [&](linalg::MatmulOp op) {
+        return findMatmulTernary(op, minElements, absmean);
+      },
+      replaceMatmul);
+}
+
+/// The ternary weights of a tern.quant_matmul: its codes minus the zero
+/// point, when every one is -1, 0 or 1.
 struct QuantTernary {
   QuantMatmulOp op;
-  /// N x K i8, made into an attribute on the pass's thread.
-  AsmResourceBlob weights;
-  /// The block scales (N x blocks), as one value when they all agree or
-  /// one per channel when each row's agree.
-  SmallVector<float> scales;
-  int64_t scaleRank = 2;
+  /// The block scales as one value when they all agree, one per channel
+  /// when each row's agree, or per block.
+  TernaryDecomposition ternary;
 };
 
 /// Decodes `op`'s codes into `out` (N x K); false unless all are ternary.
@@ -477,16 +490,13 @@ bool decodeTernaryCodes(QuantMatmulOp op, ArrayRef<char> codes,
 
 /// The values of an f32 constant (dense, splat or resource).
 std::optional<std::vector<float>> readFloats(ElementsAttr attr) {
-  if (!attr.getElementType().isF32())
+  std::optional<ConstantTensor> tensor = viewConstant(attr);
+  if (!tensor || !tensor->type.getElementType().isF32())
     return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat())
-    return std::vector<float>(dense.getNumElements(),
-                              dense.getSplatValue<float>());
-  std::optional<ArrayRef<char>> bytes = getRawBytes(attr);
-  if (!bytes)
-    return std::nullopt;
-  const auto *data = reinterpret_cast<const float *>(bytes->data());
-  return std::vector<float>(data, data + attr.getNumElements());
+  std::vector<float> values(tensor->type.getNumElements());
+  for (auto [i, value] : llvm::enumerate(values))
+    value = float(tensor->readFloat(i));
+  return values;
 }
 
 std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
@@ -510,11 +520,12 @@ std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
   int64_t blocks = op.getNumBlocks();
   QuantTernary result;
   result.op = op;
-  result.weights = allocateWeightBlob(size_t(n) * k);
+  TernaryDecomposition &ternary = result.ternary;
+  ternary.weights = allocateWeightBlob(size_t(n) * k);
   if (!decodeTernaryCodes(op, *codes,
                           zeroValues ? zeroValues->data() : nullptr,
                           reinterpret_cast<int8_t *>(
-                              result.weights.getMutableData().data())))
+                              ternary.weights.getMutableData().data())))
     return std::nullopt;
   const float *scales = scaleValues->data();
   bool perTensor = true, perChannel = true;
@@ -524,74 +535,37 @@ std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
       perChannel &= scales[row * blocks + j] == scales[row * blocks];
     }
   if (perTensor) {
-    result.scaleRank = 0;
-    result.scales.push_back(scales[0]);
+    ternary.scales.push_back(scales[0]);
   } else if (perChannel) {
-    result.scaleRank = 1;
     for (int64_t row = 0; row < n; ++row)
-      result.scales.push_back(scales[row * blocks]);
+      ternary.scales.push_back(scales[row * blocks]);
+  } else if (op.getBlockSize() % 32 == 0) {
+    ternary.scales.assign(scales, scales + n * blocks);
+    ternary.scaleBlock = op.getBlockSize();
   } else {
-    result.scales.assign(scales, scales + n * blocks);
+    return std::nullopt; // The kernels' scale blocks are multiples of 32.
   }
   return result;
 }
 
+SmallVector<Value> replaceQuantMatmul(QuantTernary &found) {
+  QuantMatmulOp op = found.op;
+  OpBuilder b(op);
+  Value product = buildTernaryMatmul(b, op.getLoc(), op.getInput(),
+                                     op.getResult().getType(), found.ternary,
+                                     op.getN(), op.getK());
+  SmallVector<Value> inputs = {op.getCodes(), op.getScales(),
+                               op.getZeroPoints()};
+  op.getResult().replaceAllUsesWith(product);
+  op.erase();
+  return inputs;
+}
+
 /// tern.quant_matmuls whose codes are ternary (2-bit MatMulNBits, 8-bit QDQ
-/// codes in {-1, 0, 1} around their zero point) become tern.matmul, the
-/// codes decoded on both cores and each tensor's inputs released as soon
-/// as it is replaced, so that a 2B model's weights are in memory about once.
+/// codes in {-1, 0, 1} around their zero point) become tern.matmul.
 void ternarizeQuantMatmuls(func::FuncOp func) {
-  SmallVector<QuantMatmulOp> ops;
-  func.walk([&](QuantMatmulOp op) {
-    if (op.getBits() == 2 || op.getBits() == 8)
-      ops.push_back(op);
-  });
-  MLIRContext *ctx = func.getContext();
-  constexpr size_t kBatch = 8;
-  for (size_t begin = 0; begin < ops.size(); begin += kBatch) {
-    size_t end = std::min(ops.size(), begin + kBatch);
-    SmallVector<std::optional<QuantTernary>> found(end - begin);
-    parallelFor(ctx, begin, end, [&](size_t i) {
-      found[i - begin] = findQuantTernary(ops[i]);
-    });
-    SmallVector<Attribute> released;
-    for (std::optional<QuantTernary> &ternary : found) {
-      if (!ternary)
-        continue;
-      QuantMatmulOp op = ternary->op;
-      int64_t n = op.getN();
-      bool perBlock = ternary->scaleRank == 2;
-      // Per-block scales need the kernels' blocks of a multiple of 32.
-      if (perBlock && op.getBlockSize() % 32 != 0)
-        continue;
-      OpBuilder b(op);
-      Location loc = op.getLoc();
-      Type f32 = b.getF32Type();
-      RankedTensorType scaleType =
-          ternary->scaleRank == 0   ? RankedTensorType::get({}, f32)
-          : ternary->scaleRank == 1 ? RankedTensorType::get({n}, f32)
-                                    : RankedTensorType::get(
-                                          {n, op.getNumBlocks()}, f32);
-      Value weights = ConstantOp::create(
-          b, loc,
-          createWeightConstant(
-              RankedTensorType::get({n, int64_t(op.getK())}, b.getI8Type()),
-              "tern_weights", std::move(ternary->weights)));
-      Value scale = arith::ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::get(scaleType, ArrayRef<float>(ternary->scales)));
-      Value product = MatmulOp::create(
-          b, loc, op.getResult().getType(), op.getInput(), weights, scale,
-          ActQuantModeAttr::get(ctx, ActQuantMode::none),
-          perBlock ? b.getI64IntegerAttr(op.getBlockSize()) : IntegerAttr());
-      SmallVector<Value> inputs = {op.getCodes(), op.getScales(),
-                                   op.getZeroPoints()};
-      op.getResult().replaceAllUsesWith(product);
-      op.erase();
-      eraseDeadProducers(inputs, released);
-    }
-    releaseUnusedResources(func, released);
-  }
+  ternarizeInBatches<QuantMatmulOp, QuantTernary>(
+      func, /*batch=*/8, findQuantTernary, replaceQuantMatmul);
 }
 
 struct TernarizePass : public tern::impl::TernTernarizeBase<TernarizePass> {
