@@ -221,6 +221,21 @@ struct Register {
   std::vector<int64_t> i;
 };
 
+/// `count` registers of `chunk` points, the body's constants filled in.
+std::vector<Register> makeRegisters(int count, int64_t chunk,
+                                    ArrayRef<Step> constants) {
+  std::vector<Register> regs(count);
+  for (Register &reg : regs) {
+    reg.f.assign(chunk, 0.0);
+    reg.i.assign(chunk, 0);
+  }
+  for (const Step &c : constants) {
+    std::fill(regs[c.result].f.begin(), regs[c.result].f.end(), c.constF);
+    std::fill(regs[c.result].i.begin(), regs[c.result].i.end(), c.constI);
+  }
+  return regs;
+}
+
 bool evalCmpF(int predicate, double a, double b) {
   using P = arith::CmpFPredicate;
   bool unordered = std::isnan(a) || std::isnan(b);
@@ -544,6 +559,29 @@ std::optional<ConstantTensor> mlir::tern::viewConstant(ElementsAttr attr) {
   return tensor;
 }
 
+/// Points begin .. begin + n of `input` into `reg`: elements begin + p of
+/// an input in the iteration's own layout (no `offsets`), else the
+/// elements at `offsets[p]`.
+static void loadInput(const ConstantTensor &input, Register &reg,
+                      int64_t begin, int64_t n, const int64_t *offsets) {
+  Type type = input.type.getElementType();
+  if (!offsets && type.isF32() && !input.splat) {
+    const float *data =
+        reinterpret_cast<const float *>(input.bytes.data()) + begin;
+    for (int64_t p = 0; p < n; ++p)
+      reg.f[p] = data[p];
+    return;
+  }
+  bool f = isFloat(*getStorage(type));
+  for (int64_t p = 0; p < n; ++p) {
+    int64_t offset = offsets ? offsets[p] : begin + p;
+    if (f)
+      reg.f[p] = input.readFloat(offset);
+    else
+      reg.i[p] = input.readInt(offset);
+  }
+}
+
 std::optional<ConstantTensor>
 ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
                                    ArrayRef<ConstantTensor> inputs,
@@ -676,15 +714,7 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
   for (unsigned o = 0; elementwise && o + 1 < numOperands; ++o)
     elementwise = isContiguous(o) || isScalar(o);
   if (elementwise) {
-    std::vector<Register> regs(numRegs);
-    for (Register &reg : regs) {
-      reg.f.assign(chunk, 0.0);
-      reg.i.assign(chunk, 0);
-    }
-    for (const Step &c : constants) {
-      std::fill(regs[c.result].f.begin(), regs[c.result].f.end(), c.constF);
-      std::fill(regs[c.result].i.begin(), regs[c.result].i.end(), c.constI);
-    }
+    std::vector<Register> regs = makeRegisters(numRegs, chunk, constants);
     for (auto [i, input] : llvm::enumerate(inputs))
       if (!isContiguous(i)) {
         std::fill(regs[i].f.begin(), regs[i].f.end(),
@@ -694,24 +724,9 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
       }
     for (int64_t begin = 0; begin < points; begin += chunk) {
       int64_t n = std::min(chunk, points - begin);
-      for (auto [i, input] : llvm::enumerate(inputs)) {
-        if (!isContiguous(i))
-          continue;
-        Register &reg = regs[i];
-        Type type = input.type.getElementType();
-        if (type.isF32() && !input.splat) {
-          const float *data =
-              reinterpret_cast<const float *>(input.bytes.data()) + begin;
-          for (int64_t p = 0; p < n; ++p)
-            reg.f[p] = data[p];
-        } else if (isFloat(*getStorage(type))) {
-          for (int64_t p = 0; p < n; ++p)
-            reg.f[p] = input.readFloat(begin + p);
-        } else {
-          for (int64_t p = 0; p < n; ++p)
-            reg.i[p] = input.readInt(begin + p);
-        }
-      }
+      for (auto [i, input] : llvm::enumerate(inputs))
+        if (isContiguous(i))
+          loadInput(input, regs[i], begin, n, /*offsets=*/nullptr);
       for (const Step &step : steps)
         runStep(step, regs, n);
       const Register &r = regs[resultSlot];
@@ -741,15 +756,7 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
         outI[e] = init->readInt(e);
     }
 
-  std::vector<Register> regs(numRegs);
-  for (Register &reg : regs) {
-    reg.f.assign(chunk, 0.0);
-    reg.i.assign(chunk, 0);
-  }
-  for (const Step &c : constants) {
-    std::fill(regs[c.result].f.begin(), regs[c.result].f.end(), c.constF);
-    std::fill(regs[c.result].i.begin(), regs[c.result].i.end(), c.constI);
-  }
+  std::vector<Register> regs = makeRegisters(numRegs, chunk, constants);
   SmallVector<bool> contiguousInput;
   for (unsigned o = 0; o < numOperands; ++o)
     contiguousInput.push_back(isContiguous(o));
@@ -781,26 +788,9 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
         point[d] = 0;
       }
     }
-    for (auto [i, input] : llvm::enumerate(inputs)) {
-      Register &reg = regs[i];
-      Type type = input.type.getElementType();
-      if (type.isF32() && !input.splat && contiguousInput[i]) {
-        // A reduction's input in its own layout: read straight along.
-        const float *data =
-            reinterpret_cast<const float *>(input.bytes.data()) + begin;
-        for (int64_t p = 0; p < n; ++p)
-          reg.f[p] = data[p];
-        continue;
-      }
-      bool f = isFloat(*getStorage(type));
-      for (int64_t p = 0; p < n; ++p) {
-        int64_t offset = contiguousInput[i] ? begin + p : chunkOffsets[i][p];
-        if (f)
-          reg.f[p] = input.readFloat(offset);
-        else
-          reg.i[p] = input.readInt(offset);
-      }
-    }
+    for (auto [i, input] : llvm::enumerate(inputs))
+      loadInput(input, regs[i], begin, n,
+                contiguousInput[i] ? nullptr : chunkOffsets[i].data());
     const std::vector<int64_t> &outOffsets = chunkOffsets.back();
     if (readsOut && !combining)
       for (int64_t p = 0; p < n; ++p) {
