@@ -6,12 +6,12 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/xxhash.h"
 
 #include <cerrno>
@@ -82,13 +82,12 @@ public:
       const char *data = bytes.data() + done;
       if (input >= 0) {
         buffer.resize(kChunkBytes);
-        if (!readFully(input, buffer.data(), chunk,
-                       source->offset + done))
+        if (!readFully(input, buffer.data(), chunk, source->offset + done))
           return error("cannot read '" + source->path + "' for");
         data = buffer.data();
       }
-      hashes.push_back(xxh3_64bits(ArrayRef<uint8_t>(
-          reinterpret_cast<const uint8_t *>(data), chunk)));
+      hashes.push_back(xxh3_64bits(
+          ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(data), chunk)));
       if (!writeFully(data, chunk, position))
         return error("cannot write");
       position += chunk;
@@ -124,8 +123,7 @@ private:
 
   Error error(const Twine &what) {
     return createStringError(std::error_code(errno, std::generic_category()),
-                             what + " '" + path +
-                                 "': " + std::strerror(errno));
+                             what + " '" + path + "': " + std::strerror(errno));
   }
 
   int getInput(const std::string &file) {
@@ -172,9 +170,10 @@ private:
 
 } // namespace
 
-Expected<ExternalWeightsInfo> writeExternalWeights(
-    mlir::ModuleOp module, StringRef weightsPath, uint64_t minBytes,
-    function_ref<void(uint64_t, uint64_t)> progress) {
+Expected<ExternalWeightsInfo>
+writeExternalWeights(mlir::ModuleOp module, StringRef weightsPath,
+                     uint64_t minBytes,
+                     function_ref<void(uint64_t, uint64_t)> progress) {
   SmallVector<LLVM::GlobalOp> moved;
   uint64_t total = 0;
   for (auto global : module.getOps<LLVM::GlobalOp>()) {
@@ -293,9 +292,9 @@ void emitExternalWeightsInfo(Module &module, StringRef weightsPath,
   auto *infoType = StructType::get(ctx, {i64, i64, ptrType});
   auto *global = new GlobalVariable(
       module, infoType, /*isConstant=*/true, GlobalValue::ExternalLinkage,
-      ConstantStruct::get(infoType, {ConstantInt::get(i64, info.dataSize),
-                                     ConstantInt::get(i64, info.id),
-                                     nameGlobal}),
+      ConstantStruct::get(infoType,
+                          {ConstantInt::get(i64, info.dataSize),
+                           ConstantInt::get(i64, info.id), nameGlobal}),
       TERN_MODEL_WEIGHTS_SYMBOL);
   global->setVisibility(GlobalValue::HiddenVisibility);
 }

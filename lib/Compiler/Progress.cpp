@@ -17,9 +17,9 @@ Progress::Progress(bool enabled)
 Progress::~Progress() { finish(); }
 
 void Progress::print(llvm::StringRef text) {
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::string line = llvm::formatv("ternc: [{0:f1} s] {1}", seconds, text);
   std::string padding(lastWidth > line.size() ? lastWidth - line.size() : 0,
                       ' ');
@@ -47,8 +47,8 @@ void Progress::update(uint64_t done, uint64_t total, llvm::StringRef unit) {
                         total / 1e9)
               .str());
   else
-    print(llvm::formatv("{0}: {1} of {2} {3}", current, done, total, unit)
-              .str());
+    print(
+        llvm::formatv("{0}: {1} of {2} {3}", current, done, total, unit).str());
 }
 
 void Progress::finish() {

@@ -214,8 +214,7 @@ static llvm::Error extractInitializers(LoadedModel &loaded,
       continue;
     onnx::ValueInfoProto *input = graph.add_input();
     input->set_name(data.name);
-    onnx::TypeProto_Tensor *type =
-        input->mutable_type()->mutable_tensor_type();
+    onnx::TypeProto_Tensor *type = input->mutable_type()->mutable_tensor_type();
     type->set_elem_type(data.dataType);
     for (int64_t dim : data.dims)
       type->mutable_shape()->add_dim()->set_dim_value(dim);

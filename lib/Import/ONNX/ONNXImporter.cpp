@@ -92,8 +92,7 @@ LogicalResult GraphImporter::importInitializers() {
   for (InitializerData &data : loaded.initializers) {
     Location loc = NameLoc::get(builder.getStringAttr(data.name), fileLoc);
     RankedTensorType type;
-    llvm::Expected<ElementsAttr> bits =
-        convertInitializerData(data, ctx, type);
+    llvm::Expected<ElementsAttr> bits = convertInitializerData(data, ctx, type);
     if (!bits)
       return emitError(loc)
              << "initializer: " << llvm::toString(bits.takeError());

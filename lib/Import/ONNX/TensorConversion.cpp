@@ -188,9 +188,9 @@ convertTensorProto(const onnx::TensorProto &tensor, MLIRContext *ctx) {
   }
 }
 
-llvm::Expected<ElementsAttr>
-convertInitializerData(InitializerData &data, MLIRContext *ctx,
-                       RankedTensorType &type) {
+llvm::Expected<ElementsAttr> convertInitializerData(InitializerData &data,
+                                                    MLIRContext *ctx,
+                                                    RankedTensorType &type) {
   Type elementType = convertElementType(data.dataType, ctx);
   if (!elementType)
     return createStringError(inconvertibleErrorCode(),
@@ -230,8 +230,8 @@ convertInitializerData(InitializerData &data, MLIRContext *ctx,
         },
         /*dataIsMutable=*/false);
   }
-  return cast<ElementsAttr>(DenseResourceElementsAttr::get(
-      signlessType, data.name, std::move(blob)));
+  return cast<ElementsAttr>(
+      DenseResourceElementsAttr::get(signlessType, data.name, std::move(blob)));
 }
 
 } // namespace tern

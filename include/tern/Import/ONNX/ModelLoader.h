@@ -64,8 +64,8 @@ llvm::Expected<LoadedModel> loadONNXModel(llvm::StringRef path);
 
 /// As `loadONNXModel`, from bytes already in memory. `name` is the model's
 /// path: external data files are found next to it.
-llvm::Expected<LoadedModel>
-parseONNXModel(llvm::StringRef contents, bool isText, llvm::StringRef name);
+llvm::Expected<LoadedModel> parseONNXModel(llvm::StringRef contents,
+                                           bool isText, llvm::StringRef name);
 
 /// The size in bytes of one element of an ONNX data type held as raw data,
 /// or 0 for types that are not plain fixed-size numbers (strings, bools,

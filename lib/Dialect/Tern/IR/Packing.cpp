@@ -34,8 +34,8 @@ uint8_t readCode(PackFormat format, int64_t field, uint8_t byte) {
 
 } // namespace
 
-void mlir::tern::packTernaryInto(ArrayRef<int8_t> weights, int64_t n,
-                                 int64_t k, PackedLayoutAttr layout,
+void mlir::tern::packTernaryInto(ArrayRef<int8_t> weights, int64_t n, int64_t k,
+                                 PackedLayoutAttr layout,
                                  MutableArrayRef<int8_t> bytes) {
   int64_t rowBytes = layout.getRowBytes(k);
   int64_t block = layout.getBlock(), lanes = getLanes(layout);

@@ -11,8 +11,8 @@
 #include <cstring>
 #include <mutex>
 #include <string>
-#include <vector>
 #include <sys/mman.h>
+#include <vector>
 
 /// Blobs from this size up are mapped pages of their own.
 static constexpr size_t kMappedBlobBytes = size_t(1) << 20;
@@ -48,8 +48,7 @@ static void unmapPages(void *data, size_t size, size_t) {
   ::munmap(data, size);
 }
 
-AsmResourceBlob mlir::tern::allocateWeightBlob(size_t bytes,
-                                               size_t alignment) {
+AsmResourceBlob mlir::tern::allocateWeightBlob(size_t bytes, size_t alignment) {
   if (bytes < kMappedBlobBytes) {
     AsmResourceBlob blob =
         HeapAsmResourceBlob::allocate(bytes, alignment, /*dataIsMutable=*/true);
@@ -68,8 +67,7 @@ AsmResourceBlob mlir::tern::allocateWeightBlob(size_t bytes,
                          alignment, std::move(unmap), /*dataIsMutable=*/true);
 }
 
-ElementsAttr mlir::tern::createResourceConstant(ShapedType type,
-                                                StringRef name,
+ElementsAttr mlir::tern::createResourceConstant(ShapedType type, StringRef name,
                                                 AsmResourceBlob &&blob) {
   return cast<ElementsAttr>(
       DenseResourceElementsAttr::get(type, name, std::move(blob)));
@@ -87,9 +85,9 @@ ElementsAttr mlir::tern::createResourceConstant(
     function_ref<bool(MutableArrayRef<char>)> fill) {
   unsigned width = type.getElementTypeBitWidth();
   size_t elementBytes = std::max(1u, width / 8);
-  AsmResourceBlob blob = allocateWeightBlob(
-      size_t(type.getNumElements()) * elementBytes,
-      std::max<size_t>(elementBytes, 64));
+  AsmResourceBlob blob =
+      allocateWeightBlob(size_t(type.getNumElements()) * elementBytes,
+                         std::max<size_t>(elementBytes, 64));
   if (!fill(blob.getMutableData()))
     return nullptr;
   return createResourceConstant(type, name, std::move(blob));

@@ -139,8 +139,8 @@ struct Step {
   Opcode opcode;
   SmallVector<int, 3> operands;
   int result = -1;
-  bool f32 = false;     // float result rounds to f32
-  unsigned width = 64;  // integer result width
+  bool f32 = false;    // float result rounds to f32
+  unsigned width = 64; // integer result width
   unsigned fromWidth = 64;
   int predicate = 0;
   double constF = 0;
@@ -524,7 +524,8 @@ std::optional<ConstantTensor> mlir::tern::viewConstant(ElementsAttr attr) {
     return std::nullopt;
   ConstantTensor tensor;
   tensor.type = type;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat()) {
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr);
+      dense && dense.isSplat()) {
     // One element, as raw bytes of its storage (i1 as one byte).
     std::shared_ptr<char[]> storage(new char[8]());
     Type elementType = type.getElementType();
@@ -542,8 +543,7 @@ std::optional<ConstantTensor> mlir::tern::viewConstant(ElementsAttr attr) {
       APInt v = dense.getSplatValue<APInt>();
       int64_t i = elementType.isInteger(1) ? int64_t(v.getZExtValue())
                                            : v.getSExtValue();
-      std::memcpy(storage.get(), &i,
-                  getStorageBytes(*getStorage(elementType)));
+      std::memcpy(storage.get(), &i, getStorageBytes(*getStorage(elementType)));
     }
     tensor.storage = storage;
     tensor.bytes = ArrayRef<char>(storage.get(), 8);
@@ -562,8 +562,8 @@ std::optional<ConstantTensor> mlir::tern::viewConstant(ElementsAttr attr) {
 /// Points begin .. begin + n of `input` into `reg`: elements begin + p of
 /// an input in the iteration's own layout (no `offsets`), else the
 /// elements at `offsets[p]`.
-static void loadInput(const ConstantTensor &input, Register &reg,
-                      int64_t begin, int64_t n, const int64_t *offsets) {
+static void loadInput(const ConstantTensor &input, Register &reg, int64_t begin,
+                      int64_t n, const int64_t *offsets) {
   Type type = input.type.getElementType();
   if (!offsets && type.isF32() && !input.splat) {
     const float *data =
@@ -662,10 +662,10 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
     Value outValue = body.getArguments().back();
     auto users = llvm::to_vector(outValue.getUsers());
     const Step &last = steps.back();
-    combining = users.size() == 1 &&
-                users.front() == body.getTerminator()->getOperand(0)
-                                     .getDefiningOp() &&
-                (last.operands[0] == outArg) != (last.operands[1] == outArg);
+    combining =
+        users.size() == 1 &&
+        users.front() == body.getTerminator()->getOperand(0).getDefiningOp() &&
+        (last.operands[0] == outArg) != (last.operands[1] == outArg);
   }
   int64_t chunk = readsOut && !combining ? 1 : 1024;
 
@@ -676,9 +676,9 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
   for (OpOperand &operand : op->getOpOperands()) {
     int64_t constant;
     auto type = cast<RankedTensorType>(operand.get().getType());
-    std::optional<SmallVector<int64_t>> c = getCoefficients(
-        op.getMatchingIndexingMap(&operand), type.getShape(), numLoops,
-        constant);
+    std::optional<SmallVector<int64_t>> c =
+        getCoefficients(op.getMatchingIndexingMap(&operand), type.getShape(),
+                        numLoops, constant);
     if (!c)
       return std::nullopt;
     coefficients.push_back(*c);
@@ -704,13 +704,14 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
     stride *= ranges[d];
   }
   auto isContiguous = [&](unsigned o) {
-    return offsets[o] == 0 && ArrayRef<int64_t>(coefficients[o]) ==
-                                  ArrayRef<int64_t>(contiguous);
+    return offsets[o] == 0 &&
+           ArrayRef<int64_t>(coefficients[o]) == ArrayRef<int64_t>(contiguous);
   };
   auto isScalar = [&](unsigned o) {
     return llvm::all_of(coefficients[o], [](int64_t c) { return c == 0; });
   };
-  bool elementwise = !readsOut && points == count && isContiguous(numOperands - 1);
+  bool elementwise =
+      !readsOut && points == count && isContiguous(numOperands - 1);
   for (unsigned o = 0; elementwise && o + 1 < numOperands; ++o)
     elementwise = isContiguous(o) || isScalar(o);
   if (elementwise) {
@@ -760,8 +761,8 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
   SmallVector<bool> contiguousInput;
   for (unsigned o = 0; o < numOperands; ++o)
     contiguousInput.push_back(isContiguous(o));
-  SmallVector<std::vector<int64_t>> chunkOffsets(
-      numOperands, std::vector<int64_t>(chunk));
+  SmallVector<std::vector<int64_t>> chunkOffsets(numOperands,
+                                                 std::vector<int64_t>(chunk));
   SmallVector<int64_t> point(numLoops, 0);
   size_t numSteps = steps.size() - (combining ? 1 : 0);
   // A full reduction of inputs in their own layout (mean |w|): every point
@@ -803,8 +804,8 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
       runStep(steps[s], regs, n);
     if (combining) {
       const Step &last = steps.back();
-      int value = last.operands[0] == outArg ? last.operands[1]
-                                             : last.operands[0];
+      int value =
+          last.operands[0] == outArg ? last.operands[1] : last.operands[0];
       for (int64_t p = 0; p < n; ++p) {
         int64_t o = outOffsets[p];
         if (outFloat) {
@@ -826,8 +827,8 @@ ConstantEvaluator::evaluateGeneric(linalg::GenericOp op,
           outF[o] = last.f32 ? double(float(r)) : r;
         } else {
           int64_t a = outI[o], b = regs[value].i[p];
-          outI[o] = wrap(last.opcode == Opcode::AddI ? a + b : a * b,
-                         last.width);
+          outI[o] =
+              wrap(last.opcode == Opcode::AddI ? a + b : a * b, last.width);
         }
       }
     } else {
@@ -868,9 +869,8 @@ std::optional<ConstantTensor> ConstantEvaluator::evaluate(Value value) {
       inputs.push_back(*evaluated);
     }
     OpOperand *initOperand = generic.getDpsInitOperand(0);
-    std::optional<ConstantTensor> init =
-        getInit(initOperand->get(),
-                generic.payloadUsesValueFromOperand(initOperand));
+    std::optional<ConstantTensor> init = getInit(
+        initOperand->get(), generic.payloadUsesValueFromOperand(initOperand));
     if (!init)
       return std::nullopt;
     result = evaluateGeneric(generic, inputs, &*init);
@@ -896,10 +896,9 @@ ElementsAttr mlir::tern::toAttribute(const ConstantTensor &tensor,
   }
   if (tensor.bytes.size() < (size_t(64) << 10))
     return DenseElementsAttr::getFromRawBuffer(tensor.type, tensor.bytes);
-  return createResourceConstant(tensor.type, blobName,
-                                [&](MutableArrayRef<char> data) {
-                                  std::memcpy(data.data(), tensor.bytes.data(),
-                                              data.size());
-                                  return true;
-                                });
+  return createResourceConstant(
+      tensor.type, blobName, [&](MutableArrayRef<char> data) {
+        std::memcpy(data.data(), tensor.bytes.data(), data.size());
+        return true;
+      });
 }

@@ -245,9 +245,9 @@ struct LowerQuantMatmul : public OpRewritePattern<QuantMatmulOp> {
     Value codes = op.getCodes(), scales = op.getScales(),
           zeroPoints = op.getZeroPoints();
     int64_t bits = op.getBits(), block = op.getBlockSize();
-    Value init = createFilledLike(rewriter, loc, op.getInput(),
-                                  resultType.getShape(),
-                                  rewriter.getFloatAttr(elementType, 0.0));
+    Value init =
+        createFilledLike(rewriter, loc, op.getInput(), resultType.getShape(),
+                         rewriter.getFloatAttr(elementType, 0.0));
     MLIRContext *ctx = rewriter.getContext();
     AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
                k = getAffineDimExpr(2, ctx);
@@ -274,17 +274,18 @@ struct LowerQuantMatmul : public OpRewritePattern<QuantMatmulOp> {
           Value wide =
               op.getSignedCodes()
                   ? Value(arith::ExtSIOp::create(b, nloc, b.getI32Type(), byte))
-                  : Value(arith::ExtUIOp::create(b, nloc, b.getI32Type(), byte));
+                  : Value(
+                        arith::ExtUIOp::create(b, nloc, b.getI32Type(), byte));
           Value shift = arith::IndexCastOp::create(
               b, nloc, b.getI32Type(),
               arith::MulIOp::create(b, nloc, field, index(bits)));
           Value code =
-              bits == 8 ? wide
-                        : Value(arith::AndIOp::create(
-                              b, nloc,
-                              arith::ShRUIOp::create(b, nloc, wide, shift),
-                              arith::ConstantIntOp::create(
-                                  b, nloc, b.getI32Type(), (1 << bits) - 1)));
+              bits == 8
+                  ? wide
+                  : Value(arith::AndIOp::create(
+                        b, nloc, arith::ShRUIOp::create(b, nloc, wide, shift),
+                        arith::ConstantIntOp::create(b, nloc, b.getI32Type(),
+                                                     (1 << bits) - 1)));
           Value blockIndex = arith::DivUIOp::create(b, nloc, kk, index(block));
           Value scale = tensor::ExtractOp::create(
               b, nloc, scales, ValueRange{channel, blockIndex});
@@ -334,9 +335,8 @@ struct LowerMatmulPass
         return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns
-        .add<SplitQuantizedMatmul, LowerTernaryConstant, LowerPackedConstant,
-             LowerQuantMatmul>(&getContext());
+    patterns.add<SplitQuantizedMatmul, LowerTernaryConstant,
+                 LowerPackedConstant, LowerQuantMatmul>(&getContext());
     patterns.add<LowerFloatMatmul, LowerIntMatmul>(&getContext(), chosen);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

@@ -29,11 +29,11 @@ namespace {
 llvm::hash_code hashBody(func::FuncOp func) {
   llvm::hash_code hash = hash_value(func.getFunctionType());
   func.getBody().walk([&](Operation *op) {
-    hash = llvm::hash_combine(
-        hash, OperationEquivalence::computeHash(
-                  op, OperationEquivalence::ignoreHashValue,
-                  OperationEquivalence::ignoreHashValue,
-                  OperationEquivalence::IgnoreLocations));
+    hash =
+        llvm::hash_combine(hash, OperationEquivalence::computeHash(
+                                     op, OperationEquivalence::ignoreHashValue,
+                                     OperationEquivalence::ignoreHashValue,
+                                     OperationEquivalence::IgnoreLocations));
   });
   return hash;
 }
@@ -44,7 +44,8 @@ llvm::hash_code hashBody(func::FuncOp func) {
 void mergeEquivalentFunctions(ModuleOp module,
                               ArrayRef<func::FuncOp> outlined) {
   llvm::StringMap<SmallVector<func::CallOp>> calls;
-  module.walk([&](func::CallOp call) { calls[call.getCallee()].push_back(call); });
+  module.walk(
+      [&](func::CallOp call) { calls[call.getCallee()].push_back(call); });
   llvm::DenseMap<llvm::hash_code, SmallVector<func::FuncOp>> kinds;
   for (func::FuncOp func : outlined) {
     SmallVector<func::FuncOp> &candidates = kinds[hashBody(func)];

@@ -76,17 +76,16 @@ struct PackWeightsPass
                                              builder.getI8Type());
       ElementsAttr blob = createResourceConstant(
           bytesType, "tern_packed_weights", [&](MutableArrayRef<char> data) {
-            packTernaryInto(weights, n, k, layout,
-                            MutableArrayRef<int8_t>(
-                                reinterpret_cast<int8_t *>(data.data()),
-                                data.size()));
+            packTernaryInto(
+                weights, n, k, layout,
+                MutableArrayRef<int8_t>(reinterpret_cast<int8_t *>(data.data()),
+                                        data.size()));
             return true;
           });
       builder.setInsertionPointAfter(constant);
-      auto packed =
-          PackedConstantOp::create(builder, constant.getLoc(),
-                                   PackedWeightsType::get(ctx, {n, k}, layout),
-                                   blob);
+      auto packed = PackedConstantOp::create(
+          builder, constant.getLoc(),
+          PackedWeightsType::get(ctx, {n, k}, layout), blob);
       weightsOperand.set(packed);
       packedOf[constant] = packed;
       if (constant->use_empty()) {

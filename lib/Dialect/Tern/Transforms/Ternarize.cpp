@@ -12,17 +12,15 @@
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
-#include "mlir/IR/Threading.h"
-
 #include "mlir/IR/Matchers.h"
-#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/Threading.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <array>
 #include <cmath>
-#include <limits>
 #include <cstring>
+#include <limits>
 
 namespace mlir {
 namespace tern {
@@ -233,9 +231,8 @@ struct MatmulTernary {
   TernaryDecomposition ternary;
 };
 
-std::optional<MatmulTernary> findMatmulTernary(linalg::MatmulOp matmul,
-                                               int64_t minElements,
-                                               bool absmean) {
+std::optional<MatmulTernary>
+findMatmulTernary(linalg::MatmulOp matmul, int64_t minElements, bool absmean) {
   if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
     return std::nullopt;
   Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
@@ -428,9 +425,9 @@ bool decodeTernaryCodes(QuantMatmulOp op, ArrayRef<char> codes,
             uint8_t byte =
                 kMajor ? bytes[kk * n + row] : bytes[row * rowBytes + kk];
             int32_t q = isSigned ? int32_t(int8_t(byte)) : int32_t(byte);
-            int32_t zero =
-                zeroPoints ? int32_t(zeroPoints[row * blocks + kk / block])
-                           : fallback;
+            int32_t zero = zeroPoints
+                               ? int32_t(zeroPoints[row * blocks + kk / block])
+                               : fallback;
             int32_t d = q - zero;
             valid &= uint32_t(d + 1) <= 2;
             dst[kk] = int8_t(d);
@@ -522,10 +519,9 @@ std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
   result.op = op;
   TernaryDecomposition &ternary = result.ternary;
   ternary.weights = allocateWeightBlob(size_t(n) * k);
-  if (!decodeTernaryCodes(op, *codes,
-                          zeroValues ? zeroValues->data() : nullptr,
-                          reinterpret_cast<int8_t *>(
-                              ternary.weights.getMutableData().data())))
+  if (!decodeTernaryCodes(
+          op, *codes, zeroValues ? zeroValues->data() : nullptr,
+          reinterpret_cast<int8_t *>(ternary.weights.getMutableData().data())))
     return std::nullopt;
   const float *scales = scaleValues->data();
   bool perTensor = true, perChannel = true;

@@ -61,9 +61,9 @@ FailureOr<Value> buildZeroPoints(NodeImporter &node, int64_t n, int64_t blocks,
   int64_t rowBytes = (blocks * bits + 7) / 8;
   if (!zpAttr || !zpAttr.getElementType().isInteger(8) || !bytes ||
       zpAttr.getNumElements() != n * rowBytes)
-    return node.emitError() << "zero_points must be a constant of " << n
-                            << " x " << rowBytes
-                            << " uint8 (packed) or one float per block";
+    return node.emitError()
+           << "zero_points must be a constant of " << n << " x " << rowBytes
+           << " uint8 (packed) or one float per block";
   ElementsAttr zeroPoints = mlir::tern::createResourceConstant(
       type, "matmulnbits_zero_points", [&](MutableArrayRef<char> data) {
         auto *out = reinterpret_cast<float *>(data.data());
@@ -73,8 +73,8 @@ FailureOr<Value> buildZeroPoints(NodeImporter &node, int64_t n, int64_t blocks,
                 float(unpackField(*bytes, row * rowBytes, j, bits));
         return true;
       });
-  return Value(arith::ConstantOp::create(b, node.getLoc(),
-                                         cast<TypedAttr>(zeroPoints)));
+  return Value(
+      arith::ConstantOp::create(b, node.getLoc(), cast<TypedAttr>(zeroPoints)));
 }
 
 /// com.microsoft MatMulNBits: Y = A x dequantize(B)^T (+ bias). B holds, for
@@ -138,8 +138,8 @@ LogicalResult convertMatMulNBits(NodeImporter &node) {
   Value codes = arith::ConstantOp::create(
       b, loc,
       cast<TypedAttr>(mlir::tern::reinterpretConstant(
-          packed, RankedTensorType::get({n, blocks * blobSize},
-                                        b.getI8Type()))));
+          packed,
+          RankedTensorType::get({n, blocks * blobSize}, b.getI8Type()))));
   Value scales = arith::ConstantOp::create(
       b, loc,
       cast<TypedAttr>(mlir::tern::reinterpretConstant(

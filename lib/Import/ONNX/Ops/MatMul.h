@@ -20,7 +20,8 @@ mlir::FailureOr<mlir::Value> buildMatMul(NodeImporter &node, mlir::Value lhs,
 /// unfolded again from its result.
 mlir::Value
 buildLinearLayer(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
-                 int64_t n, llvm::function_ref<mlir::Value(mlir::Value)> build2D);
+                 int64_t n,
+                 llvm::function_ref<mlir::Value(mlir::Value)> build2D);
 
 /// `rows` [M, K] times the weight that `info` dequantizes ([K, N] when
 /// `kMajor`, else [N, K]) as a tern.quant_matmul on the 8-bit codes as they

@@ -284,8 +284,7 @@ static std::optional<SmallVector<double>> readValues(ElementsAttr attr,
 }
 
 Value buildQuantizedLinear(OpBuilder &b, Location loc, Value rows,
-                                 const DequantizedConstant &info,
-                                 bool kMajor) {
+                           const DequantizedConstant &info, bool kMajor) {
   auto codesType = dyn_cast<RankedTensorType>(info.codes.getType());
   auto rowsType = cast<RankedTensorType>(rows.getType());
   Type elementType = rowsType.getElementType();
@@ -333,8 +332,8 @@ Value buildQuantizedLinear(OpBuilder &b, Location loc, Value rows,
   Value codes = arith::ConstantOp::create(
       b, loc,
       cast<TypedAttr>(mlir::tern::reinterpretConstant(
-          info.codes, RankedTensorType::get(codesType.getShape(),
-                                            b.getI8Type()))));
+          info.codes,
+          RankedTensorType::get(codesType.getShape(), b.getI8Type()))));
   Value scaleValue = arith::ConstantOp::create(b, loc, cast<TypedAttr>(scales));
   auto resultType =
       RankedTensorType::get({rowsType.getDimSize(0), n}, elementType);
@@ -347,7 +346,7 @@ Value buildQuantizedLinear(OpBuilder &b, Location loc, Value rows,
 }
 
 Value buildLinearLayer(OpBuilder &b, Location loc, Value lhs, int64_t n,
-                             function_ref<Value(Value)> build2D) {
+                       function_ref<Value(Value)> build2D) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   if (lhsType.getRank() == 2)
     return build2D(lhs);

@@ -113,8 +113,8 @@ LogicalResult convertDequantizeLinear(NodeImporter &node) {
   constant.isSigned = !isUnsigned;
   if (node.hasInput(2) && node.getInput(2))
     constant.zeroPoint = matchConstantBits(node.getInput(2));
-  bool keepCodes = inputType.isInteger(8) && constant.codes &&
-                   constant.scale && (!node.hasInput(2) || constant.zeroPoint);
+  bool keepCodes = inputType.isInteger(8) && constant.codes && constant.scale &&
+                   (!node.hasInput(2) || constant.zeroPoint);
   if (keepCodes) {
     int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
     int64_t axis = node.getIntAttr("axis", 1);

@@ -37,7 +37,8 @@ Value buildConstantTensor(OpBuilder &b, Location loc, DenseElementsAttr value) {
   auto type = cast<RankedTensorType>(value.getType());
   Type signless = getSignlessType(type.getElementType());
   return buildConstantTensor(
-      b, loc, signless == type.getElementType() ? value : value.bitcast(signless),
+      b, loc,
+      signless == type.getElementType() ? value : value.bitcast(signless),
       type);
 }
 

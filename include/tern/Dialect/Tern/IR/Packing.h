@@ -27,7 +27,8 @@ std::vector<int8_t> packTernary(llvm::ArrayRef<int8_t> weights, int64_t n,
 
 /// `packTernary` into `bytes`, which holds `n * layout.getRowBytes(k)`.
 void packTernaryInto(llvm::ArrayRef<int8_t> weights, int64_t n, int64_t k,
-                     PackedLayoutAttr layout, llvm::MutableArrayRef<int8_t> bytes);
+                     PackedLayoutAttr layout,
+                     llvm::MutableArrayRef<int8_t> bytes);
 
 /// The inverse of `packTernary`: `n x k` weights in {-1, 0, 1}.
 std::vector<int8_t> unpackTernary(llvm::ArrayRef<int8_t> bytes, int64_t n,
