@@ -20,6 +20,39 @@ using namespace mlir::tern;
 
 namespace {
 
+/// `constant` packed in `layout`, right after it; null when its values
+/// cannot be read.
+Value pack(OpBuilder &builder, ConstantOp constant, PackedLayoutAttr layout) {
+  auto type = cast<RankedTensorType>(constant.getType());
+  int64_t n = type.getDimSize(0), k = type.getDimSize(1);
+  // Resource weights are read in place; dense ones are copied out.
+  std::optional<std::vector<int8_t>> copied;
+  std::optional<ArrayRef<char>> raw = getRawBytes(constant.getValue());
+  if (!raw) {
+    copied = getInt8Values(constant.getValue());
+    if (!copied)
+      return nullptr;
+  }
+  ArrayRef<int8_t> weights =
+      raw ? ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(raw->data()),
+                             raw->size())
+          : ArrayRef<int8_t>(*copied);
+  auto bytesType =
+      RankedTensorType::get({n, layout.getRowBytes(k)}, builder.getI8Type());
+  ElementsAttr blob = createResourceConstant(
+      bytesType, "tern_packed_weights", [&](MutableArrayRef<char> data) {
+        packTernaryInto(
+            weights, n, k, layout,
+            MutableArrayRef<int8_t>(reinterpret_cast<int8_t *>(data.data()),
+                                    data.size()));
+        return true;
+      });
+  builder.setInsertionPointAfter(constant);
+  return PackedConstantOp::create(
+      builder, constant.getLoc(),
+      PackedWeightsType::get(builder.getContext(), {n, k}, layout), blob);
+}
+
 struct PackWeightsPass
     : public tern::impl::TernPackWeightsBase<PackWeightsPass> {
   using TernPackWeightsBase::TernPackWeightsBase;
@@ -38,7 +71,6 @@ struct PackWeightsPass
       return signalPassFailure();
 
     OpBuilder builder(ctx);
-    SmallVector<Attribute> released;
     // A constant two matmuls read is packed once.
     llvm::DenseMap<Operation *, Value> packedOf;
     getOperation().walk([&](Operation *op) {
@@ -48,53 +80,20 @@ struct PackWeightsPass
       auto constant = weightsOperand.get().getDefiningOp<ConstantOp>();
       if (!constant)
         return;
-      if (Value known = packedOf.lookup(constant)) {
-        weightsOperand.set(known);
-        if (constant->use_empty()) {
-          released.push_back(constant.getValue());
-          constant->erase();
-          releaseUnusedResources(getOperation(), released);
-          released.clear();
-        }
-        return;
-      }
-      auto type = cast<RankedTensorType>(constant.getType());
-      int64_t n = type.getDimSize(0), k = type.getDimSize(1);
-      // Resource weights are read in place; dense ones are copied out.
-      std::optional<std::vector<int8_t>> copied;
-      std::optional<ArrayRef<char>> raw = getRawBytes(constant.getValue());
-      if (!raw) {
-        copied = getInt8Values(constant.getValue());
-        if (!copied)
+      Value packed = packedOf.lookup(constant);
+      if (!packed) {
+        packed = pack(builder, constant, layout);
+        if (!packed)
           return;
+        packedOf[constant] = packed;
       }
-      ArrayRef<int8_t> weights =
-          raw ? ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(raw->data()),
-                                 raw->size())
-              : ArrayRef<int8_t>(*copied);
-      auto bytesType = RankedTensorType::get({n, layout.getRowBytes(k)},
-                                             builder.getI8Type());
-      ElementsAttr blob = createResourceConstant(
-          bytesType, "tern_packed_weights", [&](MutableArrayRef<char> data) {
-            packTernaryInto(
-                weights, n, k, layout,
-                MutableArrayRef<int8_t>(reinterpret_cast<int8_t *>(data.data()),
-                                        data.size()));
-            return true;
-          });
-      builder.setInsertionPointAfter(constant);
-      auto packed = PackedConstantOp::create(
-          builder, constant.getLoc(),
-          PackedWeightsType::get(ctx, {n, k}, layout), blob);
       weightsOperand.set(packed);
-      packedOf[constant] = packed;
       if (constant->use_empty()) {
-        released.push_back(constant.getValue());
+        Attribute value = constant.getValue();
         constant->erase();
         // Each weight is freed once packed: a 2B model's i8 weights are
         // never all in memory beside their packed bytes.
-        releaseUnusedResources(getOperation(), released);
-        released.clear();
+        releaseUnusedResources(getOperation(), {value});
       }
     });
   }
