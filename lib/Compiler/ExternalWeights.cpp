@@ -37,12 +37,22 @@ static std::optional<ArrayRef<char>> getGlobalBytes(LLVM::GlobalOp global) {
   return mlir::tern::getRawBytes(elements);
 }
 
+/// The bytes of a global that can move to the side file: plain data of at
+/// least `minBytes`, aligned to no more than the file's 64 bytes.
+static std::optional<ArrayRef<char>> getMovableBytes(LLVM::GlobalOp global,
+                                                     uint64_t minBytes) {
+  std::optional<ArrayRef<char>> bytes = getGlobalBytes(global);
+  if (!bytes || bytes->size() < minBytes ||
+      global.getAlignment().value_or(1) > 64)
+    return std::nullopt;
+  return bytes;
+}
+
 uint64_t getLargeConstantBytes(mlir::ModuleOp module, uint64_t minBytes) {
   uint64_t total = 0;
   for (auto global : module.getOps<LLVM::GlobalOp>())
-    if (std::optional<ArrayRef<char>> bytes = getGlobalBytes(global))
-      if (bytes->size() >= minBytes)
-        total += bytes->size();
+    if (std::optional<ArrayRef<char>> bytes = getMovableBytes(global, minBytes))
+      total += bytes->size();
   return total;
 }
 
@@ -177,9 +187,8 @@ writeExternalWeights(mlir::ModuleOp module, StringRef weightsPath,
   SmallVector<LLVM::GlobalOp> moved;
   uint64_t total = 0;
   for (auto global : module.getOps<LLVM::GlobalOp>()) {
-    std::optional<ArrayRef<char>> bytes = getGlobalBytes(global);
-    if (!bytes || bytes->size() < minBytes ||
-        global.getAlignment().value_or(1) > 64)
+    std::optional<ArrayRef<char>> bytes = getMovableBytes(global, minBytes);
+    if (!bytes)
       continue;
     moved.push_back(global);
     total += bytes->size();

@@ -29,7 +29,8 @@ struct ExternalWeightsInfo {
   uint64_t numTensors = 0;
 };
 
-/// The bytes of the module's constant LLVM globals of at least `minBytes`.
+/// The bytes of the module's constant LLVM globals that
+/// `writeExternalWeights` would move (plain data of at least `minBytes`).
 uint64_t getLargeConstantBytes(mlir::ModuleOp module, uint64_t minBytes);
 
 /// Moves every constant global of at least `minBytes` out of `module` (in
