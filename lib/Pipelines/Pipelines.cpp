@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - Tern's end-to-end pass pipelines -------------------===//
 
 #include "tern/Pipelines/Pipelines.h"
+#include "tern/Codegen/Passes.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -9,6 +10,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -47,6 +49,16 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
 void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                            const TernPipelineOptions &options) {
   pm.addPass(createTernExportEntry());
+  // Contractions first, while their bodies are still a bare multiply-add
+  // (elementwise fusion would pull producers into batched matmuls).
+  TernVectorizeContractionsOptions contractionOptions;
+  contractionOptions.vectorBits = options.vectorBits;
+  contractionOptions.registerTileM = options.registerTileM;
+  contractionOptions.registerVectorsN = options.registerVectorsN;
+  contractionOptions.threadTileM = options.threadTileM;
+  contractionOptions.threadTileN = options.threadTileN;
+  pm.addNestedPass<func::FuncOp>(
+      createTernVectorizeContractions(contractionOptions));
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
 
@@ -60,6 +72,10 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions deallocOptions;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Thread tiles become parallel loops like every other; register tiles
+  // keep their accumulators in registers and become FMAs.
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addNestedPass<func::FuncOp>(createTernLowerVectors());
 
   // Integer powers become a loop in a helper function.
   pm.addPass(createConvertMathToFuncs());

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tern/Codegen/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Pipelines/Pipelines.h"
@@ -17,6 +18,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::tern::registerTernPasses();
+  mlir::tern::registerTernCodegenPasses();
   mlir::tern::registerTernPipelines();
 
   mlir::DialectRegistry registry;

@@ -42,6 +42,28 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
       llvm::cl::desc("Ternarize float weights with the absmean rule "
                      "(changes the model's numbers)"),
       llvm::cl::init(false)};
+  // The code generation strategy (include/tern/Codegen/Passes.td); target
+  // plug-ins choose it for the target machine.
+  Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Width of the target's vector registers in bits"),
+      llvm::cl::init(256)};
+  Option<int64_t> registerTileM{
+      *this, "register-tile-m",
+      llvm::cl::desc("Rows of a float matmul's register tile"),
+      llvm::cl::init(4)};
+  Option<int64_t> registerVectorsN{
+      *this, "register-vectors-n",
+      llvm::cl::desc("Vectors per row of a float matmul's register tile"),
+      llvm::cl::init(2)};
+  Option<int64_t> threadTileM{
+      *this, "thread-tile-m",
+      llvm::cl::desc("Rows of the float matmul tile one thread computes"),
+      llvm::cl::init(64)};
+  Option<int64_t> threadTileN{
+      *this, "thread-tile-n",
+      llvm::cl::desc("Columns of the float matmul tile one thread computes"),
+      llvm::cl::init(256)};
   Option<bool> ternarize{
       *this, "ternarize",
       llvm::cl::desc("Turn ternary-valued float weights into tern ops"),

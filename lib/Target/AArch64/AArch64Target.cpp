@@ -39,6 +39,11 @@ public:
       options.dot = DotInstruction::Portable;
     if (options.strategy == mlir::tern::MatmulStrategy::Auto)
       options.strategy = mlir::tern::MatmulStrategy::Dot;
+    // NEON: 32 registers of 128 bits; 4 rows of four vectors are 16
+    // accumulators beside four vectors of weights.
+    options.vectorBits = 128;
+    options.registerTileM = 4;
+    options.registerVectorsN = 4;
   }
 };
 

@@ -43,6 +43,11 @@ public:
     options.dot = mlir::tern::DotInstruction::Portable;
     if (options.strategy == mlir::tern::MatmulStrategy::Auto)
       options.strategy = mlir::tern::MatmulStrategy::Dot;
+    // RV64GC has 32 float registers and no vectors: LLVM splits each
+    // 128-bit vector into four scalars, so the tile stays small.
+    options.vectorBits = 128;
+    options.registerTileM = 2;
+    options.registerVectorsN = 1;
   }
 };
 

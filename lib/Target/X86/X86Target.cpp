@@ -51,6 +51,13 @@ public:
       options.strategy = options.dot == DotInstruction::Portable
                              ? mlir::tern::MatmulStrategy::AddSub
                              : mlir::tern::MatmulStrategy::Dot;
+    // Float register tiles: 6 rows of two vectors are 12 accumulators, with
+    // two vectors of weights and a broadcast, in AVX-512's 32 registers;
+    // AVX2's 16 registers take 4 rows.
+    bool avx512 = hasFeature(machine, "+avx512f");
+    options.vectorBits = avx512 ? 512 : hasFeature(machine, "+avx") ? 256 : 128;
+    options.registerTileM = avx512 ? 6 : 4;
+    options.registerVectorsN = 2;
   }
 };
 

@@ -1,7 +1,7 @@
 //===- LowerMatmul.cpp - Multiplication-free ternary matmuls --------------===//
 
-#include "TensorBuilders.h"
-#include "TernaryKernels.h"
+#include "tern/Codegen/TensorBuilders.h"
+#include "tern/Codegen/TernaryKernels.h"
 #include "tern/Dialect/Tern/IR/Packing.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"

@@ -1,6 +1,6 @@
 //===- LowerQuant.cpp - Activation quantization to linalg -----------------===//
 
-#include "TensorBuilders.h"
+#include "tern/Codegen/TensorBuilders.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 

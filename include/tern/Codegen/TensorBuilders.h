@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TERN_LIB_DIALECT_TERN_TRANSFORMS_TENSORBUILDERS_H
-#define TERN_LIB_DIALECT_TERN_TRANSFORMS_TENSORBUILDERS_H
+#ifndef TERN_CODEGEN_TENSORBUILDERS_H
+#define TERN_CODEGEN_TENSORBUILDERS_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
@@ -32,4 +32,4 @@ AffineMap getScaleMap(MLIRContext *ctx, int64_t scaleRank, unsigned numLoops,
 } // namespace tern
 } // namespace mlir
 
-#endif // TERN_LIB_DIALECT_TERN_TRANSFORMS_TENSORBUILDERS_H
+#endif // TERN_CODEGEN_TENSORBUILDERS_H

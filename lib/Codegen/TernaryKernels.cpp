@@ -19,8 +19,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TernaryKernels.h"
-#include "TensorBuilders.h"
+#include "tern/Codegen/TernaryKernels.h"
+#include "tern/Codegen/TensorBuilders.h"
 #include "tern/Dialect/Tern/IR/Packing.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 

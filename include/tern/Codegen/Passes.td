@@ -1,0 +1,88 @@
+//===- Passes.td - Tern code generation passes -------------*- tablegen -*-===//
+//
+// The code generation layer: how linalg ops become loops of vector code on
+// a CPU. Every pass takes the target's strategy (vector width, register
+// and thread tiles) as options; target plug-ins fill them in
+// (TargetBackend::configurePipeline), and lit tests name them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_CODEGEN_PASSES_TD
+#define TERN_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TernVectorizeContractions
+    : Pass<"tern-vectorize-contractions", "func::FuncOp"> {
+  let summary = "Tile float contractions for threads and registers, pack "
+                "constant weights, and vectorize them";
+  let description = [{
+    Rewrites each float contraction on tensors (`linalg.matmul`, batched
+    matmuls, and any `linalg.generic` that is a contraction with one
+    reduction dimension) into a loop nest whose innermost body is a
+    `vector.contract` on a register tile:
+
+    1. **Packing.** When the right-hand side is a constant (a linear
+       layer's weight, also seen through `linalg.transpose`), it is
+       repacked at compile time into panels of `n-register` columns,
+       `[ceil(N / nr), K, nr]`, so that the kernel streams each panel in
+       one contiguous run whatever the shape (a GEMV reads the weight at
+       the memory's pace). The output is computed as `[M, N / nr, nr]`, a
+       view of `[M, N]`.
+    2. **Threads.** An `scf.forall` over tiles of `thread-tile-m` rows and
+       `thread-tile-n` columns (batch dimensions one by one). Each thread
+       tile's reduction runs whole and in order, so results do not depend on
+       the thread count.
+    3. **Registers.** Inside a thread tile, `scf.for` loops over panels,
+       then over `register-tile-m` rows, then over K one step at a time,
+       the accumulator carried through the K loop as a vector
+       (`hoistLoopInvariantSubsets`).
+       The row loop is peeled: full register tiles are static, the last
+       rows are computed one at a time (a GEMV is all such rows).
+    4. **Vectors.** Each register tile becomes `vector.contract` on
+       `register-tile-m x nr x 1` (`nr` is `register-vectors-n` vectors of
+       `vector-bits`). The column loop of an unpacked right-hand side (an
+       activation times an activation) is peeled too; its last columns
+       are computed one at a time.
+
+    `tern-lower-vectors` later keeps the accumulators in registers and
+    lowers the contractions to FMAs.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
+           "Width of the target's vector registers in bits">,
+    Option<"registerTileM", "register-tile-m", "int64_t", /*default=*/"4",
+           "Rows of a register tile">,
+    Option<"registerVectorsN", "register-vectors-n", "int64_t",
+           /*default=*/"2", "Vectors per row of a register tile">,
+    Option<"threadTileM", "thread-tile-m", "int64_t", /*default=*/"64",
+           "Rows of the tile one thread computes">,
+    Option<"threadTileN", "thread-tile-n", "int64_t", /*default=*/"256",
+           "Columns of the tile one thread computes">,
+    Option<"packWeights", "pack-weights", "bool", /*default=*/"true",
+           "Repack constant right-hand sides into panels">
+  ];
+}
+
+def TernLowerVectors : Pass<"tern-lower-vectors", "func::FuncOp"> {
+  let summary = "Lower register tiles' vector contractions to FMAs";
+  let description = [{
+    Runs after bufferization on the loops `tern-vectorize-contractions`
+    made (whose K loops already carry their accumulators as vectors). It
+    lowers `vector.contract` to outer products and those to `vector.fma`
+    (one broadcast of the left-hand side per row), and n-D transfers,
+    masks, broadcasts and transposes to the 1-D vector ops the LLVM
+    lowering takes.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+#endif // TERN_CODEGEN_PASSES_TD
