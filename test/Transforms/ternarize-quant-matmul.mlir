@@ -59,3 +59,17 @@ func.func @eight_bit_not_ternary(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
   %y = tern.quant_matmul %x, %codes, %scales {bits = 8 : i64, block_size = 3 : i64, k = 3 : i64, signed_codes} : tensor<?x3xf32>, tensor<1x3xi8>, tensor<1x1xf32> -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
 }
+
+// -----
+
+// int8 activations (accuracy_level = 4) on ternary codes with one scale
+// take the W1.58A8 path: per-token int8 activations.
+// CHECK-LABEL: func @two_bit_int8
+// CHECK: tern.matmul {{.*}} quant(per_token_absmax)
+// CHECK-NOT: tern.quant_matmul
+func.func @two_bit_int8(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %codes = arith.constant dense<[[-71], [-97]]> : tensor<2x1xi8>
+  %scales = arith.constant dense<0.5> : tensor<2x1xf32>
+  %y = tern.quant_matmul %x, %codes, %scales {bits = 2 : i64, block_size = 4 : i64, int8_activations, k = 4 : i64} : tensor<?x4xf32>, tensor<2x1xi8>, tensor<2x1xf32> -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}

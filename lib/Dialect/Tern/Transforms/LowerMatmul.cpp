@@ -1,13 +1,16 @@
 //===- LowerMatmul.cpp - Multiplication-free ternary matmuls --------------===//
 
+#include "tern/Codegen/QuantKernels.h"
 #include "tern/Codegen/TensorBuilders.h"
 #include "tern/Codegen/TernaryKernels.h"
 #include "tern/Dialect/Tern/IR/Packing.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -230,10 +233,102 @@ struct LowerPackedConstant : public OpRewritePattern<PackedConstantOp> {
   }
 };
 
-/// tern.quant_matmul on its packed codes: one linalg.generic over rows,
-/// channels and K that decodes each code where it is read,
-/// `acc += x * ((q - zero) * scale)`. Simple and exact to the float
-/// dequantization; the codes never become floats in memory.
+/// The vector kernels' view of a tern.quant_matmul's weights: unsigned
+/// codes, one output channel per row. QDQ's K-major (and signed) int8
+/// codes are transposed (and shifted by 128, with the zero point) into a
+/// new constant once, at compile time. Fails, creating nothing, where the
+/// kernels do not apply (block < 16, non-f32, codes or zero points to
+/// rewrite that are not constants).
+FailureOr<QuantWeights> getQuantWeights(PatternRewriter &rewriter,
+                                        QuantMatmulOp op) {
+  QuantWeights w;
+  w.bits = op.getBits();
+  w.block = op.getBlockSize();
+  w.k = op.getK();
+  w.n = op.getN();
+  w.defaultZeroPoint = double(op.getDefaultZeroPoint());
+  if ((w.bits != 4 && w.bits != 8) || w.block < 16 ||
+      !llvm::isPowerOf2_64(w.block) ||
+      !op.getInput().getType().getElementType().isF32() ||
+      !op.getScales().getType().getElementType().isF32())
+    return failure();
+  bool shift = op.getSignedCodes();
+  if (!op.getKMajor() && !shift) {
+    w.codes = op.getCodes();
+    w.scales = op.getScales();
+    w.zeroPoints = op.getZeroPoints();
+    return w;
+  }
+  // Rewritten codes: constants only, whole rows (one block per channel, as
+  // QDQ's per-channel scales give).
+  ElementsAttr codes, zeroPoints;
+  if (w.bits != 8 || !matchPattern(op.getCodes(), m_Constant(&codes)) ||
+      (op.getZeroPoints() &&
+       !matchPattern(op.getZeroPoints(), m_Constant(&zeroPoints))))
+    return failure();
+  std::optional<ArrayRef<char>> bytes = getRawBytes(codes);
+  if (!bytes)
+    return failure();
+  int64_t n = w.n, k = w.k;
+  bool kMajor = op.getKMajor();
+  auto codesType =
+      RankedTensorType::get({n, op.getRowBytes()}, rewriter.getI8Type());
+  ElementsAttr rewritten = createResourceConstant(
+      codesType, "quant_codes", [&](MutableArrayRef<char> out) {
+        int64_t rowBytes = op.getRowBytes();
+        for (int64_t row = 0; row < n; ++row)
+          for (int64_t col = 0; col < k; ++col) {
+            char code = kMajor ? (*bytes)[col * n + row]
+                               : (*bytes)[row * rowBytes + col];
+            out[row * rowBytes + col] =
+                shift ? char(uint8_t(code) ^ 0x80) : code;
+          }
+        return true;
+      });
+  Location loc = op.getLoc();
+  w.codes =
+      arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(rewritten));
+  w.scales = op.getScales();
+  if (shift)
+    w.defaultZeroPoint += 128;
+  if (zeroPoints) {
+    SmallVector<float> values;
+    for (APFloat v : zeroPoints.getValues<APFloat>())
+      values.push_back(v.convertToFloat() + (shift ? 128.0f : 0.0f));
+    auto type = cast<RankedTensorType>(zeroPoints.getType());
+    w.zeroPoints = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
+  }
+  return w;
+}
+
+/// tern.quant_matmul on constant 4- and 8-bit codes with a block of 16 or
+/// more: the vector kernels (QuantKernels.h), integer dot products when
+/// `int8_activations` (or the pass's option) asks for them.
+struct LowerQuantMatmulToKernel : public OpRewritePattern<QuantMatmulOp> {
+  LowerQuantMatmulToKernel(MLIRContext *ctx, bool int8Activations)
+      : OpRewritePattern(ctx, /*benefit=*/2), int8Activations(int8Activations) {
+  }
+
+  LogicalResult matchAndRewrite(QuantMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<QuantWeights> weights = getQuantWeights(rewriter, op);
+    if (failed(weights))
+      return rewriter.notifyMatchFailure(op, "not for the vector kernels");
+    rewriter.replaceOp(op, buildQuantContraction(
+                               rewriter, op.getLoc(), op.getInput(), *weights,
+                               int8Activations || op.getInt8Activations()));
+    return success();
+  }
+
+  bool int8Activations;
+};
+
+/// Any other tern.quant_matmul (2-bit codes that are not ternary, blocks
+/// under 16): one linalg.generic over rows, channels and K that decodes
+/// each code where it is read, `acc += x * ((q - zero) * scale)`. Simple
+/// and exact to the float dequantization; the codes never become floats in
+/// memory.
 struct LowerQuantMatmul : public OpRewritePattern<QuantMatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -338,6 +433,7 @@ struct LowerMatmulPass
     patterns.add<SplitQuantizedMatmul, LowerTernaryConstant,
                  LowerPackedConstant, LowerQuantMatmul>(&getContext());
     patterns.add<LowerFloatMatmul, LowerIntMatmul>(&getContext(), chosen);
+    patterns.add<LowerQuantMatmulToKernel>(&getContext(), int8Activations);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
 

@@ -190,6 +190,10 @@ struct QuantizeActsPass
         op.setActQuantAttr(mode);
       }
     });
+    // With `all`, 4- and 8-bit weights get int8 activations too.
+    if (all)
+      getOperation().walk(
+          [&](QuantMatmulOp op) { op.setInt8Activations(true); });
   }
 };
 

@@ -304,7 +304,8 @@ void eraseDeadProducers(ArrayRef<Value> roots,
 /// their scale: one per tensor, per channel or per block.
 Value buildTernaryMatmul(OpBuilder &b, Location loc, Value input,
                          RankedTensorType resultType,
-                         TernaryDecomposition &ternary, int64_t n, int64_t k) {
+                         TernaryDecomposition &ternary, int64_t n, int64_t k,
+                         ActQuantMode actQuant = ActQuantMode::none) {
   Type elementType = resultType.getElementType();
   auto weightType = RankedTensorType::get({n, k}, b.getI8Type());
   ElementsAttr weightAttr = createWeightConstant(weightType, "tern_weights",
@@ -322,11 +323,11 @@ Value buildTernaryMatmul(OpBuilder &b, Location loc, Value input,
                                    : RankedTensorType::get({n}, elementType);
   Value scale = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(scaleType, scaleValues));
-  return MatmulOp::create(
-      b, loc, resultType, input, weights, scale,
-      ActQuantModeAttr::get(b.getContext(), ActQuantMode::none),
-      ternary.scaleBlock ? b.getI64IntegerAttr(ternary.scaleBlock)
-                         : IntegerAttr());
+  return MatmulOp::create(b, loc, resultType, input, weights, scale,
+                          ActQuantModeAttr::get(b.getContext(), actQuant),
+                          ternary.scaleBlock
+                              ? b.getI64IntegerAttr(ternary.scaleBlock)
+                              : IntegerAttr());
 }
 
 /// Replaces the matmul; returns what it read, for eraseDeadProducers.
@@ -547,9 +548,14 @@ std::optional<QuantTernary> findQuantTernary(QuantMatmulOp op) {
 SmallVector<Value> replaceQuantMatmul(QuantTernary &found) {
   QuantMatmulOp op = found.op;
   OpBuilder b(op);
+  // int8 activations take the W1.58A8 path (per token); its int32 kernels
+  // apply one scale per channel at most, so per-block scales stay float.
+  ActQuantMode actQuant = op.getInt8Activations() && !found.ternary.scaleBlock
+                              ? ActQuantMode::per_token_absmax
+                              : ActQuantMode::none;
   Value product = buildTernaryMatmul(b, op.getLoc(), op.getInput(),
                                      op.getResult().getType(), found.ternary,
-                                     op.getN(), op.getK());
+                                     op.getN(), op.getK(), actQuant);
   SmallVector<Value> inputs = {op.getCodes(), op.getScales(),
                                op.getZeroPoints()};
   op.getResult().replaceAllUsesWith(product);

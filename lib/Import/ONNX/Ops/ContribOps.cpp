@@ -144,6 +144,9 @@ LogicalResult convertMatMulNBits(NodeImporter &node) {
       b, loc,
       cast<TypedAttr>(mlir::tern::reinterpretConstant(
           scaleAttr, RankedTensorType::get({n, blocks}, elementType))));
+  // accuracy_level 4 asks for int8 activations (ONNX Runtime quantizes
+  // them per block of block_size).
+  bool int8Activations = node.getIntAttr("accuracy_level", 0) == 4;
   Value y = buildLinearLayer(b, loc, a, n, [&](Value rows) -> Value {
     auto rowsType = getType(rows);
     auto resultType =
@@ -151,7 +154,8 @@ LogicalResult convertMatMulNBits(NodeImporter &node) {
     return mlir::tern::QuantMatmulOp::create(
         b, loc, resultType, rows, codes, scales, zeroPoints,
         b.getI64IntegerAttr(bits), b.getI64IntegerAttr(blockSize),
-        b.getI64IntegerAttr(k));
+        b.getI64IntegerAttr(k), /*signed_codes=*/UnitAttr(),
+        /*k_major=*/UnitAttr(), int8Activations ? b.getUnitAttr() : UnitAttr());
   });
   if (node.hasInput(5)) {
     Value bias = node.getInput(5);

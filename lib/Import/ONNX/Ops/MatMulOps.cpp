@@ -341,7 +341,7 @@ Value buildQuantizedLinear(OpBuilder &b, Location loc, Value rows,
       b, loc, resultType, rows, codes, scaleValue, zeroPoints,
       b.getI64IntegerAttr(8), b.getI64IntegerAttr(k), b.getI64IntegerAttr(k),
       info.isSigned ? b.getUnitAttr() : UnitAttr(),
-      kMajor ? b.getUnitAttr() : UnitAttr());
+      kMajor ? b.getUnitAttr() : UnitAttr(), /*int8_activations=*/UnitAttr());
   return op.getResult();
 }
 

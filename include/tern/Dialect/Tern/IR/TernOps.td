@@ -114,9 +114,14 @@ def Tern_QuantMatmulOp : Tern_Op<"quant_matmul", [Pure]> {
     the codes as the `K x N` matrix the MatMul multiplies by, so that the
     initializer is used as it is.
 
+    `int8_activations` quantizes the activations to int8 per block of
+    `block_size` (absmax, like ONNX Runtime's `accuracy_level = 4`), so the
+    products are integer dot products; without it they are float.
+
     `tern-ternarize` turns a 2-bit one whose codes are ternary around the
-    zero point into `tern.matmul`; the others keep their codes in the
-    compiled model.
+    zero point into `tern.matmul` (with per-token int8 activations, the
+    W1.58A8 path, when `int8_activations` is set); the others keep their
+    codes in the compiled model.
 
     ```mlir
     %y = tern.quant_matmul %x, %codes, %scales {bits = 4 : i64, block_size = 32 : i64, k = 64 : i64}
@@ -132,7 +137,8 @@ def Tern_QuantMatmulOp : Tern_Op<"quant_matmul", [Pure]> {
     I64Attr:$block_size,
     I64Attr:$k,
     UnitAttr:$signed_codes,
-    UnitAttr:$k_major
+    UnitAttr:$k_major,
+    UnitAttr:$int8_activations
   );
   let results = (outs 2DTensorOf<[AnyFloat]>:$result);
   let assemblyFormat = [{

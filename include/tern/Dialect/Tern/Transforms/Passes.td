@@ -117,9 +117,10 @@ def TernQuantizeActs : Pass<"tern-quantize-acts", "func::FuncOp"> {
     (one `linalg.generic` per ONNX node), reads `x` quantized instead of
     `y`. The result equals the fake-quant graph's up to float rounding (the
     export computes `s` and `q / s` in float; the pass accumulates the
-    integers exactly). With `all`, every ternary matmul is quantized, which
-    changes a float model's numbers, so only when asked
-    (`ternc --quantize-acts`).
+    integers exactly). With `all`, every ternary matmul is quantized, and
+    every `tern.quant_matmul` gets `int8_activations` (per block, as ONNX
+    Runtime's `accuracy_level = 4`), which changes a float model's numbers,
+    so only when asked (`ternc --quantize-acts`).
 
     ```mlir
     %y = tern.matmul %fake_quant_of_x, %w, %s : ...
@@ -180,8 +181,19 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
   let description = [{
     Lowers `tern.matmul` and `tern.int_matmul` to loops over rows and output
     channels around a K loop in the `vector` dialect (see
-    `lib/Dialect/Tern/Transforms/TernaryKernels.cpp`), reading i8 or packed
-    (`i2`, `tq1`) weights one SIMD block at a time.
+    `lib/Codegen/TernaryKernels.cpp`), reading i8 or packed (`i2`, `tq1`)
+    weights one SIMD block at a time.
+
+    `tern.quant_matmul` on 4- or 8-bit codes with blocks of 16 weights or
+    more becomes the vector kernels of `lib/Codegen/QuantKernels.cpp`: 64
+    codes a step, decoded in registers, threads over output channels. With
+    `int8_activations` (or the `quant-int8-activations` option), each block
+    of activations is quantized to int8 by its absmax and the codes meet
+    them in `tern.dot_u8s8`; otherwise each code is dequantized to float
+    in registers and multiplied in FMAs. QDQ's K-major int8 codes are
+    transposed into one channel per row at compile time. Other
+    `tern.quant_matmul`s (2-bit codes that are not ternary, small blocks)
+    become a loop that decodes each code where it is read.
 
     A quantized `tern.matmul` is first split into `tern.quantize`,
     `tern.int_matmul` and `tern.dequantize`, so the integer accumulation is
@@ -207,6 +219,7 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect",
     "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect"
@@ -215,7 +228,10 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
     Option<"strategy", "strategy", "::mlir::tern::MatmulStrategy",
            /*default=*/"::mlir::tern::MatmulStrategy::Auto",
            "How the ternary accumulation is computed",
-           [{TERN_MATMUL_STRATEGY_CL_VALUES}]>
+           [{TERN_MATMUL_STRATEGY_CL_VALUES}]>,
+    Option<"int8Activations", "quant-int8-activations", "bool",
+           /*default=*/"false",
+           "Quantize every tern.quant_matmul's activations to int8 per block">
   ];
 }
 

@@ -1,0 +1,378 @@
+//===- QuantKernels.cpp - 4- and 8-bit weight contraction kernels ---------===//
+//
+// One kernel shape for both activation types:
+//
+//   for n < N:                        (parallel: a channel's codes are read
+//     for m < M:                       once, for every row, from L1)
+//       for each step of 64 weights:  (scf.for)
+//         codes = 64 codes of row n   (32 bytes of 4-bit codes split into
+//                                      nibbles and interleaved back into K
+//                                      order, or 64 bytes)
+//         float: acc += x * (codes * s - z * s), 16 lanes at a time
+//         int8:  acc += float(dot_u8s8(codes, q_x)) * s_w * s_x per lane
+//       y[m, n] = reduce(acc)          (int8: minus sum_b s_x s_w z sum q_x)
+//
+// Each lane of the int8 dot product sums four consecutive weights, which a
+// block of 16 or more never splits, so each lane takes the scales of its
+// own block.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Codegen/QuantKernels.h"
+#include "tern/Codegen/TensorBuilders.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+namespace {
+
+/// Weights one step of the kernels reads.
+constexpr int64_t kStep = 64;
+/// Lanes of the float accumulator and of the int8 dot product's result.
+constexpr int64_t kLanes = 16;
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value floatConst(OpBuilder &b, Location loc, Type type, double v) {
+  Type element = getElementTypeOrSelf(type);
+  TypedAttr attr = b.getFloatAttr(element, v);
+  if (auto vector = dyn_cast<VectorType>(type))
+    attr = DenseElementsAttr::get(vector, attr);
+  return arith::ConstantOp::create(b, loc, attr);
+}
+
+Value intConst(OpBuilder &b, Location loc, Type type, int64_t v) {
+  Type element = getElementTypeOrSelf(type);
+  TypedAttr attr = b.getIntegerAttr(element, v);
+  if (auto vector = dyn_cast<VectorType>(type))
+    attr = DenseElementsAttr::get(vector, attr);
+  return arith::ConstantOp::create(b, loc, attr);
+}
+
+/// `lanes` elements of row `row` of `source` from `column`; past the end,
+/// `padding`.
+Value readRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
+              int64_t lanes, Value padding, bool inBounds = false) {
+  auto type = VectorType::get({lanes}, padding.getType());
+  return vector::TransferReadOp::create(b, loc, type, source,
+                                        ValueRange{row, column}, padding,
+                                        ArrayRef<bool>{inBounds});
+}
+
+/// The 64 codes of channel `n` from step `step`, in K order, as unsigned
+/// bytes (zero past the end of the row).
+Value loadCodes(OpBuilder &b, Location loc, const QuantWeights &w, Value n,
+                Value step) {
+  Value zero = intConst(b, loc, b.getI8Type(), 0);
+  if (w.bits == 8)
+    return readRow(
+        b, loc, w.codes, n,
+        arith::MulIOp::create(b, loc, step, indexConst(b, loc, kStep)), kStep,
+        zero);
+  // Two codes a byte, the first in the low nibble.
+  Value bytes = readRow(
+      b, loc, w.codes, n,
+      arith::MulIOp::create(b, loc, step, indexConst(b, loc, kStep / 2)),
+      kStep / 2, zero);
+  Type type = bytes.getType();
+  Value low = arith::AndIOp::create(b, loc, bytes, intConst(b, loc, type, 15));
+  Value high = arith::ShRUIOp::create(b, loc, bytes, intConst(b, loc, type, 4));
+  return vector::InterleaveOp::create(b, loc, low, high);
+}
+
+/// Activations quantized per block: codes [M, paddedK] (zero past K), and
+/// per block [M, paddedK / block] the absmax and the sum of the codes.
+struct QuantizedActivations {
+  Value codes, absmax, sums;
+  int64_t paddedK, blocks;
+};
+
+QuantizedActivations quantizeActivations(OpBuilder &b, Location loc,
+                                         Value input, int64_t block) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t k = type.getDimSize(1);
+  int64_t unit = std::max(kStep, block);
+  QuantizedActivations result;
+  result.paddedK = llvm::divideCeil(k, unit) * unit;
+  result.blocks = result.paddedK / block;
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type(), i8 = b.getI8Type();
+  Value zero = floatConst(b, loc, f32, 0.0);
+  int64_t rows = type.getDimSize(0);
+
+  Value padded = input;
+  if (result.paddedK != k) {
+    SmallVector<Value> dynamicRows;
+    if (ShapedType::isDynamic(rows))
+      dynamicRows.push_back(tensor::DimOp::create(b, loc, input, 0));
+    padded = tensor::createPadHighOp(
+        RankedTensorType::get({rows, result.paddedK}, f32), input, zero,
+        /*nofold=*/false, loc, b, dynamicRows);
+  }
+  SmallVector<OpFoldResult> blockShape = {
+      tensor::getMixedSize(b, loc, input, 0), b.getIndexAttr(result.blocks),
+      b.getIndexAttr(block)};
+  SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+  Value blocked = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({rows, result.blocks, block}, f32), padded,
+      split, blockShape);
+
+  AffineMap identity = b.getMultiDimIdentityMap(3);
+  AffineMap perBlock = AffineMap::get(
+      3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
+  auto reduceBlocks = ArrayRef<utils::IteratorType>{
+      utils::IteratorType::parallel, utils::IteratorType::parallel,
+      utils::IteratorType::reduction};
+  Value absmaxInit = createFilledLike(b, loc, input, {rows, result.blocks},
+                                      b.getF32FloatAttr(0.0f));
+  result.absmax =
+      linalg::GenericOp::create(
+          b, loc, absmaxInit.getType(), blocked, absmaxInit,
+          ArrayRef<AffineMap>{identity, perBlock}, reduceBlocks,
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value magnitude = math::AbsFOp::create(nb, nloc, args[0]);
+            linalg::YieldOp::create(nb, nloc,
+                                    ValueRange{arith::MaximumFOp::create(
+                                        nb, nloc, args[1], magnitude)});
+          })
+          .getResult(0);
+
+  Value codesInit =
+      createEmptyLike(b, loc, input, {rows, result.blocks, block}, i8);
+  Value codes =
+      linalg::GenericOp::create(
+          b, loc, codesInit.getType(), ValueRange{blocked, result.absmax},
+          codesInit, ArrayRef<AffineMap>{identity, perBlock, identity},
+          SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value absmax = args[1];
+            Value positive =
+                arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT,
+                                      absmax, floatConst(nb, nloc, f32, 0.0));
+            Value inverse = arith::SelectOp::create(
+                nb, nloc, positive,
+                arith::DivFOp::create(nb, nloc,
+                                      floatConst(nb, nloc, f32, 127.0), absmax),
+                floatConst(nb, nloc, f32, 0.0));
+            Value scaled = math::RoundEvenOp::create(
+                nb, nloc, arith::MulFOp::create(nb, nloc, args[0], inverse));
+            Value clamped = arith::MinimumFOp::create(
+                nb, nloc,
+                arith::MaximumFOp::create(nb, nloc, scaled,
+                                          floatConst(nb, nloc, f32, -127.0)),
+                floatConst(nb, nloc, f32, 127.0));
+            linalg::YieldOp::create(
+                nb, nloc,
+                ValueRange{arith::FPToSIOp::create(nb, nloc, i8, clamped)});
+          })
+          .getResult(0);
+
+  Value sumsInit = createFilledLike(b, loc, input, {rows, result.blocks},
+                                    b.getF32FloatAttr(0.0f));
+  result.sums =
+      linalg::GenericOp::create(
+          b, loc, sumsInit.getType(), codes, sumsInit,
+          ArrayRef<AffineMap>{identity, perBlock}, reduceBlocks,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value code = arith::SIToFPOp::create(nb, nloc, f32, args[0]);
+            linalg::YieldOp::create(
+                nb, nloc,
+                ValueRange{arith::AddFOp::create(nb, nloc, args[1], code)});
+          })
+          .getResult(0);
+  result.codes = tensor::CollapseShapeOp::create(b, loc, codes, split);
+  return result;
+}
+
+/// The per-lane products `sa[b] * sw[b]` of one int8 step: each lane's four
+/// weights lie in block `(step * 64 + 4 * lane) / block`.
+Value stepScales(OpBuilder &b, Location loc, const QuantWeights &w,
+                 const QuantizedActivations &acts, Value m, Value n,
+                 Value step) {
+  Type f32 = b.getF32Type();
+  Value zero = floatConst(b, loc, f32, 0.0);
+  auto laneType = VectorType::get({kLanes}, f32);
+  int64_t weightBlocks = llvm::divideCeil(w.k, w.block);
+  if (w.block >= kStep) {
+    Value first =
+        arith::MulIOp::create(b, loc, step, indexConst(b, loc, kStep));
+    Value blockIndex =
+        arith::DivUIOp::create(b, loc, first, indexConst(b, loc, w.block));
+    // Steps past the weights' last block meet zero activations.
+    Value weightBlock = arith::MinUIOp::create(
+        b, loc, blockIndex, indexConst(b, loc, weightBlocks - 1));
+    Value sa = tensor::ExtractOp::create(b, loc, acts.absmax,
+                                         ValueRange{m, blockIndex});
+    Value sw =
+        tensor::ExtractOp::create(b, loc, w.scales, ValueRange{n, weightBlock});
+    return vector::BroadcastOp::create(b, loc, laneType,
+                                       arith::MulFOp::create(b, loc, sa, sw));
+  }
+  int64_t perStep = kStep / w.block;
+  Value first =
+      arith::MulIOp::create(b, loc, step, indexConst(b, loc, perStep));
+  Value sa = readRow(b, loc, acts.absmax, m, first, perStep, zero,
+                     /*inBounds=*/true);
+  Value sw = readRow(b, loc, w.scales, n, first, perStep, zero);
+  Value product = arith::MulFOp::create(b, loc, sa, sw);
+  SmallVector<int64_t> lanes;
+  for (int64_t lane = 0; lane < kLanes; ++lane)
+    lanes.push_back(4 * lane / w.block);
+  return vector::ShuffleOp::create(b, loc, product, product, lanes);
+}
+
+/// `sum_b sa[m, b] * sums[m, b] * sw[n, b] * z[n, b]`: what the zero points
+/// take from the int8 dot products.
+Value zeroPointCorrection(OpBuilder &b, Location loc, const QuantWeights &w,
+                          const QuantizedActivations &acts, Value m, Value n) {
+  Type f32 = b.getF32Type();
+  Value zero = floatConst(b, loc, f32, 0.0);
+  auto laneType = VectorType::get({kLanes}, f32);
+  int64_t chunks = llvm::divideCeil(acts.blocks, kLanes);
+  auto loop = scf::ForOp::create(
+      b, loc, indexConst(b, loc, 0), indexConst(b, loc, chunks),
+      indexConst(b, loc, 1), ValueRange{floatConst(b, loc, laneType, 0.0)},
+      [&](OpBuilder &lb, Location, Value chunk, ValueRange state) {
+        Value first =
+            arith::MulIOp::create(lb, loc, chunk, indexConst(lb, loc, kLanes));
+        Value sa = readRow(lb, loc, acts.absmax, m, first, kLanes, zero);
+        Value sums = readRow(lb, loc, acts.sums, m, first, kLanes, zero);
+        Value sw = readRow(lb, loc, w.scales, n, first, kLanes, zero);
+        Value z = w.zeroPoints
+                      ? readRow(lb, loc, w.zeroPoints, n, first, kLanes, zero)
+                      : floatConst(lb, loc, laneType, w.defaultZeroPoint);
+        Value acts = arith::MulFOp::create(lb, loc, sa, sums);
+        Value weights = arith::MulFOp::create(lb, loc, sw, z);
+        scf::YieldOp::create(lb, loc,
+                             ValueRange{vector::FMAOp::create(
+                                 lb, loc, acts, weights, state[0])});
+      });
+  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                     loop.getResult(0));
+}
+
+/// One output of the int8 kernel.
+Value int8Output(OpBuilder &b, Location loc, const QuantWeights &w,
+                 const QuantizedActivations &acts, Value m, Value n) {
+  Type f32 = b.getF32Type();
+  auto laneType = VectorType::get({kLanes}, f32);
+  auto dotType = VectorType::get({kLanes}, b.getI32Type());
+  auto loop = scf::ForOp::create(
+      b, loc, indexConst(b, loc, 0), indexConst(b, loc, acts.paddedK / kStep),
+      indexConst(b, loc, 1), ValueRange{floatConst(b, loc, laneType, 0.0)},
+      [&](OpBuilder &lb, Location, Value step, ValueRange state) {
+        Value codes = loadCodes(lb, loc, w, n, step);
+        Value x = readRow(
+            lb, loc, acts.codes, m,
+            arith::MulIOp::create(lb, loc, step, indexConst(lb, loc, kStep)),
+            kStep, intConst(lb, loc, lb.getI8Type(), 0), /*inBounds=*/true);
+        // 4-bit codes are below 128, which every byte dot product takes.
+        Value dot =
+            DotU8S8Op::create(lb, loc, intConst(lb, loc, dotType, 0), codes, x,
+                              /*small_codes=*/w.bits == 4);
+        Value dotF = arith::SIToFPOp::create(lb, loc, laneType, dot);
+        Value scales = stepScales(lb, loc, w, acts, m, n, step);
+        scf::YieldOp::create(
+            lb, loc,
+            ValueRange{vector::FMAOp::create(lb, loc, dotF, scales, state[0])});
+      });
+  Value total = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                            loop.getResult(0));
+  Value corrected = arith::SubFOp::create(
+      b, loc, total, zeroPointCorrection(b, loc, w, acts, m, n));
+  // The activations' scales are absmax / 127.
+  return arith::MulFOp::create(b, loc, corrected,
+                               floatConst(b, loc, f32, 1.0 / 127.0));
+}
+
+/// One output of the float kernel.
+Value floatOutput(OpBuilder &b, Location loc, const QuantWeights &w,
+                  Value input, Value m, Value n) {
+  Type f32 = b.getF32Type();
+  auto laneType = VectorType::get({kLanes}, f32);
+  int64_t weightBlocks = llvm::divideCeil(w.k, w.block);
+  Value zero = floatConst(b, loc, f32, 0.0);
+  auto loop = scf::ForOp::create(
+      b, loc, indexConst(b, loc, 0),
+      indexConst(b, loc, llvm::divideCeil(w.k, kStep)), indexConst(b, loc, 1),
+      ValueRange{floatConst(b, loc, laneType, 0.0)},
+      [&](OpBuilder &lb, Location, Value step, ValueRange state) {
+        Value codes = loadCodes(lb, loc, w, n, step);
+        Value acc = state[0];
+        for (int64_t part = 0; part < kStep / kLanes; ++part) {
+          Value partCodes = vector::ExtractStridedSliceOp::create(
+              lb, loc, codes, ArrayRef<int64_t>{part * kLanes},
+              ArrayRef<int64_t>{kLanes}, ArrayRef<int64_t>{1});
+          Value q = arith::UIToFPOp::create(lb, loc, laneType, partCodes);
+          Value column = arith::AddIOp::create(
+              lb, loc,
+              arith::MulIOp::create(lb, loc, step, indexConst(lb, loc, kStep)),
+              indexConst(lb, loc, part * kLanes));
+          // A block of 16 or more holds these 16 weights whole.
+          Value blockIndex = arith::MinUIOp::create(
+              lb, loc,
+              arith::DivUIOp::create(lb, loc, column,
+                                     indexConst(lb, loc, w.block)),
+              indexConst(lb, loc, weightBlocks - 1));
+          Value scale = tensor::ExtractOp::create(lb, loc, w.scales,
+                                                  ValueRange{n, blockIndex});
+          Value zeroPoint =
+              w.zeroPoints
+                  ? Value(tensor::ExtractOp::create(lb, loc, w.zeroPoints,
+                                                    ValueRange{n, blockIndex}))
+                  : floatConst(lb, loc, f32, w.defaultZeroPoint);
+          Value offset = arith::NegFOp::create(
+              lb, loc, arith::MulFOp::create(lb, loc, zeroPoint, scale));
+          Value weight = vector::FMAOp::create(
+              lb, loc, q, vector::BroadcastOp::create(lb, loc, laneType, scale),
+              vector::BroadcastOp::create(lb, loc, laneType, offset));
+          Value x = readRow(lb, loc, input, m, column, kLanes, zero);
+          acc = vector::FMAOp::create(lb, loc, x, weight, acc);
+        }
+        scf::YieldOp::create(lb, loc, ValueRange{acc});
+      });
+  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                     loop.getResult(0));
+}
+
+} // namespace
+
+Value mlir::tern::buildQuantContraction(OpBuilder &b, Location loc, Value input,
+                                        const QuantWeights &weights,
+                                        bool int8Activations) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  std::optional<QuantizedActivations> acts;
+  if (int8Activations)
+    acts = quantizeActivations(b, loc, input, weights.block);
+  Value init = createEmptyLike(
+      b, loc, input, {inputType.getDimSize(0), weights.n}, b.getF32Type());
+  MLIRContext *ctx = b.getContext();
+  // Loops (n, m): threads share out channels, and each channel's codes
+  // serve every row while they are in L1.
+  AffineMap outputMap = AffineMap::get(
+      2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, init,
+      ArrayRef<AffineMap>{outputMap},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location, ValueRange) {
+        Value n = linalg::IndexOp::create(nb, loc, 0);
+        Value m = linalg::IndexOp::create(nb, loc, 1);
+        Value y = acts ? int8Output(nb, loc, weights, *acts, m, n)
+                       : floatOutput(nb, loc, weights, input, m, n);
+        linalg::YieldOp::create(nb, loc, y);
+      });
+  return generic.getResult(0);
+}
