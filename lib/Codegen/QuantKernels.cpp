@@ -71,24 +71,47 @@ Value readRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
 }
 
 /// The 64 codes of channel `n` from step `step`, in K order, as unsigned
-/// bytes (zero past the end of the row).
+/// bytes (zero past the end of the row). `inBounds`: no step reaches past
+/// a row.
 Value loadCodes(OpBuilder &b, Location loc, const QuantWeights &w, Value n,
-                Value step) {
+                Value step, bool inBounds) {
   Value zero = intConst(b, loc, b.getI8Type(), 0);
   if (w.bits == 8)
     return readRow(
         b, loc, w.codes, n,
         arith::MulIOp::create(b, loc, step, indexConst(b, loc, kStep)), kStep,
-        zero);
-  // Two codes a byte, the first in the low nibble.
+        zero, inBounds);
+  // Two codes a byte, the first in the low nibble. The shift is on i32
+  // lanes (x86 has no byte shifts); the mask drops what crosses bytes.
   Value bytes = readRow(
       b, loc, w.codes, n,
       arith::MulIOp::create(b, loc, step, indexConst(b, loc, kStep / 2)),
-      kStep / 2, zero);
-  Type type = bytes.getType();
-  Value low = arith::AndIOp::create(b, loc, bytes, intConst(b, loc, type, 15));
-  Value high = arith::ShRUIOp::create(b, loc, bytes, intConst(b, loc, type, 4));
-  return vector::InterleaveOp::create(b, loc, low, high);
+      kStep / 2, zero, inBounds);
+  auto words = VectorType::get({kStep / 8}, b.getI32Type());
+  Value wide = vector::BitCastOp::create(b, loc, words, bytes);
+  Value nibbles = intConst(b, loc, words, 0x0F0F0F0F);
+  Value low = arith::AndIOp::create(b, loc, wide, nibbles);
+  Value high = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, wide, intConst(b, loc, words, 4)),
+      nibbles);
+  Type byteType = bytes.getType();
+  return vector::InterleaveOp::create(
+      b, loc, vector::BitCastOp::create(b, loc, byteType, low),
+      vector::BitCastOp::create(b, loc, byteType, high));
+}
+
+/// Whether `steps` steps of 64 codes stay inside each row of codes.
+bool stepsInBounds(const QuantWeights &w, int64_t steps) {
+  int64_t rowBytes = cast<ShapedType>(w.codes.getType()).getDimSize(1);
+  return steps * kStep * w.bits / 8 <= rowBytes;
+}
+
+/// A sum of the lanes in a tree (reassociated, the same order for every
+/// output and thread count): an ordered sum of 16 floats is 16 dependent
+/// adds.
+Value sumLanes(OpBuilder &b, Location loc, Value vector) {
+  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, vector,
+                                     arith::FastMathFlags::reassoc);
 }
 
 /// Activations quantized per block: codes [M, paddedK] (zero past K), and
@@ -224,7 +247,8 @@ Value stepScales(OpBuilder &b, Location loc, const QuantWeights &w,
       arith::MulIOp::create(b, loc, step, indexConst(b, loc, perStep));
   Value sa = readRow(b, loc, acts.absmax, m, first, perStep, zero,
                      /*inBounds=*/true);
-  Value sw = readRow(b, loc, w.scales, n, first, perStep, zero);
+  Value sw = readRow(b, loc, w.scales, n, first, perStep, zero,
+                     /*inBounds=*/acts.blocks == weightBlocks);
   Value product = arith::MulFOp::create(b, loc, sa, sw);
   SmallVector<int64_t> lanes;
   for (int64_t lane = 0; lane < kLanes; ++lane)
@@ -240,17 +264,24 @@ Value zeroPointCorrection(OpBuilder &b, Location loc, const QuantWeights &w,
   Value zero = floatConst(b, loc, f32, 0.0);
   auto laneType = VectorType::get({kLanes}, f32);
   int64_t chunks = llvm::divideCeil(acts.blocks, kLanes);
+  int64_t weightBlocks = llvm::divideCeil(w.k, w.block);
+  bool actsInBounds = acts.blocks % kLanes == 0;
+  bool weightsInBounds = actsInBounds && weightBlocks == acts.blocks;
   auto loop = scf::ForOp::create(
       b, loc, indexConst(b, loc, 0), indexConst(b, loc, chunks),
       indexConst(b, loc, 1), ValueRange{floatConst(b, loc, laneType, 0.0)},
       [&](OpBuilder &lb, Location, Value chunk, ValueRange state) {
         Value first =
             arith::MulIOp::create(lb, loc, chunk, indexConst(lb, loc, kLanes));
-        Value sa = readRow(lb, loc, acts.absmax, m, first, kLanes, zero);
-        Value sums = readRow(lb, loc, acts.sums, m, first, kLanes, zero);
-        Value sw = readRow(lb, loc, w.scales, n, first, kLanes, zero);
+        Value sa =
+            readRow(lb, loc, acts.absmax, m, first, kLanes, zero, actsInBounds);
+        Value sums =
+            readRow(lb, loc, acts.sums, m, first, kLanes, zero, actsInBounds);
+        Value sw =
+            readRow(lb, loc, w.scales, n, first, kLanes, zero, weightsInBounds);
         Value z = w.zeroPoints
-                      ? readRow(lb, loc, w.zeroPoints, n, first, kLanes, zero)
+                      ? readRow(lb, loc, w.zeroPoints, n, first, kLanes, zero,
+                                weightsInBounds)
                       : floatConst(lb, loc, laneType, w.defaultZeroPoint);
         Value acts = arith::MulFOp::create(lb, loc, sa, sums);
         Value weights = arith::MulFOp::create(lb, loc, sw, z);
@@ -258,8 +289,7 @@ Value zeroPointCorrection(OpBuilder &b, Location loc, const QuantWeights &w,
                              ValueRange{vector::FMAOp::create(
                                  lb, loc, acts, weights, state[0])});
       });
-  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                     loop.getResult(0));
+  return sumLanes(b, loc, loop.getResult(0));
 }
 
 /// One output of the int8 kernel.
@@ -268,11 +298,13 @@ Value int8Output(OpBuilder &b, Location loc, const QuantWeights &w,
   Type f32 = b.getF32Type();
   auto laneType = VectorType::get({kLanes}, f32);
   auto dotType = VectorType::get({kLanes}, b.getI32Type());
+  int64_t steps = acts.paddedK / kStep;
+  bool inBounds = stepsInBounds(w, steps);
   auto loop = scf::ForOp::create(
-      b, loc, indexConst(b, loc, 0), indexConst(b, loc, acts.paddedK / kStep),
+      b, loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
       indexConst(b, loc, 1), ValueRange{floatConst(b, loc, laneType, 0.0)},
       [&](OpBuilder &lb, Location, Value step, ValueRange state) {
-        Value codes = loadCodes(lb, loc, w, n, step);
+        Value codes = loadCodes(lb, loc, w, n, step, inBounds);
         Value x = readRow(
             lb, loc, acts.codes, m,
             arith::MulIOp::create(lb, loc, step, indexConst(lb, loc, kStep)),
@@ -287,8 +319,7 @@ Value int8Output(OpBuilder &b, Location loc, const QuantWeights &w,
             lb, loc,
             ValueRange{vector::FMAOp::create(lb, loc, dotF, scales, state[0])});
       });
-  Value total = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                            loop.getResult(0));
+  Value total = sumLanes(b, loc, loop.getResult(0));
   Value corrected = arith::SubFOp::create(
       b, loc, total, zeroPointCorrection(b, loc, w, acts, m, n));
   // The activations' scales are absmax / 127.
@@ -303,12 +334,16 @@ Value floatOutput(OpBuilder &b, Location loc, const QuantWeights &w,
   auto laneType = VectorType::get({kLanes}, f32);
   int64_t weightBlocks = llvm::divideCeil(w.k, w.block);
   Value zero = floatConst(b, loc, f32, 0.0);
+  int64_t steps = llvm::divideCeil(w.k, kStep);
+  bool inBounds = stepsInBounds(w, steps);
+  // Activations past K read as zero unless K fills whole steps.
+  bool inputInBounds =
+      w.k % kStep == 0 && !cast<ShapedType>(input.getType()).isDynamicDim(1);
   auto loop = scf::ForOp::create(
-      b, loc, indexConst(b, loc, 0),
-      indexConst(b, loc, llvm::divideCeil(w.k, kStep)), indexConst(b, loc, 1),
-      ValueRange{floatConst(b, loc, laneType, 0.0)},
+      b, loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
+      indexConst(b, loc, 1), ValueRange{floatConst(b, loc, laneType, 0.0)},
       [&](OpBuilder &lb, Location, Value step, ValueRange state) {
-        Value codes = loadCodes(lb, loc, w, n, step);
+        Value codes = loadCodes(lb, loc, w, n, step, inBounds);
         Value acc = state[0];
         for (int64_t part = 0; part < kStep / kLanes; ++part) {
           Value partCodes = vector::ExtractStridedSliceOp::create(
@@ -337,13 +372,13 @@ Value floatOutput(OpBuilder &b, Location loc, const QuantWeights &w,
           Value weight = vector::FMAOp::create(
               lb, loc, q, vector::BroadcastOp::create(lb, loc, laneType, scale),
               vector::BroadcastOp::create(lb, loc, laneType, offset));
-          Value x = readRow(lb, loc, input, m, column, kLanes, zero);
+          Value x =
+              readRow(lb, loc, input, m, column, kLanes, zero, inputInBounds);
           acc = vector::FMAOp::create(lb, loc, x, weight, acc);
         }
         scf::YieldOp::create(lb, loc, ValueRange{acc});
       });
-  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                     loop.getResult(0));
+  return sumLanes(b, loc, loop.getResult(0));
 }
 
 } // namespace

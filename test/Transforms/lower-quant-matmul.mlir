@@ -3,17 +3,19 @@
 
 // 4-bit codes, float activations: a parallel generic over (channel, row)
 // (the output map swaps them back) whose body steps K 64 weights at a
-// time: 32 bytes of codes, split into nibbles and interleaved back into K
-// order, then per 16 codes a float conversion, the block's scale and
+// time: 32 bytes of codes (rows of whole steps: unmasked), split into
+// nibbles (on i32 lanes) and interleaved back into K order, then per 16
+// codes a float conversion, the block's scale and
 // -zero * scale in one FMA, and an FMA with 16 activations.
 // CHECK-LABEL: func @four_bit
 // CHECK: linalg.generic {indexing_maps = [#[[SWAP:.*]]], iterator_types = ["parallel", "parallel"]}
 // CHECK: %[[N:.*]] = linalg.index 0
 // CHECK: %[[M:.*]] = linalg.index 1
 // CHECK: scf.for
-// CHECK: vector.transfer_read %arg1[%[[N]], {{.*}}], {{.*}} : tensor<16x32xi8>, vector<32xi8>
-// CHECK: arith.andi {{.*}} : vector<32xi8>
-// CHECK: arith.shrui {{.*}} : vector<32xi8>
+// CHECK: vector.transfer_read %arg1[%[[N]], {{.*}}], {{.*}} {in_bounds = [true]} : tensor<16x32xi8>, vector<32xi8>
+// CHECK: vector.bitcast {{.*}} : vector<32xi8> to vector<8xi32>
+// CHECK: arith.andi {{.*}} : vector<8xi32>
+// CHECK: arith.shrui {{.*}} : vector<8xi32>
 // CHECK: vector.interleave {{.*}} : vector<32xi8> -> vector<64xi8>
 // CHECK: vector.extract_strided_slice {{.*}} {offsets = [0], sizes = [16], strides = [1]}
 // CHECK: arith.uitofp {{.*}} : vector<16xi8> to vector<16xf32>
@@ -22,7 +24,7 @@
 // CHECK: vector.fma
 // CHECK: vector.transfer_read %arg0[%[[M]], {{.*}}], {{.*}} : tensor<?x64xf32>, vector<16xf32>
 // CHECK: vector.fma
-// CHECK: vector.reduction <add>
+// CHECK: vector.reduction <add>, {{.*}} fastmath<reassoc>
 // CHECK-NOT: tern.quant_matmul
 //
 // With int8 activations: absmax per block of 32, codes rounded half to

@@ -12,6 +12,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir {
@@ -68,6 +70,41 @@ void mergeEquivalentFunctions(ModuleOp module,
   }
 }
 
+/// Whether the function body should see `value` as the constant it is
+/// rather than as an argument: integers and indices (bounds, shifts, which
+/// LLVM folds into immediates and unrolls by) and vectors (masks, splats).
+/// Float scalars stay arguments, so that repeated layers whose scales
+/// differ still share one function.
+bool cloneIntoBody(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getNumResults() != 1 || def->getNumOperands() != 0 ||
+      !def->getRegions().empty() ||
+      !(def->hasTrait<OpTrait::ConstantLike>() || isa<ub::PoisonOp>(def)))
+    return false;
+  Type type = value.getType();
+  return isa<VectorType, IndexType, IntegerType>(type);
+}
+
+/// Copies the constants `cloneIntoBody` picks that ops under `region` use
+/// to the start of the region's block.
+void cloneConstantsInto(RewriterBase &rewriter, Region &region) {
+  llvm::SmallDenseMap<Value, Value> copies;
+  Block &block = region.front();
+  region.walk([&](Operation *op) {
+    for (OpOperand &operand : op->getOpOperands()) {
+      Value value = operand.get();
+      if (region.isAncestor(value.getParentRegion()) || !cloneIntoBody(value))
+        continue;
+      Value &copy = copies[value];
+      if (!copy) {
+        rewriter.setInsertionPointToStart(&block);
+        copy = rewriter.clone(*value.getDefiningOp())->getResult(0);
+      }
+      operand.set(copy);
+    }
+  });
+}
+
 struct OutlineParallelLoopsPass
     : public tern::impl::TernOutlineParallelLoopsBase<
           OutlineParallelLoopsPass> {
@@ -95,6 +132,7 @@ struct OutlineParallelLoopsPass
         rewriter.setInsertionPointToStart(body);
         auto yield = scf::YieldOp::create(rewriter, loop.getLoc());
         loop->moveBefore(yield);
+        cloneConstantsInto(rewriter, region.getRegion());
         std::string name;
         do {
           name = (func.getSymName() + "_parallel_" + Twine(index++)).str();
