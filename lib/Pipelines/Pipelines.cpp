@@ -84,6 +84,8 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
     // become OpenMP worksharing loops; reductions stay sequential inside
     // one iteration, so results do not depend on the thread count.
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+    // Elementwise loops keep a plain innermost loop that LLVM vectorizes.
+    pm.addNestedPass<func::FuncOp>(createTernSerializeInnerLoops());
     // Each parallel loop in a small function of its own, so that the
     // translation of OpenMP regions stays linear in the model's size.
     pm.addPass(createTernOutlineParallelLoops());

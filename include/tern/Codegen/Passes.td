@@ -85,4 +85,21 @@ def TernLowerVectors : Pass<"tern-lower-vectors", "func::FuncOp"> {
   ];
 }
 
+def TernSerializeInnerLoops
+    : Pass<"tern-serialize-inner-loops", "func::FuncOp"> {
+  let summary = "Run the innermost dimension of flat parallel loops in order";
+  let description = [{
+    A multi-dimensional `scf.parallel` becomes one OpenMP loop over the
+    collapsed iteration space, whose every iteration recomputes its indices
+    with divisions: LLVM cannot vectorize that. For a parallel loop of two
+    or more dimensions whose body has no loop of its own (an elementwise op,
+    a copy, a broadcast), this pass keeps the outer dimensions parallel and
+    makes the innermost one an `scf.for` inside, a plain loop over
+    consecutive elements that LLVM's loop vectorizer takes. Loops with
+    nested loops (the matmul kernels) are left alone: their innermost
+    dimension may be all the parallelism there is (a GEMV's channels).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif // TERN_CODEGEN_PASSES_TD
