@@ -22,7 +22,7 @@ PACKAGES=(
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev python3-pytest
   # Python side.
-  python3-numpy python3-onnx python3-torch
+  python3-numpy python3-onnx python3-torch python3-torchvision python3-matplotlib
   # Debian's torch calls the generic BLAS; OpenBLAS replaces it (through
   # update-alternatives) and trains the example model 45x faster.
   libopenblas0-pthread

@@ -31,11 +31,16 @@ namespace {
 
 /// Marks the register tiles this pass still has to vectorize.
 constexpr StringLiteral kRegisterTile = "tern.register_tile";
+/// Marks the contractions on packed panels this pass made: their two column
+/// dimensions are a panel and a column within it.
+constexpr StringLiteral kPackedPanels = "tern.packed_panels";
 
 /// The target's choices, in elements.
 struct Strategy {
   int64_t mr, nr, mt, nt;
   bool pack;
+  /// f32 lanes of one vector register.
+  int64_t lanes;
 };
 
 /// Where each kind of dimension of a contraction is.
@@ -60,7 +65,6 @@ std::optional<Dims> inferDims(linalg::LinalgOp op) {
     return std::nullopt;
   FailureOr<linalg::ContractionDimensions> found =
       linalg::inferContractionDims(op);
-  // Two column dimensions are a packed contraction's panel and column.
   if (failed(found) || found->m.size() != 1 || found->n.empty() ||
       found->n.size() > 2 || found->k.size() != 1)
     return std::nullopt;
@@ -68,11 +72,18 @@ std::optional<Dims> inferDims(linalg::LinalgOp op) {
   dims.batch.assign(found->batch.begin(), found->batch.end());
   dims.m = found->m[0];
   dims.n = found->n.back();
-  if (found->n.size() == 2)
-    dims.panel = found->n[0];
+  // Two column dimensions: a packed contraction's panel and column, or
+  // (im2col's images times columns) an outer one that is walked like a
+  // batch.
+  if (found->n.size() == 2) {
+    if (op->hasAttr(kPackedPanels))
+      dims.panel = found->n[0];
+    else
+      dims.batch.push_back(found->n[0]);
+  }
   dims.k = found->k[0];
   dims.numLoops = op.getNumLoops();
-  if (dims.batch.size() + found->n.size() + 2 != dims.numLoops)
+  if (dims.batch.size() + (dims.panel ? 1 : 0) + 3 != dims.numLoops)
     return std::nullopt;
   // Register tiles broadcast the left-hand side and load rows of the
   // right-hand side and output: K must be the left-hand side's innermost
@@ -223,6 +234,7 @@ linalg::GenericOp packConstantWeights(RewriterBase &rewriter,
             b, nloc,
             ValueRange{arith::AddFOp::create(b, nloc, args[2], product)});
       });
+  generic->setAttr(kPackedPanels, rewriter.getUnitAttr());
   Value result = tensor::CollapseShapeOp::create(rewriter, loc,
                                                  generic.getResult(0), split);
   if (padded != numN) {
@@ -324,11 +336,42 @@ LogicalResult tileContraction(RewriterBase &rewriter, linalg::GenericOp op,
   // Peel the row loop (and the column loop of an unpacked operand): whole
   // register tiles become static, what is left becomes one-row (and
   // one-column) tiles.
+  scf::ForOp columnRemainder;
   for (LoopLikeOpInterface loop : llvm::reverse(registers->loops))
     if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation())) {
       scf::ForOp remainder;
-      (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, remainder);
+      if (succeeded(
+              scf::peelForLoopAndSimplifyBounds(rewriter, forOp, remainder)) &&
+          !dims.panel && loop == registers->loops.front())
+        columnRemainder = remainder;
     }
+  // The last columns of an unpacked operand: whole vectors first (a
+  // 17-wide vector would be split into pieces and spilled), then one
+  // column at a time.
+  if (columnRemainder && s.nr > s.lanes) {
+    SmallVector<linalg::GenericOp> partial;
+    columnRemainder.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kRegisterTile))
+        partial.push_back(op);
+    });
+    for (linalg::GenericOp op : partial) {
+      scf::SCFTilingOptions vectorOptions;
+      SmallVector<OpFoldResult> vectorSizes(numLoops, rewriter.getIndexAttr(0));
+      vectorSizes[dims.n] = rewriter.getIndexAttr(s.lanes);
+      vectorOptions.setTileSizes(vectorSizes);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> vectors = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), vectorOptions);
+      if (failed(vectors))
+        return failure();
+      rewriter.replaceOp(op, vectors->replacements);
+      if (auto forOp =
+              dyn_cast<scf::ForOp>(vectors->loops.front().getOperation())) {
+        scf::ForOp remainder;
+        (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, remainder);
+      }
+    }
+  }
   return success();
 }
 
@@ -351,9 +394,14 @@ LogicalResult vectorizeRegisterTile(RewriterBase &rewriter,
     SmallVector<int64_t> ranges = getRanges(op);
     scf::SCFTilingOptions rowOptions;
     SmallVector<OpFoldResult> sizes(dims->numLoops, rewriter.getIndexAttr(0));
-    for (unsigned d : {dims->m, dims->n})
-      if (ShapedType::isDynamic(ranges[d]))
-        sizes[d] = rewriter.getIndexAttr(1);
+    if (ShapedType::isDynamic(ranges[dims->m]))
+      sizes[dims->m] = rewriter.getIndexAttr(1);
+    // Columns fill whole vectors or a power-of-two part of one; others
+    // (a partial tile's last columns) go one at a time.
+    int64_t columns = ranges[dims->n];
+    if (ShapedType::isDynamic(columns) ||
+        (columns % s.lanes != 0 && !llvm::isPowerOf2_64(columns)))
+      sizes[dims->n] = rewriter.getIndexAttr(1);
     sizes[dims->k] = rewriter.getIndexAttr(1);
     rowOptions.setTileSizes(sizes);
     SmallVector<int64_t> order;
@@ -441,14 +489,29 @@ struct VectorizeContractionsPass
     Strategy s{std::max<int64_t>(registerTileM, 1),
                lanes * std::max<int64_t>(registerVectorsN, 1),
                std::max<int64_t>(threadTileM, 1),
-               std::max<int64_t>(threadTileN, 1), packWeights};
+               std::max<int64_t>(threadTileN, 1),
+               packWeights,
+               lanes};
+
+    IRRewriter rewriter(&getContext());
+    // Convolutions become an im2col gather and a matmul of the filter by
+    // its columns (upstream's rewriteInIm2Col), which the rest of the pass
+    // tiles like any other. Those it cannot rewrite stay loops.
+    SmallVector<linalg::Conv2DNchwFchwOp> convolutions;
+    func.walk([&](linalg::Conv2DNchwFchwOp op) {
+      if (op.hasPureTensorSemantics())
+        convolutions.push_back(op);
+    });
+    for (linalg::Conv2DNchwFchwOp op : convolutions) {
+      rewriter.setInsertionPoint(op);
+      (void)linalg::rewriteInIm2Col(rewriter, op);
+    }
 
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {
       if (matchContraction(op))
         candidates.push_back(op);
     });
-    IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates) {
       Dims dims = *matchContraction(op);
       rewriter.setInsertionPoint(op);

@@ -13,6 +13,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -237,7 +238,22 @@ static void releaseWeights(void) {
   pthread_mutex_unlock(&weightsMutex);
 }
 
+/* A run allocates its intermediate buffers afresh (memref.alloc is
+ * malloc). glibc serves large ones with mmap and unmaps them on free, so
+ * every run would fault in, and zero, a convolution's im2col columns or a
+ * decoder's caches again: 15% of a resnet18 run. Served from the heap,
+ * freed buffers are there for the next run, as in ONNX Runtime's arena.
+ * This sets glibc's thresholds for the whole process, once, at the first
+ * model's creation (docs/Performance.md). */
+static pthread_once_t heapOnce = PTHREAD_ONCE_INIT;
+static void keepBuffersInTheHeap(void) {
+  enum { kMmapThreshold = 32 << 20, kTrimThreshold = 512 << 20 };
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+}
+
 TernStatus tern_model_create(TernModel **model) {
+  pthread_once(&heapOnce, keepBuffersInTheHeap);
   if (createError)
     createError[0] = '\0';
   if (!model)

@@ -234,6 +234,108 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
   return success();
 }
 
+/// Conv with groups on any number of spatial dimensions, padding, strides
+/// and dilations: y[n, m, o...] += sum over c in m's group and kernel
+/// offsets k of x[n, c, o * s - p + k * d] * w[m, c, k], taps outside the
+/// input reading as zero.
+Value buildGeneralConv(OpBuilder &b, Location loc, Value input, Value weights,
+                       Value init, const PoolGeometry &g, int64_t groups) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(input.getType());
+  auto wType = cast<RankedTensorType>(weights.getType());
+  int64_t spatial = type.getRank() - 2;
+  int64_t outChannels = wType.getDimSize(0),
+          groupChannels = wType.getDimSize(1);
+  // Loops: n, m, o_1..o_s (parallel), c, k_1..k_s (reduction).
+  int64_t numLoops = 3 + 2 * spatial;
+  SmallVector<AffineExpr> wExprs = {getAffineDimExpr(1, ctx),
+                                    getAffineDimExpr(2 + spatial, ctx)};
+  for (int64_t i = 0; i < spatial; ++i)
+    wExprs.push_back(getAffineDimExpr(3 + spatial + i, ctx));
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < 2 + spatial; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<utils::IteratorType> iterators(2 + spatial,
+                                             utils::IteratorType::parallel);
+  iterators.append(1 + spatial, utils::IteratorType::reduction);
+  int64_t outPerGroup = outChannels / groups;
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{weights}, ValueRange{init},
+             ArrayRef<AffineMap>{AffineMap::get(numLoops, 0, wExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)},
+             iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               auto index = [&](int64_t v) {
+                 return arith::ConstantIndexOp::create(nb, nloc, v);
+               };
+               Value m = linalg::IndexOp::create(nb, nloc, 1);
+               Value c = linalg::IndexOp::create(nb, nloc, 2 + spatial);
+               // Input channel = group(m) * groupChannels + c.
+               Value group =
+                   arith::DivUIOp::create(nb, nloc, m, index(outPerGroup));
+               Value channel = arith::AddIOp::create(
+                   nb, nloc,
+                   arith::MulIOp::create(nb, nloc, group, index(groupChannels)),
+                   c);
+               SmallVector<Value> coords = {
+                   linalg::IndexOp::create(nb, nloc, 0), channel};
+               Value inside = arith::ConstantOp::create(
+                   nb, nloc, nb.getI1Type(), nb.getBoolAttr(true));
+               for (int64_t i = 0; i < spatial; ++i) {
+                 WindowTap tap = buildWindowTap(
+                     nb, nloc, g, i, type.getDimSize(2 + i),
+                     linalg::IndexOp::create(nb, nloc, 2 + i),
+                     linalg::IndexOp::create(nb, nloc, 3 + spatial + i));
+                 inside = arith::AndIOp::create(nb, nloc, inside, tap.inside);
+                 coords.push_back(tap.clamped);
+               }
+               Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
+               Value product = arith::MulFOp::create(nb, nloc, v, args[0]);
+               Value added = arith::AddFOp::create(nb, nloc, args[1], product);
+               linalg::YieldOp::create(nb, nloc,
+                                       ValueRange{arith::SelectOp::create(
+                                           nb, nloc, inside, added, args[1])});
+             })
+      .getResult(0);
+}
+
+/// A 2-D Conv without groups on a static input: tensor.pad (when the
+/// padding is not zero) and linalg.conv_2d_nchw_fchw.
+Value buildNamedConv2D(OpBuilder &b, Location loc, Value input, Value weights,
+                       Value init, const PoolGeometry &g) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  Value padded = input;
+  if (llvm::any_of(g.padBegin, [](int64_t p) { return p != 0; }) ||
+      llvm::any_of(g.padEnd, [](int64_t p) { return p != 0; })) {
+    SmallVector<int64_t> shape(type.getShape());
+    SmallVector<OpFoldResult> low(4, b.getIndexAttr(0)),
+        high(4, b.getIndexAttr(0));
+    for (int64_t i = 0; i < 2; ++i) {
+      shape[2 + i] += g.padBegin[i] + g.padEnd[i];
+      low[2 + i] = b.getIndexAttr(g.padBegin[i]);
+      high[2 + i] = b.getIndexAttr(g.padEnd[i]);
+    }
+    auto pad = tensor::PadOp::create(
+        b, loc, RankedTensorType::get(shape, elementType), input, low, high);
+    OpBuilder::InsertionGuard guard(b);
+    Block *block = b.createBlock(&pad.getRegion(), {},
+                                 SmallVector<Type>(4, b.getIndexType()),
+                                 SmallVector<Location>(4, loc));
+    b.setInsertionPointToEnd(block);
+    tensor::YieldOp::create(
+        b, loc,
+        Value(arith::ConstantOp::create(b, loc, elementType,
+                                        b.getZeroAttr(elementType))));
+    padded = pad.getResult();
+  }
+  return linalg::Conv2DNchwFchwOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{padded, weights},
+             ValueRange{init}, b.getI64VectorAttr(g.strides),
+             b.getI64VectorAttr(g.dilations))
+      .getResult(0);
+}
+
 /// Conv with groups: y[n, m, o...] = b[m] + sum over c in m's group and
 /// kernel offsets k of x[n, c, o * s - p + k * d] * w[m, c, k].
 LogicalResult convertConv(NodeImporter &node) {
@@ -279,58 +381,14 @@ LogicalResult convertConv(NodeImporter &node) {
                                          b.getZeroAttr(elementType));
   Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 
-  // Loops: n, m, o_1..o_s (parallel), c, k_1..k_s (reduction).
-  int64_t numLoops = 3 + 2 * spatial;
-  SmallVector<AffineExpr> wExprs = {getAffineDimExpr(1, ctx),
-                                    getAffineDimExpr(2 + spatial, ctx)};
-  for (int64_t i = 0; i < spatial; ++i)
-    wExprs.push_back(getAffineDimExpr(3 + spatial + i, ctx));
-  SmallVector<AffineExpr> outExprs;
-  for (int64_t i = 0; i < 2 + spatial; ++i)
-    outExprs.push_back(getAffineDimExpr(i, ctx));
-  SmallVector<utils::IteratorType> iterators(2 + spatial,
-                                             utils::IteratorType::parallel);
-  iterators.append(1 + spatial, utils::IteratorType::reduction);
-  int64_t outPerGroup = outChannels / groups;
-  Value sum =
-      linalg::GenericOp::create(
-          b, loc, init.getType(), ValueRange{weights}, ValueRange{init},
-          ArrayRef<AffineMap>{AffineMap::get(numLoops, 0, wExprs, ctx),
-                              AffineMap::get(numLoops, 0, outExprs, ctx)},
-          iterators,
-          [&](OpBuilder &nb, Location nloc, ValueRange args) {
-            auto index = [&](int64_t v) {
-              return arith::ConstantIndexOp::create(nb, nloc, v);
-            };
-            Value m = linalg::IndexOp::create(nb, nloc, 1);
-            Value c = linalg::IndexOp::create(nb, nloc, 2 + spatial);
-            // Input channel = group(m) * groupChannels + c.
-            Value group =
-                arith::DivUIOp::create(nb, nloc, m, index(outPerGroup));
-            Value channel = arith::AddIOp::create(
-                nb, nloc,
-                arith::MulIOp::create(nb, nloc, group, index(groupChannels)),
-                c);
-            SmallVector<Value> coords = {linalg::IndexOp::create(nb, nloc, 0),
-                                         channel};
-            Value inside = arith::ConstantOp::create(nb, nloc, nb.getI1Type(),
-                                                     nb.getBoolAttr(true));
-            for (int64_t i = 0; i < spatial; ++i) {
-              WindowTap tap = buildWindowTap(
-                  nb, nloc, *g, i, type.getDimSize(2 + i),
-                  linalg::IndexOp::create(nb, nloc, 2 + i),
-                  linalg::IndexOp::create(nb, nloc, 3 + spatial + i));
-              inside = arith::AndIOp::create(nb, nloc, inside, tap.inside);
-              coords.push_back(tap.clamped);
-            }
-            Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
-            Value product = arith::MulFOp::create(nb, nloc, v, args[0]);
-            Value added = arith::AddFOp::create(nb, nloc, args[1], product);
-            linalg::YieldOp::create(nb, nloc,
-                                    ValueRange{arith::SelectOp::create(
-                                        nb, nloc, inside, added, args[1])});
-          })
-          .getResult(0);
+  // A 2-D convolution without groups is upstream's linalg.conv_2d_nchw_fchw
+  // on the zero-padded input, which code generation lowers through im2col to
+  // a register-tiled matmul; the general form below covers the rest.
+  Value sum;
+  if (spatial == 2 && groups == 1 && type.hasStaticShape())
+    sum = buildNamedConv2D(b, loc, input, weights, init, *g);
+  else
+    sum = buildGeneralConv(b, loc, input, weights, init, *g, groups);
   if (node.hasInput(2)) {
     Value bias = node.getInput(2);
     if (!bias)
