@@ -292,44 +292,56 @@ Value zeroPointCorrection(OpBuilder &b, Location loc, const QuantWeights &w,
   return sumLanes(b, loc, loop.getResult(0));
 }
 
-/// One output of the int8 kernel.
-Value int8Output(OpBuilder &b, Location loc, const QuantWeights &w,
-                 const QuantizedActivations &acts, Value m, Value n) {
+/// Outputs (rows[i], n) of the int8 kernel: the codes of each step are
+/// decoded once for all the rows.
+SmallVector<Value> int8Outputs(OpBuilder &b, Location loc,
+                               const QuantWeights &w,
+                               const QuantizedActivations &acts,
+                               ArrayRef<Value> rows, Value n) {
   Type f32 = b.getF32Type();
   auto laneType = VectorType::get({kLanes}, f32);
   auto dotType = VectorType::get({kLanes}, b.getI32Type());
   int64_t steps = acts.paddedK / kStep;
   bool inBounds = stepsInBounds(w, steps);
+  SmallVector<Value> inits(rows.size(), floatConst(b, loc, laneType, 0.0));
   auto loop = scf::ForOp::create(
       b, loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
-      indexConst(b, loc, 1), ValueRange{floatConst(b, loc, laneType, 0.0)},
+      indexConst(b, loc, 1), inits,
       [&](OpBuilder &lb, Location, Value step, ValueRange state) {
         Value codes = loadCodes(lb, loc, w, n, step, inBounds);
-        Value x = readRow(
-            lb, loc, acts.codes, m,
-            arith::MulIOp::create(lb, loc, step, indexConst(lb, loc, kStep)),
-            kStep, intConst(lb, loc, lb.getI8Type(), 0), /*inBounds=*/true);
-        // 4-bit codes are below 128, which every byte dot product takes.
-        Value dot =
-            DotU8S8Op::create(lb, loc, intConst(lb, loc, dotType, 0), codes, x,
-                              /*small_codes=*/w.bits == 4);
-        Value dotF = arith::SIToFPOp::create(lb, loc, laneType, dot);
-        Value scales = stepScales(lb, loc, w, acts, m, n, step);
-        scf::YieldOp::create(
-            lb, loc,
-            ValueRange{vector::FMAOp::create(lb, loc, dotF, scales, state[0])});
+        Value column =
+            arith::MulIOp::create(lb, loc, step, indexConst(lb, loc, kStep));
+        SmallVector<Value> next;
+        for (auto [m, acc] : llvm::zip(rows, state)) {
+          Value x = readRow(lb, loc, acts.codes, m, column, kStep,
+                            intConst(lb, loc, lb.getI8Type(), 0),
+                            /*inBounds=*/true);
+          // 4-bit codes are below 128, which every byte dot product takes.
+          Value dot = DotU8S8Op::create(lb, loc, intConst(lb, loc, dotType, 0),
+                                        codes, x, /*small_codes=*/w.bits == 4);
+          Value dotF = arith::SIToFPOp::create(lb, loc, laneType, dot);
+          Value scales = stepScales(lb, loc, w, acts, m, n, step);
+          next.push_back(vector::FMAOp::create(lb, loc, dotF, scales, acc));
+        }
+        scf::YieldOp::create(lb, loc, next);
       });
-  Value total = sumLanes(b, loc, loop.getResult(0));
-  Value corrected = arith::SubFOp::create(
-      b, loc, total, zeroPointCorrection(b, loc, w, acts, m, n));
-  // The activations' scales are absmax / 127.
-  return arith::MulFOp::create(b, loc, corrected,
-                               floatConst(b, loc, f32, 1.0 / 127.0));
+  SmallVector<Value> outputs;
+  for (auto [m, acc] : llvm::zip(rows, loop.getResults())) {
+    Value total = sumLanes(b, loc, acc);
+    Value corrected = arith::SubFOp::create(
+        b, loc, total, zeroPointCorrection(b, loc, w, acts, m, n));
+    // The activations' scales are absmax / 127.
+    outputs.push_back(arith::MulFOp::create(
+        b, loc, corrected, floatConst(b, loc, f32, 1.0 / 127.0)));
+  }
+  return outputs;
 }
 
-/// One output of the float kernel.
-Value floatOutput(OpBuilder &b, Location loc, const QuantWeights &w,
-                  Value input, Value m, Value n) {
+/// Outputs (rows[i], n) of the float kernel: each step's codes are
+/// dequantized once for all the rows.
+SmallVector<Value> floatOutputs(OpBuilder &b, Location loc,
+                                const QuantWeights &w, Value input,
+                                ArrayRef<Value> rows, Value n) {
   Type f32 = b.getF32Type();
   auto laneType = VectorType::get({kLanes}, f32);
   int64_t weightBlocks = llvm::divideCeil(w.k, w.block);
@@ -339,12 +351,13 @@ Value floatOutput(OpBuilder &b, Location loc, const QuantWeights &w,
   // Activations past K read as zero unless K fills whole steps.
   bool inputInBounds =
       w.k % kStep == 0 && !cast<ShapedType>(input.getType()).isDynamicDim(1);
+  SmallVector<Value> inits(rows.size(), floatConst(b, loc, laneType, 0.0));
   auto loop = scf::ForOp::create(
       b, loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
-      indexConst(b, loc, 1), ValueRange{floatConst(b, loc, laneType, 0.0)},
+      indexConst(b, loc, 1), inits,
       [&](OpBuilder &lb, Location, Value step, ValueRange state) {
         Value codes = loadCodes(lb, loc, w, n, step, inBounds);
-        Value acc = state[0];
+        SmallVector<Value> accs(state);
         for (int64_t part = 0; part < kStep / kLanes; ++part) {
           Value partCodes = vector::ExtractStridedSliceOp::create(
               lb, loc, codes, ArrayRef<int64_t>{part * kLanes},
@@ -372,42 +385,123 @@ Value floatOutput(OpBuilder &b, Location loc, const QuantWeights &w,
           Value weight = vector::FMAOp::create(
               lb, loc, q, vector::BroadcastOp::create(lb, loc, laneType, scale),
               vector::BroadcastOp::create(lb, loc, laneType, offset));
-          Value x =
-              readRow(lb, loc, input, m, column, kLanes, zero, inputInBounds);
-          acc = vector::FMAOp::create(lb, loc, x, weight, acc);
+          for (auto [m, acc] : llvm::zip(rows, accs)) {
+            Value x =
+                readRow(lb, loc, input, m, column, kLanes, zero, inputInBounds);
+            acc = vector::FMAOp::create(lb, loc, x, weight, acc);
+          }
         }
-        scf::YieldOp::create(lb, loc, ValueRange{acc});
+        scf::YieldOp::create(lb, loc, accs);
       });
-  return sumLanes(b, loc, loop.getResult(0));
+  SmallVector<Value> outputs;
+  for (Value acc : loop.getResults())
+    outputs.push_back(sumLanes(b, loc, acc));
+  return outputs;
+}
+
+/// The kernel over (channel, row): a linalg.generic of one output per
+/// point for `rowTile` 1, else an scf.forall over channels and tiles of
+/// `rowTile` rows (the last tile's rows past M compute row M - 1 again).
+Value buildKernel(OpBuilder &b, Location loc, Value input, Value init,
+                  const QuantWeights &w,
+                  const std::optional<QuantizedActivations> &acts,
+                  int64_t rowTile) {
+  Type f32 = b.getF32Type();
+  MLIRContext *ctx = b.getContext();
+  auto outputs = [&](OpBuilder &nb, ArrayRef<Value> rows, Value n) {
+    return acts ? int8Outputs(nb, loc, w, *acts, rows, n)
+                : floatOutputs(nb, loc, w, input, rows, n);
+  };
+  if (rowTile == 1) {
+    AffineMap outputMap = AffineMap::get(
+        2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{}, init,
+               ArrayRef<AffineMap>{outputMap},
+               ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                             utils::IteratorType::parallel},
+               [&](OpBuilder &nb, Location, ValueRange) {
+                 Value n = linalg::IndexOp::create(nb, loc, 0);
+                 Value m = linalg::IndexOp::create(nb, loc, 1);
+                 linalg::YieldOp::create(nb, loc, outputs(nb, {m}, n));
+               })
+        .getResult(0);
+  }
+  Value rows = tensor::DimOp::create(b, loc, input, 0);
+  Value tiles =
+      arith::CeilDivUIOp::create(b, loc, rows, indexConst(b, loc, rowTile));
+  Value lastRow = arith::SubIOp::create(b, loc, rows, indexConst(b, loc, 1));
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(w.n), tiles},
+      ValueRange{init}, std::nullopt,
+      [&](OpBuilder &nb, Location, ValueRange args) {
+        Value n = args[0], tile = args[1], out = args[2];
+        Value first =
+            arith::MulIOp::create(nb, loc, tile, indexConst(nb, loc, rowTile));
+        SmallVector<Value> tileRows;
+        for (int64_t r = 0; r < rowTile; ++r)
+          tileRows.push_back(arith::MinUIOp::create(
+              nb, loc,
+              arith::AddIOp::create(nb, loc, first, indexConst(nb, loc, r)),
+              lastRow));
+        SmallVector<Value> ys = outputs(nb, tileRows, n);
+        // One element per row; past M they repeat row M - 1's value.
+        SmallVector<OpFoldResult> sizes(2, nb.getIndexAttr(1));
+        SmallVector<OpFoldResult> strides(2, nb.getIndexAttr(1));
+        auto elementType = RankedTensorType::get({1, 1}, f32);
+        SmallVector<std::pair<Value, SmallVector<OpFoldResult>>> writes;
+        Value zero = indexConst(nb, loc, 0);
+        for (auto [row, y] : llvm::zip(tileRows, ys)) {
+          SmallVector<OpFoldResult> offsets = {row, n};
+          Value slice = tensor::ExtractSliceOp::create(
+              nb, loc, elementType, out, offsets, sizes, strides);
+          Value value = vector::BroadcastOp::create(
+              nb, loc, VectorType::get({1, 1}, f32), y);
+          Value written = vector::TransferWriteOp::create(
+                              nb, loc, value, slice, ValueRange{zero, zero},
+                              ArrayRef<bool>{true, true})
+                              .getResult();
+          writes.push_back({written, offsets});
+        }
+        auto inParallel = scf::InParallelOp::create(nb, loc);
+        OpBuilder::InsertionGuard guard(nb);
+        nb.setInsertionPointToStart(inParallel.getBody());
+        for (auto &[written, offsets] : writes)
+          tensor::ParallelInsertSliceOp::create(nb, loc, written, out, offsets,
+                                                sizes, strides);
+      });
+  return forall.getResult(0);
 }
 
 } // namespace
 
 Value mlir::tern::buildQuantContraction(OpBuilder &b, Location loc, Value input,
                                         const QuantWeights &weights,
-                                        bool int8Activations) {
-  auto inputType = cast<RankedTensorType>(input.getType());
+                                        bool int8Activations, int64_t rowTile) {
   std::optional<QuantizedActivations> acts;
   if (int8Activations)
     acts = quantizeActivations(b, loc, input, weights.block);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  // Both kernels write one destination, so that the choice between them
+  // yields one buffer of the plain layout.
   Value init = createEmptyLike(
       b, loc, input, {inputType.getDimSize(0), weights.n}, b.getF32Type());
-  MLIRContext *ctx = b.getContext();
-  // Loops (n, m): threads share out channels, and each channel's codes
-  // serve every row while they are in L1.
-  AffineMap outputMap = AffineMap::get(
-      2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{}, init,
-      ArrayRef<AffineMap>{outputMap},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                    utils::IteratorType::parallel},
-      [&](OpBuilder &nb, Location, ValueRange) {
-        Value n = linalg::IndexOp::create(nb, loc, 0);
-        Value m = linalg::IndexOp::create(nb, loc, 1);
-        Value y = acts ? int8Output(nb, loc, weights, *acts, m, n)
-                       : floatOutput(nb, loc, weights, input, m, n);
-        linalg::YieldOp::create(nb, loc, y);
+  if (rowTile <= 1 || inputType.getDimSize(0) == 1)
+    return buildKernel(b, loc, input, init, weights, acts, 1);
+  // Row tiles pay off once there are rows to share the decoding (a
+  // prompt); one row (a decoding step) keeps the one-row kernel.
+  Value rows = tensor::DimOp::create(b, loc, input, 0);
+  Value tiled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, rows,
+                                      indexConst(b, loc, rowTile));
+  auto choice = scf::IfOp::create(
+      b, loc, tiled,
+      [&](OpBuilder &tb, Location) {
+        scf::YieldOp::create(
+            tb, loc, buildKernel(tb, loc, input, init, weights, acts, rowTile));
+      },
+      [&](OpBuilder &eb, Location) {
+        scf::YieldOp::create(
+            eb, loc, buildKernel(eb, loc, input, init, weights, acts, 1));
       });
-  return generic.getResult(0);
+  return choice.getResult(0);
 }

@@ -291,15 +291,21 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                                {inputType.getDimSize(0), weights.n}, accType);
   // Every (row, channel) output is independent: a parallel linalg.generic
   // whose body runs one channel's reduction in order. Threads split the
-  // outputs, never a sum, so any thread count gives the same bits.
+  // outputs, never a sum, so any thread count gives the same bits. Loops
+  // are (channel, row): a channel's packed weights are read from memory
+  // once and serve every row from L1 (rows outside would stream all the
+  // weights once per row).
+  MLIRContext *ctx = b.getContext();
+  AffineMap rowsThenChannels = AffineMap::get(
+      2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
   auto outputs = linalg::GenericOp::create(
       b, loc, init.getType(), ValueRange{}, init,
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(2)},
+      ArrayRef<AffineMap>{rowsThenChannels},
       ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
                                     utils::IteratorType::parallel},
       [&](OpBuilder &cb, Location, ValueRange) {
-        Value m = linalg::IndexOp::create(cb, loc, 0);
-        Value n = linalg::IndexOp::create(cb, loc, 1);
+        Value n = linalg::IndexOp::create(cb, loc, 0);
+        Value m = linalg::IndexOp::create(cb, loc, 1);
         SmallVector<Value> accInits(numAccumulators,
                                     splat(cb, loc, accVector, 0));
         auto blockLoop = scf::ForOp::create(

@@ -3,6 +3,8 @@
 // for speed. Reads one JSON request on stdin, writes one JSON reply:
 //   {"mode": "run", "model": path, "feeds": {name: {dtype, shape, data}}}
 //     -> {"outputs": {name: {dtype, shape, data}}}      (data: base64)
+//   {"mode": "bench", "model": path, "feeds": {...}, "runs": n, "threads": t}
+//     -> {"seconds": [s, ...]}              (graph optimizations on)
 //   {"mode": "generate", "model": path, "prompt": [ids], "tokens": n,
 //    "kv_heads": h, "head_dim": d, "layers": l, "layout": "tern"|"optimum"}
 //     -> {"tokens": [ids], "seconds": s, "first_seconds": s}
@@ -86,11 +88,23 @@ async function generate(session, req) {
   const options = req.threads ? {intraOpNumThreads: req.threads} : {};
   // As an oracle ONNX Runtime computes the graph as written: its
   // optimizations would fuse QDQ into integer kernels with other rounding.
-  if (req.mode !== 'generate') options.graphOptimizationLevel = 'disabled';
+  if (req.mode === 'run') options.graphOptimizationLevel = 'disabled';
   const session = await ort.InferenceSession.create(req.model, options);
   let reply;
   if (req.mode === 'generate') {
     reply = await generate(session, req);
+  } else if (req.mode === 'bench') {
+    // Seconds of each of `runs` runs on the same feeds, after one warm-up.
+    const feeds = {};
+    for (const [name, t] of Object.entries(req.feeds)) feeds[name] = decode(t);
+    await session.run(feeds);
+    const seconds = [];
+    for (let i = 0; i < req.runs; ++i) {
+      const start = process.hrtime.bigint();
+      await session.run(feeds);
+      seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+    }
+    reply = {seconds};
   } else {
     const feeds = {};
     for (const [name, t] of Object.entries(req.feeds)) feeds[name] = decode(t);

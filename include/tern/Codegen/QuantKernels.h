@@ -30,7 +30,9 @@ struct QuantWeights {
 };
 
 /// `input [M, K]` (f32) times the weights into `[M, N]` f32, threads over
-/// output channels (each channel's codes are read once for all rows).
+/// output channels (each channel's codes are read once for all rows). With
+/// `rowTile` > 1 and at least that many rows, each step's codes are decoded
+/// once for `rowTile` rows.
 ///
 /// With `int8Activations`, each block of `block` activations of a row is
 /// quantized to int8 by its absmax (`q = roundeven(x * 127 / max|x|)`,
@@ -39,7 +41,8 @@ struct QuantWeights {
 /// (sum q_x q_w - z * sum q_x)`. Otherwise each code is converted to float
 /// and dequantized in registers, `x * (q * s - z * s)`, in FMAs.
 Value buildQuantContraction(OpBuilder &b, Location loc, Value input,
-                            const QuantWeights &weights, bool int8Activations);
+                            const QuantWeights &weights, bool int8Activations,
+                            int64_t rowTile = 4);
 
 } // namespace tern
 } // namespace mlir

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Tern against ONNX Runtime 1.30 (graph optimizations on, the same thread
+count) on the same .onnx files, end to end, in one run:
+
+- the BitNet-2B4T-shaped decoder (bench/gen_bitnet_2b4t.py: MatMulNBits
+  bits 2, a 4-bit head, accuracy_level 4): greedy decode with the KV cache
+  (a 64-token prompt, 128 new tokens) in tokens/s, prefill of 64 and 512
+  tokens, and Tern's bytes read per decoded token as a fraction of the read
+  bandwidth measured in this process;
+- the bundled example (bench/generate_vs_ort.py);
+- resnet18 and mobilenet_v2 from torchvision (random weights, 1x3x224x224);
+- float GEMV and GEMM (MatMul on a 2560 x 6912 fp32 weight).
+
+Every figure is a median of --runs runs; ratios are Tern's speed over
+ONNX Runtime's. Writes WORK/e2e.json, which bench/plot_performance.py draws.
+
+    /usr/bin/python3 bench/e2e_vs_ort.py WORK [--build build] [--runs 3]
+        [--threads 2] [--skip 2b4t,example,cnn,float]
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "python"))
+import tern  # noqa: E402
+import tern.ort  # noqa: E402
+
+FULL = dict(hidden=2560, kv_heads=5, head_dim=128, vocab=128256, layers=30)
+
+
+def read_bandwidth(threads, gib=1):
+    """Bytes per second `threads` threads read from a buffer far larger than
+    the caches (numpy reductions, which release the GIL): median of 5."""
+    data = np.ones((gib << 30) // 4, np.float32)
+    parts = np.array_split(data, threads)
+    rates = []
+    for _ in range(5):
+        start = time.perf_counter()
+        workers = [threading.Thread(target=np.add.reduce, args=(p,))
+                   for p in parts]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        rates.append(data.nbytes / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def median_seconds(fn, runs):
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def compile_model(model, library):
+    """ternc with its default flags (the target is this machine)."""
+    tern.compile(str(model), str(library))
+    return tern.load(str(library))
+
+
+# --- BitNet-2B4T-shaped decoder -------------------------------------------
+
+def decoder_feeds(ids, past, total, layers):
+    feeds = {"input_ids": np.array([ids], np.int64),
+             "attention_mask": np.ones((1, total), np.int64),
+             "position_ids": np.arange(total - len(ids), total,
+                                       dtype=np.int64)[None]}
+    empty = np.zeros((1, FULL["kv_heads"], 0, FULL["head_dim"]), np.float32)
+    for i in range(layers):
+        for kind in ("key", "value"):
+            feeds[f"past_key_values.{i}.{kind}"] = past.get((i, kind), empty)
+    return feeds
+
+
+def tern_decode(session, prompt, tokens, layers):
+    """Greedy decoding with the KV cache, as ONNX Runtime's generate does
+    it: seconds of the prompt step and of the rest."""
+    past, ids, total, out = {}, prompt, len(prompt), []
+    start = time.perf_counter()
+    first = None
+    for _ in range(tokens):
+        result = session.run(decoder_feeds(ids, past, total, layers))
+        token = int(result["logits"][0, -1].argmax())
+        out.append(token)
+        for i in range(layers):
+            for kind in ("key", "value"):
+                past[(i, kind)] = result[f"present.{i}.{kind}"]
+        ids, total = [token], total + 1
+        if first is None:
+            first = time.perf_counter() - start
+    return out, first, time.perf_counter() - start
+
+
+def bench_decoder(work, args, bandwidth):
+    out = work / "bitnet-2b4t"
+    model = out / "model.onnx"
+    if not model.exists():
+        subprocess.run([sys.executable, str(ROOT / "bench" /
+                                            "gen_bitnet_2b4t.py"), str(out),
+                        "--form", "matmulnbits", "--head", "q4"], check=True,
+                       stderr=subprocess.DEVNULL)
+    library = out / "model.so"
+    session = compile_model(model, library)
+    layers = FULL["layers"]
+    prompt = [int(t) for t in
+              np.random.default_rng(0).integers(0, 128000, args.prompt)]
+
+    class Config:
+        kv_heads, head_dim = FULL["kv_heads"], FULL["head_dim"]
+    Config.layers = layers
+
+    rates, ort_rates, same = [], [], None
+    for _ in range(args.runs):
+        tokens, first, total = tern_decode(session, prompt, args.new, layers)
+        rates.append((args.new - 1) / (total - first))
+        reply = tern.ort.generate(str(model), prompt, args.new, Config,
+                                  threads=args.threads, layout="optimum")
+        ort_rates.append((args.new - 1) /
+                         (reply["seconds"] - reply["first_seconds"]))
+        same = sum(a == b for a, b in zip(tokens, reply["tokens"]))
+
+    prefill = {}
+    for length in (64, 512):
+        ids = [int(t) for t in
+               np.random.default_rng(1).integers(0, 128000, length)]
+        feeds = decoder_feeds(ids, {}, length, layers)
+        runs = args.runs if length <= 64 else max(1, args.runs - 1)
+        t = median_seconds(lambda: session.run(feeds), runs)
+        o = statistics.median(tern.ort.bench(str(model), feeds, runs,
+                                             args.threads))
+        prefill[length] = {"tern_s": t, "ort_s": o, "speedup": o / t}
+
+    # Bytes a decode step reads: every weight but the embedding table (one
+    # row of it), and the KV cache at the decode's mean context.
+    weights = Path(str(library) + ".weights").stat().st_size
+    embedding = FULL["vocab"] * FULL["hidden"] * 4
+    context = args.prompt + args.new / 2
+    cache = layers * 2 * FULL["kv_heads"] * FULL["head_dim"] * 4 * context
+    per_token = weights - embedding + cache
+    rate = statistics.median(rates)
+    return {
+        "decode_tokens_per_s": rate,
+        "ort_decode_tokens_per_s": statistics.median(ort_rates),
+        "decode_speedup": rate / statistics.median(ort_rates),
+        "same_greedy_tokens": same, "new_tokens": args.new,
+        "prefill": prefill,
+        "bytes_per_token": per_token,
+        "bytes_per_token_fraction_of_bandwidth": per_token * rate / bandwidth,
+    }
+
+
+# --- The bundled example ----------------------------------------------------
+
+def bench_example(args):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate_vs_ort.py"),
+         "--build", str(args.build), "--runs", str(args.runs)],
+        capture_output=True, text=True, check=True)
+    rates = re.findall(r": ([0-9.]+) tokens/s", result.stdout)
+    return {"tokens_per_s": float(rates[0]), "ort_tokens_per_s":
+            float(rates[1]), "speedup": float(rates[0]) / float(rates[1])}
+
+
+# --- torchvision CNNs ---------------------------------------------------------
+
+def bench_cnns(work, args):
+    import torch
+    import torchvision
+    results = {}
+    for name in ("resnet18", "mobilenet_v2"):
+        model = work / f"{name}.onnx"
+        if not model.exists():
+            torch.manual_seed(0)
+            net = getattr(torchvision.models, name)(weights=None).eval()
+            torch.onnx.export(net, torch.randn(1, 3, 224, 224), str(model),
+                              input_names=["input"], output_names=["output"],
+                              opset_version=17)
+        session = compile_model(model, work / f"{name}.so")
+        feeds = {"input": np.random.default_rng(0).standard_normal(
+            (1, 3, 224, 224)).astype(np.float32)}
+        runs = max(10, 5 * args.runs)
+        t = median_seconds(lambda: session.run(feeds), runs)
+        o = statistics.median(tern.ort.bench(str(model), feeds, runs,
+                                             args.threads))
+        results[name] = {"tern_ms": 1e3 * t, "ort_ms": 1e3 * o,
+                         "speedup": o / t}
+    return results
+
+
+# --- Float GEMV and GEMM ------------------------------------------------------
+
+def bench_float(work, args, bandwidth):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    k, n, copies = 2560, 6912, 4
+    model = work / "float_matmul.onnx"
+    if not model.exists():
+        rng = np.random.default_rng(0)
+        inits, nodes, outputs = [], [], []
+        for c in range(copies):
+            inits.append(numpy_helper.from_array(
+                rng.standard_normal((k, n)).astype(np.float32), f"w{c}"))
+            nodes.append(helper.make_node("MatMul", ["x", f"w{c}"],
+                                          [f"y{c}"]))
+            outputs.append(helper.make_tensor_value_info(
+                f"y{c}", TensorProto.FLOAT, ["m", n]))
+        graph = helper.make_graph(nodes, "float_matmul", [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, ["m", k])],
+            outputs, inits)
+        onnx.save(helper.make_model(graph, opset_imports=[
+            helper.make_opsetid("", 17)]), str(model),
+            save_as_external_data=True, location="float_matmul.data")
+    session = compile_model(model, work / "float_matmul.so")
+    results = {}
+    for m in (1, 128):
+        feeds = {"x": np.random.default_rng(m).standard_normal(
+            (m, k)).astype(np.float32)}
+        runs = max(10, 5 * args.runs)
+        t = median_seconds(lambda: session.run(feeds), runs)
+        o = statistics.median(tern.ort.bench(str(model), feeds, runs,
+                                             args.threads))
+        flops = 2.0 * m * k * n * copies
+        results[f"m{m}"] = {
+            "tern_ms": 1e3 * t, "ort_ms": 1e3 * o, "speedup": o / t,
+            "tern_gflops": flops / t / 1e9,
+            "weight_bytes_fraction_of_bandwidth":
+                4.0 * k * n * copies / t / bandwidth}
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("work", type=Path)
+    parser.add_argument("--build", type=Path, default=ROOT / "build")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--prompt", type=int, default=64)
+    parser.add_argument("--new", type=int, default=128)
+    parser.add_argument("--skip", default="")
+    args = parser.parse_args()
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    os.environ.setdefault("TERN_BUILD_DIR", str(args.build))
+    args.work.mkdir(parents=True, exist_ok=True)
+    skip = set(args.skip.split(",")) - {""}
+
+    bandwidth = read_bandwidth(args.threads)
+    report = {"threads": args.threads, "runs": args.runs,
+              "read_bandwidth_bytes_per_s": bandwidth}
+    print(f"read bandwidth ({args.threads} threads): "
+          f"{bandwidth / 1e9:.1f} GB/s", flush=True)
+    if "float" not in skip:
+        report["float_matmul"] = bench_float(args.work, args, bandwidth)
+        for m, r in report["float_matmul"].items():
+            print(f"float MatMul 2560x6912 x4, {m}: tern {r['tern_ms']:.2f} "
+                  f"ms ({r['tern_gflops']:.0f} GFLOPS, weights at "
+                  f"{100 * r['weight_bytes_fraction_of_bandwidth']:.0f}% of "
+                  f"bandwidth), ORT {r['ort_ms']:.2f} ms: "
+                  f"{r['speedup']:.2f}x", flush=True)
+    if "cnn" not in skip:
+        report["cnn"] = bench_cnns(args.work, args)
+        for name, r in report["cnn"].items():
+            print(f"{name}: tern {r['tern_ms']:.1f} ms, ORT "
+                  f"{r['ort_ms']:.1f} ms: {r['speedup']:.2f}x", flush=True)
+    if "example" not in skip:
+        report["example"] = bench_example(args)
+        r = report["example"]
+        print(f"bundled example: tern {r['tokens_per_s']:.0f} tokens/s, ORT "
+              f"{r['ort_tokens_per_s']:.0f}: {r['speedup']:.2f}x", flush=True)
+    if "2b4t" not in skip:
+        report["bitnet_2b4t"] = r = bench_decoder(args.work, args, bandwidth)
+        print(f"2B4T-shaped decode ({args.prompt}-token prompt, {args.new} "
+              f"new): tern {r['decode_tokens_per_s']:.1f} tokens/s, ORT "
+              f"{r['ort_decode_tokens_per_s']:.1f}: "
+              f"{r['decode_speedup']:.2f}x; same greedy tokens "
+              f"{r['same_greedy_tokens']}/{r['new_tokens']}")
+        print(f"  bytes per token {r['bytes_per_token'] / 1e9:.3f} GB, at "
+              f"{100 * r['bytes_per_token_fraction_of_bandwidth']:.0f}% of "
+              f"the read bandwidth")
+        for length, p in r["prefill"].items():
+            print(f"  prefill {length}: tern {p['tern_s']:.2f} s, ORT "
+                  f"{p['ort_s']:.2f} s: {p['speedup']:.2f}x", flush=True)
+    (args.work / "e2e.json").write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
