@@ -5,8 +5,9 @@ count) on the same .onnx files, end to end, in one run:
 - the BitNet-2B4T-shaped decoder (bench/gen_bitnet_2b4t.py: MatMulNBits
   bits 2, a 4-bit head, accuracy_level 4): greedy decode with the KV cache
   (a 64-token prompt, 128 new tokens) in tokens/s, prefill of 64 and 512
-  tokens, and Tern's bytes read per decoded token as a fraction of the read
-  bandwidth measured in this process;
+  tokens, Tern's bytes read per decoded token as a fraction of the read
+  bandwidth measured in this process, and the OpenMP regions a decoded
+  token starts (bench/OmpRegionCounter.c, an OMPT tool);
 - the bundled example (bench/generate_vs_ort.py);
 - resnet18 and mobilenet_v2 from torchvision (random weights, 1x3x224x224);
 - float GEMV and GEMM (MatMul on a 2560 x 6912 fp32 weight).
@@ -106,6 +107,48 @@ def tern_decode(session, prompt, tokens, layers):
     return out, first, time.perf_counter() - start
 
 
+COUNT_SCRIPT = r'''
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import tern
+from e2e_vs_ort import decoder_feeds, FULL
+session = tern.load(sys.argv[2])
+past, ids, total = {}, list(range(100, 164)), 64
+for _ in range(int(sys.argv[3])):
+    result = session.run(decoder_feeds(ids, past, total, FULL["layers"]))
+    for i in range(FULL["layers"]):
+        for kind in ("key", "value"):
+            past[(i, kind)] = result[f"present.{i}.{kind}"]
+    ids, total = [int(result["logits"][0, -1].argmax())], total + 1
+'''
+
+
+def count_regions(build, library, steps):
+    """OpenMP parallel regions (forks, serialized) of a prefill and
+    `steps` - 1 decode steps, counted by bench/OmpRegionCounter.c."""
+    tool = Path(build) / "lib" / "libtern-omp-region-counter.so"
+    out = Path(str(library) + f".regions{steps}")
+    env = dict(os.environ, OMP_TOOL_LIBRARIES=str(tool),
+               TERN_OMP_COUNT_FILE=str(out))
+    subprocess.run([sys.executable, "-c", COUNT_SCRIPT,
+                    str(ROOT / "bench"), str(library), str(steps)],
+                   env=env, check=True)
+    words = out.read_text().split()
+    return int(words[1]), int(words[3])
+
+
+def forks_per_token(build, library):
+    """Per decode step: the difference of 6 and 2 steps, over 4."""
+    tool = Path(build) / "lib" / "libtern-omp-region-counter.so"
+    if not tool.exists():
+        return None
+    few, many = count_regions(build, library, 2), count_regions(build,
+                                                                library, 6)
+    return {"forks": (many[0] - few[0]) / 4,
+            "serialized": (many[1] - few[1]) / 4}
+
+
 def bench_decoder(work, args, bandwidth):
     out = work / "bitnet-2b4t"
     model = out / "model.onnx"
@@ -153,7 +196,9 @@ def bench_decoder(work, args, bandwidth):
     cache = layers * 2 * FULL["kv_heads"] * FULL["head_dim"] * 4 * context
     per_token = weights - embedding + cache
     rate = statistics.median(rates)
+    regions = forks_per_token(args.build, library)
     return {
+        "omp_regions_per_token": regions,
         "decode_tokens_per_s": rate,
         "ort_decode_tokens_per_s": statistics.median(ort_rates),
         "decode_speedup": rate / statistics.median(ort_rates),
@@ -294,6 +339,10 @@ def main():
         for length, p in r["prefill"].items():
             print(f"  prefill {length}: tern {p['tern_s']:.2f} s, ORT "
                   f"{p['ort_s']:.2f} s: {p['speedup']:.2f}x", flush=True)
+        if r["omp_regions_per_token"]:
+            regions = r["omp_regions_per_token"]
+            print(f"  OpenMP regions per decoded token: {regions['forks']:.0f}"
+                  f" forks, {regions['serialized']:.0f} on one thread")
     (args.work / "e2e.json").write_text(json.dumps(report, indent=1))
 
 

@@ -61,6 +61,7 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
       createTernVectorizeContractions(contractionOptions));
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createTernSimplifyMath());
 
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;

@@ -102,4 +102,19 @@ def TernSerializeInnerLoops
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TernSimplifyMath : Pass<"tern-simplify-math", "func::FuncOp"> {
+  let summary = "Strength-reduce math ops with constant exponents";
+  let description = [{
+    Upstream's algebraic simplification of the math dialect: `math.powf`
+    with a constant exponent of 2 becomes one multiplication (an export's
+    squared ReLU, `Pow(x, 2)`, was a libm call per element), small integer
+    exponents a few, `-1` a division, `0.5` a square root. Runs after
+    elementwise fusion has folded the constant exponent into the body.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // TERN_CODEGEN_PASSES_TD
