@@ -111,8 +111,7 @@ COUNT_SCRIPT = r'''
 import json, sys
 import numpy as np
 sys.path.insert(0, sys.argv[1])
-import tern
-from e2e_vs_ort import decoder_feeds, FULL
+from e2e_vs_ort import decoder_feeds, FULL, tern
 session = tern.load(sys.argv[2])
 past, ids, total = {}, list(range(100, 164)), 64
 for _ in range(int(sys.argv[3])):

@@ -40,13 +40,25 @@ memrefCopy(int64_t elementSize, TernUnrankedMemRef *source,
   if (total == 0)
     return;
 
-  /* Walk the elements in row-major order with an index counter. */
+  /* The innermost dimensions that both sides store densely are one run of
+   * `run` elements: one memcpy each (a KV cache's rows, not its floats). */
+  int64_t run = 1, outer = rank;
+  while (outer > 0) {
+    int64_t d = outer - 1;
+    if (sizes[d] != 1 && (srcStrides[d] != run || dstStrides[d] != run))
+      break;
+    run *= sizes[d];
+    --outer;
+  }
+  size_t runBytes = (size_t)(run * elementSize);
+
+  /* Walk the runs in row-major order with an index counter. */
   int64_t index[64] = {0};
   int64_t srcOffset = src->offset, dstOffset = dst->offset;
-  for (int64_t n = 0; n < total; ++n) {
+  for (int64_t n = 0; n < total / run; ++n) {
     memcpy(dst->aligned + dstOffset * elementSize,
-           src->aligned + srcOffset * elementSize, (size_t)elementSize);
-    for (int64_t d = rank - 1; d >= 0; --d) {
+           src->aligned + srcOffset * elementSize, runBytes);
+    for (int64_t d = outer - 1; d >= 0; --d) {
       srcOffset += srcStrides[d];
       dstOffset += dstStrides[d];
       if (++index[d] < sizes[d])
