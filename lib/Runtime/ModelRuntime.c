@@ -458,19 +458,26 @@ static TernStatus checkInputs(TernModel *model, const TernTensor *inputs) {
 static void *copyDense(const int64_t *desc, int32_t rank, size_t elementSize,
                        int64_t numElements) {
   char *dense = malloc(numElements > 0 ? (size_t)numElements * elementSize : 1);
-  if (!dense)
-    return NULL;
+  if (!dense || numElements == 0)
+    return dense;
   const char *base = (const char *)(intptr_t)desc[1];
   int64_t offset = desc[2];
   const int64_t *sizes = desc + 3, *strides = desc + 3 + rank;
+  /* The innermost dimensions the result stores densely are one run. */
+  int64_t run = 1;
+  int32_t outer = rank;
+  while (outer > 0 && (sizes[outer - 1] == 1 || strides[outer - 1] == run)) {
+    run *= sizes[outer - 1];
+    --outer;
+  }
   int64_t index[TERN_MAX_RANK] = {0};
-  for (int64_t n = 0; n < numElements; ++n) {
+  for (int64_t n = 0; n < numElements / run; ++n) {
     int64_t element = offset;
-    for (int32_t d = 0; d < rank; ++d)
+    for (int32_t d = 0; d < outer; ++d)
       element += index[d] * strides[d];
-    memcpy(dense + (size_t)n * elementSize,
-           base + (size_t)element * elementSize, elementSize);
-    for (int32_t d = rank - 1; d >= 0; --d) {
+    memcpy(dense + (size_t)(n * run) * elementSize,
+           base + (size_t)element * elementSize, (size_t)run * elementSize);
+    for (int32_t d = outer - 1; d >= 0; --d) {
       if (++index[d] < sizes[d])
         break;
       index[d] = 0;
