@@ -18,6 +18,8 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
+#include <algorithm>
+
 namespace mlir {
 namespace tern {
 #define GEN_PASS_DEF_TERNVECTORIZECONTRACTIONS
@@ -121,23 +123,20 @@ ElementsAttr getConstantMatrix(Value value, bool &transposed) {
   return attr;
 }
 
-/// Such a contraction that nobody tiled yet, whose right-hand side is a
-/// constant (which packing transposes as needed) or has its columns
-/// innermost.
+/// Such a contraction that nobody tiled yet.
 std::optional<Dims> matchContraction(linalg::LinalgOp op) {
   if (op->hasAttr(kRegisterTile) || op->getParentOfType<scf::ForallOp>())
     return std::nullopt;
-  std::optional<Dims> dims = inferDims(op);
-  if (!dims)
-    return std::nullopt;
-  bool transposed;
-  if (!getConstantMatrix(op.getDpsInputs()[1], transposed)) {
-    AffineMap rhs = op.getIndexingMapsArray()[1];
-    auto last = dyn_cast<AffineDimExpr>(rhs.getResults().back());
-    if (!last || last.getPosition() != dims->n)
-      return std::nullopt;
-  }
-  return dims;
+  return inferDims(op);
+}
+
+/// Whether register tiles can read `op`'s right-hand side as it is: rows
+/// of columns (a transposed one, unless packing repacks it, would need a
+/// strided load per column).
+bool hasColumnsInnermost(linalg::LinalgOp op, const Dims &dims) {
+  AffineMap rhs = op.getIndexingMapsArray()[1];
+  auto last = dyn_cast<AffineDimExpr>(rhs.getResults().back());
+  return last && last.getPosition() == dims.n;
 }
 
 /// `x[M, K] * W` with a constant W, rewritten to read W repacked into
@@ -183,14 +182,23 @@ linalg::GenericOp packConstantWeights(RewriterBase &rewriter,
   ElementsAttr packed = tern::createResourceConstant(
       packedType, "packed_weight", [&](MutableArrayRef<char> bytes) {
         float *out = reinterpret_cast<float *>(bytes.data());
-        for (int64_t p = 0; p < panels; ++p)
-          for (int64_t kk = 0; kk < numK; ++kk)
-            for (int64_t j = 0; j < nr; ++j) {
-              int64_t col = p * nr + j;
-              if (col < numN)
-                out[(p * numK + kk) * nr + j] =
-                    nMajor ? source[col * numK + kk] : source[kk * numN + col];
+        // Each source row is read in order; a panel (K x nr) stays in
+        // cache while it is written.
+        for (int64_t p = 0; p < panels; ++p) {
+          float *panel = out + p * numK * nr;
+          int64_t width = std::min(nr, numN - p * nr);
+          if (nMajor) {
+            for (int64_t j = 0; j < width; ++j) {
+              const float *row = source + (p * nr + j) * numK;
+              for (int64_t kk = 0; kk < numK; ++kk)
+                panel[kk * nr + j] = row[kk];
             }
+          } else {
+            for (int64_t kk = 0; kk < numK; ++kk)
+              std::copy(source + kk * numN + p * nr,
+                        source + kk * numN + p * nr + width, panel + kk * nr);
+          }
+        }
         return true;
       });
 
@@ -517,6 +525,8 @@ struct VectorizeContractionsPass
       rewriter.setInsertionPoint(op);
       linalg::GenericOp packed =
           s.pack ? packConstantWeights(rewriter, op, dims, s.nr) : nullptr;
+      if (!packed && !hasColumnsInnermost(op, dims))
+        continue; // left to the loops
       auto generic = packed ? packed : dyn_cast<linalg::GenericOp>(*op);
       if (packed) {
         dims = *matchContraction(packed);
