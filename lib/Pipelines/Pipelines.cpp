@@ -73,8 +73,8 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions deallocOptions;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
   pm.addPass(createConvertBufferizationToMemRefPass());
-  // Thread tiles become parallel loops like every other; register tiles
-  // keep their accumulators in registers and become FMAs.
+  // Thread tiles become parallel loops like every other; register tiles'
+  // contractions become FMAs.
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createTernLowerVectors());
 
