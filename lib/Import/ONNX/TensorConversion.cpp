@@ -1,14 +1,12 @@
 //===- TensorConversion.cpp - ONNX types and tensors to MLIR --------------===//
 
 #include "TensorConversion.h"
+#include "tern/Dialect/Tern/IR/WeightStorage.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/Alignment.h"
-#include "llvm/Support/Process.h"
-
-#include <sys/mman.h>
 
 using namespace mlir;
 using llvm::createStringError;
@@ -216,16 +214,10 @@ llvm::Expected<ElementsAttr> convertInitializerData(InitializerData &data,
         data.bytes, alignment,
         [owner = std::move(owner), fileBacked](void *ptr, size_t size,
                                                size_t) mutable {
-          if (fileBacked) {
-            // The file stays mapped while other weights use it; the pages
-            // wholly inside this tensor need not stay resident.
-            uintptr_t page = llvm::sys::Process::getPageSizeEstimate();
-            uintptr_t begin = llvm::alignTo(uintptr_t(ptr), page);
-            uintptr_t end = (uintptr_t(ptr) + size) & ~(page - 1);
-            if (end > begin)
-              ::madvise(reinterpret_cast<void *>(begin), end - begin,
-                        MADV_DONTNEED);
-          }
+          // The file stays mapped while other weights use it; the pages
+          // wholly inside this tensor need not stay resident.
+          if (fileBacked)
+            mlir::tern::releaseFilePages(ptr, size);
           owner.reset();
         },
         /*dataIsMutable=*/false);

@@ -7,6 +7,8 @@
 #include "llvm/ADT/DenseSet.h"
 
 #include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/Process.h"
 
 #include <cstring>
 #include <mutex>
@@ -132,6 +134,14 @@ std::vector<MappedFile> &getMappedFiles() {
   return files;
 }
 } // namespace
+
+void mlir::tern::releaseFilePages(const void *data, size_t size) {
+  uintptr_t page = llvm::sys::Process::getPageSizeEstimate();
+  uintptr_t begin = llvm::alignTo(uintptr_t(data), page);
+  uintptr_t end = (uintptr_t(data) + size) & ~(page - 1);
+  if (end > begin)
+    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+}
 
 void mlir::tern::MappedFileRegistry::add(const char *begin, size_t size,
                                          StringRef path) {

@@ -57,6 +57,12 @@ createResourceConstant(ShapedType type, StringRef name,
 /// Passes call it after replacing weights; it walks `scope` once.
 void releaseUnusedResources(Operation *scope, ArrayRef<Attribute> candidates);
 
+/// Lets the kernel drop the pages wholly inside `bytes`, which lie in a
+/// read-only file mapping: they are read back from the file if touched
+/// again. Passes that read a mapped weight through call it so that the
+/// weight's pages do not stay resident (they count in the compiler's RSS).
+void releaseFilePages(const void *data, size_t size);
+
 /// Read-only file mappings that weights may lie in. The importer registers
 /// each mapped external data file for as long as it is mapped; the weights
 /// writer then reads such weights from the file instead of through the
