@@ -44,30 +44,13 @@ Value indexConst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-Value floatConst(OpBuilder &b, Location loc, Type type, double v) {
-  Type element = getElementTypeOrSelf(type);
-  TypedAttr attr = b.getFloatAttr(element, v);
-  if (auto vector = dyn_cast<VectorType>(type))
-    attr = DenseElementsAttr::get(vector, attr);
-  return arith::ConstantOp::create(b, loc, attr);
-}
-
-Value intConst(OpBuilder &b, Location loc, Type type, int64_t v) {
-  Type element = getElementTypeOrSelf(type);
-  TypedAttr attr = b.getIntegerAttr(element, v);
-  if (auto vector = dyn_cast<VectorType>(type))
-    attr = DenseElementsAttr::get(vector, attr);
-  return arith::ConstantOp::create(b, loc, attr);
-}
-
-/// `lanes` elements of row `row` of `source` from `column`; past the end,
-/// `padding`.
+/// `lanes` elements of row `row` of `source` from `column`; past the end
+/// of the row, zero unless `inBounds` promises there is no end.
 Value readRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
-              int64_t lanes, Value padding, bool inBounds = false) {
-  auto type = VectorType::get({lanes}, padding.getType());
-  return vector::TransferReadOp::create(b, loc, type, source,
-                                        ValueRange{row, column}, padding,
-                                        ArrayRef<bool>{inBounds});
+              int64_t lanes, bool inBounds = false) {
+  Type element = cast<ShapedType>(source.getType()).getElementType();
+  return loadRow(b, loc, source, row, column, VectorType::get({lanes}, element),
+                 inBounds);
 }
 
 /// The 64 codes of channel `n` from step `step`, in K order, as unsigned
@@ -75,24 +58,24 @@ Value readRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
 /// a row.
 Value loadCodes(OpBuilder &b, Location loc, const QuantWeights &w, Value n,
                 Value step, bool inBounds) {
-  Value zero = intConst(b, loc, b.getI8Type(), 0);
   if (w.bits == 8)
     return readRow(
         b, loc, w.codes, n,
         arith::MulIOp::create(b, loc, step, indexConst(b, loc, kStep)), kStep,
-        zero, inBounds);
+        inBounds);
   // Two codes a byte, the first in the low nibble. The shift is on i32
   // lanes (x86 has no byte shifts); the mask drops what crosses bytes.
   Value bytes = readRow(
       b, loc, w.codes, n,
       arith::MulIOp::create(b, loc, step, indexConst(b, loc, kStep / 2)),
-      kStep / 2, zero, inBounds);
+      kStep / 2, inBounds);
   auto words = VectorType::get({kStep / 8}, b.getI32Type());
   Value wide = vector::BitCastOp::create(b, loc, words, bytes);
-  Value nibbles = intConst(b, loc, words, 0x0F0F0F0F);
+  Value nibbles = createSplat(b, loc, words, 0x0F0F0F0F);
   Value low = arith::AndIOp::create(b, loc, wide, nibbles);
   Value high = arith::AndIOp::create(
-      b, loc, arith::ShRUIOp::create(b, loc, wide, intConst(b, loc, words, 4)),
+      b, loc,
+      arith::ShRUIOp::create(b, loc, wide, createSplat(b, loc, words, 4)),
       nibbles);
   Type byteType = bytes.getType();
   return vector::InterleaveOp::create(
@@ -131,7 +114,7 @@ QuantizedActivations quantizeActivations(OpBuilder &b, Location loc,
   result.blocks = result.paddedK / block;
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type(), i8 = b.getI8Type();
-  Value zero = floatConst(b, loc, f32, 0.0);
+  Value zero = createSplat(b, loc, f32, 0.0);
   int64_t rows = type.getDimSize(0);
 
   Value padded = input;
@@ -182,19 +165,19 @@ QuantizedActivations quantizeActivations(OpBuilder &b, Location loc,
             Value absmax = args[1];
             Value positive =
                 arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT,
-                                      absmax, floatConst(nb, nloc, f32, 0.0));
+                                      absmax, createSplat(nb, nloc, f32, 0.0));
             Value inverse = arith::SelectOp::create(
                 nb, nloc, positive,
-                arith::DivFOp::create(nb, nloc,
-                                      floatConst(nb, nloc, f32, 127.0), absmax),
-                floatConst(nb, nloc, f32, 0.0));
+                arith::DivFOp::create(
+                    nb, nloc, createSplat(nb, nloc, f32, 127.0), absmax),
+                createSplat(nb, nloc, f32, 0.0));
             Value scaled = math::RoundEvenOp::create(
                 nb, nloc, arith::MulFOp::create(nb, nloc, args[0], inverse));
             Value clamped = arith::MinimumFOp::create(
                 nb, nloc,
                 arith::MaximumFOp::create(nb, nloc, scaled,
-                                          floatConst(nb, nloc, f32, -127.0)),
-                floatConst(nb, nloc, f32, 127.0));
+                                          createSplat(nb, nloc, f32, -127.0)),
+                createSplat(nb, nloc, f32, 127.0));
             linalg::YieldOp::create(
                 nb, nloc,
                 ValueRange{arith::FPToSIOp::create(nb, nloc, i8, clamped)});
@@ -224,7 +207,6 @@ Value stepScales(OpBuilder &b, Location loc, const QuantWeights &w,
                  const QuantizedActivations &acts, Value m, Value n,
                  Value step) {
   Type f32 = b.getF32Type();
-  Value zero = floatConst(b, loc, f32, 0.0);
   auto laneType = VectorType::get({kLanes}, f32);
   int64_t weightBlocks = llvm::divideCeil(w.k, w.block);
   if (w.block >= kStep) {
@@ -245,9 +227,9 @@ Value stepScales(OpBuilder &b, Location loc, const QuantWeights &w,
   int64_t perStep = kStep / w.block;
   Value first =
       arith::MulIOp::create(b, loc, step, indexConst(b, loc, perStep));
-  Value sa = readRow(b, loc, acts.absmax, m, first, perStep, zero,
+  Value sa = readRow(b, loc, acts.absmax, m, first, perStep,
                      /*inBounds=*/true);
-  Value sw = readRow(b, loc, w.scales, n, first, perStep, zero,
+  Value sw = readRow(b, loc, w.scales, n, first, perStep,
                      /*inBounds=*/acts.blocks == weightBlocks);
   Value product = arith::MulFOp::create(b, loc, sa, sw);
   SmallVector<int64_t> lanes;
@@ -261,7 +243,6 @@ Value stepScales(OpBuilder &b, Location loc, const QuantWeights &w,
 Value zeroPointCorrection(OpBuilder &b, Location loc, const QuantWeights &w,
                           const QuantizedActivations &acts, Value m, Value n) {
   Type f32 = b.getF32Type();
-  Value zero = floatConst(b, loc, f32, 0.0);
   auto laneType = VectorType::get({kLanes}, f32);
   int64_t chunks = llvm::divideCeil(acts.blocks, kLanes);
   int64_t weightBlocks = llvm::divideCeil(w.k, w.block);
@@ -269,20 +250,20 @@ Value zeroPointCorrection(OpBuilder &b, Location loc, const QuantWeights &w,
   bool weightsInBounds = actsInBounds && weightBlocks == acts.blocks;
   auto loop = scf::ForOp::create(
       b, loc, indexConst(b, loc, 0), indexConst(b, loc, chunks),
-      indexConst(b, loc, 1), ValueRange{floatConst(b, loc, laneType, 0.0)},
+      indexConst(b, loc, 1), ValueRange{createSplat(b, loc, laneType, 0.0)},
       [&](OpBuilder &lb, Location, Value chunk, ValueRange state) {
         Value first =
             arith::MulIOp::create(lb, loc, chunk, indexConst(lb, loc, kLanes));
         Value sa =
-            readRow(lb, loc, acts.absmax, m, first, kLanes, zero, actsInBounds);
+            readRow(lb, loc, acts.absmax, m, first, kLanes, actsInBounds);
         Value sums =
-            readRow(lb, loc, acts.sums, m, first, kLanes, zero, actsInBounds);
+            readRow(lb, loc, acts.sums, m, first, kLanes, actsInBounds);
         Value sw =
-            readRow(lb, loc, w.scales, n, first, kLanes, zero, weightsInBounds);
+            readRow(lb, loc, w.scales, n, first, kLanes, weightsInBounds);
         Value z = w.zeroPoints
-                      ? readRow(lb, loc, w.zeroPoints, n, first, kLanes, zero,
+                      ? readRow(lb, loc, w.zeroPoints, n, first, kLanes,
                                 weightsInBounds)
-                      : floatConst(lb, loc, laneType, w.defaultZeroPoint);
+                      : createSplat(lb, loc, laneType, w.defaultZeroPoint);
         Value acts = arith::MulFOp::create(lb, loc, sa, sums);
         Value weights = arith::MulFOp::create(lb, loc, sw, z);
         scf::YieldOp::create(lb, loc,
@@ -303,7 +284,7 @@ SmallVector<Value> int8Outputs(OpBuilder &b, Location loc,
   auto dotType = VectorType::get({kLanes}, b.getI32Type());
   int64_t steps = acts.paddedK / kStep;
   bool inBounds = stepsInBounds(w, steps);
-  SmallVector<Value> inits(rows.size(), floatConst(b, loc, laneType, 0.0));
+  SmallVector<Value> inits(rows.size(), createSplat(b, loc, laneType, 0.0));
   auto loop = scf::ForOp::create(
       b, loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
       indexConst(b, loc, 1), inits,
@@ -314,11 +295,11 @@ SmallVector<Value> int8Outputs(OpBuilder &b, Location loc,
         SmallVector<Value> next;
         for (auto [m, acc] : llvm::zip(rows, state)) {
           Value x = readRow(lb, loc, acts.codes, m, column, kStep,
-                            intConst(lb, loc, lb.getI8Type(), 0),
                             /*inBounds=*/true);
           // 4-bit codes are below 128, which every byte dot product takes.
-          Value dot = DotU8S8Op::create(lb, loc, intConst(lb, loc, dotType, 0),
-                                        codes, x, /*small_codes=*/w.bits == 4);
+          Value dot =
+              DotU8S8Op::create(lb, loc, createSplat(lb, loc, dotType, 0),
+                                codes, x, /*small_codes=*/w.bits == 4);
           Value dotF = arith::SIToFPOp::create(lb, loc, laneType, dot);
           Value scales = stepScales(lb, loc, w, acts, m, n, step);
           next.push_back(vector::FMAOp::create(lb, loc, dotF, scales, acc));
@@ -332,7 +313,7 @@ SmallVector<Value> int8Outputs(OpBuilder &b, Location loc,
         b, loc, total, zeroPointCorrection(b, loc, w, acts, m, n));
     // The activations' scales are absmax / 127.
     outputs.push_back(arith::MulFOp::create(
-        b, loc, corrected, floatConst(b, loc, f32, 1.0 / 127.0)));
+        b, loc, corrected, createSplat(b, loc, f32, 1.0 / 127.0)));
   }
   return outputs;
 }
@@ -345,13 +326,12 @@ SmallVector<Value> floatOutputs(OpBuilder &b, Location loc,
   Type f32 = b.getF32Type();
   auto laneType = VectorType::get({kLanes}, f32);
   int64_t weightBlocks = llvm::divideCeil(w.k, w.block);
-  Value zero = floatConst(b, loc, f32, 0.0);
   int64_t steps = llvm::divideCeil(w.k, kStep);
   bool inBounds = stepsInBounds(w, steps);
   // Activations past K read as zero unless K fills whole steps.
   bool inputInBounds =
       w.k % kStep == 0 && !cast<ShapedType>(input.getType()).isDynamicDim(1);
-  SmallVector<Value> inits(rows.size(), floatConst(b, loc, laneType, 0.0));
+  SmallVector<Value> inits(rows.size(), createSplat(b, loc, laneType, 0.0));
   auto loop = scf::ForOp::create(
       b, loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
       indexConst(b, loc, 1), inits,
@@ -379,15 +359,14 @@ SmallVector<Value> floatOutputs(OpBuilder &b, Location loc,
               w.zeroPoints
                   ? Value(tensor::ExtractOp::create(lb, loc, w.zeroPoints,
                                                     ValueRange{n, blockIndex}))
-                  : floatConst(lb, loc, f32, w.defaultZeroPoint);
+                  : createSplat(lb, loc, f32, w.defaultZeroPoint);
           Value offset = arith::NegFOp::create(
               lb, loc, arith::MulFOp::create(lb, loc, zeroPoint, scale));
           Value weight = vector::FMAOp::create(
               lb, loc, q, vector::BroadcastOp::create(lb, loc, laneType, scale),
               vector::BroadcastOp::create(lb, loc, laneType, offset));
           for (auto [m, acc] : llvm::zip(rows, accs)) {
-            Value x =
-                readRow(lb, loc, input, m, column, kLanes, zero, inputInBounds);
+            Value x = readRow(lb, loc, input, m, column, kLanes, inputInBounds);
             acc = vector::FMAOp::create(lb, loc, x, weight, acc);
           }
         }

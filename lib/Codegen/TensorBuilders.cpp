@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineMap.h"
 
 using namespace mlir;
@@ -30,4 +31,24 @@ AffineMap mlir::tern::getScaleMap(MLIRContext *ctx, int64_t scaleRank,
   if (scaleRank == 0)
     return AffineMap::get(numLoops, 0, {}, ctx);
   return AffineMap::get(numLoops, 0, getAffineDimExpr(channelDim, ctx));
+}
+
+Value mlir::tern::createSplat(OpBuilder &b, Location loc, Type type,
+                              double value) {
+  Type element = getElementTypeOrSelf(type);
+  TypedAttr attr =
+      isa<FloatType>(element)
+          ? TypedAttr(b.getFloatAttr(element, value))
+          : TypedAttr(b.getIntegerAttr(element, static_cast<int64_t>(value)));
+  if (auto vectorType = dyn_cast<VectorType>(type))
+    attr = DenseElementsAttr::get(vectorType, attr);
+  return arith::ConstantOp::create(b, loc, attr);
+}
+
+Value mlir::tern::loadRow(OpBuilder &b, Location loc, Value source, Value row,
+                          Value column, VectorType type, bool inBounds) {
+  Value padding = createSplat(b, loc, type.getElementType(), 0);
+  return vector::TransferReadOp::create(b, loc, type, source,
+                                        ValueRange{row, column}, padding,
+                                        ArrayRef<bool>{inBounds});
 }

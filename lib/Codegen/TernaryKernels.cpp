@@ -35,48 +35,27 @@ using namespace mlir::tern;
 
 namespace {
 
-/// Constant splat of `value` with the type `type` (scalar or vector).
-Value splat(OpBuilder &b, Location loc, Type type, int64_t value) {
-  Type element = getElementTypeOrSelf(type);
-  TypedAttr attr = isa<FloatType>(element)
-                       ? TypedAttr(b.getFloatAttr(element, value))
-                       : TypedAttr(b.getIntegerAttr(element, value));
-  if (auto vectorType = dyn_cast<VectorType>(type))
-    attr = DenseElementsAttr::get(vectorType, attr);
-  return arith::ConstantOp::create(b, loc, attr);
-}
-
-/// `lanes` elements of row `row` of the 2-D `source` from column `column`;
-/// columns past the end read as 0.
-Value loadRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
-              VectorType type, bool inBounds) {
-  Type element = type.getElementType();
-  Value padding = splat(b, loc, element, 0);
-  return vector::TransferReadOp::create(b, loc, type, source,
-                                        ValueRange{row, column}, padding,
-                                        ArrayRef<bool>{inBounds});
-}
-
 /// Field `field` of each byte: the 2-bit code (i2) or base-3 digit (tq1).
 Value decodeField(OpBuilder &b, Location loc, Value bytes,
                   PackedLayoutAttr layout, int64_t field) {
   Type type = bytes.getType();
   if (layout.getFormat() == PackFormat::i2) {
     Value shifted =
-        field == 3 ? bytes
-                   : arith::ShRUIOp::create(b, loc, bytes,
-                                            splat(b, loc, type, 6 - 2 * field));
-    return arith::AndIOp::create(b, loc, shifted, splat(b, loc, type, 3));
+        field == 3
+            ? bytes
+            : arith::ShRUIOp::create(b, loc, bytes,
+                                     createSplat(b, loc, type, 6 - 2 * field));
+    return arith::AndIOp::create(b, loc, shifted, createSplat(b, loc, type, 3));
   }
   static const int64_t powers[5] = {1, 3, 9, 27, 81};
   Value digits =
       field == 0 ? bytes
-                 : arith::DivUIOp::create(b, loc, bytes,
-                                          splat(b, loc, type, powers[field]));
-  return field == 4
-             ? digits
-             : arith::RemUIOp::create(b, loc, digits, splat(b, loc, type, 3))
-                   .getResult();
+                 : arith::DivUIOp::create(
+                       b, loc, bytes, createSplat(b, loc, type, powers[field]));
+  return field == 4 ? digits
+                    : arith::RemUIOp::create(b, loc, digits,
+                                             createSplat(b, loc, type, 3))
+                          .getResult();
 }
 
 /// `x` converted to the accumulator's type.
@@ -94,9 +73,9 @@ Value addSubStep(OpBuilder &b, Location loc, Value acc, Value x, Value w) {
   Value wide = widen(b, loc, x, accType);
   Type wType = w.getType();
   Value isPlus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, w,
-                                       splat(b, loc, wType, 1));
+                                       createSplat(b, loc, wType, 1));
   Value isMinus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, w,
-                                        splat(b, loc, wType, -1));
+                                        createSplat(b, loc, wType, -1));
   Value added, subtracted;
   if (isa<FloatType>(accType.getElementType())) {
     added = arith::AddFOp::create(b, loc, acc, wide);
@@ -179,7 +158,7 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
                    nb, nloc,
                    arith::MulIOp::create(nb, nloc, block, index(4 * lanes)),
                    lane);
-               Value total = splat(nb, loc, accType, 0);
+               Value total = createSplat(nb, loc, accType, 0);
                for (int64_t which = 0; which < 2; ++which) {
                  // Field 2h + which holds activation kBase + field * lanes.
                  Value field = arith::AddIOp::create(
@@ -194,7 +173,7 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
                                                          kIndex, index(0));
                  Value x = tensor::ExtractOp::create(nb, nloc, input,
                                                      ValueRange{m, clamped});
-                 Value zero = splat(nb, loc, x.getType(), 0);
+                 Value zero = createSplat(nb, loc, x.getType(), 0);
                  x = arith::SelectOp::create(nb, nloc, inside, x, zero);
                  if (x.getType() != accType)
                    x = isa<FloatType>(accType)
@@ -209,7 +188,7 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
                          : arith::AndIOp::create(nb, nloc, nibble, index(3))
                                .getResult();
                  bool isFloat = isa<FloatType>(accType);
-                 Value zeroAcc = splat(nb, loc, accType, 0);
+                 Value zeroAcc = createSplat(nb, loc, accType, 0);
                  Value negated =
                      isFloat ? arith::NegFOp::create(nb, nloc, x).getResult()
                              : arith::SubIOp::create(nb, nloc, zeroAcc, x)
@@ -307,7 +286,7 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
         Value n = linalg::IndexOp::create(cb, loc, 0);
         Value m = linalg::IndexOp::create(cb, loc, 1);
         SmallVector<Value> accInits(numAccumulators,
-                                    splat(cb, loc, accVector, 0));
+                                    createSplat(cb, loc, accVector, 0));
         auto blockLoop = scf::ForOp::create(
             cb, loc, index(cb, 0), index(cb, blocks), index(cb, 1), accInits,
             [&](OpBuilder &kb, Location, Value block, ValueRange blockState) {
@@ -323,7 +302,7 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                 Value wide = arith::ExtUIOp::create(
                     kb, loc, VectorType::get({lanes}, kb.getI32Type()), bytes);
                 auto i32Splat = [&](int64_t v) {
-                  return splat(kb, loc, wide.getType(), v);
+                  return createSplat(kb, loc, wide.getType(), v);
                 };
                 // Entry of lane j: j * 32 + half * 16 + nibble.
                 SmallVector<int32_t> laneBase;
@@ -339,7 +318,7 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                     kb, loc,
                     DenseElementsAttr::get(
                         VectorType::get({lanes}, kb.getI1Type()), true));
-                Value passThrough = splat(kb, loc, accVector, 0);
+                Value passThrough = createSplat(kb, loc, accVector, 0);
                 for (auto [half, nibble] :
                      {std::pair<int64_t, Value>{0, high}, {1, low}}) {
                   Value offsets = arith::AddIOp::create(
@@ -393,17 +372,17 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                 // weights, inside one scale block) is summed apart and
                 // added scaled.
                 Value fieldAcc =
-                    scales.values ? splat(kb, loc, accVector, 0) : acc;
+                    scales.values ? createSplat(kb, loc, accVector, 0) : acc;
                 if (strategy == MatmulStrategy::AddSub) {
-                  Value w =
-                      packed ? arith::SubIOp::create(
-                                   kb, loc, code, splat(kb, loc, byteVector, 1))
-                                   .getResult()
-                             : code;
+                  Value w = packed ? arith::SubIOp::create(
+                                         kb, loc, code,
+                                         createSplat(kb, loc, byteVector, 1))
+                                         .getResult()
+                                   : code;
                   fieldAcc = addSubStep(kb, loc, fieldAcc, x, w);
                 } else if (packed && isFloat) {
                   Value w = arith::SubIOp::create(
-                      kb, loc, code, splat(kb, loc, byteVector, 1));
+                      kb, loc, code, createSplat(kb, loc, byteVector, 1));
                   fieldAcc = dotStep(kb, loc, fieldAcc, x, w, /*isCode=*/false);
                 } else {
                   fieldAcc = dotStep(kb, loc, fieldAcc, x, code, packed);

@@ -23,6 +23,15 @@ Value createEmptyLike(OpBuilder &b, Location loc, Value source,
 Value createFilledLike(OpBuilder &b, Location loc, Value source,
                        ArrayRef<int64_t> shape, TypedAttr value);
 
+/// A constant of `type`, a scalar or a vector splat, holding `value`
+/// (truncated for integer types).
+Value createSplat(OpBuilder &b, Location loc, Type type, double value);
+
+/// `type`'s lanes of row `row` of the 2-D `source` from `column`; columns
+/// past the end read as 0, unless `inBounds` promises that there are none.
+Value loadRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
+              VectorType type, bool inBounds);
+
 /// The indexing map of a weight scale inside a loop nest of `numLoops`
 /// dimensions whose output-channel dimension is `channelDim`: a 0-d scale
 /// broadcasts everywhere, a 1-d scale follows the channel.
