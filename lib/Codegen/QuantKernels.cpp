@@ -140,19 +140,26 @@ QuantizedActivations quantizeActivations(OpBuilder &b, Location loc,
   auto reduceBlocks = ArrayRef<utils::IteratorType>{
       utils::IteratorType::parallel, utils::IteratorType::parallel,
       utils::IteratorType::reduction};
-  Value absmaxInit = createFilledLike(b, loc, input, {rows, result.blocks},
+  // A reduction over each block: [M, blocks, block] -> [M, blocks], from 0.
+  auto reducePerBlock =
+      [&](Value source,
+          function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+        Value init = createFilledLike(b, loc, input, {rows, result.blocks},
                                       b.getF32FloatAttr(0.0f));
-  result.absmax =
-      linalg::GenericOp::create(
-          b, loc, absmaxInit.getType(), blocked, absmaxInit,
-          ArrayRef<AffineMap>{identity, perBlock}, reduceBlocks,
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value magnitude = math::AbsFOp::create(nb, nloc, args[0]);
-            linalg::YieldOp::create(nb, nloc,
-                                    ValueRange{arith::MaximumFOp::create(
-                                        nb, nloc, args[1], magnitude)});
-          })
-          .getResult(0);
+        return linalg::GenericOp::create(
+                   b, loc, init.getType(), source, init,
+                   ArrayRef<AffineMap>{identity, perBlock}, reduceBlocks,
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                     linalg::YieldOp::create(
+                         nb, nloc, combine(nb, nloc, args[0], args[1]));
+                   })
+            .getResult(0);
+      };
+  result.absmax = reducePerBlock(
+      blocked, [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+        return arith::MaximumFOp::create(nb, nloc, acc,
+                                         math::AbsFOp::create(nb, nloc, x));
+      });
 
   Value codesInit =
       createEmptyLike(b, loc, input, {rows, result.blocks, block}, i8);
@@ -184,19 +191,11 @@ QuantizedActivations quantizeActivations(OpBuilder &b, Location loc,
           })
           .getResult(0);
 
-  Value sumsInit = createFilledLike(b, loc, input, {rows, result.blocks},
-                                    b.getF32FloatAttr(0.0f));
-  result.sums =
-      linalg::GenericOp::create(
-          b, loc, sumsInit.getType(), codes, sumsInit,
-          ArrayRef<AffineMap>{identity, perBlock}, reduceBlocks,
-          [&](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value code = arith::SIToFPOp::create(nb, nloc, f32, args[0]);
-            linalg::YieldOp::create(
-                nb, nloc,
-                ValueRange{arith::AddFOp::create(nb, nloc, args[1], code)});
-          })
-          .getResult(0);
+  result.sums = reducePerBlock(
+      codes, [&](OpBuilder &nb, Location nloc, Value q, Value acc) -> Value {
+        return arith::AddFOp::create(nb, nloc, acc,
+                                     arith::SIToFPOp::create(nb, nloc, f32, q));
+      });
   result.codes = tensor::CollapseShapeOp::create(b, loc, codes, split);
   return result;
 }
