@@ -17,14 +17,18 @@ def TernVectorizeContractions
   let summary = "Tile float contractions for threads and registers, pack "
                 "constant weights, and vectorize them";
   let description = [{
-    Rewrites each float contraction on tensors (`linalg.matmul`, batched
+    Rewrites each f32 contraction on tensors (`linalg.matmul`, batched
     matmuls, and any `linalg.generic` that is a contraction with one
     reduction dimension) into a loop nest whose innermost body is a
     `vector.contract` on a register tile:
 
+    0. **Convolutions.** `linalg.conv_2d_nchw_fchw` is first rewritten by
+       upstream's `rewriteInIm2Col` into an im2col gather and a
+       contraction of the filter with its columns, which the steps below
+       take like any other.
     1. **Packing.** When the right-hand side is a constant (a linear
        layer's weight, also seen through `linalg.transpose`), it is
-       repacked at compile time into panels of `n-register` columns,
+       repacked at compile time into panels of `nr` columns,
        `[ceil(N / nr), K, nr]`, so that the kernel streams each panel in
        one contiguous run whatever the shape (a GEMV reads the weight at
        the memory's pace). The output is computed as `[M, N / nr, nr]`, a
@@ -43,10 +47,11 @@ def TernVectorizeContractions
        `register-tile-m x nr x 1` (`nr` is `register-vectors-n` vectors of
        `vector-bits`). The column loop of an unpacked right-hand side (an
        activation times an activation) is peeled too; its last columns
-       are computed one at a time.
+       are computed in whole vectors, then one at a time. An activation
+       right-hand side whose columns are not innermost (a transposed
+       operand) is left to the loops.
 
-    `tern-lower-vectors` later keeps the accumulators in registers and
-    lowers the contractions to FMAs.
+    `tern-lower-vectors` later lowers the contractions to FMAs.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
