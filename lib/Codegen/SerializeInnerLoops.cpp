@@ -28,7 +28,6 @@ bool hasFlatBody(scf::ParallelOp loop) {
 /// scf.for in { body } }.
 void serializeInnermost(RewriterBase &rewriter, scf::ParallelOp loop) {
   Location loc = loop.getLoc();
-  unsigned rank = loop.getNumLoops();
   rewriter.setInsertionPoint(loop);
   auto outer = scf::ParallelOp::create(
       rewriter, loc, loop.getLowerBound().drop_back(),
@@ -42,7 +41,8 @@ void serializeInnermost(RewriterBase &rewriter, scf::ParallelOp loop) {
   rewriter.eraseOp(body->getTerminator());
   SmallVector<Value> ivs(outer.getInductionVars());
   ivs.push_back(inner.getInductionVar());
-  assert(ivs.size() == rank && "one induction variable per dimension");
+  assert(ivs.size() == loop.getNumLoops() &&
+         "one induction variable per dimension");
   rewriter.inlineBlockBefore(body, inner.getBody()->getTerminator(), ivs);
   rewriter.eraseOp(loop);
 }
