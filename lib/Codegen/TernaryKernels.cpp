@@ -35,6 +35,9 @@ using namespace mlir::tern;
 
 namespace {
 
+/// Output channels one iteration of the byte dot product kernel computes.
+constexpr int64_t kChannelTile = 4;
+
 /// Field `field` of each byte: the 2-bit code (i2) or base-3 digit (tq1).
 Value decodeField(OpBuilder &b, Location loc, Value bytes,
                   PackedLayoutAttr layout, int64_t field) {
@@ -211,6 +214,111 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
       .getResult(0);
 }
 
+/// The byte dot product kernel on i2 codes, `channelTile` output channels
+/// at a time: an scf.forall over (channel tile, row) whose K loop loads
+/// each block of activations once for all the tile's channels, so that
+/// several rows of codes stream at once (independent chains of dot
+/// products) and a short row's fixed costs are shared. The tile's outputs
+/// are consecutive: one vector store.
+Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
+                               const KernelWeights &weights, Value rowSums,
+                               Value init, int64_t channelTile,
+                               bool wholeBlocks) {
+  PackedLayoutAttr layout = weights.layout;
+  int64_t lanes = getLanes(layout);
+  int64_t fields = layout.getWeightsPerByte();
+  int64_t blockSize = lanes * fields;
+  int64_t blocks = llvm::divideCeil(weights.k, blockSize);
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto byteVector = VectorType::get({lanes}, i8);
+  auto wide = VectorType::get({2 * lanes}, i8);
+  auto accVector = VectorType::get({16}, i32);
+  int64_t perChannel = fields / 2;
+  auto index = [&](OpBuilder &nb, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(nb, loc, v);
+  };
+  SmallVector<int64_t> concat;
+  for (int64_t i = 0; i < 2 * lanes; ++i)
+    concat.push_back(i);
+  Value rows = tensor::DimOp::create(b, loc, input, 0);
+  auto forall = scf::ForallOp::create(
+      b, loc,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(weights.n / channelTile), rows},
+      ValueRange{init}, std::nullopt,
+      [&](OpBuilder &nb, Location, ValueRange args) {
+        Value tile = args[0], m = args[1], out = args[2];
+        Value first =
+            arith::MulIOp::create(nb, loc, tile, index(nb, channelTile));
+        SmallVector<Value> channels;
+        for (int64_t c = 0; c < channelTile; ++c)
+          channels.push_back(
+              arith::AddIOp::create(nb, loc, first, index(nb, c)));
+        SmallVector<Value> inits(channelTile * perChannel,
+                                 createSplat(nb, loc, accVector, 0));
+        auto blockLoop = scf::ForOp::create(
+            nb, loc, index(nb, 0), index(nb, blocks), index(nb, 1), inits,
+            [&](OpBuilder &kb, Location, Value block, ValueRange state) {
+              Value byteColumn =
+                  arith::MulIOp::create(kb, loc, block, index(kb, lanes));
+              Value kBase =
+                  arith::MulIOp::create(kb, loc, block, index(kb, blockSize));
+              SmallVector<Value> bytes;
+              for (Value channel : channels)
+                bytes.push_back(loadRow(kb, loc, weights.data, channel,
+                                        byteColumn, byteVector,
+                                        /*inBounds=*/true));
+              SmallVector<Value> accs(state);
+              for (int64_t f = 0; f < fields; f += 2) {
+                Value column =
+                    arith::AddIOp::create(kb, loc, kBase, index(kb, f * lanes));
+                Value x = loadRow(kb, loc, input, m, column, wide, wholeBlocks);
+                for (int64_t c = 0; c < channelTile; ++c) {
+                  Value codes = vector::ShuffleOp::create(
+                      kb, loc, decodeField(kb, loc, bytes[c], layout, f),
+                      decodeField(kb, loc, bytes[c], layout, f + 1), concat);
+                  Value &acc = accs[c * perChannel + f / 2];
+                  acc = DotU8S8Op::create(kb, loc, acc, codes, x,
+                                          /*small_codes=*/true);
+                }
+              }
+              scf::YieldOp::create(kb, loc, accs);
+            });
+        Value rowSum = tensor::ExtractOp::create(nb, loc, rowSums, m);
+        SmallVector<Value> sums;
+        for (int64_t c = 0; c < channelTile; ++c) {
+          Value total = blockLoop.getResult(c * perChannel);
+          for (int64_t j = 1; j < perChannel; ++j)
+            total = arith::AddIOp::create(
+                nb, loc, total, blockLoop.getResult(c * perChannel + j));
+          Value sum = vector::ReductionOp::create(
+              nb, loc, vector::CombiningKind::ADD, total);
+          sums.push_back(arith::SubIOp::create(nb, loc, sum, rowSum));
+        }
+        Value outputs = vector::ShapeCastOp::create(
+            nb, loc, VectorType::get({1, channelTile}, i32),
+            vector::FromElementsOp::create(
+                nb, loc, VectorType::get({channelTile}, i32), sums));
+        SmallVector<OpFoldResult> offsets = {m, first};
+        SmallVector<OpFoldResult> sizes = {nb.getIndexAttr(1),
+                                           nb.getIndexAttr(channelTile)};
+        SmallVector<OpFoldResult> strides(2, nb.getIndexAttr(1));
+        Value slice = tensor::ExtractSliceOp::create(
+            nb, loc, RankedTensorType::get({1, channelTile}, i32), out, offsets,
+            sizes, strides);
+        Value zero = index(nb, 0);
+        Value written = vector::TransferWriteOp::create(
+                            nb, loc, outputs, slice, ValueRange{zero, zero},
+                            ArrayRef<bool>{true, true})
+                            .getResult();
+        auto inParallel = scf::InParallelOp::create(nb, loc);
+        OpBuilder::InsertionGuard guard(nb);
+        nb.setInsertionPointToStart(inParallel.getBody());
+        tensor::ParallelInsertSliceOp::create(nb, loc, written, out, offsets,
+                                              sizes, strides);
+      });
+  return forall.getResult(0);
+}
+
 } // namespace
 
 Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
@@ -268,6 +376,9 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   };
   Value init = createEmptyLike(b, loc, input,
                                {inputType.getDimSize(0), weights.n}, accType);
+  if (bytewiseDot && !scales.values && weights.n % kChannelTile == 0)
+    return buildByteDotChannelTiles(b, loc, input, weights, rowSums, init,
+                                    kChannelTile, wholeBlocks);
   // Every (row, channel) output is independent: a parallel linalg.generic
   // whose body runs one channel's reduction in order. Threads split the
   // outputs, never a sum, so any thread count gives the same bits. Loops
