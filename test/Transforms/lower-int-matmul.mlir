@@ -54,9 +54,29 @@ func.func @int_matmul_i2(%x: tensor<?x100xi8>) -> tensor<?x2xi32> {
   return %acc : tensor<?x2xi32>
 }
 
+// With a multiple of 4 output channels, dot computes 4 channels per
+// iteration of an scf.forall over (channel tile, row): each block of
+// activations is loaded once for the 4 rows of codes, whose 8 chains of
+// dot products are independent, and the 4 outputs are one vector store.
+// DOT-LABEL: func @int_matmul_i2_channel_tiles
+// DOT: scf.forall (%[[TILE:.*]], %[[ROW:.*]]) in (1, %{{.*}})
+// DOT: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// DOT-COUNT-4: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<4x32xi8>, vector<32xi8>
+// DOT: %[[X:.*]] = vector.transfer_read %{{.*}} : tensor<?x100xi8>, vector<64xi8>
+// DOT-COUNT-4: tern.dot_u8s8 %{{.*}}, %{{.*}}, %[[X]] {small_codes}
+// DOT: vector.from_elements {{.*}} : vector<4xi32>
+// DOT: vector.transfer_write {{.*}} : vector<1x4xi32>, tensor<1x4xi32>
+// DOT: tensor.parallel_insert_slice
+func.func @int_matmul_i2_channel_tiles(%x: tensor<?x100xi8>) -> tensor<?x4xi32> {
+  %w = tern.packed_constant dense_resource<blob4> : tensor<4x32xi8> -> !tern.packed<4x100, #tern.layout<i2, block = 128>>
+  %acc = tern.int_matmul %x, %w : tensor<?x100xi8>, !tern.packed<4x100, #tern.layout<i2, block = 128>> -> tensor<?x4xi32>
+  return %acc : tensor<?x4xi32>
+}
+
 {-#
   dialect_resources: {
     builtin: {
+      blob4: "0x010000005555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555",
       blob: "0x010000005555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
     }
   }

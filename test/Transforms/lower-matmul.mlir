@@ -1,17 +1,17 @@
 // RUN: tern-opt %s -tern-lower-matmul="strategy=addsub" -split-input-file | FileCheck %s --check-prefixes=CHECK,ADDSUB
 // RUN: tern-opt %s -tern-lower-matmul="strategy=dot" -split-input-file | FileCheck %s --check-prefixes=CHECK,DOT
 
-// Float activations, i8 weights: a parallel linalg.generic over rows and
-// output channels whose body loops over K in 32-lane vectors, then one
-// scaling per output.
+// Float activations, i8 weights: a parallel linalg.generic over output
+// channels and rows (its output map swaps them back) whose body loops over
+// K in 32-lane vectors, then one scaling per output.
 // addsub selects between acc + x, acc - x and acc on the weight; dot
 // multiplies by the weight.
 // CHECK-DAG: #[[SCALE_MAP:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func @float_per_channel
 // CHECK-SAME: (%[[X:.*]]: tensor<?x3xf32>, %[[W:.*]]: tensor<2x3xi8>, %[[S:.*]]: tensor<2xf32>)
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} outs(%{{.*}} : tensor<?x2xf32>)
-// CHECK: %[[M:.*]] = linalg.index 0 : index
-// CHECK: %[[N:.*]] = linalg.index 1 : index
+// CHECK: %[[N:.*]] = linalg.index 0 : index
+// CHECK: %[[M:.*]] = linalg.index 1 : index
 // CHECK: scf.for {{.*}} -> (vector<32xf32>)
 // CHECK: %[[WV:.*]] = vector.transfer_read %[[W]]{{.*}} : tensor<2x3xi8>, vector<32xi8>
 // CHECK: %[[XV:.*]] = vector.transfer_read %[[X]]{{.*}} : tensor<?x3xf32>, vector<32xf32>
