@@ -281,6 +281,18 @@ void allowContraction(linalg::GenericOp op) {
   });
 }
 
+/// Tiles `op` with `options` in its place: the loops replace its results.
+FailureOr<scf::SCFTilingResult>
+tileInPlace(RewriterBase &rewriter, Operation *op,
+            const scf::SCFTilingOptions &options) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (succeeded(tiled))
+    rewriter.replaceOp(op, tiled->replacements);
+  return tiled;
+}
+
 /// Tiles `op` for threads and registers (see the pass description) and
 /// marks each register tile.
 LogicalResult tileContraction(RewriterBase &rewriter, linalg::GenericOp op,
@@ -311,12 +323,10 @@ LogicalResult tileContraction(RewriterBase &rewriter, linalg::GenericOp op,
       return dims.panel ? 0 : s.nt;
     return 0;
   }));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> threads = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), threadOptions);
+  FailureOr<scf::SCFTilingResult> threads =
+      tileInPlace(rewriter, op, threadOptions);
   if (failed(threads))
     return failure();
-  rewriter.replaceOp(op, threads->replacements);
 
   // Registers: loops over column panels (or column tiles), then rows (K
   // comes when the tile is vectorized), so that a panel stays in cache
@@ -338,13 +348,10 @@ LogicalResult tileContraction(RewriterBase &rewriter, linalg::GenericOp op,
       return dims.panel ? 1 : s.nr;
     return 0;
   }));
-  auto threadTile = cast<TilingInterface>(threads->tiledOps.back());
-  rewriter.setInsertionPoint(threadTile);
   FailureOr<scf::SCFTilingResult> registers =
-      scf::tileUsingSCF(rewriter, threadTile, registerOptions);
+      tileInPlace(rewriter, threads->tiledOps.back(), registerOptions);
   if (failed(registers))
     return failure();
-  rewriter.replaceOp(threadTile, registers->replacements);
   registers->tiledOps.back()->setAttr(kRegisterTile, rewriter.getUnitAttr());
 
   // Peel the row loop (and the column loop of an unpacked operand): whole
@@ -373,12 +380,10 @@ LogicalResult tileContraction(RewriterBase &rewriter, linalg::GenericOp op,
       SmallVector<OpFoldResult> vectorSizes(numLoops, rewriter.getIndexAttr(0));
       vectorSizes[dims.n] = rewriter.getIndexAttr(s.lanes);
       vectorOptions.setTileSizes(vectorSizes);
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> vectors = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), vectorOptions);
+      FailureOr<scf::SCFTilingResult> vectors =
+          tileInPlace(rewriter, op, vectorOptions);
       if (failed(vectors))
         return failure();
-      rewriter.replaceOp(op, vectors->replacements);
       if (auto forOp =
               dyn_cast<scf::ForOp>(vectors->loops.front().getOperation())) {
         scf::ForOp remainder;
@@ -387,11 +392,6 @@ LogicalResult tileContraction(RewriterBase &rewriter, linalg::GenericOp op,
     }
   }
   return success();
-}
-
-/// Loop ranges of `op` (ShapedType::kDynamic where unknown).
-SmallVector<int64_t> getRanges(linalg::LinalgOp op) {
-  return op.getStaticLoopRanges();
 }
 
 /// Vectorizes one register tile: a loop over K one step at a time (around
@@ -405,7 +405,7 @@ LogicalResult vectorizeRegisterTile(RewriterBase &rewriter,
   if (!dims)
     return op.emitOpError("register tile is no longer a contraction");
   {
-    SmallVector<int64_t> ranges = getRanges(op);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     scf::SCFTilingOptions rowOptions;
     SmallVector<OpFoldResult> sizes(dims->numLoops, rewriter.getIndexAttr(0));
     if (ShapedType::isDynamic(ranges[dims->m]))
@@ -424,12 +424,10 @@ LogicalResult vectorizeRegisterTile(RewriterBase &rewriter,
         order.push_back(d);
     order.push_back(dims->k);
     rowOptions.setInterchange(order);
-    rewriter.setInsertionPoint(op);
-    FailureOr<scf::SCFTilingResult> rows = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), rowOptions);
+    FailureOr<scf::SCFTilingResult> rows =
+        tileInPlace(rewriter, op, rowOptions);
     if (failed(rows))
       return failure();
-    rewriter.replaceOp(op, rows->replacements);
     op = cast<linalg::GenericOp>(rows->tiledOps.back());
     dims = inferDims(op);
     if (!dims)
@@ -526,6 +524,8 @@ struct VectorizeContractionsPass
       if (matchContraction(op))
         candidates.push_back(op);
     });
+    if (candidates.empty())
+      return;
     for (linalg::LinalgOp op : candidates) {
       Dims dims = *matchContraction(op);
       rewriter.setInsertionPoint(op);
@@ -563,10 +563,14 @@ struct VectorizeContractionsPass
         return signalPassFailure();
       }
     canonicalize(func);
-    // Each register tile's accumulator: read before its K loop, carried in
-    // the loop as a vector, written after it.
+    // Each register tile's accumulator: read before its K loop (the loop
+    // around its vector.contract), carried in the loop as a vector,
+    // written after it.
     SmallVector<scf::ForOp> loops;
-    func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    func.walk([&](scf::ForOp loop) {
+      if (!loop.getBody()->getOps<vector::ContractionOp>().empty())
+        loops.push_back(loop);
+    });
     for (scf::ForOp loop : loops)
       hoistLoopInvariantSubsets(rewriter, loop);
     // The slices the K loops now only pass along leave them, so that
