@@ -7,6 +7,8 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "StridedCopy.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -24,16 +26,10 @@ typedef struct {
   int64_t sizesAndStrides[];
 } TernMemRefDescriptor;
 
-__attribute__((visibility("hidden"))) void
-memrefCopy(int64_t elementSize, TernUnrankedMemRef *source,
-           TernUnrankedMemRef *target) {
-  int64_t rank = source->rank;
-  const TernMemRefDescriptor *src = source->descriptor;
-  const TernMemRefDescriptor *dst = target->descriptor;
-  const int64_t *sizes = src->sizesAndStrides;
-  const int64_t *srcStrides = src->sizesAndStrides + rank;
-  const int64_t *dstStrides = dst->sizesAndStrides + rank;
-
+void ternCopyStrided(int64_t elementSize, int64_t rank, const int64_t *sizes,
+                     const char *src, int64_t srcOffset,
+                     const int64_t *srcStrides, char *dst, int64_t dstOffset,
+                     const int64_t *dstStrides) {
   int64_t total = 1;
   for (int64_t d = 0; d < rank; ++d)
     total *= sizes[d];
@@ -54,10 +50,9 @@ memrefCopy(int64_t elementSize, TernUnrankedMemRef *source,
 
   /* Walk the runs in row-major order with an index counter. */
   int64_t index[64] = {0};
-  int64_t srcOffset = src->offset, dstOffset = dst->offset;
   for (int64_t n = 0; n < total / run; ++n) {
-    memcpy(dst->aligned + dstOffset * elementSize,
-           src->aligned + srcOffset * elementSize, runBytes);
+    memcpy(dst + dstOffset * elementSize, src + srcOffset * elementSize,
+           runBytes);
     for (int64_t d = outer - 1; d >= 0; --d) {
       srcOffset += srcStrides[d];
       dstOffset += dstStrides[d];
@@ -68,4 +63,15 @@ memrefCopy(int64_t elementSize, TernUnrankedMemRef *source,
       index[d] = 0;
     }
   }
+}
+
+__attribute__((visibility("hidden"))) void
+memrefCopy(int64_t elementSize, TernUnrankedMemRef *source,
+           TernUnrankedMemRef *target) {
+  int64_t rank = source->rank;
+  const TernMemRefDescriptor *src = source->descriptor;
+  const TernMemRefDescriptor *dst = target->descriptor;
+  ternCopyStrided(elementSize, rank, src->sizesAndStrides, src->aligned,
+                  src->offset, src->sizesAndStrides + rank, dst->aligned,
+                  dst->offset, dst->sizesAndStrides + rank);
 }

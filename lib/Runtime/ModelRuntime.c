@@ -9,6 +9,7 @@
 
 #define _GNU_SOURCE /* dladdr */
 
+#include "StridedCopy.h"
 #include "tern/Runtime/ModelDescriptor.h"
 
 #include <dlfcn.h>
@@ -460,29 +461,16 @@ static void *copyDense(const int64_t *desc, int32_t rank, size_t elementSize,
   char *dense = malloc(numElements > 0 ? (size_t)numElements * elementSize : 1);
   if (!dense || numElements == 0)
     return dense;
-  const char *base = (const char *)(intptr_t)desc[1];
-  int64_t offset = desc[2];
   const int64_t *sizes = desc + 3, *strides = desc + 3 + rank;
-  /* The innermost dimensions the result stores densely are one run. */
-  int64_t run = 1;
-  int32_t outer = rank;
-  while (outer > 0 && (sizes[outer - 1] == 1 || strides[outer - 1] == run)) {
-    run *= sizes[outer - 1];
-    --outer;
+  int64_t denseStrides[TERN_MAX_RANK];
+  int64_t stride = 1;
+  for (int32_t d = rank - 1; d >= 0; --d) {
+    denseStrides[d] = stride;
+    stride *= sizes[d];
   }
-  int64_t index[TERN_MAX_RANK] = {0};
-  for (int64_t n = 0; n < numElements / run; ++n) {
-    int64_t element = offset;
-    for (int32_t d = 0; d < outer; ++d)
-      element += index[d] * strides[d];
-    memcpy(dense + (size_t)(n * run) * elementSize,
-           base + (size_t)element * elementSize, (size_t)run * elementSize);
-    for (int32_t d = outer - 1; d >= 0; --d) {
-      if (++index[d] < sizes[d])
-        break;
-      index[d] = 0;
-    }
-  }
+  ternCopyStrided((int64_t)elementSize, rank, sizes,
+                  (const char *)(intptr_t)desc[1], desc[2], strides, dense, 0,
+                  denseStrides);
   return dense;
 }
 
