@@ -2,8 +2,8 @@
 //
 // One kernel shape for every strategy and weight format:
 //
-//   for m < M:                       (scf.for)
-//     for n < N:                     (scf.for)
+//   for n < N:                       (parallel)
+//     for m < M:                     (parallel)
 //       acc = 0                      (vector<lanes x accType>)
 //       for each block of K:         (scf.for)
 //         bytes = load lanes bytes of row n
@@ -16,6 +16,9 @@
 // The packed layouts interleave lanes (see Packing.h) so that field f of
 // `lanes` bytes is `lanes` consecutive weights: every activation load is
 // contiguous. Reads past K return 0, so row padding needs no special case.
+// Byte dot products on i2 codes (the `dot` strategy with int8 activations)
+// take the same loops over tiles of 4 channels, so that each block of
+// activations serves 4 rows of codes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -269,21 +272,24 @@ Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
                                         /*inBounds=*/true));
               SmallVector<Value> accs(state);
               for (int64_t f = 0; f < fields; f += 2) {
+                SmallVector<Value> codes;
+                for (Value channelBytes : bytes)
+                  codes.push_back(vector::ShuffleOp::create(
+                      kb, loc, decodeField(kb, loc, channelBytes, layout, f),
+                      decodeField(kb, loc, channelBytes, layout, f + 1),
+                      concat));
                 Value column =
                     arith::AddIOp::create(kb, loc, kBase, index(kb, f * lanes));
                 Value x = loadRow(kb, loc, input, m, column, wide, wholeBlocks);
                 for (int64_t c = 0; c < channelTile; ++c) {
-                  Value codes = vector::ShuffleOp::create(
-                      kb, loc, decodeField(kb, loc, bytes[c], layout, f),
-                      decodeField(kb, loc, bytes[c], layout, f + 1), concat);
                   Value &acc = accs[c * perChannel + f / 2];
-                  acc = DotU8S8Op::create(kb, loc, acc, codes, x,
+                  acc = DotU8S8Op::create(kb, loc, acc, codes[c], x,
                                           /*small_codes=*/true);
                 }
               }
               scf::YieldOp::create(kb, loc, accs);
             });
-        Value rowSum = tensor::ExtractOp::create(nb, loc, rowSums, m);
+        Value rowSum;
         SmallVector<Value> sums;
         for (int64_t c = 0; c < channelTile; ++c) {
           Value total = blockLoop.getResult(c * perChannel);
@@ -292,6 +298,8 @@ Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
                 nb, loc, total, blockLoop.getResult(c * perChannel + j));
           Value sum = vector::ReductionOp::create(
               nb, loc, vector::CombiningKind::ADD, total);
+          if (!rowSum)
+            rowSum = tensor::ExtractOp::create(nb, loc, rowSums, m);
           sums.push_back(arith::SubIOp::create(nb, loc, sum, rowSum));
         }
         Value outputs = vector::ShapeCastOp::create(
@@ -350,11 +358,6 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   // product instruction.
   bool bytewiseDot = subtractRowSums && layout.getFormat() == PackFormat::i2 &&
                      lanes == 32 && inType.isInteger(8);
-  if (bytewiseDot)
-    accVector = VectorType::get({16}, accType);
-  // Byte dot products keep one accumulator per pair of fields, so that
-  // their chains of dependent vpdpbusd stay independent.
-  int64_t numAccumulators = bytewiseDot ? fields / 2 : 1;
   // When K fills whole blocks (and the activations' K is known to be the
   // weights'), no load reaches past a row: no masks.
   bool wholeBlocks = weights.k % blockSize == 0 && !inputType.isDynamicDim(1);
@@ -376,9 +379,11 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   };
   Value init = createEmptyLike(b, loc, input,
                                {inputType.getDimSize(0), weights.n}, accType);
-  if (bytewiseDot && !scales.values && weights.n % kChannelTile == 0)
-    return buildByteDotChannelTiles(b, loc, input, weights, rowSums, init,
-                                    kChannelTile, wholeBlocks);
+  // (Per-block scales come with float activations only: never here.)
+  if (bytewiseDot)
+    return buildByteDotChannelTiles(
+        b, loc, input, weights, rowSums, init,
+        weights.n % kChannelTile == 0 ? kChannelTile : 1, wholeBlocks);
   // Every (row, channel) output is independent: a parallel linalg.generic
   // whose body runs one channel's reduction in order. Threads split the
   // outputs, never a sum, so any thread count gives the same bits. Loops
@@ -396,10 +401,10 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
       [&](OpBuilder &cb, Location, ValueRange) {
         Value n = linalg::IndexOp::create(cb, loc, 0);
         Value m = linalg::IndexOp::create(cb, loc, 1);
-        SmallVector<Value> accInits(numAccumulators,
-                                    createSplat(cb, loc, accVector, 0));
+        Value accInit = createSplat(cb, loc, accVector, 0);
         auto blockLoop = scf::ForOp::create(
-            cb, loc, index(cb, 0), index(cb, blocks), index(cb, 1), accInits,
+            cb, loc, index(cb, 0), index(cb, blocks), index(cb, 1),
+            ValueRange{accInit},
             [&](OpBuilder &kb, Location, Value block, ValueRange blockState) {
               Value acc = blockState[0];
               Value byteColumn =
@@ -451,27 +456,6 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
               }
               Value kBase =
                   arith::MulIOp::create(kb, loc, block, index(kb, blockSize));
-              if (bytewiseDot) {
-                auto wide = VectorType::get({2 * lanes}, i8);
-                SmallVector<int64_t> concat;
-                for (int64_t i = 0; i < 2 * lanes; ++i)
-                  concat.push_back(i);
-                SmallVector<Value> accs(blockState);
-                for (int64_t f = 0; f < fields; f += 2) {
-                  Value codes = vector::ShuffleOp::create(
-                      kb, loc, decodeField(kb, loc, bytes, layout, f),
-                      decodeField(kb, loc, bytes, layout, f + 1), concat);
-                  Value column = arith::AddIOp::create(kb, loc, kBase,
-                                                       index(kb, f * lanes));
-                  Value x =
-                      loadRow(kb, loc, input, m, column, wide, wholeBlocks);
-                  accs[f / 2] =
-                      DotU8S8Op::create(kb, loc, accs[f / 2], codes, x,
-                                        /*small_codes=*/true);
-                }
-                scf::YieldOp::create(kb, loc, accs);
-                return;
-              }
               for (int64_t f = 0; f < fields; ++f) {
                 Value column =
                     arith::AddIOp::create(kb, loc, kBase, index(kb, f * lanes));
@@ -518,10 +502,7 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
               }
               scf::YieldOp::create(kb, loc, acc);
             });
-        // Only byte dot products (integer) use several accumulators.
         Value total = blockLoop.getResult(0);
-        for (Value partial : blockLoop.getResults().drop_front())
-          total = arith::AddIOp::create(cb, loc, total, partial);
         Value sum = vector::ReductionOp::create(
             cb, loc, vector::CombiningKind::ADD, total);
         if (rowSums)
