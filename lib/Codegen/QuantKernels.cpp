@@ -424,29 +424,14 @@ Value buildKernel(OpBuilder &b, Location loc, Value input, Value init,
               lastRow));
         SmallVector<Value> ys = outputs(nb, tileRows, n);
         // One element per row; past M they repeat row M - 1's value.
-        SmallVector<OpFoldResult> sizes(2, nb.getIndexAttr(1));
-        SmallVector<OpFoldResult> strides(2, nb.getIndexAttr(1));
-        auto elementType = RankedTensorType::get({1, 1}, f32);
-        SmallVector<std::pair<Value, SmallVector<OpFoldResult>>> writes;
-        Value zero = indexConst(nb, loc, 0);
+        SmallVector<Value> values;
+        SmallVector<SmallVector<OpFoldResult>> offsets;
         for (auto [row, y] : llvm::zip(tileRows, ys)) {
-          SmallVector<OpFoldResult> offsets = {row, n};
-          Value slice = tensor::ExtractSliceOp::create(
-              nb, loc, elementType, out, offsets, sizes, strides);
-          Value value = vector::BroadcastOp::create(
-              nb, loc, VectorType::get({1, 1}, f32), y);
-          Value written = vector::TransferWriteOp::create(
-                              nb, loc, value, slice, ValueRange{zero, zero},
-                              ArrayRef<bool>{true, true})
-                              .getResult();
-          writes.push_back({written, offsets});
+          values.push_back(vector::BroadcastOp::create(
+              nb, loc, VectorType::get({1, 1}, f32), y));
+          offsets.push_back({row, n});
         }
-        auto inParallel = scf::InParallelOp::create(nb, loc);
-        OpBuilder::InsertionGuard guard(nb);
-        nb.setInsertionPointToStart(inParallel.getBody());
-        for (auto &[written, offsets] : writes)
-          tensor::ParallelInsertSliceOp::create(nb, loc, written, out, offsets,
-                                                sizes, strides);
+        writeFromForall(nb, loc, out, values, offsets);
       });
   return forall.getResult(0);
 }

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineMap.h"
@@ -51,4 +52,39 @@ Value mlir::tern::loadRow(OpBuilder &b, Location loc, Value source, Value row,
   return vector::TransferReadOp::create(b, loc, type, source,
                                         ValueRange{row, column}, padding,
                                         ArrayRef<bool>{inBounds});
+}
+
+void mlir::tern::writeFromForall(OpBuilder &b, Location loc, Value out,
+                                 ArrayRef<Value> values,
+                                 ArrayRef<SmallVector<OpFoldResult>> offsets) {
+  auto outType = cast<RankedTensorType>(out.getType());
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> written;
+  SmallVector<SmallVector<OpFoldResult>> sizes;
+  for (Value value : values) {
+    auto vectorType = cast<VectorType>(value.getType());
+    SmallVector<OpFoldResult> size;
+    for (int64_t d : vectorType.getShape())
+      size.push_back(b.getIndexAttr(d));
+    sizes.push_back(size);
+  }
+  SmallVector<OpFoldResult> strides(outType.getRank(), b.getIndexAttr(1));
+  for (auto [value, offset, size] : llvm::zip(values, offsets, sizes)) {
+    auto vectorType = cast<VectorType>(value.getType());
+    Value slice = tensor::ExtractSliceOp::create(
+        b, loc,
+        RankedTensorType::get(vectorType.getShape(), outType.getElementType()),
+        out, offset, size, strides);
+    SmallVector<Value> indices(vectorType.getRank(), zero);
+    SmallVector<bool> inBounds(vectorType.getRank(), true);
+    written.push_back(
+        vector::TransferWriteOp::create(b, loc, value, slice, indices, inBounds)
+            .getResult());
+  }
+  auto inParallel = scf::InParallelOp::create(b, loc);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(inParallel.getBody());
+  for (auto [slice, offset, size] : llvm::zip(written, offsets, sizes))
+    tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offset, size,
+                                          strides);
 }

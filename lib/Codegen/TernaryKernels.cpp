@@ -306,23 +306,7 @@ Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
             nb, loc, VectorType::get({1, channelTile}, i32),
             vector::FromElementsOp::create(
                 nb, loc, VectorType::get({channelTile}, i32), sums));
-        SmallVector<OpFoldResult> offsets = {m, first};
-        SmallVector<OpFoldResult> sizes = {nb.getIndexAttr(1),
-                                           nb.getIndexAttr(channelTile)};
-        SmallVector<OpFoldResult> strides(2, nb.getIndexAttr(1));
-        Value slice = tensor::ExtractSliceOp::create(
-            nb, loc, RankedTensorType::get({1, channelTile}, i32), out, offsets,
-            sizes, strides);
-        Value zero = index(nb, 0);
-        Value written = vector::TransferWriteOp::create(
-                            nb, loc, outputs, slice, ValueRange{zero, zero},
-                            ArrayRef<bool>{true, true})
-                            .getResult();
-        auto inParallel = scf::InParallelOp::create(nb, loc);
-        OpBuilder::InsertionGuard guard(nb);
-        nb.setInsertionPointToStart(inParallel.getBody());
-        tensor::ParallelInsertSliceOp::create(nb, loc, written, out, offsets,
-                                              sizes, strides);
+        writeFromForall(nb, loc, out, {outputs}, {{m, first}});
       });
   return forall.getResult(0);
 }

@@ -32,6 +32,14 @@ Value createSplat(OpBuilder &b, Location loc, Type type, double value);
 Value loadRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
               VectorType type, bool inBounds);
 
+/// From inside an scf.forall body whose shared output is `out`: writes each
+/// 2-D vector `values[i]` into the slice of `out` at `offsets[i]` of its
+/// shape, and inserts the slices in the forall's terminator (which this
+/// creates), so that bufferization writes `out` in place.
+void writeFromForall(OpBuilder &b, Location loc, Value out,
+                     ArrayRef<Value> values,
+                     ArrayRef<SmallVector<OpFoldResult>> offsets);
+
 /// The indexing map of a weight scale inside a loop nest of `numLoops`
 /// dimensions whose output-channel dimension is `channelDim`: a 0-d scale
 /// broadcasts everywhere, a 1-d scale follows the channel.
