@@ -102,18 +102,11 @@ def check_ort(build, work, layers):
     compile_model(build, model, library)
     session = tern.load(str(library))
     prompt = [15, 2047, 99, 128000, 7, 4321, 64, 1]
-    past_shape = (1, FULL["kv_heads"], 0, FULL["head_dim"])
+    # The Optimum layout's feeds, as bench/e2e_vs_ort.py builds them.
+    from e2e_vs_ort import decoder_feeds
 
     def feeds_for(ids, past, total):
-        feeds = {"input_ids": np.array([ids], np.int64),
-                 "attention_mask": np.ones((1, total), np.int64),
-                 "position_ids": np.arange(total - len(ids), total,
-                                           dtype=np.int64)[None]}
-        for i in range(layers):
-            for kind in ("key", "value"):
-                feeds[f"past_key_values.{i}.{kind}"] = past.get(
-                    (i, kind), np.zeros(past_shape, np.float32))
-        return feeds
+        return decoder_feeds(ids, past, total, layers)
 
     feeds = feeds_for(prompt, {}, len(prompt))
     tern_logits = session.run(feeds)["logits"]
