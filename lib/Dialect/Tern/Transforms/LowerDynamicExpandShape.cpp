@@ -35,32 +35,41 @@ struct ExpandShapeToReinterpretCast
 
   LogicalResult matchAndRewrite(memref::ExpandShapeOp op,
                                 PatternRewriter &rewriter) const override {
-    MemRefType source = op.getSrcType(), result = op.getResultType();
-    if (!splitsDynamicSize(op) || !source.getLayout().isIdentity() ||
-        !result.getLayout().isIdentity())
-      return rewriter.notifyMatchFailure(op, "not a dynamic split of an "
-                                             "identity-layout buffer");
+    if (!splitsDynamicSize(op))
+      return rewriter.notifyMatchFailure(op, "no dynamic size split in two");
     Location loc = op.getLoc();
+    // The source's base, offset and strides, as they are known (a strided
+    // source, such as a padded matmul's result cut to size, keeps them).
+    auto source =
+        memref::ExtractStridedMetadataOp::create(rewriter, loc, op.getSrc());
+    SmallVector<OpFoldResult> sourceStrides =
+        source.getConstifiedMixedStrides();
     SmallVector<OpFoldResult> sizes = op.getMixedOutputShape();
-    // Row-major strides: the product of the sizes to the right.
+    auto multiply = [&](OpFoldResult a, OpFoldResult b) -> OpFoldResult {
+      std::optional<int64_t> x = getConstantIntValue(a);
+      std::optional<int64_t> y = getConstantIntValue(b);
+      if (x && y)
+        return rewriter.getIndexAttr(*x * *y);
+      return arith::MulIOp::create(
+                 rewriter, loc,
+                 getValueOrCreateConstantIndexOp(rewriter, loc, a),
+                 getValueOrCreateConstantIndexOp(rewriter, loc, b))
+          .getResult();
+    };
+    // Within each group of result dimensions that one source dimension
+    // splits into, strides are row-major from that dimension's stride.
     SmallVector<OpFoldResult> strides(sizes.size());
-    OpFoldResult stride = rewriter.getIndexAttr(1);
-    for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
-      strides[d] = stride;
-      std::optional<int64_t> known = getConstantIntValue(stride);
-      std::optional<int64_t> size = getConstantIntValue(sizes[d]);
-      if (known && size) {
-        stride = rewriter.getIndexAttr(*known * *size);
-        continue;
+    for (auto [group, sourceStride] :
+         llvm::zip_equal(op.getReassociationIndices(), sourceStrides)) {
+      OpFoldResult stride = sourceStride;
+      for (int64_t d : llvm::reverse(group)) {
+        strides[d] = stride;
+        stride = multiply(stride, sizes[d]);
       }
-      stride = arith::MulIOp::create(
-                   rewriter, loc,
-                   getValueOrCreateConstantIndexOp(rewriter, loc, stride),
-                   getValueOrCreateConstantIndexOp(rewriter, loc, sizes[d]))
-                   .getResult();
     }
     rewriter.replaceOpWithNewOp<memref::ReinterpretCastOp>(
-        op, result, op.getSrc(), rewriter.getIndexAttr(0), sizes, strides);
+        op, op.getResultType(), source.getBaseBuffer(),
+        source.getConstifiedMixedOffset(), sizes, strides);
     return success();
   }
 };

@@ -242,10 +242,14 @@ def TernLowerDynamicExpandShape
   let description = [{
     A `memref.expand_shape` that splits one dynamic size into several
     dynamic sizes (`[?, 64] -> [?, ?, 64]`, a sequence axis split from a
-    batch-times-sequence axis) of a buffer with the identity layout becomes
-    a `memref.reinterpret_cast` with the `output_shape` sizes and row-major
-    strides computed from them. Upstream `expand-strided-metadata` crashes
-    on such expand_shapes in LLVM 22; the cast is what it would produce.
+    batch-times-sequence axis) becomes a `memref.reinterpret_cast` of the
+    buffer's base (`memref.extract_strided_metadata`) with the
+    `output_shape` sizes, the source's offset, and strides that are
+    row-major within each group, starting from the stride of the source
+    dimension the group splits. Sources may be strided: a matmul's result
+    padded to whole vector panels and cut back to size is. Upstream
+    `expand-strided-metadata` crashes on such expand_shapes in LLVM 22; the
+    cast is what it would produce.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
