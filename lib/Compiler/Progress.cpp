@@ -77,6 +77,8 @@ public:
       progress.stage("folding constants");
     else if (arg == "tern-ternarize")
       progress.stage("finding ternary weights");
+    else if (arg == "tern-quantize-weights")
+      progress.stage("quantizing the head");
     else if (arg == "tern-quantize-acts")
       progress.stage("quantizing activations");
     else if (arg == "tern-pack-weights")

@@ -29,6 +29,8 @@ void mlir::tern::buildFindTernaryPipeline(OpPassManager &pm,
     funcPm.addPass(createTernTernarize(
         TernTernarizeOptions{/*minElements=*/1, /*absmean=*/options.absmean}));
   }
+  if (options.quantizeHead)
+    funcPm.addPass(createTernQuantizeWeights());
   funcPm.addPass(
       createTernQuantizeActs(TernQuantizeActsOptions{options.quantizeActs}));
 }

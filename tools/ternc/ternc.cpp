@@ -116,6 +116,12 @@ cl::opt<bool> quantizeActs(
     cl::desc("Quantize the activations of ternary matmuls per token to int8 "
              "(BitNet's W1.58A8; off by default)"),
     cl::init(false), cl::cat(ternCategory));
+cl::opt<bool> quantizeHead(
+    "quantize-head",
+    cl::desc("Store the float weights left after ternarization (the LM head, "
+             "the embedding table) as int8 with a scale per channel "
+             "(changes the model's numbers; off by default)"),
+    cl::init(false), cl::cat(ternCategory));
 cl::opt<bool> ternarizeAbsmean(
     "ternarize-absmean",
     cl::desc("Ternarize ordinary float weights with BitNet's absmean rule "
@@ -345,6 +351,7 @@ int main(int argc, char **argv) {
   options.ternarize = ternarize;
   options.absmean = ternarizeAbsmean;
   options.quantizeActs = quantizeActs;
+  options.quantizeHead = quantizeHead;
   options.threads = backend->hasOpenMP();
   backend->configurePipeline(**machine, options);
   if (emitKind == EmitKind::Tern)

@@ -37,6 +37,11 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
       llvm::cl::desc("Quantize ternary matmuls' activations per token to "
                      "int8 (W1.58A8)"),
       llvm::cl::init(false)};
+  Option<bool> quantizeHead{
+      *this, "quantize-head",
+      llvm::cl::desc("Quantize the float weights left after ternarization "
+                     "(LM head, embedding) to int8 per channel"),
+      llvm::cl::init(false)};
   Option<bool> absmean{
       *this, "absmean",
       llvm::cl::desc("Ternarize float weights with the absmean rule "

@@ -8,19 +8,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "ConstantEvaluator.h"
+#include "MatmulWeights.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Threading.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "llvm/ADT/SmallPtrSet.h"
 
 #include <array>
 #include <cmath>
 #include <cstring>
-#include <limits>
 
 namespace mlir {
 namespace tern {
@@ -219,12 +217,6 @@ TernaryDecomposition absmeanTernarize(const WeightView &w) {
   return result;
 }
 
-bool isZeroFilled(Value init) {
-  if (auto fill = init.getDefiningOp<linalg::FillOp>())
-    return matchPattern(fill.value(), m_AnyZeroFloat());
-  return matchPattern(init, m_AnyZeroFloat());
-}
-
 /// A float linalg.matmul whose weights turned out ternary.
 struct MatmulTernary {
   linalg::MatmulOp op;
@@ -233,36 +225,11 @@ struct MatmulTernary {
 
 std::optional<MatmulTernary>
 findMatmulTernary(linalg::MatmulOp matmul, int64_t minElements, bool absmean) {
-  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
+  std::optional<MatmulWeight> weight = findMatmulWeight(matmul, minElements);
+  if (!weight)
     return std::nullopt;
-  Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  auto rhsType = cast<RankedTensorType>(rhs.getType());
-  auto resultType = cast<RankedTensorType>(matmul.getResult(0).getType());
-  Type elementType = resultType.getElementType();
-  if (!isa<FloatType>(elementType) || lhsType.getElementType() != elementType ||
-      rhsType.getElementType() != elementType || !rhsType.hasStaticShape())
-    return std::nullopt;
-  int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
-  if (rhsType.getNumElements() < minElements)
-    return std::nullopt;
-
-  // Gemm with transB = 1 imports as a transpose of an N x K constant.
-  Value weightSource = rhs;
-  bool isNK = false;
-  if (auto transpose = rhs.getDefiningOp<linalg::TransposeOp>()) {
-    if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0}) {
-      weightSource = transpose.getInput();
-      isNK = true;
-    }
-  }
-  // The weight as it is stored, or computed from constants (QDQ,
-  // fake-quant chains): see ConstantEvaluator.
-  ConstantEvaluator evaluator(std::numeric_limits<int64_t>::max());
-  std::optional<ConstantTensor> tensor = evaluator.evaluate(weightSource);
-  if (!tensor || !isa<FloatType>(tensor->type.getElementType()))
-    return std::nullopt;
-  WeightView view(*tensor, n, k, isNK);
+  int64_t k = weight->k;
+  WeightView view(weight->tensor, weight->n, k, weight->isNK);
   std::optional<TernaryDecomposition> ternary = decompose(view);
   // Blocks of a multiple of the kernels' 32 lanes, largest first.
   for (int64_t block : {256, 128, 64, 32})
@@ -273,31 +240,6 @@ findMatmulTernary(linalg::MatmulOp matmul, int64_t minElements, bool absmean) {
   if (!ternary)
     return std::nullopt;
   return MatmulTernary{matmul, std::move(*ternary)};
-}
-
-/// Erases the ops that computed `roots` once nothing uses them (the weight
-/// chain a replaced matmul read), collecting the constants they held.
-void eraseDeadProducers(ArrayRef<Value> roots,
-                        SmallVectorImpl<Attribute> &released) {
-  SmallVector<Operation *> worklist;
-  for (Value root : roots)
-    if (Operation *op = root ? root.getDefiningOp() : nullptr)
-      worklist.push_back(op);
-  llvm::SmallPtrSet<Operation *, 16> erased;
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    if (erased.contains(op) || !op->use_empty() || !isMemoryEffectFree(op) ||
-        op->getNumRegions() > 1)
-      continue;
-    Attribute attr;
-    if (matchPattern(op->getResult(0), m_Constant(&attr)))
-      released.push_back(attr);
-    for (Value operand : op->getOperands())
-      if (Operation *producer = operand.getDefiningOp())
-        worklist.push_back(producer);
-    erased.insert(op);
-    op->erase();
-  }
 }
 
 /// `input` x the ternary weights `ternary` (N x K) as a tern.matmul with
@@ -334,31 +276,12 @@ Value buildTernaryMatmul(OpBuilder &b, Location loc, Value input,
 SmallVector<Value> replaceMatmul(MatmulTernary &found) {
   linalg::MatmulOp matmul = found.op;
   OpBuilder b(matmul);
-  Location loc = matmul.getLoc();
-  Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
-  Value init = matmul.getOutputs()[0];
-  auto rhsType = cast<RankedTensorType>(rhs.getType());
-  auto resultType = cast<RankedTensorType>(matmul.getResult(0).getType());
-  Value product =
-      buildTernaryMatmul(b, loc, lhs, resultType, found.ternary,
-                         rhsType.getDimSize(1), rhsType.getDimSize(0));
-  if (!isZeroFilled(init)) {
-    // linalg.matmul accumulates into its init; keep that sum.
-    AffineMap identity = b.getMultiDimIdentityMap(2);
-    product =
-        linalg::GenericOp::create(
-            b, loc, resultType, ValueRange{product}, ValueRange{init},
-            ArrayRef<AffineMap>{identity, identity},
-            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-            [](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value sum = arith::AddFOp::create(nb, nloc, args[1], args[0]);
-              linalg::YieldOp::create(nb, nloc, sum);
-            })
-            .getResult(0);
-  }
-  matmul.getResult(0).replaceAllUsesWith(product);
-  matmul.erase();
-  return {rhs};
+  auto rhsType = cast<RankedTensorType>(matmul.getInputs()[1].getType());
+  Value product = buildTernaryMatmul(
+      b, matmul.getLoc(), matmul.getInputs()[0],
+      cast<RankedTensorType>(matmul.getResult(0).getType()), found.ternary,
+      rhsType.getDimSize(1), rhsType.getDimSize(0));
+  return {replaceMatmulWith(matmul, product)};
 }
 
 /// Runs `find` on `ops` a batch at a time on the context's threads (it only

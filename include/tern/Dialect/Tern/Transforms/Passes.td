@@ -139,6 +139,53 @@ def TernQuantizeActs : Pass<"tern-quantize-acts", "func::FuncOp"> {
   ];
 }
 
+def TernQuantizeWeights : Pass<"tern-quantize-weights", "func::FuncOp"> {
+  let summary = "Quantize float matmul weights and embedding tables to int8 "
+                "per channel";
+  let description = [{
+    After `tern-ternarize`, the float weights a language model still holds
+    are its LM head (a MatMul by a constant `K x N` weight) and its token
+    embedding (a Gather from a constant `V x D` table). The head alone is
+    larger than all of BitNet-2B4T's ternary weights and is read whole for
+    every token, so decoding spends most of its bandwidth on it. This pass,
+    run only when asked (`ternc --quantize-head`), stores each as int8 with
+    one absmax scale per output channel (per table row):
+
+    ```
+    s_n = max_k |w[n, k]| / 127   (1 where the channel is all zeros)
+    q[n, k] = clamp(round_half_even(w[n, k] / s_n), -127, 127)
+    ```
+
+    A float `linalg.matmul` by such a weight (at least `min-elements`) becomes
+    a `tern.quant_matmul` with `bits = 8`, `signed_codes` and one block of
+    `K` (its kernels dequantize the codes in their FMAs, or quantize the
+    activations too under `--quantize-acts`). A rank-2 float constant of at
+    least `min-elements` that is only read element by element
+    (`tensor.extract`, as the importer lowers Gather) is read as
+    `float(q[i, j]) * s_i`. It changes the model's numbers: each weight moves
+    by at most half a step, `s_n / 2`.
+
+    ```mlir
+    %y = linalg.matmul ins(%x, %w : tensor<?x128xf32>, tensor<128x256xf32>) ...
+    ```
+
+    becomes
+
+    ```mlir
+    %y = tern.quant_matmul %x, %codes, %scales {bits = 8 : i64,
+        block_size = 128 : i64, k = 128 : i64, signed_codes}
+        : tensor<?x128xf32>, tensor<256x128xi8>, tensor<256x1xf32> -> ...
+    ```
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"4096",
+           "Only quantize weights and tables of at least this many elements">
+  ];  let dependentDialects = [
+    "::mlir::tern::TernDialect", "::mlir::arith::ArithDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def TernPackWeights : Pass<"tern-pack-weights", "func::FuncOp"> {
   let summary = "Store the weights of ternary matmuls in a packed layout";
   let description = [{
