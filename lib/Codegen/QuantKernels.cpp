@@ -35,8 +35,7 @@ using namespace mlir::tern;
 
 namespace {
 
-/// Weights one step of the kernels reads.
-constexpr int64_t kStep = 64;
+constexpr int64_t kStep = kQuantKernelStep;
 /// Lanes of the float accumulator and of the int8 dot product's result.
 constexpr int64_t kLanes = 16;
 

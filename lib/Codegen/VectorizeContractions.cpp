@@ -204,9 +204,7 @@ linalg::GenericOp packConstantWeights(RewriterBase &rewriter,
 
   // A weight read from a mapped file (a tied embedding the model still
   // gathers from) need not stay resident once packed.
-  ArrayRef<char> sourceBytes = *tern::getRawBytes(weight);
-  if (tern::MappedFileRegistry::lookup(sourceBytes.data(), sourceBytes.size()))
-    tern::releaseFilePages(sourceBytes.data(), sourceBytes.size());
+  tern::releaseIfMapped(*tern::getRawBytes(weight));
 
   Location loc = op.getLoc();
   Value input = op.getDpsInputs()[0];

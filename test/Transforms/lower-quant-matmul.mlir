@@ -96,3 +96,25 @@ func.func @small_blocks(%x: tensor<?x64xf32>, %c: tensor<16x32xi8>, %s: tensor<1
   %y = tern.quant_matmul %x, %c, %s {bits = 4 : i64, block_size = 8 : i64, k = 64 : i64} : tensor<?x64xf32>, tensor<16x32xi8>, tensor<16x8xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+// A block that is a whole number of the kernels' 64-weight steps but not a
+// power of two (one block per channel of K = 192, as tern-quantize-weights
+// makes for a head) takes the vector kernel; a block the steps would split
+// (96) takes the decoding loop.
+// CHECK-LABEL: func @whole_steps
+// CHECK: scf.for
+// CHECK: vector.transfer_read %arg1{{.*}} : tensor<8x192xi8>, vector<64xi8>
+// CHECK: vector.fma
+// CHECK-LABEL: func @split_steps
+// CHECK-NOT: vector.fma
+// CHECK: iterator_types = ["parallel", "parallel", "reduction"]
+func.func @whole_steps(%x: tensor<?x192xf32>, %c: tensor<8x192xi8>, %s: tensor<8x1xf32>) -> tensor<?x8xf32> {
+  %y = tern.quant_matmul %x, %c, %s {bits = 8 : i64, block_size = 192 : i64, k = 192 : i64} : tensor<?x192xf32>, tensor<8x192xi8>, tensor<8x1xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+func.func @split_steps(%x: tensor<?x192xf32>, %c: tensor<8x192xi8>, %s: tensor<8x2xf32>) -> tensor<?x8xf32> {
+  %y = tern.quant_matmul %x, %c, %s {bits = 8 : i64, block_size = 96 : i64, k = 192 : i64} : tensor<?x192xf32>, tensor<8x192xi8>, tensor<8x2xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

@@ -3,11 +3,13 @@
 
 // A K x N float weight becomes int8 codes in N x K order with one absmax
 // scale per output channel (column): s = max |w| / 127, q = round(w / s).
-// An all-zero channel gets scale 1.
+// An all-zero channel gets scale 1. Each channel is one block, padded with
+// zero codes to the 4/8-bit kernels' step of 64: rows [50, -127],
+// [-127, 51], [0, 0].
 // CHECK-LABEL: func @head
-// CHECK-DAG: %[[CODES:.*]] = arith.constant dense<{{\[}}[50, -127], [-127, 51], [0, 0]]> : tensor<3x2xi8>
+// CHECK-DAG: %[[CODES:.*]] = arith.constant dense<"0x3281{{(00)+}}8133{{(00)+}}"> : tensor<3x64xi8>
 // CHECK-DAG: %[[SCALES:.*]] = arith.constant dense<{{\[}}[2.000000e-02], [0.00393700786], [1.000000e+00]]> : tensor<3x1xf32>
-// CHECK: %[[Y:.*]] = tern.quant_matmul %arg0, %[[CODES]], %[[SCALES]] {bits = 8 : i64, block_size = 2 : i64, k = 2 : i64, signed_codes} : tensor<?x2xf32>, tensor<3x2xi8>, tensor<3x1xf32> -> tensor<?x3xf32>
+// CHECK: %[[Y:.*]] = tern.quant_matmul %arg0, %[[CODES]], %[[SCALES]] {bits = 8 : i64, block_size = 64 : i64, k = 2 : i64, signed_codes} : tensor<?x2xf32>, tensor<3x64xi8>, tensor<3x1xf32> -> tensor<?x3xf32>
 // CHECK-NOT: linalg.matmul
 // CHECK: return %[[Y]]
 // Below the default 4096 elements nothing changes.
@@ -30,7 +32,7 @@ func.func @head(%x: tensor<?x2xf32>) -> tensor<?x3xf32> {
 // Gemm with transB = 1: the N x K constant is quantized along its rows and
 // the transpose goes; a nonzero init is still added.
 // CHECK-LABEL: func @transposed_with_bias
-// CHECK-DAG: arith.constant dense<{{\[}}[127, -64], [0, 127]]> : tensor<2x2xi8>
+// CHECK-DAG: arith.constant dense<"0x7FC0{{(00)+}}007F{{(00)+}}"> : tensor<2x64xi8>
 // CHECK: %[[Y:.*]] = tern.quant_matmul %arg0
 // CHECK-NOT: linalg.transpose
 // CHECK: linalg.generic {{.*}} ins(%[[Y]] : tensor<4x2xf32>) outs(%arg1 : tensor<4x2xf32>)

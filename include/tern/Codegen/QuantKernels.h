@@ -15,6 +15,18 @@
 namespace mlir {
 namespace tern {
 
+/// Weights one step of the kernels reads.
+constexpr int64_t kQuantKernelStep = 64;
+
+/// Whether the kernels take blocks of `block` weights: a power of two from
+/// 16 up to a step (a step holds whole blocks), or a whole number of steps
+/// (a block holds whole steps).
+inline bool isQuantKernelBlock(int64_t block) {
+  return block >= 16 &&
+         (block % kQuantKernelStep == 0 ||
+          (block < kQuantKernelStep && (block & (block - 1)) == 0));
+}
+
 /// Block-quantized weights as the kernels read them.
 struct QuantWeights {
   /// Unsigned codes, `[N, rowBytes]`: each output channel's blocks, `bits`
@@ -25,7 +37,7 @@ struct QuantWeights {
   /// `[N, blocks]` f32, or null for `defaultZeroPoint` everywhere.
   Value zeroPoints;
   double defaultZeroPoint = 0;
-  /// Bits per code, weights per block (16 or more, a power of two) and K.
+  /// Bits per code, weights per block (see isQuantKernelBlock) and K.
   int64_t bits = 4, block = 32, k = 0, n = 0;
 };
 

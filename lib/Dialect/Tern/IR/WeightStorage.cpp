@@ -143,6 +143,11 @@ void mlir::tern::releaseFilePages(const void *data, size_t size) {
     ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
 }
 
+void mlir::tern::releaseIfMapped(ArrayRef<char> bytes) {
+  if (MappedFileRegistry::lookup(bytes.data(), bytes.size()))
+    releaseFilePages(bytes.data(), bytes.size());
+}
+
 void mlir::tern::MappedFileRegistry::add(const char *begin, size_t size,
                                          StringRef path) {
   std::lock_guard<std::mutex> lock(getRegistryMutex());

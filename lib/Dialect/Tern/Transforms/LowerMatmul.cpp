@@ -237,8 +237,8 @@ struct LowerPackedConstant : public OpRewritePattern<PackedConstantOp> {
 /// codes, one output channel per row. QDQ's K-major (and signed) int8
 /// codes are transposed (and shifted by 128, with the zero point) into a
 /// new constant once, at compile time. Fails, creating nothing, where the
-/// kernels do not apply (block < 16, non-f32, codes or zero points to
-/// rewrite that are not constants).
+/// kernels do not apply (see isQuantKernelBlock; non-f32, codes or zero points
+/// to rewrite that are not constants).
 FailureOr<QuantWeights> getQuantWeights(PatternRewriter &rewriter,
                                         QuantMatmulOp op) {
   QuantWeights w;
@@ -247,8 +247,7 @@ FailureOr<QuantWeights> getQuantWeights(PatternRewriter &rewriter,
   w.k = op.getK();
   w.n = op.getN();
   w.defaultZeroPoint = double(op.getDefaultZeroPoint());
-  if ((w.bits != 4 && w.bits != 8) || w.block < 16 ||
-      !llvm::isPowerOf2_64(w.block) ||
+  if ((w.bits != 4 && w.bits != 8) || !isQuantKernelBlock(w.block) ||
       !op.getInput().getType().getElementType().isF32() ||
       !op.getScales().getType().getElementType().isF32())
     return failure();
@@ -302,8 +301,8 @@ FailureOr<QuantWeights> getQuantWeights(PatternRewriter &rewriter,
   return w;
 }
 
-/// tern.quant_matmul on constant 4- and 8-bit codes with a block of 16 or
-/// more: the vector kernels (QuantKernels.h), integer dot products when
+/// tern.quant_matmul on constant 4- and 8-bit codes in blocks the vector
+/// kernels take (QuantKernels.h), integer dot products when
 /// `int8_activations` (or the pass's option) asks for them.
 struct LowerQuantMatmulToKernel : public OpRewritePattern<QuantMatmulOp> {
   LowerQuantMatmulToKernel(MLIRContext *ctx, bool int8Activations)
@@ -324,8 +323,8 @@ struct LowerQuantMatmulToKernel : public OpRewritePattern<QuantMatmulOp> {
   bool int8Activations;
 };
 
-/// Any other tern.quant_matmul (2-bit codes that are not ternary, blocks
-/// under 16): one linalg.generic over rows, channels and K that decodes
+/// Any other tern.quant_matmul (2-bit codes that are not ternary, other
+/// blocks): one linalg.generic over rows, channels and K that decodes
 /// each code where it is read, `acc += x * ((q - zero) * scale)`. Simple
 /// and exact to the float dequantization; the codes never become floats in
 /// memory.

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "MatmulWeights.h"
+#include "tern/Codegen/QuantKernels.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
@@ -39,9 +40,10 @@ struct Int8Rows {
 
 /// Quantizes the rows of the R x C matrix that `tensor` stores row-major,
 /// or, when `transposed`, as its C x R transpose (a MatMul's K x N weight,
-/// whose output channels are its columns).
+/// whose output channels are its columns). Rows of codes are `rowBytes`
+/// long (at least C), zero past C.
 Int8Rows quantizeRows(const ConstantTensor &tensor, int64_t rows, int64_t cols,
-                      bool transposed) {
+                      int64_t rowBytes, bool transposed) {
   const float *f32 = tensor.type.getElementType().isF32() && !tensor.splat
                          ? reinterpret_cast<const float *>(tensor.bytes.data())
                          : nullptr;
@@ -51,7 +53,7 @@ Int8Rows quantizeRows(const ConstantTensor &tensor, int64_t rows, int64_t cols,
   auto indexOf = [&](int64_t row, int64_t col) {
     return transposed ? col * rows + row : row * cols + col;
   };
-  Int8Rows result{allocateWeightBlob(size_t(rows) * cols),
+  Int8Rows result{allocateWeightBlob(size_t(rows) * rowBytes),
                   allocateWeightBlob(size_t(rows) * sizeof(float))};
   float *scales =
       reinterpret_cast<float *>(result.scales.getMutableData().data());
@@ -85,13 +87,15 @@ Int8Rows quantizeRows(const ConstantTensor &tensor, int64_t rows, int64_t cols,
   forEachTile([&](int64_t row, int64_t col) {
     // nearbyint in the default mode rounds half to even.
     double q = std::nearbyint(at(indexOf(row, col)) / double(scales[row]));
-    codes[row * cols + col] = int8_t(std::clamp(q, -127.0, 127.0));
+    codes[row * rowBytes + col] = int8_t(std::clamp(q, -127.0, 127.0));
   });
   return result;
 }
 
 /// A float matmul by a constant weight becomes a tern.quant_matmul on its
-/// int8 codes (one block of K per channel). Returns the weight it read.
+/// int8 codes: one block per channel, padded to whole steps of the 4/8-bit
+/// kernels (a block they take whole is a multiple of their step). Returns
+/// the weight it read.
 std::optional<Value> quantizeMatmul(linalg::MatmulOp matmul,
                                     int64_t minElements) {
   if (!getElementTypeOrSelf(matmul.getResult(0).getType()).isF32())
@@ -100,12 +104,15 @@ std::optional<Value> quantizeMatmul(linalg::MatmulOp matmul,
   if (!weight)
     return std::nullopt;
   int64_t n = weight->n, k = weight->k;
-  Int8Rows quantized = quantizeRows(weight->tensor, n, k, !weight->isNK);
+  int64_t block = llvm::alignTo(k, kQuantKernelStep);
+  Int8Rows quantized = quantizeRows(weight->tensor, n, k, block, !weight->isNK);
+  // A head tied to a mapped embedding need not stay resident.
+  releaseIfMapped(weight->tensor.bytes);
   OpBuilder b(matmul);
   Location loc = matmul.getLoc();
   Value codes = arith::ConstantOp::create(
       b, loc,
-      createWeightConstant(RankedTensorType::get({n, k}, b.getI8Type()),
+      createWeightConstant(RankedTensorType::get({n, block}, b.getI8Type()),
                            "tern_int8_weights", std::move(quantized.codes)));
   Value scales = arith::ConstantOp::create(
       b, loc,
@@ -115,7 +122,7 @@ std::optional<Value> quantizeMatmul(linalg::MatmulOp matmul,
       QuantMatmulOp::create(
           b, loc, matmul.getResult(0).getType(), matmul.getInputs()[0], codes,
           scales, /*zero_points=*/Value(), b.getI64IntegerAttr(8),
-          b.getI64IntegerAttr(k), b.getI64IntegerAttr(k),
+          b.getI64IntegerAttr(block), b.getI64IntegerAttr(k),
           /*signed_codes=*/b.getUnitAttr(), /*k_major=*/UnitAttr(),
           /*int8_activations=*/UnitAttr())
           .getResult();
@@ -140,7 +147,9 @@ bool quantizeTable(arith::ConstantOp constant, int64_t minElements) {
   if (!tensor)
     return false;
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  Int8Rows quantized = quantizeRows(*tensor, rows, cols, /*transposed=*/false);
+  Int8Rows quantized =
+      quantizeRows(*tensor, rows, cols, cols, /*transposed=*/false);
+  releaseIfMapped(tensor->bytes);
   OpBuilder b(constant);
   Location loc = constant.getLoc();
   Value codes = arith::ConstantOp::create(

@@ -63,6 +63,11 @@ void releaseUnusedResources(Operation *scope, ArrayRef<Attribute> candidates);
 /// weight's pages do not stay resident (they count in the compiler's RSS).
 void releaseFilePages(const void *data, size_t size);
 
+/// releaseFilePages when `bytes` lie in a registered file mapping (see
+/// MappedFileRegistry), else nothing: for passes that read a weight through
+/// to make a new one and cannot tell where the weight lives.
+void releaseIfMapped(ArrayRef<char> bytes);
+
 /// Read-only file mappings that weights may lie in. The importer registers
 /// each mapped external data file for as long as it is mapped; the weights
 /// writer then reads such weights from the file instead of through the

@@ -157,8 +157,9 @@ def TernQuantizeWeights : Pass<"tern-quantize-weights", "func::FuncOp"> {
     ```
 
     A float `linalg.matmul` by such a weight (at least `min-elements`) becomes
-    a `tern.quant_matmul` with `bits = 8`, `signed_codes` and one block of
-    `K` (its kernels dequantize the codes in their FMAs, or quantize the
+    a `tern.quant_matmul` with `bits = 8`, `signed_codes` and one block per
+    channel, `K` padded with zero codes to the 4/8-bit kernels' step of 64
+    weights (its kernels dequantize the codes in their FMAs, or quantize the
     activations too under `--quantize-acts`). A rank-2 float constant of at
     least `min-elements` that is only read element by element
     (`tensor.extract`, as the importer lowers Gather) is read as
@@ -176,6 +177,8 @@ def TernQuantizeWeights : Pass<"tern-quantize-weights", "func::FuncOp"> {
         block_size = 128 : i64, k = 128 : i64, signed_codes}
         : tensor<?x128xf32>, tensor<256x128xi8>, tensor<256x1xf32> -> ...
     ```
+
+    (a K of 100 would have `block_size = 128` and 128 bytes per channel).
   }];
   let options = [
     Option<"minElements", "min-elements", "int64_t", /*default=*/"4096",
