@@ -10,13 +10,16 @@ count) on the same .onnx files, end to end, in one run:
   token starts (bench/OmpRegionCounter.c, an OMPT tool);
 - the bundled example (bench/generate_vs_ort.py);
 - resnet18 and mobilenet_v2 from torchvision (random weights, 1x3x224x224);
-- float GEMV and GEMM (MatMul on a 2560 x 6912 fp32 weight).
+- float GEMV and GEMM (MatMul on a 2560 x 6912 fp32 weight);
+- ternary GEMV and GEMM (7 MatMuls on 4096 x 14336 ternary-valued fp32
+  weights, 3x the LLC once packed) with W1.58A8 activations, packed i2 and
+  tq1: GOPS-eq and packed bytes read against the bandwidth.
 
 Every figure is a median of --runs runs; ratios are Tern's speed over
 ONNX Runtime's. Writes WORK/e2e.json, which bench/plot_performance.py draws.
 
     /usr/bin/python3 bench/e2e_vs_ort.py WORK [--build build] [--runs 3]
-        [--threads 2] [--skip 2b4t,example,cnn,float]
+        [--threads 2] [--skip 2b4t,example,cnn,float,ternary]
 """
 
 import argparse
@@ -287,6 +290,62 @@ def bench_float(work, args, bandwidth):
     return results
 
 
+# --- Ternary GEMV and GEMM ----------------------------------------------------
+
+def ternary_matmul_model(work, k, n, copies):
+    """MatMuls of one input by `copies` fp32 weights in {-s, 0, s}, as a
+    BitNet export without packing stores them."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    model = work / "ternary_matmul.onnx"
+    if model.exists():
+        return model
+    rng = np.random.default_rng(1)
+    inits, nodes, outputs = [], [], []
+    for c in range(copies):
+        weight = rng.integers(-1, 2, (k, n)).astype(np.float32) * 0.02
+        inits.append(numpy_helper.from_array(weight, f"w{c}"))
+        nodes.append(helper.make_node("MatMul", ["x", f"w{c}"], [f"y{c}"]))
+        outputs.append(helper.make_tensor_value_info(
+            f"y{c}", TensorProto.FLOAT, ["m", n]))
+    graph = helper.make_graph(nodes, "ternary_matmul", [
+        helper.make_tensor_value_info("x", TensorProto.FLOAT, ["m", k])],
+        outputs, inits)
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), str(model),
+        save_as_external_data=True, location="ternary_matmul.data")
+    return model
+
+
+def bench_ternary(work, args, bandwidth):
+    k, n, copies = 4096, 14336, 7
+    model = ternary_matmul_model(work, k, n, copies)
+    results = {}
+    ort_ms = {}
+    for pack in ("i2", "tq1"):
+        library = work / f"ternary_matmul_{pack}.so"
+        tern.compile(str(model), str(library), pack=pack, quantize_acts=True)
+        session = tern.load(str(library))
+        # The packed weights are what a run reads: the external weights
+        # file holds exactly them.
+        packed = Path(str(library) + ".weights").stat().st_size
+        for m in (1, 128):
+            feeds = {"x": np.random.default_rng(m).standard_normal(
+                (m, k)).astype(np.float32)}
+            runs = max(10, 5 * args.runs)
+            t = median_seconds(lambda: session.run(feeds), runs)
+            if m not in ort_ms:
+                ort_ms[m] = 1e3 * statistics.median(tern.ort.bench(
+                    str(model), feeds, runs, args.threads))
+            ops = 2.0 * m * k * n * copies
+            results[f"{pack}_m{m}"] = {
+                "tern_ms": 1e3 * t, "ort_fp32_ms": ort_ms[m],
+                "speedup": ort_ms[m] / 1e3 / t,
+                "gops_eq": ops / t / 1e9, "packed_bytes": packed,
+                "packed_bytes_fraction_of_bandwidth": packed / t / bandwidth}
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("work", type=Path)
@@ -314,6 +373,15 @@ def main():
                   f"ms ({r['tern_gflops']:.0f} GFLOPS, weights at "
                   f"{100 * r['weight_bytes_fraction_of_bandwidth']:.0f}% of "
                   f"bandwidth), ORT {r['ort_ms']:.2f} ms: "
+                  f"{r['speedup']:.2f}x", flush=True)
+    if "ternary" not in skip:
+        report["ternary_matmul"] = bench_ternary(args.work, args, bandwidth)
+        for name, r in report["ternary_matmul"].items():
+            print(f"ternary MatMul 4096x14336 x7, {name}: tern "
+                  f"{r['tern_ms']:.2f} ms ({r['gops_eq']:.0f} GOPS-eq, "
+                  f"{r['packed_bytes'] / 1e6:.0f} MB packed at "
+                  f"{100 * r['packed_bytes_fraction_of_bandwidth']:.0f}% of "
+                  f"bandwidth), ORT (fp32) {r['ort_fp32_ms']:.2f} ms: "
                   f"{r['speedup']:.2f}x", flush=True)
     if "cnn" not in skip:
         report["cnn"] = bench_cnns(args.work, args)

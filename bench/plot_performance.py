@@ -5,8 +5,8 @@
 - speedup.png: Tern's speed over ONNX Runtime's for every end-to-end
   workload, with the goals marked;
 - bandwidth.png: the memory-bound kernels' bytes per second as a fraction
-  of the read bandwidth measured in the same run (float GEMV, the
-  2B4T-shaped decode step).
+  of the read bandwidth measured in the same run (float GEMV, the ternary
+  GEMVs packed i2 and tq1, the 2B4T-shaped decode step).
 
     /usr/bin/python3 bench/plot_performance.py WORK/e2e.json [--out docs/images]
 """
@@ -67,6 +67,11 @@ def plot_bandwidth(report, path):
     if "float_matmul" in report:
         rows.append(("fp32 GEMV (weights)", report["float_matmul"]["m1"][
             "weight_bytes_fraction_of_bandwidth"]))
+    for pack in ("i2", "tq1"):
+        r = report.get("ternary_matmul", {}).get(f"{pack}_m1")
+        if r:
+            rows.append((f"ternary GEMV {pack} (packed weights)",
+                         r["packed_bytes_fraction_of_bandwidth"]))
     if "bitnet_2b4t" in report:
         rows.append(("2B4T decode step", report["bitnet_2b4t"][
             "bytes_per_token_fraction_of_bandwidth"]))
