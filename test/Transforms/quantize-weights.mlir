@@ -83,3 +83,15 @@ func.func @table_read_whole(%i: index) -> (f32, tensor<2x2xf32>) {
   %v = tensor.extract %table[%i, %i] : tensor<2x2xf32>
   return %v, %table : f32, tensor<2x2xf32>
 }
+
+// -----
+
+// A weight that is not finite stays float: no code stands for it.
+// CHECK-LABEL: func @not_finite
+// CHECK-NOT: tern.quant_matmul
+// CHECK: linalg.matmul
+func.func @not_finite(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %w = arith.constant dense<[[0x7F800000, 1.0], [0.5, 0.25]]> : tensor<2x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}

@@ -41,9 +41,11 @@ struct Int8Rows {
 /// Quantizes the rows of the R x C matrix that `tensor` stores row-major,
 /// or, when `transposed`, as its C x R transpose (a MatMul's K x N weight,
 /// whose output channels are its columns). Rows of codes are `rowBytes`
-/// long (at least C), zero past C.
-Int8Rows quantizeRows(const ConstantTensor &tensor, int64_t rows, int64_t cols,
-                      int64_t rowBytes, bool transposed) {
+/// long (at least C), zero past C. Nothing when a weight is not finite:
+/// such a weight stays float rather than become a wrong code.
+std::optional<Int8Rows> quantizeRows(const ConstantTensor &tensor, int64_t rows,
+                                     int64_t cols, int64_t rowBytes,
+                                     bool transposed) {
   const float *f32 = tensor.type.getElementType().isF32() && !tensor.splat
                          ? reinterpret_cast<const float *>(tensor.bytes.data())
                          : nullptr;
@@ -53,12 +55,6 @@ Int8Rows quantizeRows(const ConstantTensor &tensor, int64_t rows, int64_t cols,
   auto indexOf = [&](int64_t row, int64_t col) {
     return transposed ? col * rows + row : row * cols + col;
   };
-  Int8Rows result{allocateWeightBlob(size_t(rows) * rowBytes),
-                  allocateWeightBlob(size_t(rows) * sizeof(float))};
-  float *scales =
-      reinterpret_cast<float *>(result.scales.getMutableData().data());
-  int8_t *codes =
-      reinterpret_cast<int8_t *>(result.codes.getMutableData().data());
   // Both sweeps go in storage order within 64 x 64 tiles, so a transposed
   // weight is read along its rows.
   constexpr int64_t kTile = 64;
@@ -79,9 +75,20 @@ Int8Rows quantizeRows(const ConstantTensor &tensor, int64_t rows, int64_t cols,
       }
   };
   std::vector<double> absmax(rows, 0.0);
+  bool finite = true;
   forEachTile([&](int64_t row, int64_t col) {
-    absmax[row] = std::max(absmax[row], std::fabs(at(indexOf(row, col))));
+    double magnitude = std::fabs(at(indexOf(row, col)));
+    finite &= std::isfinite(magnitude);
+    absmax[row] = std::max(absmax[row], magnitude);
   });
+  if (!finite)
+    return std::nullopt;
+  Int8Rows result{allocateWeightBlob(size_t(rows) * rowBytes),
+                  allocateWeightBlob(size_t(rows) * sizeof(float))};
+  float *scales =
+      reinterpret_cast<float *>(result.scales.getMutableData().data());
+  int8_t *codes =
+      reinterpret_cast<int8_t *>(result.codes.getMutableData().data());
   for (int64_t row = 0; row < rows; ++row)
     scales[row] = absmax[row] > 0.0 ? float(absmax[row] / 127.0) : 1.0f;
   forEachTile([&](int64_t row, int64_t col) {
@@ -105,7 +112,10 @@ std::optional<Value> quantizeMatmul(linalg::MatmulOp matmul,
     return std::nullopt;
   int64_t n = weight->n, k = weight->k;
   int64_t block = llvm::alignTo(k, kQuantKernelStep);
-  Int8Rows quantized = quantizeRows(weight->tensor, n, k, block, !weight->isNK);
+  std::optional<Int8Rows> quantized =
+      quantizeRows(weight->tensor, n, k, block, !weight->isNK);
+  if (!quantized)
+    return std::nullopt;
   // A head tied to a mapped embedding need not stay resident.
   releaseIfMapped(weight->tensor.bytes);
   OpBuilder b(matmul);
@@ -113,11 +123,11 @@ std::optional<Value> quantizeMatmul(linalg::MatmulOp matmul,
   Value codes = arith::ConstantOp::create(
       b, loc,
       createWeightConstant(RankedTensorType::get({n, block}, b.getI8Type()),
-                           "tern_int8_weights", std::move(quantized.codes)));
+                           "tern_int8_weights", std::move(quantized->codes)));
   Value scales = arith::ConstantOp::create(
       b, loc,
       createWeightConstant(RankedTensorType::get({n, 1}, b.getF32Type()),
-                           "tern_int8_scales", std::move(quantized.scales)));
+                           "tern_int8_scales", std::move(quantized->scales)));
   Value product =
       QuantMatmulOp::create(
           b, loc, matmul.getResult(0).getType(), matmul.getInputs()[0], codes,
@@ -147,20 +157,22 @@ bool quantizeTable(arith::ConstantOp constant, int64_t minElements) {
   if (!tensor)
     return false;
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  Int8Rows quantized =
+  std::optional<Int8Rows> quantized =
       quantizeRows(*tensor, rows, cols, cols, /*transposed=*/false);
+  if (!quantized)
+    return false;
   releaseIfMapped(tensor->bytes);
   OpBuilder b(constant);
   Location loc = constant.getLoc();
   Value codes = arith::ConstantOp::create(
       b, loc,
       createWeightConstant(RankedTensorType::get({rows, cols}, b.getI8Type()),
-                           "tern_int8_table", std::move(quantized.codes)));
+                           "tern_int8_table", std::move(quantized->codes)));
   Value scales = arith::ConstantOp::create(
       b, loc,
       createWeightConstant(RankedTensorType::get({rows}, b.getF32Type()),
                            "tern_int8_table_scales",
-                           std::move(quantized.scales)));
+                           std::move(quantized->scales)));
   for (Operation *user : llvm::make_early_inc_range(constant->getUsers())) {
     auto extract = cast<tensor::ExtractOp>(user);
     b.setInsertionPoint(extract);
