@@ -16,9 +16,9 @@
 // The packed layouts interleave lanes (see Packing.h) so that field f of
 // `lanes` bytes is `lanes` consecutive weights: every activation load is
 // contiguous. Reads past K return 0, so row padding needs no special case.
-// Byte dot products on i2 codes (the `dot` strategy with int8 activations)
-// take the same loops over tiles of 4 channels, so that each block of
-// activations serves 4 rows of codes.
+// Byte dot products on codes (the `dot` strategy with int8 activations, i2
+// or tq1) take the same loops over tiles of 4 channels, so that each block
+// of activations serves 4 rows of codes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -217,12 +217,14 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
       .getResult(0);
 }
 
-/// The byte dot product kernel on i2 codes, `channelTile` output channels
-/// at a time: an scf.forall over (channel tile, row) whose K loop loads
-/// each block of activations once for all the tile's channels, so that
-/// several rows of codes stream at once (independent chains of dot
-/// products) and a short row's fixed costs are shared. The tile's outputs
-/// are consecutive: one vector store.
+/// The byte dot product kernel on codes (i2 or tq1, 32 lanes),
+/// `channelTile` output channels at a time: an scf.forall over (channel
+/// tile, row) whose K loop loads each block of activations once for all
+/// the tile's channels, so that several rows of codes stream at once
+/// (independent chains of dot products) and a short row's fixed costs are
+/// shared. Pairs of fields (64 codes contiguous in K) meet 64 activations
+/// in one tern.dot_u8s8; tq1's fifth field meets its 32 with zeros in the
+/// upper half. The tile's outputs are consecutive: one vector store.
 Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
                                const KernelWeights &weights, Value rowSums,
                                Value init, int64_t channelTile,
@@ -236,7 +238,7 @@ Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
   auto byteVector = VectorType::get({lanes}, i8);
   auto wide = VectorType::get({2 * lanes}, i8);
   auto accVector = VectorType::get({16}, i32);
-  int64_t perChannel = fields / 2;
+  int64_t perChannel = llvm::divideCeil(fields, 2);
   auto index = [&](OpBuilder &nb, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(nb, loc, v);
   };
@@ -271,16 +273,28 @@ Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
                                         byteColumn, byteVector,
                                         /*inBounds=*/true));
               SmallVector<Value> accs(state);
+              Value zeros = createSplat(kb, loc, byteVector, 0);
               for (int64_t f = 0; f < fields; f += 2) {
+                bool single = f + 1 == fields;
                 SmallVector<Value> codes;
                 for (Value channelBytes : bytes)
                   codes.push_back(vector::ShuffleOp::create(
                       kb, loc, decodeField(kb, loc, channelBytes, layout, f),
-                      decodeField(kb, loc, channelBytes, layout, f + 1),
+                      single
+                          ? zeros
+                          : decodeField(kb, loc, channelBytes, layout, f + 1),
                       concat));
                 Value column =
                     arith::AddIOp::create(kb, loc, kBase, index(kb, f * lanes));
-                Value x = loadRow(kb, loc, input, m, column, wide, wholeBlocks);
+                Value x =
+                    single
+                        ? vector::ShuffleOp::create(kb, loc,
+                                                    loadRow(kb, loc, input, m,
+                                                            column, byteVector,
+                                                            wholeBlocks),
+                                                    zeros, concat)
+                              .getResult()
+                        : loadRow(kb, loc, input, m, column, wide, wholeBlocks);
                 for (int64_t c = 0; c < channelTile; ++c) {
                   Value &acc = accs[c * perChannel + f / 2];
                   acc = DotU8S8Op::create(kb, loc, acc, codes[c], x,
@@ -337,11 +351,10 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   bool isFloat = isa<FloatType>(accType);
   // Dot products on codes (w + 1) count every activation once too many.
   bool subtractRowSums = strategy == MatmulStrategy::Dot && packed && !isFloat;
-  // On i2 codes, pairs of fields (2 x 32 codes, contiguous in K) meet 64
-  // activations in one tern.dot_u8s8, which targets map to their byte dot
-  // product instruction.
-  bool bytewiseDot = subtractRowSums && layout.getFormat() == PackFormat::i2 &&
-                     lanes == 32 && inType.isInteger(8);
+  // Pairs of fields (2 x 32 codes, contiguous in K) meet 64 activations in
+  // one tern.dot_u8s8, which targets map to their byte dot product
+  // instruction.
+  bool bytewiseDot = subtractRowSums && lanes == 32 && inType.isInteger(8);
   // When K fills whole blocks (and the activations' K is known to be the
   // weights'), no load reaches past a row: no masks.
   bool wholeBlocks = weights.k % blockSize == 0 && !inputType.isDynamicDim(1);
