@@ -17,8 +17,9 @@
 // `lanes` bytes is `lanes` consecutive weights: every activation load is
 // contiguous. Reads past K return 0, so row padding needs no special case.
 // Byte dot products on codes (the `dot` strategy with int8 activations, i2
-// or tq1) take the same loops over tiles of 4 channels, so that each block
-// of activations serves 4 rows of codes.
+// or tq1) take the same loops over tiles of 4 channels and, in prompts, 4
+// rows, so that each block of activations serves 4 rows of codes and each
+// decoded block of codes 4 rows of activations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,8 +39,10 @@ using namespace mlir::tern;
 
 namespace {
 
-/// Output channels one iteration of the byte dot product kernel computes.
+/// Output channels and rows one iteration of the byte dot product kernel
+/// computes (rows: where there are at least that many).
 constexpr int64_t kChannelTile = 4;
+constexpr int64_t kRowTile = 4;
 
 /// Field `field` of each byte: the 2-bit code (i2) or base-3 digit (tq1).
 Value decodeField(OpBuilder &b, Location loc, Value bytes,
@@ -217,18 +220,23 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
       .getResult(0);
 }
 
-/// The byte dot product kernel on codes (i2 or tq1, 32 lanes),
-/// `channelTile` output channels at a time: an scf.forall over (channel
-/// tile, row) whose K loop loads each block of activations once for all
-/// the tile's channels, so that several rows of codes stream at once
+/// The byte dot product kernel on codes (i2 or tq1, 32 lanes), tiles of
+/// `channelTile` output channels and `rowTile` rows: an scf.forall over
+/// (channel tile, row tile) whose K loop decodes each block of codes once
+/// for all the tile's rows and loads each block of activations once for
+/// all its channels, so that several rows of codes stream at once
 /// (independent chains of dot products) and a short row's fixed costs are
 /// shared. Pairs of fields (64 codes contiguous in K) meet 64 activations
 /// in one tern.dot_u8s8; tq1's fifth field meets its 32 with zeros in the
-/// upper half. The tile's outputs are consecutive: one vector store.
-Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
-                               const KernelWeights &weights, Value rowSums,
-                               Value init, int64_t channelTile,
-                               bool wholeBlocks) {
+/// upper half. One-row tiles keep an accumulator per pair of fields (more
+/// independent chains); larger tiles have enough chains with one per
+/// output, and registers for no more. Rows of the last row tile past M
+/// compute row M - 1 again. Each row's outputs are consecutive: one vector
+/// store.
+Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
+                        const KernelWeights &weights, Value rowSums, Value init,
+                        int64_t channelTile, int64_t rowTile,
+                        bool wholeBlocks) {
   PackedLayoutAttr layout = weights.layout;
   int64_t lanes = getLanes(layout);
   int64_t fields = layout.getWeightsPerByte();
@@ -238,7 +246,8 @@ Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
   auto byteVector = VectorType::get({lanes}, i8);
   auto wide = VectorType::get({2 * lanes}, i8);
   auto accVector = VectorType::get({16}, i32);
-  int64_t perChannel = llvm::divideCeil(fields, 2);
+  int64_t pairs = llvm::divideCeil(fields, 2);
+  int64_t accsPerOutput = rowTile == 1 ? pairs : 1;
   auto index = [&](OpBuilder &nb, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(nb, loc, v);
   };
@@ -246,19 +255,38 @@ Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
   for (int64_t i = 0; i < 2 * lanes; ++i)
     concat.push_back(i);
   Value rows = tensor::DimOp::create(b, loc, input, 0);
+  Value rowTiles = arith::CeilDivUIOp::create(b, loc, rows, index(b, rowTile));
+  Value lastRow = arith::SubIOp::create(b, loc, rows, index(b, 1));
   auto forall = scf::ForallOp::create(
       b, loc,
-      ArrayRef<OpFoldResult>{b.getIndexAttr(weights.n / channelTile), rows},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(weights.n / channelTile), rowTiles},
       ValueRange{init}, std::nullopt,
       [&](OpBuilder &nb, Location, ValueRange args) {
-        Value tile = args[0], m = args[1], out = args[2];
+        Value tile = args[0], out = args[2];
         Value first =
             arith::MulIOp::create(nb, loc, tile, index(nb, channelTile));
         SmallVector<Value> channels;
         for (int64_t c = 0; c < channelTile; ++c)
           channels.push_back(
               arith::AddIOp::create(nb, loc, first, index(nb, c)));
-        SmallVector<Value> inits(channelTile * perChannel,
+        Value firstRow =
+            arith::MulIOp::create(nb, loc, args[1], index(nb, rowTile));
+        SmallVector<Value> tileRows;
+        for (int64_t r = 0; r < rowTile; ++r)
+          tileRows.push_back(
+              rowTile == 1
+                  ? firstRow
+                  : arith::MinUIOp::create(
+                        nb, loc,
+                        arith::AddIOp::create(nb, loc, firstRow, index(nb, r)),
+                        lastRow)
+                        .getResult());
+        // Accumulator (row r, channel c, pair p) at (r * C + c) * A + p.
+        auto accIndex = [&](int64_t r, int64_t c, int64_t pair) {
+          return (r * channelTile + c) * accsPerOutput +
+                 (accsPerOutput == 1 ? 0 : pair);
+        };
+        SmallVector<Value> inits(rowTile * channelTile * accsPerOutput,
                                  createSplat(nb, loc, accVector, 0));
         auto blockLoop = scf::ForOp::create(
             nb, loc, index(nb, 0), index(nb, blocks), index(nb, 1), inits,
@@ -286,41 +314,45 @@ Value buildByteDotChannelTiles(OpBuilder &b, Location loc, Value input,
                       concat));
                 Value column =
                     arith::AddIOp::create(kb, loc, kBase, index(kb, f * lanes));
-                Value x =
-                    single
-                        ? vector::ShuffleOp::create(kb, loc,
-                                                    loadRow(kb, loc, input, m,
-                                                            column, byteVector,
-                                                            wholeBlocks),
-                                                    zeros, concat)
-                              .getResult()
-                        : loadRow(kb, loc, input, m, column, wide, wholeBlocks);
-                for (int64_t c = 0; c < channelTile; ++c) {
-                  Value &acc = accs[c * perChannel + f / 2];
-                  acc = DotU8S8Op::create(kb, loc, acc, codes[c], x,
-                                          /*small_codes=*/true);
+                for (auto [r, m] : llvm::enumerate(tileRows)) {
+                  Value x = single ? vector::ShuffleOp::create(
+                                         kb, loc,
+                                         loadRow(kb, loc, input, m, column,
+                                                 byteVector, wholeBlocks),
+                                         zeros, concat)
+                                         .getResult()
+                                   : loadRow(kb, loc, input, m, column, wide,
+                                             wholeBlocks);
+                  for (int64_t c = 0; c < channelTile; ++c) {
+                    Value &acc = accs[accIndex(r, c, f / 2)];
+                    acc = DotU8S8Op::create(kb, loc, acc, codes[c], x,
+                                            /*small_codes=*/true);
+                  }
                 }
               }
               scf::YieldOp::create(kb, loc, accs);
             });
-        Value rowSum;
-        SmallVector<Value> sums;
-        for (int64_t c = 0; c < channelTile; ++c) {
-          Value total = blockLoop.getResult(c * perChannel);
-          for (int64_t j = 1; j < perChannel; ++j)
-            total = arith::AddIOp::create(
-                nb, loc, total, blockLoop.getResult(c * perChannel + j));
-          Value sum = vector::ReductionOp::create(
-              nb, loc, vector::CombiningKind::ADD, total);
-          if (!rowSum)
-            rowSum = tensor::ExtractOp::create(nb, loc, rowSums, m);
-          sums.push_back(arith::SubIOp::create(nb, loc, sum, rowSum));
+        SmallVector<Value> values;
+        SmallVector<SmallVector<OpFoldResult>> offsets;
+        for (auto [r, m] : llvm::enumerate(tileRows)) {
+          Value rowSum = tensor::ExtractOp::create(nb, loc, rowSums, m);
+          SmallVector<Value> sums;
+          for (int64_t c = 0; c < channelTile; ++c) {
+            Value total = blockLoop.getResult(accIndex(r, c, 0));
+            for (int64_t p = 1; p < accsPerOutput; ++p)
+              total = arith::AddIOp::create(
+                  nb, loc, total, blockLoop.getResult(accIndex(r, c, p)));
+            Value sum = vector::ReductionOp::create(
+                nb, loc, vector::CombiningKind::ADD, total);
+            sums.push_back(arith::SubIOp::create(nb, loc, sum, rowSum));
+          }
+          values.push_back(vector::ShapeCastOp::create(
+              nb, loc, VectorType::get({1, channelTile}, i32),
+              vector::FromElementsOp::create(
+                  nb, loc, VectorType::get({channelTile}, i32), sums)));
+          offsets.push_back({m, first});
         }
-        Value outputs = vector::ShapeCastOp::create(
-            nb, loc, VectorType::get({1, channelTile}, i32),
-            vector::FromElementsOp::create(
-                nb, loc, VectorType::get({channelTile}, i32), sums));
-        writeFromForall(nb, loc, out, {outputs}, {{m, first}});
+        writeFromForall(nb, loc, out, values, offsets);
       });
   return forall.getResult(0);
 }
@@ -377,10 +409,32 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   Value init = createEmptyLike(b, loc, input,
                                {inputType.getDimSize(0), weights.n}, accType);
   // (Per-block scales come with float activations only: never here.)
-  if (bytewiseDot)
-    return buildByteDotChannelTiles(
-        b, loc, input, weights, rowSums, init,
-        weights.n % kChannelTile == 0 ? kChannelTile : 1, wholeBlocks);
+  if (bytewiseDot) {
+    int64_t channelTile = weights.n % kChannelTile == 0 ? kChannelTile : 1;
+    if (inputType.getDimSize(0) == 1)
+      return buildByteDotTiles(b, loc, input, weights, rowSums, init,
+                               channelTile, 1, wholeBlocks);
+    // Row tiles pay off once there are rows to share each block's decoding
+    // (a prompt); fewer rows (a decoding step) keep one-row tiles.
+    Value rows = tensor::DimOp::create(b, loc, input, 0);
+    Value tiled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, rows,
+                                        index(b, kRowTile));
+    auto choice = scf::IfOp::create(
+        b, loc, tiled,
+        [&](OpBuilder &tb, Location) {
+          scf::YieldOp::create(tb, loc,
+                               buildByteDotTiles(tb, loc, input, weights,
+                                                 rowSums, init, channelTile,
+                                                 kRowTile, wholeBlocks));
+        },
+        [&](OpBuilder &eb, Location) {
+          scf::YieldOp::create(eb, loc,
+                               buildByteDotTiles(eb, loc, input, weights,
+                                                 rowSums, init, channelTile, 1,
+                                                 wholeBlocks));
+        });
+    return choice.getResult(0);
+  }
   // Every (row, channel) output is independent: a parallel linalg.generic
   // whose body runs one channel's reduction in order. Threads split the
   // outputs, never a sum, so any thread count gives the same bits. Loops
