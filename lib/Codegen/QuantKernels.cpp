@@ -136,9 +136,10 @@ QuantizedActivations quantizeActivations(OpBuilder &b, Location loc,
   AffineMap identity = b.getMultiDimIdentityMap(3);
   AffineMap perBlock = AffineMap::get(
       3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
-  auto reduceBlocks = ArrayRef<utils::IteratorType>{
-      utils::IteratorType::parallel, utils::IteratorType::parallel,
-      utils::IteratorType::reduction};
+  // Owned here: an ArrayRef of a braced list would outlive the list.
+  const utils::IteratorType reduceBlocks[] = {utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction};
   // A reduction over each block: [M, blocks, block] -> [M, blocks], from 0.
   auto reducePerBlock =
       [&](Value source,

@@ -1,5 +1,5 @@
 // RUN: tern-opt %s -tern-lower-matmul -split-input-file | FileCheck %s
-// RUN: tern-opt %s -tern-lower-matmul="quant-int8-activations=true" -split-input-file | FileCheck %s --check-prefix=INT8
+// RUN: tern-opt %s -tern-lower-matmul="quant-int8-activations=true" -split-input-file -verify-roundtrip | FileCheck %s --check-prefix=INT8
 
 // 4-bit codes, float activations: a parallel generic over (channel, row)
 // (the output map swaps them back) whose body steps K 64 weights at a
