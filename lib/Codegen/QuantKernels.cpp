@@ -378,19 +378,21 @@ SmallVector<Value> floatOutputs(OpBuilder &b, Location loc,
 }
 
 /// The kernel over (channel, row): a linalg.generic of one output per
-/// point for `rowTile` 1, else an scf.forall over channels and tiles of
-/// `rowTile` rows (the last tile's rows past M compute row M - 1 again).
+/// point over every row when `rowTiles` is null, else an scf.forall over
+/// channels and `rowTiles` whole tiles of `rowTile` rows from `firstRow`,
+/// whose outputs are one column slice (written in place).
 Value buildKernel(OpBuilder &b, Location loc, Value input, Value init,
                   const QuantWeights &w,
                   const std::optional<QuantizedActivations> &acts,
-                  int64_t rowTile) {
+                  int64_t rowTile, Value firstRow = Value(),
+                  Value rowTiles = Value()) {
   Type f32 = b.getF32Type();
   MLIRContext *ctx = b.getContext();
   auto outputs = [&](OpBuilder &nb, ArrayRef<Value> rows, Value n) {
     return acts ? int8Outputs(nb, loc, w, *acts, rows, n)
                 : floatOutputs(nb, loc, w, input, rows, n);
   };
-  if (rowTile == 1) {
+  if (!rowTiles) {
     AffineMap outputMap = AffineMap::get(
         2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
     return linalg::GenericOp::create(
@@ -405,33 +407,24 @@ Value buildKernel(OpBuilder &b, Location loc, Value input, Value init,
                })
         .getResult(0);
   }
-  Value rows = tensor::DimOp::create(b, loc, input, 0);
-  Value tiles =
-      arith::CeilDivUIOp::create(b, loc, rows, indexConst(b, loc, rowTile));
-  Value lastRow = arith::SubIOp::create(b, loc, rows, indexConst(b, loc, 1));
   auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(w.n), tiles},
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(w.n), rowTiles},
       ValueRange{init}, std::nullopt,
       [&](OpBuilder &nb, Location, ValueRange args) {
         Value n = args[0], tile = args[1], out = args[2];
-        Value first =
-            arith::MulIOp::create(nb, loc, tile, indexConst(nb, loc, rowTile));
-        SmallVector<Value> tileRows;
-        for (int64_t r = 0; r < rowTile; ++r)
-          tileRows.push_back(arith::MinUIOp::create(
-              nb, loc,
-              arith::AddIOp::create(nb, loc, first, indexConst(nb, loc, r)),
-              lastRow));
+        Value first = arith::AddIOp::create(
+            nb, loc, firstRow,
+            arith::MulIOp::create(nb, loc, tile, indexConst(nb, loc, rowTile)));
+        SmallVector<Value> tileRows = {first};
+        for (int64_t r = 1; r < rowTile; ++r)
+          tileRows.push_back(
+              arith::AddIOp::create(nb, loc, first, indexConst(nb, loc, r)));
         SmallVector<Value> ys = outputs(nb, tileRows, n);
-        // One element per row; past M they repeat row M - 1's value.
-        SmallVector<Value> values;
-        SmallVector<SmallVector<OpFoldResult>> offsets;
-        for (auto [row, y] : llvm::zip(tileRows, ys)) {
-          values.push_back(vector::BroadcastOp::create(
-              nb, loc, VectorType::get({1, 1}, f32), y));
-          offsets.push_back({row, n});
-        }
-        writeFromForall(nb, loc, out, values, offsets);
+        Value column = vector::ShapeCastOp::create(
+            nb, loc, VectorType::get({rowTile, 1}, f32),
+            vector::FromElementsOp::create(
+                nb, loc, VectorType::get({rowTile}, f32), ys));
+        writeFromForall(nb, loc, out, {column}, {{first, n}});
       });
   return forall.getResult(0);
 }
@@ -451,20 +444,37 @@ Value mlir::tern::buildQuantContraction(OpBuilder &b, Location loc, Value input,
       b, loc, input, {inputType.getDimSize(0), weights.n}, b.getF32Type());
   if (rowTile <= 1 || inputType.getDimSize(0) == 1)
     return buildKernel(b, loc, input, init, weights, acts, 1);
-  // Row tiles pay off once there are rows to share the decoding (a
-  // prompt); one row (a decoding step) keeps the one-row kernel.
+  // Whole tiles of rows pay off once there are rows to share the decoding
+  // (a prompt); the rows left, and all of a decoding step's, go one at a
+  // time.
   Value rows = tensor::DimOp::create(b, loc, input, 0);
-  Value tiled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, rows,
-                                      indexConst(b, loc, rowTile));
-  auto choice = scf::IfOp::create(
-      b, loc, tiled,
-      [&](OpBuilder &tb, Location) {
-        scf::YieldOp::create(
-            tb, loc, buildKernel(tb, loc, input, init, weights, acts, rowTile));
-      },
-      [&](OpBuilder &eb, Location) {
-        scf::YieldOp::create(
-            eb, loc, buildKernel(eb, loc, input, init, weights, acts, 1));
-      });
-  return choice.getResult(0);
+  Value zero = indexConst(b, loc, 0);
+  Value fullTiles =
+      arith::DivUIOp::create(b, loc, rows, indexConst(b, loc, rowTile));
+  Value tiledRows =
+      arith::MulIOp::create(b, loc, fullTiles, indexConst(b, loc, rowTile));
+  Value leftRows = arith::SubIOp::create(b, loc, rows, tiledRows);
+  auto ifNonzero = [&](Value count, Value passThrough,
+                       function_ref<Value(OpBuilder &)> build) {
+    // An empty forall would still wake the threads: skip it.
+    Value any =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, count, zero);
+    return scf::IfOp::create(
+               b, loc, any,
+               [&](OpBuilder &tb, Location) {
+                 scf::YieldOp::create(tb, loc, build(tb));
+               },
+               [&](OpBuilder &eb, Location) {
+                 scf::YieldOp::create(eb, loc, passThrough);
+               })
+        .getResult(0);
+  };
+  Value tiled = ifNonzero(fullTiles, init, [&](OpBuilder &tb) {
+    return buildKernel(tb, loc, input, init, weights, acts, rowTile, zero,
+                       fullTiles);
+  });
+  return ifNonzero(leftRows, tiled, [&](OpBuilder &tb) {
+    return buildKernel(tb, loc, input, tiled, weights, acts, 1, tiledRows,
+                       leftRows);
+  });
 }

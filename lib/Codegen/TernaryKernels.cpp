@@ -230,13 +230,13 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
 /// in one tern.dot_u8s8; tq1's fifth field meets its 32 with zeros in the
 /// upper half. One-row tiles keep an accumulator per pair of fields (more
 /// independent chains); larger tiles have enough chains with one per
-/// output, and registers for no more. Rows of the last row tile past M
-/// compute row M - 1 again. Each row's outputs are consecutive: one vector
-/// store.
+/// output, and registers for no more. The forall covers `rowTiles` whole
+/// tiles of rows from `firstRow`; a tile's outputs are one 2-D slice, so
+/// each iteration writes `init` in place.
 Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
                         const KernelWeights &weights, Value rowSums, Value init,
-                        int64_t channelTile, int64_t rowTile,
-                        bool wholeBlocks) {
+                        int64_t channelTile, int64_t rowTile, Value firstRow,
+                        Value rowTiles, bool wholeBlocks) {
   PackedLayoutAttr layout = weights.layout;
   int64_t lanes = getLanes(layout);
   int64_t fields = layout.getWeightsPerByte();
@@ -254,9 +254,6 @@ Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
   SmallVector<int64_t> concat;
   for (int64_t i = 0; i < 2 * lanes; ++i)
     concat.push_back(i);
-  Value rows = tensor::DimOp::create(b, loc, input, 0);
-  Value rowTiles = arith::CeilDivUIOp::create(b, loc, rows, index(b, rowTile));
-  Value lastRow = arith::SubIOp::create(b, loc, rows, index(b, 1));
   auto forall = scf::ForallOp::create(
       b, loc,
       ArrayRef<OpFoldResult>{b.getIndexAttr(weights.n / channelTile), rowTiles},
@@ -269,18 +266,13 @@ Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
         for (int64_t c = 0; c < channelTile; ++c)
           channels.push_back(
               arith::AddIOp::create(nb, loc, first, index(nb, c)));
-        Value firstRow =
-            arith::MulIOp::create(nb, loc, args[1], index(nb, rowTile));
-        SmallVector<Value> tileRows;
-        for (int64_t r = 0; r < rowTile; ++r)
+        Value tileRow = arith::AddIOp::create(
+            nb, loc, firstRow,
+            arith::MulIOp::create(nb, loc, args[1], index(nb, rowTile)));
+        SmallVector<Value> tileRows = {tileRow};
+        for (int64_t r = 1; r < rowTile; ++r)
           tileRows.push_back(
-              rowTile == 1
-                  ? firstRow
-                  : arith::MinUIOp::create(
-                        nb, loc,
-                        arith::AddIOp::create(nb, loc, firstRow, index(nb, r)),
-                        lastRow)
-                        .getResult());
+              arith::AddIOp::create(nb, loc, tileRow, index(nb, r)));
         // Accumulator (row r, channel c, pair p) at (r * C + c) * A + p.
         auto accIndex = [&](int64_t r, int64_t c, int64_t pair) {
           return (r * channelTile + c) * accsPerOutput +
@@ -332,11 +324,9 @@ Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
               }
               scf::YieldOp::create(kb, loc, accs);
             });
-        SmallVector<Value> values;
-        SmallVector<SmallVector<OpFoldResult>> offsets;
+        SmallVector<Value> sums;
         for (auto [r, m] : llvm::enumerate(tileRows)) {
           Value rowSum = tensor::ExtractOp::create(nb, loc, rowSums, m);
-          SmallVector<Value> sums;
           for (int64_t c = 0; c < channelTile; ++c) {
             Value total = blockLoop.getResult(accIndex(r, c, 0));
             for (int64_t p = 1; p < accsPerOutput; ++p)
@@ -346,13 +336,12 @@ Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
                 nb, loc, vector::CombiningKind::ADD, total);
             sums.push_back(arith::SubIOp::create(nb, loc, sum, rowSum));
           }
-          values.push_back(vector::ShapeCastOp::create(
-              nb, loc, VectorType::get({1, channelTile}, i32),
-              vector::FromElementsOp::create(
-                  nb, loc, VectorType::get({channelTile}, i32), sums)));
-          offsets.push_back({m, first});
         }
-        writeFromForall(nb, loc, out, values, offsets);
+        Value outputs = vector::ShapeCastOp::create(
+            nb, loc, VectorType::get({rowTile, channelTile}, i32),
+            vector::FromElementsOp::create(
+                nb, loc, VectorType::get({rowTile * channelTile}, i32), sums));
+        writeFromForall(nb, loc, out, {outputs}, {{tileRow, first}});
       });
   return forall.getResult(0);
 }
@@ -411,29 +400,46 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   // (Per-block scales come with float activations only: never here.)
   if (bytewiseDot) {
     int64_t channelTile = weights.n % kChannelTile == 0 ? kChannelTile : 1;
+    Value rows = tensor::DimOp::create(b, loc, input, 0);
+    Value zero = index(b, 0);
     if (inputType.getDimSize(0) == 1)
       return buildByteDotTiles(b, loc, input, weights, rowSums, init,
-                               channelTile, 1, wholeBlocks);
-    // Row tiles pay off once there are rows to share each block's decoding
-    // (a prompt); fewer rows (a decoding step) keep one-row tiles.
-    Value rows = tensor::DimOp::create(b, loc, input, 0);
-    Value tiled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, rows,
-                                        index(b, kRowTile));
-    auto choice = scf::IfOp::create(
-        b, loc, tiled,
+                               channelTile, 1, zero, rows, wholeBlocks);
+    // Whole tiles of 4 rows (a prompt: each decoded block of codes serves 4
+    // rows), then the rows left one at a time (all of a decoding step's).
+    Value fullTiles = arith::DivUIOp::create(b, loc, rows, index(b, kRowTile));
+    Value tiledRows =
+        arith::MulIOp::create(b, loc, fullTiles, index(b, kRowTile));
+    Value anyTile = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                          fullTiles, zero);
+    // An empty forall would still wake the threads: skip it.
+    auto tiled = scf::IfOp::create(
+        b, loc, anyTile,
         [&](OpBuilder &tb, Location) {
           scf::YieldOp::create(tb, loc,
                                buildByteDotTiles(tb, loc, input, weights,
                                                  rowSums, init, channelTile,
-                                                 kRowTile, wholeBlocks));
+                                                 kRowTile, zero, fullTiles,
+                                                 wholeBlocks));
+        },
+        [&](OpBuilder &eb, Location) { scf::YieldOp::create(eb, loc, init); });
+    Value leftRows = arith::SubIOp::create(b, loc, rows, tiledRows);
+    Value anyLeft =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, leftRows, zero);
+    Value tiledOut = tiled.getResult(0);
+    auto rest = scf::IfOp::create(
+        b, loc, anyLeft,
+        [&](OpBuilder &tb, Location) {
+          scf::YieldOp::create(tb, loc,
+                               buildByteDotTiles(tb, loc, input, weights,
+                                                 rowSums, tiledOut, channelTile,
+                                                 1, tiledRows, leftRows,
+                                                 wholeBlocks));
         },
         [&](OpBuilder &eb, Location) {
-          scf::YieldOp::create(eb, loc,
-                               buildByteDotTiles(eb, loc, input, weights,
-                                                 rowSums, init, channelTile, 1,
-                                                 wholeBlocks));
+          scf::YieldOp::create(eb, loc, tiledOut);
         });
-    return choice.getResult(0);
+    return rest.getResult(0);
   }
   // Every (row, channel) output is independent: a parallel linalg.generic
   // whose body runs one channel's reduction in order. Threads split the

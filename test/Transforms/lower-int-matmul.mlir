@@ -25,20 +25,22 @@
 //
 // dot pairs two fields of codes (64 consecutive weights) with 64
 // activations in one tern.dot_u8s8 (codes unsigned, activations signed),
-// and subtracts each row's activation sum once. With 4 rows or more (a
-// prompt), tiles of 4 rows decode each block of codes once for all 4 and
-// keep one accumulator per output; fewer rows (a decoding step) give each
-// pair of fields its own accumulator, so the dot products form independent
-// chains.
+// and subtracts each row's activation sum once. Whole tiles of 4 rows (a
+// prompt) decode each block of codes once for all 4 and keep one
+// accumulator per output, written as one 4 x 1 slice in place; the rows
+// left one at a time (all of a decoding step's) give each pair of fields
+// its own accumulator, so the dot products form independent chains.
 // DOT-LABEL: func @int_matmul_i2
 // DOT: %[[ROWSUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
-// DOT: %[[TILED:.*]] = arith.cmpi uge, %{{.*}}, %c4
-// DOT: scf.if %[[TILED]]
-// DOT: scf.forall (%{{.*}}, %{{.*}}) in (2, %{{.*}})
-// DOT: arith.minui
+// DOT: %[[TILES:.*]] = arith.divui %{{.*}}, %c4
+// DOT: %[[ANY:.*]] = arith.cmpi ne, %[[TILES]], %c0
+// DOT: scf.if %[[ANY]]
+// DOT: scf.forall (%{{.*}}, %{{.*}}) in (2, %[[TILES]])
 // DOT: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // DOT-COUNT-4: tern.dot_u8s8
-// DOT: } else {
+// DOT: vector.transfer_write {{.*}} : vector<4x1xi32>, tensor<4x1xi32>
+// DOT: scf.if
+// DOT: scf.forall
 // DOT: scf.for {{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}) -> (vector<16xi32>, vector<16xi32>)
 // DOT: %[[C01:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, {{.*}}, 63] : vector<32xi8>, vector<32xi8>
 // DOT: %[[X01:.*]] = vector.transfer_read %{{.*}} : tensor<?x100xi8>, vector<64xi8>
@@ -68,8 +70,8 @@ func.func @int_matmul_i2(%x: tensor<?x100xi8>) -> tensor<?x2xi32> {
 // iteration of an scf.forall over (channel tile, row tile): each block of
 // activations is loaded once for the 4 rows of codes, and each row's 4
 // outputs are one vector store. With 4-row tiles, the 4 decoded blocks of
-// codes serve the 4 rows (16 accumulators); one-row tiles keep 8
-// independent chains.
+// codes serve the 4 rows (16 accumulators, one 4 x 4 store); one-row
+// tiles keep 8 independent chains.
 // DOT-LABEL: func @int_matmul_i2_channel_tiles
 // DOT: scf.if
 // DOT: scf.forall (%[[TILE:.*]], %[[ROW:.*]]) in (1, %{{.*}})
@@ -80,9 +82,9 @@ func.func @int_matmul_i2(%x: tensor<?x100xi8>) -> tensor<?x2xi32> {
 // DOT-COUNT-4: tern.dot_u8s8 %{{.*}}, %{{.*}}, %[[X]] {small_codes}
 // DOT: %[[X1:.*]] = vector.transfer_read %{{.*}} : tensor<?x100xi8>, vector<64xi8>
 // DOT-COUNT-4: tern.dot_u8s8 %{{.*}}, %{{.*}}, %[[X1]] {small_codes}
-// DOT-COUNT-4: vector.transfer_write {{.*}} : vector<1x4xi32>, tensor<1x4xi32>
+// DOT: vector.transfer_write {{.*}} : vector<4x4xi32>, tensor<4x4xi32>
 // DOT: tensor.parallel_insert_slice
-// DOT: } else {
+// DOT: scf.if
 // DOT: scf.forall (%{{.*}}, %{{.*}}) in (1, %{{.*}})
 // DOT: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // DOT-COUNT-4: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<4x32xi8>, vector<32xi8>

@@ -1,16 +1,22 @@
 // RUN: tern-opt %s -tern-lower-matmul -split-input-file | FileCheck %s
 // RUN: tern-opt %s -tern-lower-matmul="quant-int8-activations=true" -split-input-file -verify-roundtrip | FileCheck %s --check-prefix=INT8
 
-// 4-bit codes, float activations: a parallel generic over (channel, row)
-// (the output map swaps them back) whose body steps K 64 weights at a
-// time: 32 bytes of codes (rows of whole steps: unmasked), split into
-// nibbles (on i32 lanes) and interleaved back into K order, then per 16
-// codes a float conversion, the block's scale and
-// -zero * scale in one FMA, and an FMA with 16 activations.
+// 4-bit codes, float activations: an scf.forall over (channel, tile of 4
+// rows) for the whole tiles, writing a 4 x 1 column of outputs in place
+// (each step's codes decoded once for 4 rows), then one over (channel,
+// row) for the rows left (all of them in a decoding step). Each steps K 64
+// weights at a time: 32 bytes of codes (rows of whole steps: unmasked),
+// split into nibbles (on i32 lanes) and interleaved back into K order,
+// then per 16 codes a float conversion, the block's scale and -zero *
+// scale in one FMA, and an FMA with 16 activations.
 // CHECK-LABEL: func @four_bit
-// CHECK: linalg.generic {indexing_maps = [#[[SWAP:.*]]], iterator_types = ["parallel", "parallel"]}
-// CHECK: %[[N:.*]] = linalg.index 0
-// CHECK: %[[M:.*]] = linalg.index 1
+// CHECK: %[[TILES:.*]] = arith.divui %{{.*}}, %c4
+// CHECK: scf.if
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (16, %[[TILES]])
+// CHECK: vector.transfer_write {{.*}} : vector<4x1xf32>, tensor<4x1xf32>
+// CHECK: scf.if
+// CHECK: scf.forall (%[[N:.*]], %[[R:.*]]) in (16, %{{.*}})
+// CHECK: %[[M:.*]] = arith.addi
 // CHECK: scf.for
 // CHECK: vector.transfer_read %arg1[%[[N]], {{.*}}], {{.*}} {in_bounds = [true]} : tensor<16x32xi8>, vector<32xi8>
 // CHECK: vector.bitcast {{.*}} : vector<32xi8> to vector<8xi32>
@@ -38,7 +44,7 @@
 // INT8: math.roundeven
 // INT8: arith.fptosi {{.*}} to i8
 // INT8: arith.sitofp
-// INT8: linalg.generic {indexing_maps = [#{{.*}}], iterator_types = ["parallel", "parallel"]}
+// INT8: scf.forall
 // INT8: vector.interleave
 // INT8: tern.dot_u8s8 {{.*}} {small_codes} : vector<64xi8> into vector<16xi32>
 // INT8: vector.shuffle {{.*}} [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1] : vector<2xf32>, vector<2xf32>
@@ -69,7 +75,7 @@ func.func @eight_bit_int8(%x: tensor<?x128xf32>, %c: tensor<8x128xi8>, %s: tenso
 // CHECK-LABEL: func @eight_bit_k_major
 // CHECK-DAG: arith.constant 1.280000e+02 : f32
 // CHECK-DAG: %[[CODES:.*]] = arith.constant dense_resource<quant_codes> : tensor<2x64xi8>
-// CHECK: linalg.generic
+// CHECK: scf.forall
 // CHECK: vector.transfer_read %[[CODES]]
 func.func @eight_bit_k_major(%x: tensor<?x64xf32>, %s: tensor<2x1xf32>) -> tensor<?x2xf32> {
   %c = arith.constant dense<[[-128, -123], [-121, -110], [-114, -97], [-107, -84], [-100, -71], [-93, -58], [-86, -45], [-79, -32], [-72, -19], [-65, -6], [-58, 7], [-51, 20], [-44, 33], [-37, 46], [-30, 59], [-23, 72], [-16, 85], [-9, 98], [-2, 111], [5, 124], [12, -119], [19, -106], [26, -93], [33, -80], [40, -67], [47, -54], [54, -41], [61, -28], [68, -15], [75, -2], [82, 11], [89, 24], [96, 37], [103, 50], [110, 63], [117, 76], [124, 89], [-125, 102], [-118, 115], [-111, -128], [-104, -115], [-97, -102], [-90, -89], [-83, -76], [-76, -63], [-69, -50], [-62, -37], [-55, -24], [-48, -11], [-41, 2], [-34, 15], [-27, 28], [-20, 41], [-13, 54], [-6, 67], [1, 80], [8, 93], [15, 106], [22, 119], [29, -124], [36, -111], [43, -98], [50, -85], [57, -72]]> : tensor<64x2xi8>
