@@ -129,8 +129,10 @@ class Session:
             count = int(np.prod(shape)) if shape else 1
             buffer = (ctypes.c_char * (count * dtype.itemsize)).from_address(
                 t.data) if count else b""
+            # One copy, straight from the model's buffer (which is released
+            # next): a logits tensor of a prompt is tens of MB.
             results[spec.name] = np.frombuffer(
-                bytes(buffer), dtype=dtype).reshape(shape).copy()
+                buffer, dtype=dtype).reshape(shape).copy()
             self._lib.tern_tensor_release(ctypes.byref(t))
         return results
 
