@@ -10,7 +10,8 @@ count) on the same .onnx files, end to end, in one run:
   token starts (bench/OmpRegionCounter.c, an OMPT tool);
 - the bundled example (bench/generate_vs_ort.py);
 - resnet18 and mobilenet_v2 from torchvision (random weights, 1x3x224x224);
-- float GEMV and GEMM (MatMul on a 2560 x 6912 fp32 weight);
+- float GEMV and GEMM (MatMul on a 2560 x 6912 fp32 weight), GEMM against
+  this machine's fp32 FMA rate measured in the same run (tern-fma-peak);
 - ternary GEMV and GEMM (7 MatMuls on 4096 x 14336 ternary-valued fp32
   weights, 3x the LLC once packed) with W1.58A8 activations, packed i2 and
   tq1: GOPS-eq and packed bytes read against the bandwidth.
@@ -59,6 +60,17 @@ def read_bandwidth(threads, gib=1):
             w.join()
         rates.append(data.nbytes / (time.perf_counter() - start))
     return statistics.median(rates)
+
+
+def fma_peak_flops(build, threads):
+    """fp32 FLOP/s of `threads` threads of independent FMA chains
+    (bench/FmaPeak.c), or None where it was not built (not x86-64)."""
+    tool = build / "bin" / "tern-fma-peak"
+    if not tool.exists():
+        return None
+    out = subprocess.run([str(tool), str(threads)], capture_output=True,
+                         text=True, check=True).stdout
+    return float(out.split()[0]) * 1e9
 
 
 def median_seconds(fn, runs):
@@ -287,6 +299,11 @@ def bench_float(work, args, bandwidth):
             "tern_gflops": flops / t / 1e9,
             "weight_bytes_fraction_of_bandwidth":
                 4.0 * k * n * copies / t / bandwidth}
+    peak = fma_peak_flops(args.build, args.threads)
+    if peak:
+        results["fma_peak_gflops"] = peak / 1e9
+        results["m128"]["fraction_of_fma_peak"] = (
+            results["m128"]["tern_gflops"] * 1e9 / peak)
     return results
 
 
@@ -369,11 +386,19 @@ def main():
     if "float" not in skip:
         report["float_matmul"] = bench_float(args.work, args, bandwidth)
         for m, r in report["float_matmul"].items():
+            if m == "fma_peak_gflops":
+                continue
             print(f"float MatMul 2560x6912 x4, {m}: tern {r['tern_ms']:.2f} "
                   f"ms ({r['tern_gflops']:.0f} GFLOPS, weights at "
                   f"{100 * r['weight_bytes_fraction_of_bandwidth']:.0f}% of "
                   f"bandwidth), ORT {r['ort_ms']:.2f} ms: "
                   f"{r['speedup']:.2f}x", flush=True)
+        r = report["float_matmul"]
+        if "fma_peak_gflops" in r:
+            print(f"  fp32 FMA peak (tern-fma-peak, {args.threads} threads): "
+                  f"{r['fma_peak_gflops']:.0f} GFLOPS; GEMM at "
+                  f"{100 * r['m128']['fraction_of_fma_peak']:.0f}% of it",
+                  flush=True)
     if "ternary" not in skip:
         report["ternary_matmul"] = bench_ternary(args.work, args, bandwidth)
         for name, r in report["ternary_matmul"].items():

@@ -35,7 +35,8 @@ def speedups(report):
     for name, r in report.get("cnn", {}).items():
         rows.append((name, r["speedup"], 0.5))
     for m, r in report.get("float_matmul", {}).items():
-        rows.append((f"fp32 MatMul {m}", r["speedup"], None))
+        if isinstance(r, dict):
+            rows.append((f"fp32 MatMul {m}", r["speedup"], None))
     return rows
 
 
