@@ -447,34 +447,11 @@ Value mlir::tern::buildQuantContraction(OpBuilder &b, Location loc, Value input,
   // Whole tiles of rows pay off once there are rows to share the decoding
   // (a prompt); the rows left, and all of a decoding step's, go one at a
   // time.
-  Value rows = tensor::DimOp::create(b, loc, input, 0);
-  Value zero = indexConst(b, loc, 0);
-  Value fullTiles =
-      arith::DivUIOp::create(b, loc, rows, indexConst(b, loc, rowTile));
-  Value tiledRows =
-      arith::MulIOp::create(b, loc, fullTiles, indexConst(b, loc, rowTile));
-  Value leftRows = arith::SubIOp::create(b, loc, rows, tiledRows);
-  auto ifNonzero = [&](Value count, Value passThrough,
-                       function_ref<Value(OpBuilder &)> build) {
-    // An empty forall would still wake the threads: skip it.
-    Value any =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, count, zero);
-    return scf::IfOp::create(
-               b, loc, any,
-               [&](OpBuilder &tb, Location) {
-                 scf::YieldOp::create(tb, loc, build(tb));
-               },
-               [&](OpBuilder &eb, Location) {
-                 scf::YieldOp::create(eb, loc, passThrough);
-               })
-        .getResult(0);
-  };
-  Value tiled = ifNonzero(fullTiles, init, [&](OpBuilder &tb) {
-    return buildKernel(tb, loc, input, init, weights, acts, rowTile, zero,
-                       fullTiles);
-  });
-  return ifNonzero(leftRows, tiled, [&](OpBuilder &tb) {
-    return buildKernel(tb, loc, input, tiled, weights, acts, 1, tiledRows,
-                       leftRows);
-  });
+  return buildRowTiles(b, loc, tensor::DimOp::create(b, loc, input, 0), init,
+                       rowTile,
+                       [&](OpBuilder &tb, Value out, int64_t tileRows,
+                           Value firstRow, Value tiles) {
+                         return buildKernel(tb, loc, input, out, weights, acts,
+                                            tileRows, firstRow, tiles);
+                       });
 }

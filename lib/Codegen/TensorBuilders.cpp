@@ -54,6 +54,34 @@ Value mlir::tern::loadRow(OpBuilder &b, Location loc, Value source, Value row,
                                         ArrayRef<bool>{inBounds});
 }
 
+Value mlir::tern::buildRowTiles(
+    OpBuilder &b, Location loc, Value rows, Value init, int64_t rowTile,
+    function_ref<Value(OpBuilder &, Value, int64_t, Value, Value)> build) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value tileSize = arith::ConstantIndexOp::create(b, loc, rowTile);
+  Value fullTiles = arith::DivUIOp::create(b, loc, rows, tileSize);
+  Value tiledRows = arith::MulIOp::create(b, loc, fullTiles, tileSize);
+  Value leftRows = arith::SubIOp::create(b, loc, rows, tiledRows);
+  auto ifAny = [&](Value count, Value passThrough, int64_t tileRows,
+                   Value firstRow) {
+    Value any =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, count, zero);
+    return scf::IfOp::create(
+               b, loc, any,
+               [&](OpBuilder &tb, Location) {
+                 scf::YieldOp::create(
+                     tb, loc,
+                     build(tb, passThrough, tileRows, firstRow, count));
+               },
+               [&](OpBuilder &eb, Location) {
+                 scf::YieldOp::create(eb, loc, passThrough);
+               })
+        .getResult(0);
+  };
+  Value tiled = ifAny(fullTiles, init, rowTile, zero);
+  return ifAny(leftRows, tiled, 1, tiledRows);
+}
+
 void mlir::tern::writeFromForall(OpBuilder &b, Location loc, Value out,
                                  ArrayRef<Value> values,
                                  ArrayRef<SmallVector<OpFoldResult>> offsets) {

@@ -401,45 +401,19 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   if (bytewiseDot) {
     int64_t channelTile = weights.n % kChannelTile == 0 ? kChannelTile : 1;
     Value rows = tensor::DimOp::create(b, loc, input, 0);
-    Value zero = index(b, 0);
     if (inputType.getDimSize(0) == 1)
       return buildByteDotTiles(b, loc, input, weights, rowSums, init,
-                               channelTile, 1, zero, rows, wholeBlocks);
+                               channelTile, 1, index(b, 0), rows, wholeBlocks);
     // Whole tiles of 4 rows (a prompt: each decoded block of codes serves 4
     // rows), then the rows left one at a time (all of a decoding step's).
-    Value fullTiles = arith::DivUIOp::create(b, loc, rows, index(b, kRowTile));
-    Value tiledRows =
-        arith::MulIOp::create(b, loc, fullTiles, index(b, kRowTile));
-    Value anyTile = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                          fullTiles, zero);
-    // An empty forall would still wake the threads: skip it.
-    auto tiled = scf::IfOp::create(
-        b, loc, anyTile,
-        [&](OpBuilder &tb, Location) {
-          scf::YieldOp::create(tb, loc,
-                               buildByteDotTiles(tb, loc, input, weights,
-                                                 rowSums, init, channelTile,
-                                                 kRowTile, zero, fullTiles,
-                                                 wholeBlocks));
-        },
-        [&](OpBuilder &eb, Location) { scf::YieldOp::create(eb, loc, init); });
-    Value leftRows = arith::SubIOp::create(b, loc, rows, tiledRows);
-    Value anyLeft =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, leftRows, zero);
-    Value tiledOut = tiled.getResult(0);
-    auto rest = scf::IfOp::create(
-        b, loc, anyLeft,
-        [&](OpBuilder &tb, Location) {
-          scf::YieldOp::create(tb, loc,
-                               buildByteDotTiles(tb, loc, input, weights,
-                                                 rowSums, tiledOut, channelTile,
-                                                 1, tiledRows, leftRows,
-                                                 wholeBlocks));
-        },
-        [&](OpBuilder &eb, Location) {
-          scf::YieldOp::create(eb, loc, tiledOut);
-        });
-    return rest.getResult(0);
+    return buildRowTiles(b, loc, rows, init, kRowTile,
+                         [&](OpBuilder &tb, Value out, int64_t tileRows,
+                             Value firstRow, Value tiles) {
+                           return buildByteDotTiles(tb, loc, input, weights,
+                                                    rowSums, out, channelTile,
+                                                    tileRows, firstRow, tiles,
+                                                    wholeBlocks);
+                         });
   }
   // Every (row, channel) output is independent: a parallel linalg.generic
   // whose body runs one channel's reduction in order. Threads split the

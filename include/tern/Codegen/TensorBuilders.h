@@ -32,6 +32,16 @@ Value createSplat(OpBuilder &b, Location loc, Type type, double value);
 Value loadRow(OpBuilder &b, Location loc, Value source, Value row, Value column,
               VectorType type, bool inBounds);
 
+/// A kernel over `rows` rows in tiles of `rowTile`: `build(b, init,
+/// tileRows, firstRow, tiles)` makes one loop nest over `tiles` tiles of
+/// `tileRows` rows from `firstRow` that writes `init`. It is called for the
+/// whole tiles, then with `tileRows` = 1 for the rows left, each under an
+/// scf.if that skips it when there are none (an empty forall would still
+/// wake the threads). Every tile is whole, so its outputs are one slice.
+Value buildRowTiles(
+    OpBuilder &b, Location loc, Value rows, Value init, int64_t rowTile,
+    function_ref<Value(OpBuilder &, Value, int64_t, Value, Value)> build);
+
 /// From inside an scf.forall body whose shared output is `out`: writes each
 /// 2-D vector `values[i]` into the slice of `out` at `offsets[i]` of its
 /// shape, and inserts the slices in the forall's terminator (which this

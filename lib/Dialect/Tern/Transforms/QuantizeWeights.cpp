@@ -99,6 +99,27 @@ std::optional<Int8Rows> quantizeRows(const ConstantTensor &tensor, int64_t rows,
   return result;
 }
 
+/// `quantized` as constants before `op`: codes of `codesShape` (i8) and
+/// scales of `scalesShape` (f32), named after `name`.
+std::pair<Value, Value> createInt8Constants(OpBuilder &b, Operation *op,
+                                            Int8Rows &&quantized,
+                                            ArrayRef<int64_t> codesShape,
+                                            ArrayRef<int64_t> scalesShape,
+                                            StringRef name) {
+  b.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  Value codes = arith::ConstantOp::create(
+      b, loc,
+      createWeightConstant(RankedTensorType::get(codesShape, b.getI8Type()),
+                           name, std::move(quantized.codes)));
+  Value scales = arith::ConstantOp::create(
+      b, loc,
+      createWeightConstant(RankedTensorType::get(scalesShape, b.getF32Type()),
+                           (name + "_scales").str(),
+                           std::move(quantized.scales)));
+  return {codes, scales};
+}
+
 /// A float matmul by a constant weight becomes a tern.quant_matmul on its
 /// int8 codes: one block per channel, padded to whole steps of the 4/8-bit
 /// kernels (a block they take whole is a multiple of their step). Returns
@@ -120,14 +141,9 @@ std::optional<Value> quantizeMatmul(linalg::MatmulOp matmul,
   releaseIfMapped(weight->tensor.bytes);
   OpBuilder b(matmul);
   Location loc = matmul.getLoc();
-  Value codes = arith::ConstantOp::create(
-      b, loc,
-      createWeightConstant(RankedTensorType::get({n, block}, b.getI8Type()),
-                           "tern_int8_weights", std::move(quantized->codes)));
-  Value scales = arith::ConstantOp::create(
-      b, loc,
-      createWeightConstant(RankedTensorType::get({n, 1}, b.getF32Type()),
-                           "tern_int8_scales", std::move(quantized->scales)));
+  auto [codes, scales] =
+      createInt8Constants(b, matmul, std::move(*quantized), {n, block}, {n, 1},
+                          "tern_int8_weights");
   Value product =
       QuantMatmulOp::create(
           b, loc, matmul.getResult(0).getType(), matmul.getInputs()[0], codes,
@@ -163,16 +179,9 @@ bool quantizeTable(arith::ConstantOp constant, int64_t minElements) {
     return false;
   releaseIfMapped(tensor->bytes);
   OpBuilder b(constant);
-  Location loc = constant.getLoc();
-  Value codes = arith::ConstantOp::create(
-      b, loc,
-      createWeightConstant(RankedTensorType::get({rows, cols}, b.getI8Type()),
-                           "tern_int8_table", std::move(quantized->codes)));
-  Value scales = arith::ConstantOp::create(
-      b, loc,
-      createWeightConstant(RankedTensorType::get({rows}, b.getF32Type()),
-                           "tern_int8_table_scales",
-                           std::move(quantized->scales)));
+  auto [codes, scales] =
+      createInt8Constants(b, constant, std::move(*quantized), {rows, cols},
+                          {rows}, "tern_int8_table");
   for (Operation *user : llvm::make_early_inc_range(constant->getUsers())) {
     auto extract = cast<tensor::ExtractOp>(user);
     b.setInsertionPoint(extract);
