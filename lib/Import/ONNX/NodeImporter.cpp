@@ -30,6 +30,10 @@ Value NodeImporter::getInput(unsigned i) {
   return value;
 }
 
+Value NodeImporter::lookupInput(unsigned i) const {
+  return hasInput(i) ? scope.values.lookup(node.input(i)) : Value();
+}
+
 RankedTensorType NodeImporter::getInferredOutputType(unsigned i) const {
   if (i >= static_cast<unsigned>(node.output_size()))
     return nullptr;
@@ -59,6 +63,32 @@ NodeImporter::getConstantInts(unsigned i) {
   for (const APInt &v : attr.getValues<APInt>())
     ints.push_back(v.getSExtValue());
   return ints;
+}
+
+std::optional<KnownInts> NodeImporter::getKnownInts(unsigned i) {
+  if (!hasInput(i))
+    return std::nullopt;
+  auto found = scope.knownInts.find(node.input(i));
+  if (found != scope.knownInts.end())
+    return found->second;
+  Value value = lookupInput(i);
+  DenseElementsAttr attr = value ? matchConstantTensor(value) : nullptr;
+  if (!attr || !attr.getElementType().isSignlessInteger() ||
+      attr.getType().getRank() > 1 || attr.getNumElements() > kMaxKnownInts)
+    return std::nullopt;
+  KnownInts known;
+  known.shape.assign(attr.getType().getShape().begin(),
+                     attr.getType().getShape().end());
+  bool isBool = attr.getElementType().isInteger(1);
+  for (const APInt &v : attr.getValues<APInt>())
+    known.values.push_back(isBool ? int64_t(v.getZExtValue())
+                                  : v.getSExtValue());
+  return known;
+}
+
+void NodeImporter::setKnownInts(unsigned output, KnownInts known) {
+  if (hasOutput(output))
+    scope.knownInts[node.output(output)] = std::move(known);
 }
 
 std::optional<llvm::SmallVector<int64_t>>

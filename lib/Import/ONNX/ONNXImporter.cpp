@@ -3,6 +3,7 @@
 #include "tern/Import/ONNX/ONNXImporter.h"
 #include "Ops/RuntimeChecks.h"
 #include "Ops/Signedness.h"
+#include "ShapeFolding.h"
 #include "TensorConversion.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Import/ONNX/ModelLoader.h"
@@ -113,6 +114,10 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   const OpConverter *converter =
       registry.lookup(node.domain(), node.op_type(), opset);
   NodeImporter importer(builder, node, name, opset, loc, scope);
+  // Shape arithmetic on sizes shape inference knows becomes constants here,
+  // so that the ops reading it see constants (ShapeFolding.h).
+  if (foldShapeComputation(importer))
+    return success();
   if (!converter) {
     InFlightDiagnostic diag = importer.emitError();
     if (registry.knowsOp(node.domain(), node.op_type()))

@@ -7,9 +7,13 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <onnx/onnx_pb.h>
+
+#include <optional>
 
 namespace tern {
 
@@ -26,12 +30,26 @@ struct DequantizedConstant {
   int64_t axis = 0;
 };
 
+/// What is known at compile time of a small integer tensor (a 0-D or 1-D
+/// shape-like value, see ShapeFolding.h): its shape and, per element, the
+/// value or nothing (a size only known at run time).
+struct KnownInts {
+  llvm::SmallVector<int64_t> shape;
+  llvm::SmallVector<std::optional<int64_t>> values;
+
+  bool isFullyKnown() const {
+    return llvm::all_of(values, [](auto v) { return v.has_value(); });
+  }
+};
+
 /// The importer's state shared by all nodes of a graph: ONNX value names to
-/// MLIR values, and the types ONNX shape inference found.
+/// MLIR values, the types ONNX shape inference found, and what is known of
+/// shape-like values that are not constants.
 struct GraphScope {
   llvm::StringMap<mlir::Value> values;
   llvm::StringMap<mlir::RankedTensorType> inferredTypes;
   llvm::DenseMap<mlir::Value, DequantizedConstant> dequantized;
+  llvm::StringMap<KnownInts> knownInts;
 };
 
 /// One ONNX node being converted. Converters read inputs and attributes
@@ -60,6 +78,8 @@ public:
   bool hasOutput(unsigned i) const;
   /// The value of input `i`; null (after an error) when it is missing.
   mlir::Value getInput(unsigned i);
+  /// The value of input `i`, or null without an error.
+  mlir::Value lookupInput(unsigned i) const;
 
   /// The type ONNX shape inference gives output `i`, or null.
   mlir::RankedTensorType getInferredOutputType(unsigned i) const;
@@ -72,6 +92,12 @@ public:
   std::optional<llvm::SmallVector<int64_t>> getConstantInts(unsigned i);
   /// The contents of input `i` when it is a constant, or null.
   mlir::DenseElementsAttr getConstantElements(unsigned i);
+  /// What is known of input `i`, a 0-D or 1-D integer tensor of at most
+  /// kMaxKnownInts elements: a constant's values, or the partial knowledge
+  /// shape folding recorded (ShapeFolding.h). Nothing otherwise.
+  std::optional<KnownInts> getKnownInts(unsigned i);
+  void setKnownInts(unsigned output, KnownInts known);
+  static constexpr int64_t kMaxKnownInts = 64;
 
   /// Records that `value` dequantizes constants (see DequantizedConstant).
   void setDequantized(mlir::Value value, DequantizedConstant info) {

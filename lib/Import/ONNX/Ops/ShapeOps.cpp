@@ -566,19 +566,50 @@ LogicalResult convertExpand(NodeImporter &node) {
   Value input = node.getInput(0);
   if (!input)
     return failure();
-  std::optional<SmallVector<int64_t>> target = node.getConstantInts(1);
-  if (!target)
-    return node.emitError() << "shape must be a constant";
   OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Type elementType = getType(input).getElementType();
   // Broadcasting against an (unread) tensor of the target shape gives the
   // bidirectional rule: a target 1 keeps the input's size.
-  for (int64_t &size : *target)
-    if (size < 0)
-      return node.emitError() << "shape entries must not be negative";
-  Value shapeOnly = tensor::EmptyOp::create(b, node.getLoc(), *target,
-                                            getType(input).getElementType());
+  Value shapeOnly;
+  if (std::optional<SmallVector<int64_t>> target = node.getConstantInts(1)) {
+    for (int64_t size : *target)
+      if (size < 0)
+        return node.emitError() << "shape entries must not be negative";
+    shapeOnly = tensor::EmptyOp::create(b, loc, *target, elementType);
+  } else {
+    // A shape computed at run time (`repeat_kv`'s expand(batch, heads,
+    // n_rep, seq, dim)): the entries shape folding knows are static, the
+    // others are read when the model runs. A dynamic target size meets the
+    // input's size in the broadcast, which checks that they agree.
+    Value shape = node.getInput(1);
+    if (!shape)
+      return failure();
+    FailureOr<SmallVector<Value>> entries = readShapeEntries(node, shape);
+    if (failed(entries))
+      return failure();
+    std::optional<KnownInts> known = node.getKnownInts(1);
+    SmallVector<int64_t> sizes;
+    SmallVector<Value> dynamicSizes;
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    for (auto [i, entry] : llvm::enumerate(*entries)) {
+      std::optional<int64_t> value =
+          known && i < known->values.size() ? known->values[i] : std::nullopt;
+      if (value && *value < 0)
+        return node.emitError() << "shape entries must not be negative";
+      sizes.push_back(value ? *value : ShapedType::kDynamic);
+      if (value)
+        continue;
+      Value negative =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, entry, zero);
+      emitRuntimeCheck(b, loc, negative, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      dynamicSizes.push_back(entry);
+    }
+    shapeOnly = tensor::EmptyOp::create(
+        b, loc, RankedTensorType::get(sizes, elementType), dynamicSizes);
+  }
   FailureOr<Value> result = buildBroadcastElementwise(
-      node, {input, shapeOnly}, getType(input).getElementType(),
+      node, {input, shapeOnly}, elementType,
       [](OpBuilder &, Location, ValueRange args) { return args[0]; });
   if (failed(result))
     return failure();

@@ -1,0 +1,351 @@
+//===- ShapeFolding.cpp - Shape computations folded at import -------------===//
+
+#include "ShapeFolding.h"
+#include "Ops/Signedness.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace ::tern;
+
+namespace {
+
+using Values = SmallVector<std::optional<int64_t>>;
+
+/// ONNX's TensorProto.DataType codes of the integer types folded here.
+std::optional<unsigned> integerWidthOfOnnxType(int64_t type) {
+  switch (type) {
+  case 3: // INT8
+    return 8;
+  case 5: // INT16
+    return 16;
+  case 6: // INT32
+    return 32;
+  case 7: // INT64
+    return 64;
+  case 9: // BOOL
+    return 1;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// `v` as a `width`-bit signed integer (bool: 0 or 1), as a cast gives it.
+int64_t wrapTo(int64_t v, unsigned width) {
+  if (width == 1)
+    return v != 0;
+  if (width >= 64)
+    return v;
+  return APInt(64, v, /*isSigned=*/true).trunc(width).getSExtValue();
+}
+
+/// Records `known` as output 0: a constant when every element is known and
+/// the output's element type (shape inference's, else `fallback`) is a
+/// signless integer, else partial knowledge. Returns whether it made the
+/// constant.
+bool record(NodeImporter &node, KnownInts known, Type fallback) {
+  Type elementType = fallback;
+  if (RankedTensorType inferred = node.getInferredOutputType(0))
+    elementType = inferred.getElementType();
+  if (known.values.size() > size_t(NodeImporter::kMaxKnownInts) ||
+      !elementType || !elementType.isSignlessInteger())
+    return false;
+  if (!known.isFullyKnown()) {
+    node.setKnownInts(0, std::move(known));
+    return false;
+  }
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  SmallVector<APInt> bits;
+  for (std::optional<int64_t> v : known.values)
+    bits.push_back(APInt(width, uint64_t(wrapTo(*v, width)),
+                         /*isSigned=*/width > 1));
+  auto type = RankedTensorType::get(known.shape, elementType);
+  OpBuilder &b = node.getBuilder();
+  node.setOutput(0, arith::ConstantOp::create(
+                        b, node.getLoc(), DenseElementsAttr::get(type, bits)));
+  return true;
+}
+
+/// The element type of input `i`, or null.
+Type inputElementType(NodeImporter &node, unsigned i) {
+  Value value = node.lookupInput(i);
+  return value ? getElementTypeOrSelf(value.getType()) : nullptr;
+}
+
+/// Shape(x), with opset 15's start and end.
+std::optional<KnownInts> foldShape(NodeImporter &node) {
+  Value input = node.lookupInput(0);
+  auto type = input ? dyn_cast<RankedTensorType>(input.getType()) : nullptr;
+  if (!type)
+    return std::nullopt;
+  int64_t rank = type.getRank();
+  auto clampAxis = [&](int64_t axis) {
+    if (axis < 0)
+      axis += rank;
+    return std::clamp<int64_t>(axis, 0, rank);
+  };
+  int64_t start = clampAxis(node.getIntAttr("start", 0));
+  int64_t end = clampAxis(node.getIntAttr("end", rank));
+  KnownInts known;
+  for (int64_t d = start; d < end; ++d)
+    known.values.push_back(type.isDynamicDim(d)
+                               ? std::nullopt
+                               : std::optional<int64_t>(type.getDimSize(d)));
+  known.shape = {int64_t(known.values.size())};
+  return known;
+}
+
+/// Gather along axis 0 of a 1-D tensor with known indices.
+std::optional<KnownInts> foldGather(NodeImporter &node) {
+  std::optional<KnownInts> data = node.getKnownInts(0);
+  std::optional<KnownInts> indices = node.getKnownInts(1);
+  int64_t axis = node.getIntAttr("axis", 0);
+  if (!data || !indices || data->shape.size() != 1 ||
+      !indices->isFullyKnown() || (axis != 0 && axis != -1))
+    return std::nullopt;
+  int64_t n = data->shape[0];
+  KnownInts known;
+  known.shape = indices->shape;
+  for (std::optional<int64_t> index : indices->values) {
+    int64_t i = *index < 0 ? *index + n : *index;
+    if (i < 0 || i >= n)
+      return std::nullopt; // The converter reports it.
+    known.values.push_back(data->values[i]);
+  }
+  return known;
+}
+
+/// The axes of Unsqueeze and Squeeze: input 1 (opset 13) or the attribute.
+std::optional<SmallVector<int64_t>> axesOf(NodeImporter &node) {
+  if (node.hasInput(1))
+    return node.getConstantInts(1);
+  return node.getIntsAttr("axes");
+}
+
+/// Unsqueeze of a scalar into a 1-element vector.
+std::optional<KnownInts> foldUnsqueeze(NodeImporter &node) {
+  std::optional<KnownInts> data = node.getKnownInts(0);
+  std::optional<SmallVector<int64_t>> axes = axesOf(node);
+  if (!data || !data->shape.empty() || !axes || axes->size() != 1 ||
+      ((*axes)[0] != 0 && (*axes)[0] != -1))
+    return std::nullopt;
+  data->shape = {1};
+  return data;
+}
+
+/// Squeeze of a 1-element vector into a scalar.
+std::optional<KnownInts> foldSqueeze(NodeImporter &node) {
+  std::optional<KnownInts> data = node.getKnownInts(0);
+  if (!data || data->shape != SmallVector<int64_t>{1})
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> axes = axesOf(node);
+  if (axes && !axes->empty() &&
+      (axes->size() != 1 || ((*axes)[0] != 0 && (*axes)[0] != -1)))
+    return std::nullopt;
+  data->shape.clear();
+  return data;
+}
+
+/// Concat along axis 0 of 1-D tensors.
+std::optional<KnownInts> foldConcat(NodeImporter &node) {
+  int64_t axis = node.getIntAttr("axis", 0);
+  if (axis != 0 && axis != -1)
+    return std::nullopt;
+  KnownInts known;
+  for (unsigned i = 0, e = node.getNumInputs(); i < e; ++i) {
+    std::optional<KnownInts> part = node.getKnownInts(i);
+    if (!part || part->shape.size() != 1)
+      return std::nullopt;
+    known.values.append(part->values.begin(), part->values.end());
+  }
+  known.shape = {int64_t(known.values.size())};
+  return known;
+}
+
+/// Slice along axis 0 of a 1-D tensor with constant bounds.
+std::optional<KnownInts> foldSlice(NodeImporter &node) {
+  std::optional<KnownInts> data = node.getKnownInts(0);
+  if (!data || data->shape.size() != 1)
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> starts = node.getConstantInts(1);
+  std::optional<SmallVector<int64_t>> ends = node.getConstantInts(2);
+  if (!starts || !ends || starts->size() != 1 || ends->size() != 1)
+    return std::nullopt;
+  if (node.hasInput(3)) {
+    std::optional<SmallVector<int64_t>> axes = node.getConstantInts(3);
+    if (!axes || axes->size() != 1 || ((*axes)[0] != 0 && (*axes)[0] != -1))
+      return std::nullopt;
+  }
+  int64_t step = 1;
+  if (node.hasInput(4)) {
+    std::optional<SmallVector<int64_t>> steps = node.getConstantInts(4);
+    if (!steps || steps->size() != 1 || (*steps)[0] == 0)
+      return std::nullopt;
+    step = (*steps)[0];
+  }
+  // ONNX's clamping: negative bounds count from the end, then clamp to
+  // [0, n] (stepping up) or [-1, n - 1] (stepping down).
+  int64_t n = data->shape[0];
+  auto bound = [&](int64_t v) {
+    if (v < 0)
+      v += n;
+    return step > 0 ? std::clamp<int64_t>(v, 0, n)
+                    : std::clamp<int64_t>(v, -1, n - 1);
+  };
+  int64_t start = bound((*starts)[0]), end = bound((*ends)[0]);
+  KnownInts known;
+  for (int64_t i = start; step > 0 ? i < end : i > end; i += step)
+    known.values.push_back(data->values[i]);
+  known.shape = {int64_t(known.values.size())};
+  return known;
+}
+
+/// A cast between integer types.
+std::optional<KnownInts> foldCast(NodeImporter &node) {
+  std::optional<KnownInts> data = node.getKnownInts(0);
+  std::optional<unsigned> width =
+      integerWidthOfOnnxType(node.getIntAttr("to", 0));
+  if (!data || !width)
+    return std::nullopt;
+  for (std::optional<int64_t> &v : data->values)
+    if (v)
+      v = wrapTo(*v, *width);
+  return data;
+}
+
+/// Elementwise arithmetic or comparison of two known tensors, one of them
+/// possibly a single element broadcast against the other. Unknown elements
+/// stay unknown; `combine` returns nothing where it cannot fold (a zero
+/// divisor).
+std::optional<KnownInts>
+foldBinary(NodeImporter &node,
+           function_ref<std::optional<int64_t>(int64_t, int64_t)> combine) {
+  std::optional<KnownInts> lhs = node.getKnownInts(0);
+  std::optional<KnownInts> rhs = node.getKnownInts(1);
+  if (!lhs || !rhs)
+    return std::nullopt;
+  size_t n = std::max(lhs->values.size(), rhs->values.size());
+  if ((lhs->values.size() != n && lhs->values.size() != 1) ||
+      (rhs->values.size() != n && rhs->values.size() != 1))
+    return std::nullopt;
+  KnownInts known;
+  known.shape =
+      lhs->shape.size() >= rhs->shape.size() && lhs->values.size() == n
+          ? lhs->shape
+          : rhs->shape;
+  for (size_t i = 0; i < n; ++i) {
+    std::optional<int64_t> a = lhs->values[lhs->values.size() == 1 ? 0 : i];
+    std::optional<int64_t> c = rhs->values[rhs->values.size() == 1 ? 0 : i];
+    if (!a || !c) {
+      known.values.push_back(std::nullopt);
+      continue;
+    }
+    std::optional<int64_t> v = combine(*a, *c);
+    if (!v)
+      return std::nullopt;
+    known.values.push_back(v);
+  }
+  return known;
+}
+
+/// Where(condition, x, y) with a known condition.
+std::optional<KnownInts> foldWhere(NodeImporter &node) {
+  std::optional<KnownInts> condition = node.getKnownInts(0);
+  std::optional<KnownInts> x = node.getKnownInts(1);
+  std::optional<KnownInts> y = node.getKnownInts(2);
+  if (!condition || !x || !y)
+    return std::nullopt;
+  size_t n =
+      std::max({condition->values.size(), x->values.size(), y->values.size()});
+  for (const KnownInts *part : {&*condition, &*x, &*y})
+    if (part->values.size() != n && part->values.size() != 1)
+      return std::nullopt;
+  auto pick = [&](const KnownInts &k, size_t i) {
+    return k.values[k.values.size() == 1 ? 0 : i];
+  };
+  KnownInts known;
+  for (const KnownInts *part : {&*condition, &*x, &*y})
+    if (part->values.size() == n && part->shape.size() >= known.shape.size())
+      known.shape = part->shape;
+  for (size_t i = 0; i < n; ++i) {
+    std::optional<int64_t> c = pick(*condition, i);
+    known.values.push_back(!c ? std::nullopt : *c ? pick(*x, i) : pick(*y, i));
+  }
+  return known;
+}
+
+/// C's truncating division, as ONNX Runtime divides integers.
+std::optional<int64_t> divide(int64_t a, int64_t b) {
+  if (b == 0)
+    return std::nullopt;
+  return a / b;
+}
+
+} // namespace
+
+bool tern::foldShapeComputation(NodeImporter &node) {
+  const onnx::NodeProto &proto = node.getNode();
+  if (!proto.domain().empty() && proto.domain() != "ai.onnx")
+    return false;
+  if (node.getNode().output_size() != 1)
+    return false;
+  StringRef op = proto.op_type();
+  OpBuilder &b = node.getBuilder();
+  Type i1 = b.getI1Type(), i64 = b.getI64Type();
+  std::optional<KnownInts> known;
+  Type fallback = inputElementType(node, 0);
+  if (op == "Shape") {
+    known = foldShape(node);
+    fallback = i64;
+  } else if (op == "Gather") {
+    known = foldGather(node);
+  } else if (op == "Unsqueeze") {
+    known = foldUnsqueeze(node);
+  } else if (op == "Squeeze") {
+    known = foldSqueeze(node);
+  } else if (op == "Concat") {
+    known = foldConcat(node);
+  } else if (op == "Slice") {
+    known = foldSlice(node);
+  } else if (op == "Identity") {
+    known = node.getKnownInts(0);
+  } else if (op == "Cast") {
+    known = foldCast(node);
+    if (std::optional<unsigned> width =
+            integerWidthOfOnnxType(node.getIntAttr("to", 0)))
+      fallback = b.getIntegerType(*width);
+  } else if (op == "Add") {
+    known = foldBinary(node, [](int64_t a, int64_t c) { return a + c; });
+  } else if (op == "Sub") {
+    known = foldBinary(node, [](int64_t a, int64_t c) { return a - c; });
+  } else if (op == "Mul") {
+    known = foldBinary(node, [](int64_t a, int64_t c) { return a * c; });
+  } else if (op == "Div") {
+    known = foldBinary(node, divide);
+  } else if (op == "Max") {
+    known =
+        foldBinary(node, [](int64_t a, int64_t c) { return std::max(a, c); });
+  } else if (op == "Min") {
+    known =
+        foldBinary(node, [](int64_t a, int64_t c) { return std::min(a, c); });
+  } else if (op == "Equal") {
+    known =
+        foldBinary(node, [](int64_t a, int64_t c) -> std::optional<int64_t> {
+          return a == c;
+        });
+    fallback = i1;
+  } else if (op == "Where") {
+    known = foldWhere(node);
+    fallback = inputElementType(node, 1);
+  }
+  if (!known)
+    return false;
+  // Binary ops only fold integers: a float Mul of known-looking inputs is
+  // not shape arithmetic.
+  if (fallback && !fallback.isSignlessInteger())
+    return false;
+  return record(node, std::move(*known), fallback);
+}
