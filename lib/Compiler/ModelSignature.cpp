@@ -2,6 +2,7 @@
 
 #include "tern/Compiler/ModelSignature.h"
 #include "tern/Import/ONNX/ONNXImporter.h"
+#include "tern/Runtime/LanguageModel.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -94,19 +95,22 @@ FailureOr<ModelSignature> getModelSignature(func::FuncOp func) {
 }
 
 bool isCachedLanguageModel(const ModelSignature &signature) {
-  const auto &inputs = signature.inputs, &outputs = signature.outputs;
-  if (inputs.size() < 2 || inputs.size() != outputs.size() ||
-      inputs[0].name != "input_ids" || inputs[0].dtype != TERN_DTYPE_I64 ||
-      inputs[0].shape.size() != 2 || outputs[0].dtype != TERN_DTYPE_F32 ||
-      outputs[0].shape.size() != 3)
-    return false;
-  for (size_t i = 1; i < inputs.size(); ++i) {
-    const TensorSignature &in = inputs[i], &out = outputs[i];
-    if (in.dtype != TERN_DTYPE_F32 || in.shape.size() != 4 ||
-        out.shape.size() != 4 || in.shape[1] < 0 || in.shape[3] < 0)
-      return false;
-  }
-  return true;
+  // The generator's check, on the C API's view of the signature.
+  auto infosOf = [](const llvm::SmallVector<TensorSignature> &tensors,
+                    std::vector<TernTensorInfo> &infos) {
+    for (const TensorSignature &t : tensors)
+      infos.push_back({t.name.c_str(), int32_t(t.dtype),
+                       int32_t(t.shape.size()), t.shape.data(), nullptr});
+  };
+  std::vector<TernTensorInfo> inputs, outputs;
+  infosOf(signature.inputs, inputs);
+  infosOf(signature.outputs, outputs);
+  std::vector<int> cacheInputs(inputs.size()), cacheOutputs(inputs.size());
+  TernLanguageModelLayout layout;
+  layout.cacheInputs = cacheInputs.data();
+  layout.cacheOutputs = cacheOutputs.data();
+  return tern_find_language_model_layout(
+      inputs.data(), inputs.size(), outputs.data(), outputs.size(), &layout);
 }
 
 } // namespace tern

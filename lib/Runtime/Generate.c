@@ -1,16 +1,19 @@
 /*===- Generate.c - main() of text-generating executables -----------------===*
  *
  * `ternc --emit=exe` links this instead of the runner when the model is a
- * causal language model with a KV cache, as `tern.export.export_onnx(...,
- * kv_cache=True)` writes it: inputs `input_ids` [batch, seq] (int64) and
- * `past_key_<i>`/`past_value_<i>` [batch, kv_heads, past, head_dim];
- * outputs `logits` [batch, seq, vocab] and the matching `present_*`.
- * Tokens are bytes (vocabulary 256).
+ * causal language model with a KV cache in one of the signatures of
+ * tern/Runtime/LanguageModel.h: Tern's own (`input_ids` and `past_*` ->
+ * `logits` and `present_*`) or Hugging Face Optimum's (with
+ * `attention_mask` and `position_ids`, `past_key_values.<i>.key/value` ->
+ * `present.<i>.key/value`). The prompt is text, one byte a token, or
+ * token ids (`--prompt-ids`); generated tokens print as bytes for a byte
+ * vocabulary, else (or with `--print-ids`) as ids.
  *
  *===----------------------------------------------------------------------===*/
 
 #define _POSIX_C_SOURCE 200809L
 
+#include "tern/Runtime/LanguageModel.h"
 #include "tern/Runtime/TernModel.h"
 
 #include <errno.h>
@@ -22,11 +25,14 @@
 
 typedef struct Options {
   const char *prompt;
+  const char *promptIds;
   long tokens;
   long topK;
   unsigned long long seed;
   long threads;
+  long maxContext;
   int noCache;
+  int printIds;
 } Options;
 
 static const char *program = "generate";
@@ -37,18 +43,23 @@ static int fail(const char *message, const char *detail) {
 }
 
 static void printHelp(void) {
-  printf("USAGE: %s --prompt TEXT [options]\n\n"
-         "Generates text from the prompt with the built-in model, one byte "
-         "per token.\n\n"
+  printf("USAGE: %s (--prompt TEXT | --prompt-ids IDS) [options]\n\n"
+         "Generates tokens from the prompt with the built-in model.\n\n"
          "OPTIONS:\n"
-         "  --prompt TEXT  The text to continue (required)\n"
-         "  --tokens N     How many tokens to generate (default 64)\n"
-         "  --top-k K      Sample from the K likeliest tokens (default 1: "
+         "  --prompt TEXT      The text to continue, one byte per token\n"
+         "  --prompt-ids IDS   The prompt as token ids: 1,2,3\n"
+         "  --tokens N         How many tokens to generate (default 64)\n"
+         "  --max-context N    Stop when the sequence holds N tokens\n"
+         "  --print-ids        Print the generated ids on one line, "
+         "separated by\n"
+         "                     spaces (the default for vocabularies over 256)"
+         "\n"
+         "  --top-k K          Sample from the K likeliest tokens (default 1: "
          "greedy)\n"
-         "  --seed S       Seed of the sampling (default 0)\n"
-         "  --threads N    Run on N threads\n"
-         "  --no-cache     Recompute the whole sequence for every token\n"
-         "                 instead of using the KV cache\n",
+         "  --seed S           Seed of the sampling (default 0)\n"
+         "  --threads N        Run on N threads\n"
+         "  --no-cache         Recompute the whole sequence for every token\n"
+         "                     instead of using the KV cache\n",
          program);
 }
 
@@ -78,8 +89,13 @@ static int parseArguments(int argc, char **argv, Options *o) {
       o->noCache = 1;
       continue;
     }
-    static const char *const valueFlags[] = {"--prompt", "--tokens", "--top-k",
-                                             "--seed", "--threads"};
+    if (!strcmp(arg, "--print-ids")) {
+      o->printIds = 1;
+      continue;
+    }
+    static const char *const valueFlags[] = {
+        "--prompt-ids", "--prompt",  "--tokens",     "--top-k",
+        "--seed",       "--threads", "--max-context"};
     const char *flag = NULL, *value = NULL;
     for (size_t f = 0; f < sizeof(valueFlags) / sizeof(*valueFlags); ++f) {
       size_t n = strlen(valueFlags[f]);
@@ -103,6 +119,12 @@ static int parseArguments(int argc, char **argv, Options *o) {
     long number;
     if (!strcmp(flag, "--prompt")) {
       o->prompt = value;
+    } else if (!strcmp(flag, "--prompt-ids")) {
+      o->promptIds = value;
+    } else if (!strcmp(flag, "--max-context")) {
+      if (parseLong(flag, value, 1, &number))
+        return -1;
+      o->maxContext = number;
     } else if (!strcmp(flag, "--tokens")) {
       if (parseLong(flag, value, 0, &number))
         return -1;
@@ -126,12 +148,44 @@ static int parseArguments(int argc, char **argv, Options *o) {
       }
     }
   }
-  if (!o->prompt || !o->prompt[0]) {
-    fprintf(stderr, "%s: error: --prompt TEXT is required (see --help)\n",
+  if (!!o->prompt == !!o->promptIds || (o->prompt && !o->prompt[0])) {
+    fprintf(stderr,
+            "%s: error: give one of --prompt TEXT and --prompt-ids IDS (see "
+            "--help)\n",
             program);
     return -1;
   }
   return 0;
+}
+
+/* The comma-separated ids of `text` into `ids` (room for `capacity`);
+ * returns how many, or -1 after an error. */
+static long parseIds(const char *text, int64_t vocab, int64_t *ids,
+                     size_t capacity) {
+  long count = 0;
+  const char *p = text;
+  while (*p) {
+    char *end;
+    errno = 0;
+    long long id = strtoll(p, &end, 10);
+    if (errno || end == p || (*end && *end != ',') || id < 0 || id >= vocab) {
+      fprintf(stderr,
+              "%s: error: --prompt-ids expects comma-separated token ids "
+              "from 0 to %lld, got '%s'\n",
+              program, (long long)vocab - 1, text);
+      return -1;
+    }
+    if ((size_t)count == capacity) {
+      fprintf(stderr, "%s: error: the prompt is longer than the context\n",
+              program);
+      return -1;
+    }
+    ids[count++] = id;
+    p = *end ? end + 1 : end;
+  }
+  if (!count)
+    fprintf(stderr, "%s: error: --prompt-ids is empty\n", program);
+  return count ? count : -1;
 }
 
 /* splitmix64, as the runner's random inputs. */
@@ -185,32 +239,12 @@ static double seconds(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Checks the signature; returns the number of cache tensors or -1. */
-static int checkSignature(TernModel *model) {
-  size_t inputs = tern_model_num_inputs(model);
-  size_t outputs = tern_model_num_outputs(model);
-  const TernTensorInfo *ids = tern_model_input_info(model, 0);
-  const TernTensorInfo *logits = tern_model_output_info(model, 0);
-  if (!ids || strcmp(ids->name, "input_ids") || ids->dtype != TERN_DTYPE_I64 ||
-      ids->rank != 2 || !logits || logits->rank != 3 ||
-      logits->dtype != TERN_DTYPE_F32 || inputs != outputs)
-    return -1;
-  for (size_t i = 1; i < inputs; ++i) {
-    const TernTensorInfo *in = tern_model_input_info(model, i);
-    const TernTensorInfo *out = tern_model_output_info(model, i);
-    if (in->rank != 4 || out->rank != 4 || in->dtype != TERN_DTYPE_F32 ||
-        in->shape[1] < 0 || in->shape[3] < 0)
-      return -1;
-  }
-  return (int)(inputs - 1);
-}
-
 int main(int argc, char **argv) {
   if (argc > 0) {
     const char *slash = strrchr(argv[0], '/');
     program = slash ? slash + 1 : argv[0];
   }
-  Options o = {NULL, 64, 1, 0, 0, 0};
+  Options o = {NULL, NULL, 64, 1, 0, 0, 0, 0, 0};
   int parsed = parseArguments(argc, argv, &o);
   if (parsed)
     return parsed == 1 ? 0 : 1;
@@ -218,30 +252,72 @@ int main(int argc, char **argv) {
   TernModel *model;
   if (tern_model_create(&model) != TERN_OK)
     return fail("cannot create the model: ", tern_model_create_error());
-  int caches = checkSignature(model);
-  if (caches < 0) {
+  size_t numInputs = tern_model_num_inputs(model);
+  size_t numOutputs = tern_model_num_outputs(model);
+  TernTensorInfo *inputInfos = calloc(numInputs, sizeof(TernTensorInfo));
+  TernTensorInfo *outputInfos = calloc(numOutputs, sizeof(TernTensorInfo));
+  int *cacheInputs = calloc(numInputs, sizeof(int));
+  int *cacheOutputs = calloc(numInputs, sizeof(int));
+  if (!inputInfos || !outputInfos || !cacheInputs || !cacheOutputs)
+    return fail("out of memory", NULL);
+  for (size_t i = 0; i < numInputs; ++i)
+    inputInfos[i] = *tern_model_input_info(model, i);
+  for (size_t i = 0; i < numOutputs; ++i)
+    outputInfos[i] = *tern_model_output_info(model, i);
+  TernLanguageModelLayout layout = {0, -1, -1, 0, 0, cacheInputs, cacheOutputs};
+  if (!tern_find_language_model_layout(inputInfos, numInputs, outputInfos,
+                                       numOutputs, &layout)) {
     tern_model_destroy(model);
     return fail("the model is not a causal LM with a KV cache (input_ids, "
-                "past_*; logits, present_*)",
+                "past_*, optionally attention_mask and position_ids; logits, "
+                "present_*)",
                 NULL);
   }
   if (o.threads && tern_model_set_num_threads(model, (int32_t)o.threads))
     return fail(tern_model_last_error(model), NULL);
-  int64_t vocab = tern_model_output_info(model, 0)->shape[2];
+  int64_t vocab = outputInfos[layout.logits].shape[2];
+  int printIds = o.printIds || vocab > 256;
 
-  size_t promptLength = strlen(o.prompt);
-  size_t capacity = promptLength + (size_t)o.tokens + 1;
+  size_t promptCapacity = o.prompt ? strlen(o.prompt) : strlen(o.promptIds);
+  size_t capacity = promptCapacity + (size_t)o.tokens + 1;
   int64_t *sequence = malloc(capacity * sizeof(int64_t));
-  TernTensor *inputs = calloc((size_t)caches + 1, sizeof(TernTensor));
-  TernTensor *outputs = calloc((size_t)caches + 1, sizeof(TernTensor));
-  if (!sequence || !inputs || !outputs)
+  int64_t *positions = malloc(capacity * sizeof(int64_t));
+  int64_t *mask = malloc(capacity * sizeof(int64_t));
+  TernTensor *inputs = calloc(numInputs, sizeof(TernTensor));
+  TernTensor *outputs = calloc(numOutputs, sizeof(TernTensor));
+  if (!sequence || !positions || !mask || !inputs || !outputs)
     return fail("out of memory", NULL);
-  for (size_t i = 0; i < promptLength; ++i)
-    sequence[i] = (unsigned char)o.prompt[i];
-  size_t length = promptLength;
+  size_t length = 0;
+  if (o.promptIds) {
+    long count = parseIds(o.promptIds, vocab, sequence, capacity);
+    if (count < 0)
+      return 1;
+    length = (size_t)count;
+  } else {
+    for (; o.prompt[length]; ++length) {
+      sequence[length] = (unsigned char)o.prompt[length];
+      if (sequence[length] >= vocab)
+        return fail("a byte of the prompt is outside the model's vocabulary "
+                    "(use --prompt-ids)",
+                    NULL);
+    }
+  }
+  if (o.maxContext && (long)length > o.maxContext) {
+    fprintf(stderr,
+            "%s: error: the prompt's %zu tokens exceed --max-context %ld\n",
+            program, length, o.maxContext);
+    return 1;
+  }
+  for (size_t i = 0; i < capacity; ++i) {
+    positions[i] = (int64_t)i;
+    mask[i] = 1;
+  }
+  size_t promptLength = length;
 
-  fputs(o.prompt, stdout);
-  fflush(stdout);
+  if (!printIds) {
+    fputs(o.prompt ? o.prompt : "", stdout);
+    fflush(stdout);
+  }
   unsigned long long state = o.seed;
   /* The first step reads the prompt against an empty cache; later ones
    * read one token against the cache (or, with --no-cache, everything
@@ -249,63 +325,88 @@ int main(int argc, char **argv) {
   float empty = 0;
   double start = seconds(), firstStep = 0;
   int status = 0;
+  long generated = 0;
   for (long step = 0; step < o.tokens && !status; ++step) {
+    if (o.maxContext && (long)length >= o.maxContext)
+      break;
     int fromCache = step > 0 && !o.noCache;
     size_t first = fromCache ? length - 1 : 0;
-    inputs[0].data = sequence + first;
-    inputs[0].dtype = TERN_DTYPE_I64;
-    inputs[0].rank = 2;
-    inputs[0].shape[0] = 1;
-    inputs[0].shape[1] = (int64_t)(length - first);
-    for (int c = 1; c <= caches; ++c) {
-      const TernTensorInfo *info = tern_model_input_info(model, (size_t)c);
+    int64_t seq = (int64_t)(length - first);
+    inputs[layout.inputIds] =
+        (TernTensor){sequence + first, TERN_DTYPE_I64, 2, {1, seq}};
+    if (layout.attentionMask >= 0)
+      inputs[layout.attentionMask] =
+          (TernTensor){mask, TERN_DTYPE_I64, 2, {1, (int64_t)length}};
+    if (layout.positionIds >= 0)
+      inputs[layout.positionIds] =
+          (TernTensor){positions + first, TERN_DTYPE_I64, 2, {1, seq}};
+    for (int c = 0; c < layout.numCaches; ++c) {
+      TernTensor *cache = &inputs[layout.cacheInputs[c]];
+      const TernTensorInfo *info = &inputInfos[layout.cacheInputs[c]];
       if (!fromCache) {
-        tern_tensor_release(&inputs[c]);
-        inputs[c] = (TernTensor){
+        if (cache->data != &empty)
+          tern_tensor_release(cache);
+        *cache = (TernTensor){
             &empty, TERN_DTYPE_F32, 4, {1, info->shape[1], 0, info->shape[3]}};
       }
     }
-    if (tern_model_run(model, inputs, (size_t)caches + 1, outputs,
-                       (size_t)caches + 1) != TERN_OK) {
+    if (tern_model_run(model, inputs, numInputs, outputs, numOutputs) !=
+        TERN_OK) {
       status = fail(tern_model_last_error(model), NULL);
       break;
     }
     if (step == 0)
       firstStep = seconds() - start;
-    const float *logits = outputs[0].data;
-    int64_t rows = outputs[0].shape[1];
+    TernTensor *logitsOut = &outputs[layout.logits];
+    const float *logits = logitsOut->data;
+    int64_t rows = logitsOut->shape[1];
     int64_t token = pick(logits + (rows - 1) * vocab, vocab, o.topK, &state);
     sequence[length++] = token;
-    putchar((int)(token & 0xff));
+    ++generated;
+    if (printIds)
+      printf(generated > 1 ? " %lld" : "%lld", (long long)token);
+    else
+      putchar((int)(token & 0xff));
     fflush(stdout);
-    tern_tensor_release(&outputs[0]);
-    for (int c = 1; c <= caches; ++c) {
-      if (inputs[c].data != &empty)
-        tern_tensor_release(&inputs[c]);
-      inputs[c] = outputs[c];
-      outputs[c].data = NULL;
-      if (o.noCache)
-        tern_tensor_release(&inputs[c]);
+    tern_tensor_release(logitsOut);
+    for (int c = 0; c < layout.numCaches; ++c) {
+      TernTensor *cache = &inputs[layout.cacheInputs[c]];
+      TernTensor *present = &outputs[layout.cacheOutputs[c]];
+      if (cache->data != &empty)
+        tern_tensor_release(cache);
+      *cache = *present;
+      present->data = NULL;
+      if (o.noCache) {
+        tern_tensor_release(cache);
+        *cache = (TernTensor){&empty, TERN_DTYPE_F32, 4, {0}};
+      }
     }
   }
   double total = seconds() - start;
-  for (int c = 1; c <= caches; ++c)
-    if (inputs[c].data != &empty)
-      tern_tensor_release(&inputs[c]);
+  for (int c = 0; c < layout.numCaches; ++c)
+    if (inputs[layout.cacheInputs[c]].data != &empty)
+      tern_tensor_release(&inputs[layout.cacheInputs[c]]);
   putchar('\n');
   fflush(stdout);
-  if (!status && o.tokens > 0) {
+  if (!status && generated > 0) {
     double decode = total - firstStep;
     fprintf(stderr,
-            "%s: %ld tokens in %.3f s: %.1f tokens/s (the prompt's %zu bytes "
+            "%s: %ld tokens in %.3f s: %.1f tokens/s (the prompt's %zu tokens "
             "and the first token in %.3f s, then %.1f tokens/s%s)\n",
-            program, o.tokens, total, o.tokens / total, promptLength, firstStep,
-            o.tokens > 1 && decode > 0 ? (o.tokens - 1) / decode : 0.0,
+            program, generated, total, generated / total, promptLength,
+            firstStep,
+            generated > 1 && decode > 0 ? (generated - 1) / decode : 0.0,
             o.noCache ? ", without the cache" : "");
   }
   free(sequence);
+  free(positions);
+  free(mask);
   free(inputs);
   free(outputs);
+  free(inputInfos);
+  free(outputInfos);
+  free(cacheInputs);
+  free(cacheOutputs);
   tern_model_destroy(model);
   return status;
 }

@@ -166,7 +166,7 @@ def test_generation_with_the_cache_gives_the_same_tokens(model, tmp_path):
     assert runs[()] == bytes(ids) + b"\n"
     bad = subprocess.run([exe, "--tokens", "3"], capture_output=True)
     assert bad.returncode == 1
-    assert b"--prompt TEXT is required" in bad.stderr
+    assert b"give one of --prompt TEXT and --prompt-ids IDS" in bad.stderr
 
 
 def test_the_shipped_example_generates_what_onnx_runtime_does(tmp_path):

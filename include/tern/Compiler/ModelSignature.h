@@ -26,12 +26,10 @@ struct ModelSignature {
   llvm::SmallVector<TensorSignature> outputs;
 };
 
-/// Whether the model is a causal language model with a KV cache as
-/// `tern.export.export_onnx(..., kv_cache=True)` writes it: inputs
-/// `input_ids` (int64 [batch, seq]) and rank-4 float caches with static
-/// heads and head size; outputs `logits` (float [batch, seq, vocab]) and
-/// the updated caches. `ternc --emit=exe` gives such models a text
-/// generation main() (lib/Runtime/Generate.c), which checks the same.
+/// Whether the model is a causal language model with a KV cache in one of
+/// the signatures of tern/Runtime/LanguageModel.h (Tern's own, Hugging Face
+/// Optimum's). `ternc --emit=exe` gives such models a text generation
+/// main() (lib/Runtime/Generate.c), which checks the same.
 bool isCachedLanguageModel(const ModelSignature &signature);
 
 /// The C-API dtype of an MLIR element type, or TERN_DTYPE_INVALID.
