@@ -282,6 +282,51 @@ LogicalResult convertThresholdedRelu(NodeImporter &node) {
       });
 }
 
+LogicalResult convertSelu(NodeImporter &node) {
+  // The defaults are the float32 constants of the ONNX spec.
+  double alpha = node.getFloatAttr("alpha", 1.67326319217681884765625f);
+  double gamma = node.getFloatAttr("gamma", 1.05070102214813232421875f);
+  return convertElementwise(
+      node, 1, kFloat,
+      [=](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
+        Value x = args[0];
+        Value positive =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                  constantLike(b, loc, type, 0));
+        Value negative = arith::MulFOp::create(
+            b, loc, constantLike(b, loc, type, alpha),
+            arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, x),
+                                  constantLike(b, loc, type, 1)));
+        Value y = arith::SelectOp::create(b, loc, positive, x, negative);
+        return arith::MulFOp::create(b, loc, y,
+                                     constantLike(b, loc, type, gamma));
+      });
+}
+
+LogicalResult convertShrink(NodeImporter &node) {
+  double lambd = node.getFloatAttr("lambd", 0.5f);
+  double bias = node.getFloatAttr("bias", 0.0f);
+  return convertElementwise(
+      node, 1, kFloat,
+      [=](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
+        Value x = args[0];
+        Value below =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                  constantLike(b, loc, type, -lambd));
+        Value above =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                  constantLike(b, loc, type, lambd));
+        Value raised =
+            arith::AddFOp::create(b, loc, x, constantLike(b, loc, type, bias));
+        Value lowered =
+            arith::SubFOp::create(b, loc, x, constantLike(b, loc, type, bias));
+        return arith::SelectOp::create(
+            b, loc, below, raised,
+            arith::SelectOp::create(b, loc, above, lowered,
+                                    constantLike(b, loc, type, 0)));
+      });
+}
+
 LogicalResult convertHardSigmoid(NodeImporter &node) {
   double alpha = node.getFloatAttr("alpha", 0.2f);
   double beta = node.getFloatAttr("beta", 0.5f);
@@ -439,6 +484,8 @@ void ::tern::registerElementwiseConverters(OpConverterRegistry &registry) {
   registry.add("Elu", 6, 17, convertElu);
   registry.add("Sigmoid", 6, 17, convertSigmoid);
   registry.add("HardSigmoid", 6, 17, convertHardSigmoid);
+  registry.add("Selu", 6, 17, convertSelu);
+  registry.add("Shrink", 9, 17, convertShrink);
   registry.add("ThresholdedRelu", 10, 17, convertThresholdedRelu);
   registry.add("Softsign", 1, 17, convertSoftsign);
   registry.add("Softplus", 1, 17, convertSoftplus);

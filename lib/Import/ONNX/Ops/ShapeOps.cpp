@@ -1027,6 +1027,174 @@ LogicalResult convertSplit(NodeImporter &node) {
   return success();
 }
 
+/// Pad in every mode of opset 17 (constant, reflect, edge), negative pads
+/// cropping: out[o...] reads input[i...] with i_d = o_d - before_d, where
+/// constant gives its value outside the input, edge clamps i_d into it and
+/// reflect mirrors it about the edges (ONNX keeps reflect pads under the
+/// size, so one mirroring suffices). Pads computed at run time (a graph
+/// input) give dynamic sizes, checked when the model runs.
+LogicalResult convertPad(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = getType(input);
+  int64_t rank = type.getRank();
+  std::string mode = "constant";
+  if (const onnx::AttributeProto *attr = node.getAttribute("mode"))
+    mode = attr->s();
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return node.emitError() << "mode '" << mode
+                            << "' is not supported (constant, reflect, edge)";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  // Each pad as an index value, and as a number where it is known.
+  SmallVector<std::optional<int64_t>> known(2 * rank);
+  SmallVector<Value> padValues;
+  if (std::optional<SmallVector<int64_t>> pads = node.getConstantInts(1)) {
+    if (static_cast<int64_t>(pads->size()) != 2 * rank)
+      return node.emitError()
+             << "pads has " << pads->size() << " entries for rank " << rank
+             << " (needs " << 2 * rank << ")";
+    for (auto [i, pad] : llvm::enumerate(*pads)) {
+      known[i] = pad;
+      padValues.push_back(index(pad));
+    }
+  } else {
+    Value padsInput = node.getInput(1);
+    if (!padsInput)
+      return failure();
+    FailureOr<SmallVector<Value>> entries = readShapeEntries(node, padsInput);
+    if (failed(entries))
+      return failure();
+    if (static_cast<int64_t>(entries->size()) != 2 * rank)
+      return node.emitError()
+             << "pads has " << entries->size() << " entries for rank " << rank
+             << " (needs " << 2 * rank << ")";
+    padValues = *entries;
+  }
+  Type elementType = type.getElementType();
+  Value padValue;
+  if (mode == "constant") {
+    if (node.hasInput(2)) {
+      Value value = node.getInput(2);
+      if (!value)
+        return failure();
+      auto valueType = getType(value);
+      if (valueType.getNumElements() != 1 ||
+          valueType.getElementType() != elementType)
+        return node.emitError() << "constant_value must be one element of "
+                                << elementType << ", got " << valueType;
+      SmallVector<Value> zeros(valueType.getRank(), index(0));
+      padValue = tensor::ExtractOp::create(b, loc, value, zeros);
+    } else {
+      padValue = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+    }
+  }
+  auto compare = [&](OpBuilder &nb, arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(nb, loc, p, x, y).getResult();
+  };
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes, sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    std::optional<int64_t> before = known[d], after = known[d + rank];
+    Value size = dimValue(b, loc, input, d);
+    sizes.push_back(size);
+    if (!type.isDynamicDim(d) && before && after) {
+      int64_t n = type.getDimSize(d);
+      if (n + *before + *after < 0)
+        return node.emitError() << "pads crop dimension " << d << " of size "
+                                << n << " below zero";
+      if (mode == "reflect" && (*before >= n || *after >= n))
+        return node.emitError() << "reflect pads must be under the size (" << n
+                                << ") of dimension " << d;
+      if (mode == "edge" && n == 0 && *before + *after > 0)
+        return node.emitError() << "edge pads need a non-empty dimension " << d;
+      shape.push_back(n + *before + *after);
+      continue;
+    }
+    shape.push_back(ShapedType::kDynamic);
+    Value beforeValue = padValues[d], afterValue = padValues[d + rank];
+    Value padded = arith::AddIOp::create(
+        b, loc, size, arith::AddIOp::create(b, loc, beforeValue, afterValue));
+    emitRuntimeCheck(b, loc,
+                     compare(b, arith::CmpIPredicate::slt, padded, index(0)),
+                     TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    if (mode == "reflect") {
+      // Pads under the size.
+      Value big = arith::OrIOp::create(
+          b, loc, compare(b, arith::CmpIPredicate::sge, beforeValue, size),
+          compare(b, arith::CmpIPredicate::sge, afterValue, size));
+      emitRuntimeCheck(b, loc, big, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    } else if (mode == "edge") {
+      // Something to repeat.
+      Value empty = arith::AndIOp::create(
+          b, loc, compare(b, arith::CmpIPredicate::eq, size, index(0)),
+          compare(b, arith::CmpIPredicate::sgt, padded, index(0)));
+      emitRuntimeCheck(b, loc, empty, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    }
+    dynamicSizes.push_back(padded);
+  }
+  Value init =
+      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+  Value output =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{}, ValueRange{init},
+          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nloc, ValueRange) {
+            Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+            Value one = arith::ConstantIndexOp::create(nb, nloc, 1);
+            Value inside;
+            SmallVector<Value> coords;
+            for (int64_t d = 0; d < rank; ++d) {
+              Value i = arith::SubIOp::create(
+                  nb, nloc, linalg::IndexOp::create(nb, nloc, d), padValues[d]);
+              Value last = arith::SubIOp::create(nb, nloc, sizes[d], one);
+              if (mode == "reflect") {
+                // -i before the start, 2 (n - 1) - i past the end.
+                Value mirrored = arith::SubIOp::create(nb, nloc, zero, i);
+                i = arith::SelectOp::create(
+                    nb, nloc, compare(nb, arith::CmpIPredicate::slt, i, zero),
+                    mirrored, i);
+                Value back = arith::SubIOp::create(
+                    nb, nloc, arith::AddIOp::create(nb, nloc, last, last), i);
+                i = arith::SelectOp::create(
+                    nb, nloc, compare(nb, arith::CmpIPredicate::sgt, i, last),
+                    back, i);
+              } else if (mode == "constant") {
+                Value in = arith::AndIOp::create(
+                    nb, nloc, compare(nb, arith::CmpIPredicate::sge, i, zero),
+                    compare(nb, arith::CmpIPredicate::sle, i, last));
+                inside =
+                    inside ? arith::AndIOp::create(nb, nloc, inside, in) : in;
+              }
+              // Clamped, so that no read leaves the input (edge: that is
+              // the mode; constant: the read is discarded outside).
+              i = arith::MaxSIOp::create(
+                  nb, nloc, arith::MinSIOp::create(nb, nloc, i, last), zero);
+              coords.push_back(i);
+            }
+            Value value = tensor::ExtractOp::create(nb, nloc, input, coords);
+            if (inside)
+              value =
+                  arith::SelectOp::create(nb, nloc, inside, value, padValue);
+            linalg::YieldOp::create(nb, nloc, ValueRange{value});
+          })
+          .getResult(0);
+  // Shape inference may know sizes that depend on pads read at run time.
+  RankedTensorType inferred = node.getInferredOutputType(0);
+  if (inferred && inferred.getRank() == rank &&
+      inferred.getElementType() == elementType &&
+      inferred != output.getType() &&
+      tensor::CastOp::areCastCompatible(output.getType(), inferred))
+    output = tensor::CastOp::create(b, loc, inferred, output);
+  node.setOutput(0, output);
+  return success();
+}
+
 /// Tile with constant repeats: out[i...] = input[i_d mod size_d ...].
 LogicalResult convertTile(NodeImporter &node) {
   Value input = node.getInput(0);
@@ -1217,5 +1385,6 @@ void ::tern::registerShapeConverters(OpConverterRegistry &registry) {
   registry.add("Slice", 13, 17, convertSlice);
   registry.add("Split", 13, 17, convertSplit);
   registry.add("Tile", 13, 17, convertTile);
+  registry.add("Pad", 13, 17, convertPad);
   registry.add("Range", 11, 17, convertRange);
 }
