@@ -307,24 +307,22 @@ template <ReduceKind kind> LogicalResult convertGlobalPool(NodeImporter &node) {
   return emitReduction<kind>(node, input, reduced, /*keepdims=*/true);
 }
 
-/// ArgMax / ArgMin: the index of the extreme along `axis`, as int64.
-template <bool isMax> LogicalResult convertArgExtreme(NodeImporter &node) {
-  Value input = node.getInput(0);
-  if (!input)
-    return failure();
+/// The index (int64) of the largest (`isMax`) or smallest element of
+/// `input` along `axis`, the first such one unless `selectLast`.
+FailureOr<Value> buildArgExtreme(NodeImporter &node, Value input, int64_t axis,
+                                 bool keepdims, bool isMax, bool selectLast) {
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
-  if (elementType.isInteger(1))
-    return node.emitError() << "bool input is not supported";
-  int64_t axis = node.getIntAttr("axis", 0);
+  if (elementType.isInteger(1)) {
+    node.emitError() << "bool input is not supported";
+    return failure();
+  }
   FailureOr<SmallVector<bool>> reduced =
       getReducedDims(node, {axis}, type.getRank());
   if (failed(reduced))
     return failure();
   if (axis < 0)
     axis += type.getRank();
-  bool keepdims = node.getIntAttr("keepdims", 1);
-  bool selectLast = node.getIntAttr("select_last_index", 0);
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
@@ -373,7 +371,53 @@ template <bool isMax> LogicalResult convertArgExtreme(NodeImporter &node) {
             arith::SelectOp::create(nb, nloc, better, index, bestIndex);
         linalg::YieldOp::create(nb, nloc, ValueRange{newBest, newIndex});
       });
-  node.setOutput(0, generic.getResult(1));
+  return generic.getResult(1);
+}
+
+/// ArgMax / ArgMin: the index of the extreme along `axis`, as int64.
+template <bool isMax> LogicalResult convertArgExtreme(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  FailureOr<Value> index = buildArgExtreme(
+      node, input, node.getIntAttr("axis", 0), node.getIntAttr("keepdims", 1),
+      isMax, node.getIntAttr("select_last_index", 0));
+  if (failed(index))
+    return failure();
+  node.setOutput(0, *index);
+  return success();
+}
+
+/// Hardmax: 1 where an element is the first largest along `axis`, else 0.
+LogicalResult convertHardmax(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  if (!isa<FloatType>(type.getElementType()))
+    return node.emitError() << "element type " << type.getElementType()
+                            << " is not supported by this op";
+  int64_t rank = type.getRank(), axis = node.getIntAttr("axis", -1);
+  FailureOr<Value> best =
+      buildArgExtreme(node, input, axis, /*keepdims=*/true, /*isMax=*/true,
+                      /*selectLast=*/false);
+  if (failed(best))
+    return failure();
+  if (axis < 0)
+    axis += rank;
+  Type elementType = type.getElementType();
+  FailureOr<Value> y = buildBroadcastElementwise(
+      node, {input, *best}, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value index = arith::IndexCastOp::create(
+            nb, nloc, nb.getI64Type(), linalg::IndexOp::create(nb, nloc, axis));
+        Value isBest = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq,
+                                             index, args[1]);
+        return arith::UIToFPOp::create(nb, nloc, elementType, isBest);
+      });
+  if (failed(y))
+    return failure();
+  node.setOutput(0, *y);
   return success();
 }
 
@@ -561,6 +605,52 @@ LogicalResult convertLayerNorm(NodeImporter &node) {
   return success();
 }
 
+/// InstanceNormalization: each (n, c) normalized over the spatial
+/// dimensions, times scale[c], plus bias[c].
+LogicalResult convertInstanceNorm(NodeImporter &node) {
+  Value input = node.getInput(0), scale = node.getInput(1),
+        bias = node.getInput(2);
+  if (!input || !scale || !bias)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  if (rank < 3)
+    return node.emitError() << "input must have rank 3 or more, got " << type;
+  // [C] -> [C, 1, ..., 1], so that it broadcasts along dimension 1.
+  OpBuilder &b = node.getBuilder();
+  auto alongChannels = [&](Value v) -> FailureOr<Value> {
+    auto vType = cast<RankedTensorType>(v.getType());
+    if (vType.getRank() != 1) {
+      node.emitError() << "scale and B must be 1-D, got " << vType;
+      return failure();
+    }
+    SmallVector<int64_t> shape = {vType.getDimSize(0)};
+    shape.append(rank - 2, 1);
+    SmallVector<ReassociationIndices> groups(1);
+    for (int64_t d = 0; d < rank - 1; ++d)
+      groups[0].push_back(d);
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(b, node.getLoc(), v, 0)};
+    sizes.append(rank - 2, b.getIndexAttr(1));
+    return tensor::ExpandShapeOp::create(
+               b, node.getLoc(),
+               RankedTensorType::get(shape, vType.getElementType()), v, groups,
+               sizes)
+        .getResult();
+  };
+  FailureOr<Value> channelScale = alongChannels(scale);
+  FailureOr<Value> channelBias = alongChannels(bias);
+  if (failed(channelScale) || failed(channelBias))
+    return failure();
+  FailureOr<Normalized> result = buildNormalization(
+      node, input, *channelScale, *channelBias, /*axis=*/2,
+      node.getFloatAttr("epsilon", 1e-5f), /*centered=*/true);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, result->y);
+  return success();
+}
+
 /// RMS normalization (ONNX Runtime's contrib op, in the default domain and
 /// in com.microsoft).
 LogicalResult convertSimplifiedLayerNorm(NodeImporter &node) {
@@ -630,9 +720,11 @@ void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
   registry.add("GlobalMaxPool", 1, 17, convertGlobalPool<ReduceKind::Max>);
   registry.add("ArgMax", 13, 17, convertArgExtreme<true>);
   registry.add("ArgMin", 13, 17, convertArgExtreme<false>);
+  registry.add("Hardmax", 13, 17, convertHardmax);
   registry.add("Softmax", 13, 17, convertSoftmax<false>);
   registry.add("LogSoftmax", 13, 17, convertSoftmax<true>);
   registry.add("LayerNormalization", 17, 17, convertLayerNorm);
+  registry.add("InstanceNormalization", 6, 17, convertInstanceNorm);
   registry.add("SimplifiedLayerNormalization", 1, 17,
                convertSimplifiedLayerNorm);
   registry.add("SimplifiedLayerNormalization", 1, 1, convertSimplifiedLayerNorm,
