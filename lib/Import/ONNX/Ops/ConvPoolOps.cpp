@@ -336,6 +336,31 @@ Value buildNamedConv2D(OpBuilder &b, Location loc, Value input, Value weights,
       .getResult(0);
 }
 
+/// `sum` [N, M, spatial...] plus the per-channel `bias` [M], broadcast as
+/// [M, 1, ..., 1]; `dynamicSizes` are sum's dynamic sizes.
+Value addChannelBias(OpBuilder &b, Location loc, Value sum, Value bias,
+                     ValueRange dynamicSizes) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(sum.getType());
+  int64_t rank = type.getRank();
+  SmallVector<AffineExpr> biasExpr = {getAffineDimExpr(1, ctx)};
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  Value out = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                      type.getElementType(), dynamicSizes);
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{sum, bias}, ValueRange{out},
+             ArrayRef<AffineMap>{
+                 identity, AffineMap::get(rank, 0, biasExpr, ctx), identity},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc,
+                                       ValueRange{arith::AddFOp::create(
+                                           nb, nloc, args[0], args[1])});
+             })
+      .getResult(0);
+}
+
 /// Conv with groups: y[n, m, o...] = b[m] + sum over c in m's group and
 /// kernel offsets k of x[n, c, o * s - p + k * d] * w[m, c, k].
 LogicalResult convertConv(NodeImporter &node) {
@@ -369,7 +394,6 @@ LogicalResult convertConv(NodeImporter &node) {
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
-  MLIRContext *ctx = b.getContext();
   SmallVector<int64_t> outShape = {type.getDimSize(0), outChannels};
   outShape.append(g->output.begin(), g->output.end());
   SmallVector<Value> dynamicSizes;
@@ -393,28 +417,201 @@ LogicalResult convertConv(NodeImporter &node) {
     Value bias = node.getInput(2);
     if (!bias)
       return failure();
-    // The bias is per output channel: broadcast it as [M, 1, ..., 1].
     auto biasType = cast<RankedTensorType>(bias.getType());
     if (biasType.getRank() != 1 || biasType.getElementType() != elementType)
       return node.emitError() << "B must be a 1-D tensor of the input's type";
-    int64_t rank = outShape.size();
-    SmallVector<AffineExpr> biasExpr = {getAffineDimExpr(1, ctx)};
-    AffineMap identity = b.getMultiDimIdentityMap(rank);
-    Value out =
-        tensor::EmptyOp::create(b, loc, outShape, elementType, dynamicSizes);
-    sum = linalg::GenericOp::create(
-              b, loc, sum.getType(), ValueRange{sum, bias}, ValueRange{out},
-              ArrayRef<AffineMap>{
-                  identity, AffineMap::get(rank, 0, biasExpr, ctx), identity},
-              SmallVector<utils::IteratorType>(rank,
-                                               utils::IteratorType::parallel),
-              [](OpBuilder &nb, Location nloc, ValueRange args) {
-                linalg::YieldOp::create(nb, nloc,
-                                        ValueRange{arith::AddFOp::create(
-                                            nb, nloc, args[0], args[1])});
-              })
-              .getResult(0);
+    sum = addChannelBias(b, loc, sum, bias, dynamicSizes);
   }
+  node.setOutput(0, sum);
+  return success();
+}
+
+/// ConvTranspose with groups on any number of spatial dimensions: each
+/// output position o gathers the taps that reach it, y[n, m, o...] = b[m] +
+/// sum over c in m's group and kernel offsets k of x[n, c, i...] * w[c,
+/// m', k...] where o = i * s - p + k * d (i whole and inside the input) and
+/// m' is m within its group. Sizes follow ONNX: s (in - 1) +
+/// output_padding + (k - 1) d + 1 - pads, or output_shape (or SAME
+/// auto_pad) with the pads it implies.
+LogicalResult convertConvTranspose(NodeImporter &node) {
+  Value input = node.getInput(0), weights = node.getInput(1);
+  if (!input || !weights)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  auto wType = cast<RankedTensorType>(weights.getType());
+  Type elementType = type.getElementType();
+  int64_t rank = type.getRank(), spatial = rank - 2;
+  if (!isa<FloatType>(elementType) || wType.getElementType() != elementType ||
+      rank < 3 || wType.getRank() != rank || !wType.hasStaticShape())
+    return node.emitError() << "needs float N x C x spatial input and "
+                               "static weights of the same rank";
+  for (int64_t d = 1; d < rank; ++d)
+    if (type.isDynamicDim(d))
+      return node.emitError() << "channels and spatial dimensions must be "
+                                 "static";
+  int64_t groups = node.getIntAttr("group", 1);
+  int64_t inChannels = type.getDimSize(1);
+  if (groups <= 0 || inChannels != wType.getDimSize(0) ||
+      inChannels % groups != 0)
+    return node.emitError() << "channels do not match group = " << groups;
+  int64_t groupIn = inChannels / groups, groupOut = wType.getDimSize(1);
+  int64_t outChannels = groupOut * groups;
+  auto ints = [&](StringRef name, int64_t size, int64_t fill) {
+    std::optional<SmallVector<int64_t>> v = node.getIntsAttr(name);
+    return v && !v->empty() ? *v : SmallVector<int64_t>(size, fill);
+  };
+  SmallVector<int64_t> kernel(wType.getShape().begin() + 2,
+                              wType.getShape().end());
+  if (std::optional<SmallVector<int64_t>> attr =
+          node.getIntsAttr("kernel_shape"))
+    if (*attr != kernel)
+      return node.emitError() << "kernel_shape does not match the weights";
+  SmallVector<int64_t> strides = ints("strides", spatial, 1);
+  SmallVector<int64_t> dilations = ints("dilations", spatial, 1);
+  SmallVector<int64_t> pads = ints("pads", 2 * spatial, 0);
+  SmallVector<int64_t> outputPadding = ints("output_padding", spatial, 0);
+  std::optional<SmallVector<int64_t>> outputShape =
+      node.getIntsAttr("output_shape");
+  const onnx::AttributeProto *autoPadAttr = node.getAttribute("auto_pad");
+  std::string autoPad = autoPadAttr ? autoPadAttr->s() : "NOTSET";
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial ||
+      static_cast<int64_t>(outputPadding.size()) != spatial ||
+      (outputShape && static_cast<int64_t>(outputShape->size()) != spatial))
+    return node.emitError() << "strides, dilations, pads, output_padding and "
+                               "output_shape do not match the spatial rank";
+  if (autoPad != "NOTSET" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER" && autoPad != "VALID")
+    return node.emitError() << "auto_pad '" << autoPad << "' is not supported";
+  SmallVector<int64_t> padBegin(spatial), output(spatial);
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t in = type.getDimSize(2 + i), s = strides[i], d = dilations[i];
+    if (s <= 0 || d <= 0 || kernel[i] <= 0)
+      return node.emitError() << "kernel, strides and dilations must be "
+                                 "positive";
+    int64_t full = s * (in - 1) + outputPadding[i] + (kernel[i] - 1) * d + 1;
+    if (outputShape || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t target = outputShape ? (*outputShape)[i] : in * s;
+      int64_t total = full - target;
+      bool upper = autoPad != "SAME_LOWER";
+      padBegin[i] = upper ? total / 2 : total - total / 2;
+      output[i] = target;
+    } else {
+      if (autoPad == "VALID")
+        pads[i] = pads[i + spatial] = 0;
+      padBegin[i] = pads[i];
+      output[i] = full - pads[i] - pads[i + spatial];
+    }
+    if (output[i] <= 0)
+      return node.emitError()
+             << "the output's spatial size " << i << " would be " << output[i];
+  }
+
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<int64_t> outShape = {type.getDimSize(0), outChannels};
+  outShape.append(output.begin(), output.end());
+  SmallVector<Value> dynamicSizes;
+  if (type.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
+  Value empty =
+      tensor::EmptyOp::create(b, loc, outShape, elementType, dynamicSizes);
+  Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                         b.getZeroAttr(elementType));
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value bias;
+  if (node.hasInput(2)) {
+    bias = node.getInput(2);
+    if (!bias)
+      return failure();
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getElementType() != elementType ||
+        biasType.getDimSize(0) != outChannels)
+      return node.emitError() << "B must be a 1-D tensor of " << outChannels
+                              << " elements of the input's type";
+  }
+  // Loops: n, m, o_1..o_s (parallel), c, k_1..k_s (reduction); both
+  // operands are read where the taps land.
+  int64_t numLoops = 3 + 2 * spatial;
+  SmallVector<utils::IteratorType> iterators(2 + spatial,
+                                             utils::IteratorType::parallel);
+  iterators.append(1 + spatial, utils::IteratorType::reduction);
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> outExprs, tapExprs;
+  for (int64_t i = 0; i < 2 + spatial; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  // An unread [C / group, k...] operand gives the reduction loops their
+  // bounds.
+  SmallVector<int64_t> taps = {groupIn};
+  taps.append(kernel.begin(), kernel.end());
+  for (int64_t i = 0; i <= spatial; ++i)
+    tapExprs.push_back(getAffineDimExpr(2 + spatial + i, ctx));
+  Value tapShape = tensor::EmptyOp::create(b, loc, taps, elementType);
+  Value sum =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{tapShape}, ValueRange{init},
+          ArrayRef<AffineMap>{AffineMap::get(numLoops, 0, tapExprs, ctx),
+                              AffineMap::get(numLoops, 0, outExprs, ctx)},
+          iterators,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            auto index = [&](int64_t v) -> Value {
+              return arith::ConstantIndexOp::create(nb, nloc, v);
+            };
+            auto compare = [&](arith::CmpIPredicate p, Value x, Value y) {
+              return arith::CmpIOp::create(nb, nloc, p, x, y).getResult();
+            };
+            Value m = linalg::IndexOp::create(nb, nloc, 1);
+            Value c = linalg::IndexOp::create(nb, nloc, 2 + spatial);
+            Value group = arith::DivUIOp::create(nb, nloc, m, index(groupOut));
+            Value channel = arith::AddIOp::create(
+                nb, nloc,
+                arith::MulIOp::create(nb, nloc, group, index(groupIn)), c);
+            SmallVector<Value> xCoords = {linalg::IndexOp::create(nb, nloc, 0),
+                                          channel};
+            SmallVector<Value> wCoords = {
+                channel, arith::RemUIOp::create(nb, nloc, m, index(groupOut))};
+            Value inside = arith::ConstantOp::create(nb, nloc, nb.getI1Type(),
+                                                     nb.getBoolAttr(true));
+            for (int64_t i = 0; i < spatial; ++i) {
+              int64_t in = type.getDimSize(2 + i);
+              Value o = linalg::IndexOp::create(nb, nloc, 2 + i);
+              Value k = linalg::IndexOp::create(nb, nloc, 3 + spatial + i);
+              // i * s = o + p - k * d, whole and inside the input.
+              Value scaled = arith::SubIOp::create(
+                  nb, nloc,
+                  arith::AddIOp::create(nb, nloc, o, index(padBegin[i])),
+                  arith::MulIOp::create(nb, nloc, k, index(dilations[i])));
+              Value position =
+                  arith::DivSIOp::create(nb, nloc, scaled, index(strides[i]));
+              Value whole = compare(
+                  arith::CmpIPredicate::eq,
+                  arith::RemSIOp::create(nb, nloc, scaled, index(strides[i])),
+                  index(0));
+              Value in_range = arith::AndIOp::create(
+                  nb, nloc,
+                  compare(arith::CmpIPredicate::sge, scaled, index(0)),
+                  compare(arith::CmpIPredicate::slt, position, index(in)));
+              inside = arith::AndIOp::create(
+                  nb, nloc, inside,
+                  arith::AndIOp::create(nb, nloc, whole, in_range));
+              xCoords.push_back(arith::MaxSIOp::create(
+                  nb, nloc,
+                  arith::MinSIOp::create(nb, nloc, position, index(in - 1)),
+                  index(0)));
+              wCoords.push_back(k);
+            }
+            Value x = tensor::ExtractOp::create(nb, nloc, input, xCoords);
+            Value w = tensor::ExtractOp::create(nb, nloc, weights, wCoords);
+            Value added = arith::AddFOp::create(
+                nb, nloc, args[1], arith::MulFOp::create(nb, nloc, x, w));
+            linalg::YieldOp::create(nb, nloc,
+                                    ValueRange{arith::SelectOp::create(
+                                        nb, nloc, inside, added, args[1])});
+          })
+          .getResult(0);
+  if (bias)
+    sum = addChannelBias(b, loc, sum, bias, dynamicSizes);
   node.setOutput(0, sum);
   return success();
 }
@@ -484,5 +681,6 @@ void ::tern::registerConvPoolConverters(OpConverterRegistry &registry) {
   registry.add("MaxPool", 12, 17, convertPool<true>);
   registry.add("AveragePool", 11, 17, convertPool<false>);
   registry.add("Conv", 11, 17, convertConv);
+  registry.add("ConvTranspose", 11, 17, convertConvTranspose);
   registry.add("BatchNormalization", 15, 17, convertBatchNorm);
 }
