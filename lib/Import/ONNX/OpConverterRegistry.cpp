@@ -28,6 +28,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerConvPoolConverters(r);
     registerQuantConverters(r);
     registerReductionConverters(r);
+    registerResizeConverters(r);
     registerScanConverters(r);
     registerScatterConverters(r);
     registerShapeConverters(r);

@@ -65,6 +65,7 @@ void registerMatMulConverters(OpConverterRegistry &registry);
 void registerConvPoolConverters(OpConverterRegistry &registry);
 void registerQuantConverters(OpConverterRegistry &registry);
 void registerReductionConverters(OpConverterRegistry &registry);
+void registerResizeConverters(OpConverterRegistry &registry);
 void registerScanConverters(OpConverterRegistry &registry);
 void registerScatterConverters(OpConverterRegistry &registry);
 void registerShapeConverters(OpConverterRegistry &registry);

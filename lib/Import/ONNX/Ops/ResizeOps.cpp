@@ -1,0 +1,425 @@
+//===- ResizeOps.cpp - Resize (nearest, linear, cubic) --------------------===//
+//
+// Resize of opset 13: every output element maps back to a coordinate in the
+// input along each dimension (the coordinate transformation mode), then
+// reads the nearest element or interpolates its neighbours, linearly (2
+// per resized dimension) or cubically (4). Coordinates and weights are
+// computed in f64, as ONNX's reference does, and the result rounded once.
+// Scales or sizes may be constants or read when the model runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeChecks.h"
+#include "tern/Import/ONNX/NodeImporter.h"
+#include "tern/Import/ONNX/OpConverterRegistry.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace ::tern;
+
+namespace {
+
+enum class Interpolation { Nearest, Linear, Cubic };
+
+/// Per resized dimension: the neighbours one output reads and their
+/// weights (f64).
+struct Taps {
+  SmallVector<Value> indices, weights;
+};
+
+/// What one output dimension needs from outside the body.
+struct ResizedDim {
+  int64_t dim;
+  Value inSize, outSize;  // index
+  Value scale;            // f64: out / in, or the given scale
+  Value roiStart, roiEnd; // f64, for tf_crop_and_resize
+  /// Known not to be resized: the output reads its own position.
+  bool identity = false;
+};
+
+struct ResizeConfig {
+  Interpolation mode;
+  std::string coordinates, nearestMode;
+  double cubicA;
+  bool excludeOutside;
+  double extrapolation;
+};
+
+Value f64Const(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF64Type(),
+                                   b.getF64FloatAttr(v));
+}
+
+Value toF64(OpBuilder &b, Location loc, Value index) {
+  Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+  return arith::SIToFPOp::create(b, loc, b.getF64Type(), i64);
+}
+
+Value toIndex(OpBuilder &b, Location loc, Value f) {
+  Value i64 = arith::FPToSIOp::create(b, loc, b.getI64Type(), f);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), i64);
+}
+
+/// The input coordinate of output position `o` (f64) along `d`, and
+/// whether it lies outside the crop (tf_crop_and_resize only).
+std::pair<Value, Value> inputCoordinate(OpBuilder &b, Location loc,
+                                        const ResizeConfig &c,
+                                        const ResizedDim &d, Value o) {
+  Value in = toF64(b, loc, d.inSize), out = toF64(b, loc, d.outSize);
+  Value half = f64Const(b, loc, 0.5), one = f64Const(b, loc, 1.0);
+  auto add = [&](Value x, Value y) {
+    return arith::AddFOp::create(b, loc, x, y);
+  };
+  auto sub = [&](Value x, Value y) {
+    return arith::SubFOp::create(b, loc, x, y);
+  };
+  auto mul = [&](Value x, Value y) {
+    return arith::MulFOp::create(b, loc, x, y);
+  };
+  auto div = [&](Value x, Value y) {
+    return arith::DivFOp::create(b, loc, x, y);
+  };
+  Value outIsOne =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, out, one);
+  Value outside;
+  Value x;
+  if (c.coordinates == "asymmetric") {
+    x = div(o, d.scale);
+  } else if (c.coordinates == "align_corners") {
+    // ONNX's resized length here is in * scale, not rounded to the size.
+    Value length = mul(in, d.scale);
+    Value ratio = div(sub(in, one), sub(length, one));
+    Value single =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, length, one);
+    x = arith::SelectOp::create(b, loc, single, f64Const(b, loc, 0.0),
+                                mul(o, ratio));
+  } else if (c.coordinates == "pytorch_half_pixel") {
+    x = arith::SelectOp::create(b, loc, outIsOne, f64Const(b, loc, 0.0),
+                                sub(div(add(o, half), d.scale), half));
+  } else if (c.coordinates == "tf_half_pixel_for_nn") {
+    x = div(add(o, half), d.scale);
+  } else if (c.coordinates == "tf_crop_and_resize") {
+    Value span = sub(in, one);
+    Value cropped =
+        add(mul(d.roiStart, span),
+            div(mul(o, mul(sub(d.roiEnd, d.roiStart), span)), sub(out, one)));
+    Value middle = mul(mul(half, add(d.roiStart, d.roiEnd)), span);
+    x = arith::SelectOp::create(b, loc, outIsOne, middle, cropped);
+    outside = arith::OrIOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                              f64Const(b, loc, 0.0)),
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, span));
+  } else { // half_pixel
+    x = sub(div(add(o, half), d.scale), half);
+  }
+  return {x, outside};
+}
+
+/// `i` clamped into [0, size - 1].
+Value clampIndex(OpBuilder &b, Location loc, Value i, Value size) {
+  Value last = arith::SubIOp::create(b, loc, size,
+                                     arith::ConstantIndexOp::create(b, loc, 1));
+  return arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, i, last),
+                                arith::ConstantIndexOp::create(b, loc, 0));
+}
+
+Taps buildTaps(OpBuilder &b, Location loc, const ResizeConfig &c,
+               const ResizedDim &d, Value x) {
+  Taps taps;
+  if (c.mode == Interpolation::Nearest) {
+    Value r;
+    if (c.nearestMode == "floor")
+      r = math::FloorOp::create(b, loc, x);
+    else if (c.nearestMode == "ceil")
+      r = math::CeilOp::create(b, loc, x);
+    else if (c.nearestMode == "round_prefer_ceil")
+      r = math::FloorOp::create(
+          b, loc, arith::AddFOp::create(b, loc, x, f64Const(b, loc, 0.5)));
+    else // round_prefer_floor
+      r = math::CeilOp::create(
+          b, loc, arith::SubFOp::create(b, loc, x, f64Const(b, loc, 0.5)));
+    taps.indices.push_back(clampIndex(b, loc, toIndex(b, loc, r), d.inSize));
+    taps.weights.push_back(f64Const(b, loc, 1.0));
+    return taps;
+  }
+  Value floor = math::FloorOp::create(b, loc, x);
+  Value t = arith::SubFOp::create(b, loc, x, floor);
+  Value base = toIndex(b, loc, floor);
+  auto neighbour = [&](int64_t offset) {
+    return arith::AddIOp::create(
+        b, loc, base, arith::ConstantIndexOp::create(b, loc, offset));
+  };
+  if (c.mode == Interpolation::Linear) {
+    // Edges repeat: neighbours are clamped into the input.
+    Value one = f64Const(b, loc, 1.0);
+    for (int64_t k = 0; k < 2; ++k)
+      taps.indices.push_back(clampIndex(b, loc, neighbour(k), d.inSize));
+    taps.weights = {arith::SubFOp::create(b, loc, one, t), t};
+    return taps;
+  }
+  // Cubic convolution with coefficient A on the neighbours at distances
+  // 1 + t, t, 1 - t and 2 - t.
+  double a = c.cubicA;
+  auto near = [&](Value s) { // |s| <= 1: ((A + 2) s - (A + 3)) s^2 + 1
+    Value v = arith::SubFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, f64Const(b, loc, a + 2), s),
+        f64Const(b, loc, a + 3));
+    return arith::AddFOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, v, arith::MulFOp::create(b, loc, s, s)),
+        f64Const(b, loc, 1.0));
+  };
+  auto far = [&](Value s) { // 1 < |s| < 2: ((A s - 5A) s + 8A) s - 4A
+    Value v = arith::SubFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, f64Const(b, loc, a), s),
+        f64Const(b, loc, 5 * a));
+    v = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, v, s),
+                              f64Const(b, loc, 8 * a));
+    return arith::SubFOp::create(b, loc, arith::MulFOp::create(b, loc, v, s),
+                                 f64Const(b, loc, 4 * a));
+  };
+  Value one = f64Const(b, loc, 1.0), two = f64Const(b, loc, 2.0);
+  SmallVector<Value> weights = {far(arith::AddFOp::create(b, loc, t, one)),
+                                near(t),
+                                near(arith::SubFOp::create(b, loc, one, t)),
+                                far(arith::SubFOp::create(b, loc, two, t))};
+  Value total = f64Const(b, loc, 0.0);
+  for (int64_t k = 0; k < 4; ++k) {
+    Value i = neighbour(k - 1);
+    if (c.excludeOutside) {
+      Value inside = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, i,
+                                arith::ConstantIndexOp::create(b, loc, 0)),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i,
+                                d.inSize));
+      weights[k] = arith::SelectOp::create(b, loc, inside, weights[k],
+                                           f64Const(b, loc, 0.0));
+      total = arith::AddFOp::create(b, loc, total, weights[k]);
+    }
+    taps.indices.push_back(clampIndex(b, loc, i, d.inSize));
+  }
+  if (c.excludeOutside)
+    for (Value &w : weights)
+      w = arith::DivFOp::create(b, loc, w, total);
+  taps.weights = weights;
+  return taps;
+}
+
+/// The entries of a 1-D float (scales, roi) or int64 (sizes) input as f64
+/// or index values: constants where the input is one.
+FailureOr<SmallVector<Value>> readEntries(NodeImporter &node, unsigned i,
+                                          int64_t expected, bool asIndex) {
+  Value value = node.getInput(i);
+  if (!value)
+    return failure();
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() != 1 || type.isDynamicDim(0) ||
+      type.getDimSize(0) != expected) {
+    node.emitError() << "input #" << i << " must have " << expected
+                     << " entries, got " << type;
+    return failure();
+  }
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<Value> entries;
+  for (int64_t k = 0; k < expected; ++k) {
+    Value e = tensor::ExtractOp::create(
+        b, loc, value, ValueRange{arith::ConstantIndexOp::create(b, loc, k)});
+    if (asIndex)
+      entries.push_back(
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), e));
+    else
+      entries.push_back(
+          isa<FloatType>(e.getType()) && !e.getType().isF64()
+              ? arith::ExtFOp::create(b, loc, b.getF64Type(), e).getResult()
+              : e);
+  }
+  return entries;
+}
+
+LogicalResult convertResize(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType))
+    return node.emitError()
+           << "element type " << elementType << " is not supported by this op";
+  int64_t rank = type.getRank();
+  auto stringAttr = [&](StringRef name, StringRef fallback) {
+    const onnx::AttributeProto *attr = node.getAttribute(name);
+    return attr ? attr->s() : fallback.str();
+  };
+  ResizeConfig config;
+  std::string mode = stringAttr("mode", "nearest");
+  if (mode == "nearest")
+    config.mode = Interpolation::Nearest;
+  else if (mode == "linear")
+    config.mode = Interpolation::Linear;
+  else if (mode == "cubic")
+    config.mode = Interpolation::Cubic;
+  else
+    return node.emitError() << "mode '" << mode << "' is not supported";
+  config.coordinates =
+      stringAttr("coordinate_transformation_mode", "half_pixel");
+  static const char *const modes[] = {
+      "half_pixel",         "asymmetric",           "align_corners",
+      "pytorch_half_pixel", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+  if (!llvm::is_contained(modes, config.coordinates))
+    return node.emitError() << "coordinate_transformation_mode '"
+                            << config.coordinates << "' is not supported";
+  config.nearestMode = stringAttr("nearest_mode", "round_prefer_floor");
+  config.cubicA = node.getFloatAttr("cubic_coeff_a", -0.75f);
+  config.excludeOutside = node.getIntAttr("exclude_outside", 0);
+  config.extrapolation = node.getFloatAttr("extrapolation_value", 0.0f);
+
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  bool hasSizes = node.hasInput(3);
+  if (!hasSizes && !node.hasInput(2))
+    return node.emitError() << "needs scales or sizes";
+  FailureOr<SmallVector<Value>> given =
+      readEntries(node, hasSizes ? 3 : 2, rank, /*asIndex=*/hasSizes);
+  if (failed(given))
+    return failure();
+  SmallVector<Value> roi;
+  if (config.coordinates == "tf_crop_and_resize") {
+    if (!node.hasInput(1))
+      return node.emitError() << "tf_crop_and_resize needs roi";
+    FailureOr<SmallVector<Value>> entries =
+        readEntries(node, 1, 2 * rank, /*asIndex=*/false);
+    if (failed(entries))
+      return failure();
+    roi = *entries;
+  }
+  // Output sizes: the given sizes, or floor(in * scale); the scale of a
+  // given size is out / in.
+  SmallVector<ResizedDim> dims;
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes;
+  std::optional<SmallVector<int64_t>> knownSizes =
+      hasSizes ? node.getConstantInts(3) : std::nullopt;
+  DenseElementsAttr knownScales =
+      hasSizes ? nullptr : node.getConstantElements(2);
+  for (int64_t d = 0; d < rank; ++d) {
+    ResizedDim dim;
+    dim.dim = d;
+    dim.inSize = tensor::DimOp::create(b, loc, input, d);
+    Value inF = toF64(b, loc, dim.inSize);
+    if (hasSizes) {
+      dim.outSize = (*given)[d];
+      dim.scale =
+          arith::DivFOp::create(b, loc, toF64(b, loc, dim.outSize), inF);
+    } else {
+      dim.scale = (*given)[d];
+      dim.outSize =
+          toIndex(b, loc,
+                  math::FloorOp::create(
+                      b, loc, arith::MulFOp::create(b, loc, inF, dim.scale)));
+    }
+    if (!roi.empty()) {
+      dim.roiStart = roi[d];
+      dim.roiEnd = roi[d + rank];
+    }
+    // Static where both the input size and the result are known.
+    int64_t size = ShapedType::kDynamic;
+    if (knownSizes)
+      size = (*knownSizes)[d];
+    else if (knownScales && !type.isDynamicDim(d))
+      size = int64_t(
+          std::floor(double(type.getDimSize(d)) *
+                     knownScales.getValues<APFloat>()[d].convertToDouble()));
+    shape.push_back(size);
+    dim.identity = config.coordinates != "tf_crop_and_resize" &&
+                   !type.isDynamicDim(d) && size == type.getDimSize(d);
+    if (ShapedType::isDynamic(size)) {
+      Value negative =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, dim.outSize,
+                                arith::ConstantIndexOp::create(b, loc, 0));
+      emitRuntimeCheck(b, loc, negative, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      dynamicSizes.push_back(dim.outSize);
+    }
+    dims.push_back(dim);
+  }
+  Value init =
+      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+  Value output =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{}, ValueRange{init},
+          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nloc, ValueRange) {
+            SmallVector<Taps> taps;
+            Value outside;
+            for (const ResizedDim &d : dims) {
+              if (d.identity) {
+                taps.push_back({{linalg::IndexOp::create(nb, nloc, d.dim)},
+                                {f64Const(nb, nloc, 1.0)}});
+                continue;
+              }
+              Value o =
+                  toF64(nb, nloc, linalg::IndexOp::create(nb, nloc, d.dim));
+              auto [x, out] = inputCoordinate(nb, nloc, config, d, o);
+              if (out)
+                outside = outside ? arith::OrIOp::create(nb, nloc, outside, out)
+                                        .getResult()
+                                  : out;
+              taps.push_back(buildTaps(nb, nloc, config, d, x));
+            }
+            // Sum over every combination of the dimensions' taps.
+            Value sum = f64Const(nb, nloc, 0.0);
+            SmallVector<int64_t> pick(rank, 0);
+            while (true) {
+              SmallVector<Value> coords;
+              Value weight = f64Const(nb, nloc, 1.0);
+              for (int64_t d = 0; d < rank; ++d) {
+                coords.push_back(taps[d].indices[pick[d]]);
+                weight = arith::MulFOp::create(nb, nloc, weight,
+                                               taps[d].weights[pick[d]]);
+              }
+              Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
+              Value wide =
+                  v.getType().isF64()
+                      ? v
+                      : arith::ExtFOp::create(nb, nloc, nb.getF64Type(), v)
+                            .getResult();
+              sum = arith::AddFOp::create(
+                  nb, nloc, sum, arith::MulFOp::create(nb, nloc, weight, wide));
+              int64_t d = rank - 1;
+              while (d >= 0 && ++pick[d] == int64_t(taps[d].indices.size()))
+                pick[d--] = 0;
+              if (d < 0)
+                break;
+            }
+            if (outside)
+              sum = arith::SelectOp::create(
+                  nb, nloc, outside, f64Const(nb, nloc, config.extrapolation),
+                  sum);
+            Value result =
+                elementType.isF64()
+                    ? sum
+                    : arith::TruncFOp::create(nb, nloc, elementType, sum)
+                          .getResult();
+            linalg::YieldOp::create(nb, nloc, ValueRange{result});
+          })
+          .getResult(0);
+  RankedTensorType inferred = node.getInferredOutputType(0);
+  if (inferred && inferred != output.getType() &&
+      tensor::CastOp::areCastCompatible(output.getType(), inferred))
+    output = tensor::CastOp::create(b, loc, inferred, output);
+  node.setOutput(0, output);
+  return success();
+}
+
+} // namespace
+
+void ::tern::registerResizeConverters(OpConverterRegistry &registry) {
+  registry.add("Resize", 13, 17, convertResize);
+}
