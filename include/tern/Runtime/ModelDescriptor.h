@@ -35,8 +35,8 @@ typedef void (*TernModelEntryFn)(void *results, void **inputs);
  *  code's message instead of returning a wrong answer. */
 #define TERN_RUNTIME_ERROR_HOOK "tern_report_runtime_error"
 enum TernRuntimeErrorCode {
-  /** An index input (Gather, GatherElements, ScatterND, a run-time axis)
-   *  is outside its tensor. */
+  /** An index input (Gather, GatherElements, ScatterND, a loss's class
+   *  index, a run-time axis) is outside its tensor. */
   TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE = 1,
   /** A Reshape's sizes do not hold the input's element count. */
   TERN_RUNTIME_ERROR_RESHAPE_MISMATCH = 2,

@@ -7,6 +7,7 @@
 
 #include "../ContribSchemas.h"
 #include "Broadcast.h"
+#include "RuntimeChecks.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -421,19 +422,19 @@ LogicalResult convertHardmax(NodeImporter &node) {
   return success();
 }
 
-/// Softmax and LogSoftmax along one axis (opset-13 semantics), computed
-/// stably as exp(x - max) / sum.
-template <bool isLog> LogicalResult convertSoftmax(NodeImporter &node) {
-  Value input = node.getInput(0);
-  if (!input)
-    return failure();
+/// Softmax or (`isLog`) LogSoftmax of `input` along `axis`, computed stably
+/// as exp(x - max) / sum.
+FailureOr<Value> buildSoftmax(NodeImporter &node, Value input, int64_t axis,
+                              bool isLog) {
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
-  if (!isa<FloatType>(elementType))
-    return node.emitError()
-           << "element type " << elementType << " is not supported by this op";
+  if (!isa<FloatType>(elementType)) {
+    node.emitError() << "element type " << elementType
+                     << " is not supported by this op";
+    return failure();
+  }
   FailureOr<SmallVector<bool>> reduced =
-      getReducedDims(node, {node.getIntAttr("axis", -1)}, type.getRank());
+      getReducedDims(node, {axis}, type.getRank());
   if (failed(reduced))
     return failure();
   OpBuilder &b = node.getBuilder();
@@ -464,17 +465,194 @@ template <bool isLog> LogicalResult convertSoftmax(NodeImporter &node) {
       [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
         return arith::AddFOp::create(nb, nloc, acc, x);
       });
-  FailureOr<Value> result = buildBroadcastElementwise(
+  return buildBroadcastElementwise(
       node, {isLog ? *shifted : *exps, sum}, elementType,
-      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         if (isLog)
           return arith::SubFOp::create(nb, nloc, args[0],
                                        math::LogOp::create(nb, nloc, args[1]));
         return arith::DivFOp::create(nb, nloc, args[0], args[1]);
       });
+}
+
+/// Softmax and LogSoftmax along one axis (opset-13 semantics).
+template <bool isLog> LogicalResult convertSoftmax(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  FailureOr<Value> result =
+      buildSoftmax(node, input, node.getIntAttr("axis", -1), isLog);
   if (failed(result))
     return failure();
   node.setOutput(0, *result);
+  return success();
+}
+
+/// The negative log-likelihood of `target` [N, d...] (class indices) under
+/// `logProb` [N, C, d...], weighted by `weight` [C] (or null: 1), classes
+/// equal to `ignoreIndex` counting nothing, reduced as ONNX's `reduction`
+/// says: none ([N, d...]), sum, or mean (the weighted mean: sum over the
+/// weights the targets take). A target outside [0, C) stops the run.
+FailureOr<Value>
+buildNegativeLogLikelihood(NodeImporter &node, Value logProb, Value target,
+                           Value weight, StringRef reduction,
+                           std::optional<int64_t> ignoreIndex) {
+  auto type = cast<RankedTensorType>(logProb.getType());
+  auto targetType = cast<RankedTensorType>(target.getType());
+  Type elementType = type.getElementType();
+  int64_t rank = type.getRank();
+  if (!isa<FloatType>(elementType) || rank < 2 ||
+      !targetType.getElementType().isSignlessInteger() ||
+      targetType.getRank() != rank - 1) {
+    node.emitError() << "needs float scores [N, C, d...] and integer targets "
+                        "[N, d...], got "
+                     << type << " and " << targetType;
+    return failure();
+  }
+  if (reduction != "none" && reduction != "sum" && reduction != "mean") {
+    node.emitError() << "reduction '" << reduction << "' is not supported";
+    return failure();
+  }
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < targetType.getRank(); ++d)
+    if (targetType.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, target, d));
+  auto outType = RankedTensorType::get(targetType.getShape(), elementType);
+  Value lossInit = tensor::EmptyOp::create(b, loc, targetType.getShape(),
+                                           elementType, dynamicSizes);
+  Value weightInit = tensor::EmptyOp::create(b, loc, targetType.getShape(),
+                                             elementType, dynamicSizes);
+  Value classes = tensor::DimOp::create(b, loc, logProb, 1);
+  AffineMap identity = b.getMultiDimIdentityMap(targetType.getRank());
+  auto elements = linalg::GenericOp::create(
+      b, loc, TypeRange{outType, outType}, ValueRange{target},
+      ValueRange{lossInit, weightInit},
+      ArrayRef<AffineMap>{identity, identity, identity},
+      SmallVector<utils::IteratorType>(targetType.getRank(),
+                                       utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value raw = args[0];
+        Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+        Value t = arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), raw);
+        Value ignored = arith::ConstantOp::create(nb, nloc, nb.getI1Type(),
+                                                  nb.getBoolAttr(false));
+        if (ignoreIndex)
+          ignored = arith::CmpIOp::create(
+              nb, nloc, arith::CmpIPredicate::eq, raw,
+              arith::ConstantOp::create(
+                  nb, nloc, raw.getType(),
+                  nb.getIntegerAttr(raw.getType(), *ignoreIndex)));
+        Value outOfRange = arith::OrIOp::create(
+            nb, nloc,
+            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt, t, zero),
+            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sge, t,
+                                  classes));
+        Value bad = arith::AndIOp::create(
+            nb, nloc, outOfRange,
+            arith::XOrIOp::create(
+                nb, nloc, ignored,
+                arith::ConstantOp::create(nb, nloc, nb.getI1Type(),
+                                          nb.getBoolAttr(true))));
+        emitRuntimeCheck(nb, nloc, bad, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+        Value last = arith::SubIOp::create(
+            nb, nloc, classes, arith::ConstantIndexOp::create(nb, nloc, 1));
+        Value c = arith::MaxSIOp::create(
+            nb, nloc, arith::MinSIOp::create(nb, nloc, t, last), zero);
+        SmallVector<Value> coords = {linalg::IndexOp::create(nb, nloc, 0), c};
+        for (int64_t d = 1; d < targetType.getRank(); ++d)
+          coords.push_back(linalg::IndexOp::create(nb, nloc, d));
+        Value x = tensor::ExtractOp::create(nb, nloc, logProb, coords);
+        Value zeroF = arith::ConstantOp::create(nb, nloc, elementType,
+                                                nb.getZeroAttr(elementType));
+        Value w =
+            weight
+                ? tensor::ExtractOp::create(nb, nloc, weight, c).getResult()
+                : arith::ConstantOp::create(nb, nloc, elementType,
+                                            nb.getFloatAttr(elementType, 1.0))
+                      .getResult();
+        w = arith::SelectOp::create(nb, nloc, ignored, zeroF, w);
+        Value loss = arith::NegFOp::create(
+            nb, nloc, arith::MulFOp::create(nb, nloc, x, w));
+        linalg::YieldOp::create(nb, nloc, ValueRange{loss, w});
+      });
+  Value losses = elements.getResult(0);
+  if (reduction == "none")
+    return losses;
+  SmallVector<bool> all(targetType.getRank(), true);
+  TypedAttr zero = cast<TypedAttr>(b.getZeroAttr(elementType));
+  auto add = [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+    return arith::AddFOp::create(nb, nloc, acc, x);
+  };
+  Value total = buildReduce(b, loc, losses, all, /*keepdims=*/false, zero, add);
+  if (reduction == "sum")
+    return total;
+  Value weights = buildReduce(b, loc, elements.getResult(1), all,
+                              /*keepdims=*/false, zero, add);
+  return buildBroadcastElementwise(
+      node, {total, weights}, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
+      });
+}
+
+/// The optional weight input `i` of a loss: 1-D of the scores' type.
+FailureOr<Value> getLossWeight(NodeImporter &node, unsigned i) {
+  if (!node.hasInput(i))
+    return Value();
+  Value weight = node.getInput(i);
+  if (!weight)
+    return failure();
+  if (cast<RankedTensorType>(weight.getType()).getRank() != 1) {
+    node.emitError() << "weights must be 1-D, got " << weight.getType();
+    return failure();
+  }
+  return weight;
+}
+
+std::optional<int64_t> getIgnoreIndex(NodeImporter &node) {
+  if (!node.getAttribute("ignore_index"))
+    return std::nullopt;
+  return node.getIntAttr("ignore_index", 0);
+}
+
+std::string getReduction(NodeImporter &node) {
+  const onnx::AttributeProto *attr = node.getAttribute("reduction");
+  return attr ? attr->s() : "mean";
+}
+
+LogicalResult convertNegativeLogLikelihoodLoss(NodeImporter &node) {
+  Value input = node.getInput(0), target = node.getInput(1);
+  FailureOr<Value> weight = getLossWeight(node, 2);
+  if (!input || !target || failed(weight))
+    return failure();
+  FailureOr<Value> loss = buildNegativeLogLikelihood(
+      node, input, target, *weight, getReduction(node), getIgnoreIndex(node));
+  if (failed(loss))
+    return failure();
+  node.setOutput(0, *loss);
+  return success();
+}
+
+/// SoftmaxCrossEntropyLoss: the negative log-likelihood of the labels
+/// under LogSoftmax(scores) along the classes (dimension 1), which is the
+/// optional second output.
+LogicalResult convertSoftmaxCrossEntropyLoss(NodeImporter &node) {
+  Value scores = node.getInput(0), labels = node.getInput(1);
+  FailureOr<Value> weight = getLossWeight(node, 2);
+  if (!scores || !labels || failed(weight))
+    return failure();
+  FailureOr<Value> logProb = buildSoftmax(node, scores, 1, /*isLog=*/true);
+  if (failed(logProb))
+    return failure();
+  FailureOr<Value> loss =
+      buildNegativeLogLikelihood(node, *logProb, labels, *weight,
+                                 getReduction(node), getIgnoreIndex(node));
+  if (failed(loss))
+    return failure();
+  node.setOutput(0, *loss);
+  node.setOutput(1, *logProb);
   return success();
 }
 
@@ -723,6 +901,10 @@ void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
   registry.add("Hardmax", 13, 17, convertHardmax);
   registry.add("Softmax", 13, 17, convertSoftmax<false>);
   registry.add("LogSoftmax", 13, 17, convertSoftmax<true>);
+  registry.add("NegativeLogLikelihoodLoss", 13, 17,
+               convertNegativeLogLikelihoodLoss);
+  registry.add("SoftmaxCrossEntropyLoss", 13, 17,
+               convertSoftmaxCrossEntropyLoss);
   registry.add("LayerNormalization", 17, 17, convertLayerNorm);
   registry.add("InstanceNormalization", 6, 17, convertInstanceNorm);
   registry.add("SimplifiedLayerNormalization", 1, 17,
