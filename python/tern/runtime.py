@@ -136,6 +136,88 @@ class Session:
             self._lib.tern_tensor_release(ctypes.byref(t))
         return results
 
+    def language_model_layout(self) -> Optional[dict]:
+        """Where a causal language model's tensors are, when the session's
+        signature is one the generator takes (tern/Runtime/LanguageModel.h:
+        Tern's own, or Hugging Face Optimum's with attention_mask and
+        position_ids): {"mask": name or None, "positions": name or None,
+        "caches": [(input, output), ...]}; None otherwise."""
+        ins, outs = self.inputs, self.outputs
+        if (len(ins) < 2 or len(outs) < 2 or ins[0].name != "input_ids" or
+                ins[0].dtype is not np.int64 or len(ins[0].shape) != 2 or
+                outs[0].name != "logits" or len(outs[0].shape) != 3):
+            return None
+        layout = {"mask": None, "positions": None, "caches": []}
+        caches = []
+
+        def is_cache(spec):
+            return (spec.dtype is np.float32 and len(spec.shape) == 4 and
+                    spec.shape[1] >= 0 and spec.shape[3] >= 0)
+        for spec in ins[1:]:
+            is_ids = spec.dtype is np.int64 and len(spec.shape) == 2
+            if spec.name == "attention_mask" and is_ids and not layout["mask"]:
+                layout["mask"] = spec.name
+            elif (spec.name == "position_ids" and is_ids and
+                  not layout["positions"]):
+                layout["positions"] = spec.name
+            elif is_cache(spec):
+                caches.append(spec)
+            else:
+                return None
+        if not caches or len(caches) != len(outs) - 1:
+            return None
+        for past, present in zip(caches, outs[1:]):
+            if (not is_cache(present) or present.shape[1] != past.shape[1] or
+                    present.shape[3] != past.shape[3]):
+                return None
+            layout["caches"].append((past, present.name))
+        return layout
+
+    def generate(self, prompt: List[int], tokens: int,
+                 max_context: Optional[int] = None,
+                 use_cache: bool = True) -> List[int]:
+        """Greedy generation with the KV cache, as the `--emit=exe`
+        generator does: returns the `tokens` new ids (fewer where the
+        sequence reaches `max_context`). Raises RunError for a session that
+        is not a causal language model."""
+        layout = self.language_model_layout()
+        if layout is None:
+            raise RunError("the model is not a causal LM with a KV cache "
+                           "(input_ids, past_*, optionally attention_mask "
+                           "and position_ids; logits, present_*)")
+        vocab = self.outputs[0].shape[2]
+        if not prompt or any(not 0 <= t < vocab for t in prompt):
+            raise RunError(f"the prompt must be token ids from 0 to "
+                           f"{vocab - 1}")
+        if max_context is not None and len(prompt) > max_context:
+            raise RunError(f"the prompt's {len(prompt)} tokens exceed "
+                           f"max_context {max_context}")
+        sequence = list(prompt)
+        caches = {past.name: np.zeros((1, past.shape[1], 0, past.shape[3]),
+                                      np.float32)
+                  for past, _ in layout["caches"]}
+        generated = []
+        for step in range(tokens):
+            if max_context is not None and len(sequence) >= max_context:
+                break
+            first = len(sequence) - 1 if step > 0 and use_cache else 0
+            feeds = {"input_ids": np.array([sequence[first:]], np.int64)}
+            if layout["mask"]:
+                feeds[layout["mask"]] = np.ones((1, len(sequence)), np.int64)
+            if layout["positions"]:
+                feeds[layout["positions"]] = np.arange(
+                    first, len(sequence), dtype=np.int64)[None]
+            for past, _ in layout["caches"]:
+                feeds[past.name] = caches[past.name] if first else np.zeros(
+                    (1, past.shape[1], 0, past.shape[3]), np.float32)
+            results = self.run(feeds)
+            token = int(results["logits"][0, -1].argmax())
+            sequence.append(token)
+            generated.append(token)
+            for past, present in layout["caches"]:
+                caches[past.name] = results[present]
+        return generated
+
     def __del__(self):
         if getattr(self, "_model", None):
             self._lib.tern_model_destroy(self._model)

@@ -185,3 +185,52 @@ def test_the_shipped_example_generates_what_onnx_runtime_does(tmp_path):
         config = tern.models.BitNetConfig(**json.load(f)["config"])
     expected = tern.ort.generate(model, list(prompt), tokens, config)
     assert result.stdout == prompt + bytes(expected["tokens"]) + b"\n"
+
+
+def test_session_generate_matches_the_executable_and_onnx_runtime(tmp_path):
+    """Session.generate on the shipped example (Tern's cache layout) gives
+    the executable's and ONNX Runtime's greedy ids, with and without the
+    cache; max_context stops the sequence."""
+    require_ort()
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    folder = os.path.join(root, "examples", "bitnet-tiny")
+    model = os.path.join(folder, "bitnet_tiny.onnx")
+    session = tern.load(tern.compile(model, str(tmp_path / "tiny.so")))
+    prompt, tokens = list(b"You may"), 20
+    with open(os.path.join(folder, "training.json")) as f:
+        config = tern.models.BitNetConfig(**json.load(f)["config"])
+    expected = tern.ort.generate(model, prompt, tokens, config)["tokens"]
+    assert session.generate(prompt, tokens) == expected
+    assert session.generate(prompt, tokens, use_cache=False) == expected
+    assert session.generate(prompt, tokens, max_context=10) == expected[:3]
+    with pytest.raises(tern.RunError, match="exceed max_context"):
+        session.generate(prompt, 4, max_context=3)
+
+
+def test_session_generate_takes_the_optimum_layout(tmp_path):
+    """A decoder in Hugging Face Optimum's layout (input_ids,
+    attention_mask, position_ids, past_key_values.<i>.key/value): greedy
+    ids from Session.generate equal ONNX Runtime's on the same file."""
+    require_ort()
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    subprocess.run([sys.executable, os.path.join(root, "bench",
+                                                 "gen_bitnet_2b4t.py"),
+                    "--form", "matmulnbits", "--head", "q4", "--tiny",
+                    "--layers", "2", "--accuracy-level", "0",
+                    str(tmp_path / "optimum")], check=True,
+                   capture_output=True)
+    model = str(tmp_path / "optimum" / "model.onnx")
+    session = tern.load(tern.compile(model, str(tmp_path / "optimum.so")))
+    layout = session.language_model_layout()
+    assert layout["mask"] == "attention_mask"
+    assert layout["positions"] == "position_ids"
+    assert layout["caches"][0][1] == "present.0.key"
+    past = layout["caches"][0][0]
+
+    class Config:
+        layers = len(layout["caches"]) // 2
+        kv_heads, head_dim = past.shape[1], past.shape[3]
+    prompt = [5, 17, 42, 7]
+    expected = tern.ort.generate(model, prompt, 12, Config,
+                                 layout="optimum")["tokens"]
+    assert session.generate(prompt, 12) == expected
