@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Runs ONNX's node tests (Debian's libonnx-testdata) through ternc and
-tern-run and sorts every test into one of four outcomes:
+"""Runs ONNX's node tests, or its model tests (Debian's libonnx-testdata),
+through ternc and tern-run and sorts every test into one of four outcomes:
 
   pass         compiled, ran, and every output matches the expected one
   wrong        ran, but an output differs (dtype, shape or values)
@@ -12,6 +12,7 @@ Exits non-zero when any test is wrong or crashes, so a subset can gate CI.
 
   scripts/onnx_conformance.py --build build --table build/onnx-conformance.md
   scripts/onnx_conformance.py --build build --quick
+  scripts/onnx_conformance.py --build build --suite models --table models.md
 """
 
 import argparse
@@ -27,7 +28,11 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-DEFAULT_TESTDATA = "/usr/share/libonnx-testdata/data/node"
+TESTDATA_ROOT = "/usr/share/libonnx-testdata/data"
+# The suites of libonnx-testdata: ONNX's node tests, and its model tests
+# (whole models converted from PyTorch, and small hand-made graphs).
+SUITES = {"node": ["node"],
+          "models": ["pytorch-converted", "pytorch-operator", "simple"]}
 
 # A fast, representative slice for CI: it must stay all pass or unsupported.
 QUICK = [
@@ -159,7 +164,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", default="build",
                         help="Tern build directory (holds bin/ternc)")
-    parser.add_argument("--testdata", default=DEFAULT_TESTDATA)
+    parser.add_argument("--suite", default="node",
+                        choices=sorted(SUITES) + SUITES["models"],
+                        help="node (default), models (the three model "
+                             "suites), or one model suite")
+    parser.add_argument("--testdata",
+                        help="a folder of tests instead of --suite")
     parser.add_argument("--filter", help="only tests whose name matches")
     parser.add_argument("--quick", action="store_true",
                         help="only the CI subset")
@@ -172,7 +182,11 @@ def main():
     args.ternc = os.path.join(args.build, "bin", "ternc")
     args.tern_run = os.path.join(args.build, "bin", "tern-run")
 
-    tests = sorted(d for d in glob.glob(os.path.join(args.testdata, "test_*"))
+    folders = ([args.testdata] if args.testdata else
+               [os.path.join(TESTDATA_ROOT, s)
+                for s in SUITES.get(args.suite, [args.suite])])
+    tests = sorted(d for folder in folders
+                   for d in glob.glob(os.path.join(folder, "test_*"))
                    if os.path.isfile(os.path.join(d, "model.onnx")))
     if args.quick:
         tests = [t for t in tests if os.path.basename(t) in QUICK]
@@ -180,7 +194,7 @@ def main():
         tests = [t for t in tests
                  if re.search(args.filter, os.path.basename(t))]
     if not tests:
-        sys.exit(f"no node tests found under {args.testdata}")
+        sys.exit(f"no tests found under {', '.join(folders)}")
 
     def guarded(test):
         # A harness failure must not hide the other results.
@@ -198,8 +212,10 @@ def main():
     if args.table:
         with open(args.table, "w") as f:
             f.write("| Test | Outcome | Detail |\n|---|---|---|\n")
-            for name, outcome, detail in results:
+            for test, (name, outcome, detail) in zip(tests, results):
                 detail = detail.replace("|", "\\|").replace("\n", " ")
+                if len(folders) > 1:
+                    name = f"{os.path.basename(os.path.dirname(test))}/{name}"
                 f.write(f"| {name} | {outcome} | {detail} |\n")
     for name, outcome, detail in results:
         if outcome in ("wrong", "crash"):

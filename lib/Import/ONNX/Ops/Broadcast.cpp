@@ -147,3 +147,19 @@ LogicalResult convertElementwise(NodeImporter &node, unsigned numInputs,
 }
 
 } // namespace tern
+
+Value tern::expandAlongChannels(OpBuilder &b, Location loc, Value vector,
+                                int64_t rank) {
+  auto type = cast<RankedTensorType>(vector.getType());
+  SmallVector<int64_t> shape = {type.getDimSize(0)};
+  shape.append(rank - 2, 1);
+  SmallVector<ReassociationIndices> groups(1);
+  for (int64_t d = 0; d < rank - 1; ++d)
+    groups[0].push_back(d);
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, vector, 0)};
+  sizes.append(rank - 2, b.getIndexAttr(1));
+  return tensor::ExpandShapeOp::create(
+             b, loc, RankedTensorType::get(shape, type.getElementType()),
+             vector, groups, sizes)
+      .getResult();
+}

@@ -21,6 +21,11 @@ mlir::FailureOr<mlir::Value>
 buildBroadcastElementwise(NodeImporter &node, mlir::ValueRange operands,
                           mlir::Type resultElementType, ElementwiseBodyFn body);
 
+/// A 1-D `vector` [C] as [C, 1, ..., 1], so that it broadcasts along
+/// dimension 1 of a rank-`rank` tensor (per-channel parameters).
+mlir::Value expandAlongChannels(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value vector, int64_t rank);
+
 /// Element kinds an elementwise converter accepts.
 enum ElementKinds : unsigned {
   kFloat = 1,

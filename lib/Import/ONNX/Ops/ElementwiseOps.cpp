@@ -257,15 +257,48 @@ LogicalResult convertElu(NodeImporter &node) {
       });
 }
 
+/// x < 0 ? x * slope : x.
+Value preluBody(OpBuilder &b, Location loc, Value x, Value slope) {
+  Value isNegative =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                            constantLike(b, loc, x.getType(), 0));
+  Value scaled = arith::MulFOp::create(b, loc, x, slope);
+  return arith::SelectOp::create(b, loc, isNegative, scaled, x);
+}
+
 LogicalResult convertPRelu(NodeImporter &node) {
+  // Models from before opset 7 (PyTorch's PReLU(num_parameters=C) among
+  // them) give a 1-D slope of the channel count, which applied along
+  // dimension 1; the version converter leaves it 1-D, where numpy-style
+  // broadcasting would align it with the last dimension. Such a slope
+  // becomes [C, 1, ..., 1].
+  Value input = node.lookupInput(0), slope = node.lookupInput(1);
+  auto inputType =
+      input ? dyn_cast<RankedTensorType>(input.getType()) : nullptr;
+  auto slopeType =
+      slope ? dyn_cast<RankedTensorType>(slope.getType()) : nullptr;
+  if (inputType && slopeType && inputType.getRank() > 2 &&
+      slopeType.getRank() == 1 && !slopeType.isDynamicDim(0) &&
+      slopeType.getDimSize(0) > 1 &&
+      inputType.getDimSize(1) == slopeType.getDimSize(0) &&
+      inputType.getDimSize(inputType.getRank() - 1) !=
+          slopeType.getDimSize(0)) {
+    Value perChannel = expandAlongChannels(node.getBuilder(), node.getLoc(),
+                                           slope, inputType.getRank());
+    FailureOr<Value> y = buildBroadcastElementwise(
+        node, {input, perChannel}, inputType.getElementType(),
+        [](OpBuilder &nb, Location loc, ValueRange args) {
+          return preluBody(nb, loc, args[0], args[1]);
+        });
+    if (failed(y))
+      return failure();
+    node.setOutput(0, *y);
+    return success();
+  }
   return convertElementwise(
       node, 2, kFloat,
-      [](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
-        Value isNegative =
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, args[0],
-                                  constantLike(b, loc, type, 0));
-        Value scaled = arith::MulFOp::create(b, loc, args[0], args[1]);
-        return arith::SelectOp::create(b, loc, isNegative, scaled, args[0]);
+      [](OpBuilder &b, Location loc, ValueRange args, Type) -> Value {
+        return preluBody(b, loc, args[0], args[1]);
       });
 }
 

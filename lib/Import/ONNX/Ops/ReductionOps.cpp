@@ -797,24 +797,11 @@ LogicalResult convertInstanceNorm(NodeImporter &node) {
   // [C] -> [C, 1, ..., 1], so that it broadcasts along dimension 1.
   OpBuilder &b = node.getBuilder();
   auto alongChannels = [&](Value v) -> FailureOr<Value> {
-    auto vType = cast<RankedTensorType>(v.getType());
-    if (vType.getRank() != 1) {
-      node.emitError() << "scale and B must be 1-D, got " << vType;
+    if (cast<RankedTensorType>(v.getType()).getRank() != 1) {
+      node.emitError() << "scale and B must be 1-D, got " << v.getType();
       return failure();
     }
-    SmallVector<int64_t> shape = {vType.getDimSize(0)};
-    shape.append(rank - 2, 1);
-    SmallVector<ReassociationIndices> groups(1);
-    for (int64_t d = 0; d < rank - 1; ++d)
-      groups[0].push_back(d);
-    SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(b, node.getLoc(), v, 0)};
-    sizes.append(rank - 2, b.getIndexAttr(1));
-    return tensor::ExpandShapeOp::create(
-               b, node.getLoc(),
-               RankedTensorType::get(shape, vType.getElementType()), v, groups,
-               sizes)
-        .getResult();
+    return expandAlongChannels(b, node.getLoc(), v, rank);
   };
   FailureOr<Value> channelScale = alongChannels(scale);
   FailureOr<Value> channelBias = alongChannels(bias);
