@@ -41,10 +41,25 @@ class BitNetConfig:
                             rope_theta=500000.0, norm_eps=1e-5)
 
 
-def rotate_half(x, dim: int):
-    # `dim` is a Python int, so the export's slices have constant bounds.
-    half = dim // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+def rotate_half(x):
+    """Hugging Face's: the halves of the last dimension, swapped, the first
+    negated. The export computes the bounds from the shape; the importer
+    folds them."""
+    x1 = x[..., : x.shape[-1] // 2]
+    x2 = x[..., x.shape[-1] // 2:]
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def repeat_kv(hidden_states, n_rep: int):
+    """Hugging Face's: [B, KV, T, D] -> [B, KV * n_rep, T, D], each KV head
+    serving n_rep query heads (an expand, then a reshape)."""
+    batch, num_key_value_heads, slen, head_dim = hidden_states.shape
+    if n_rep == 1:
+        return hidden_states
+    hidden_states = hidden_states[:, :, None, :, :].expand(
+        batch, num_key_value_heads, n_rep, slen, head_dim)
+    return hidden_states.reshape(batch, num_key_value_heads * n_rep, slen,
+                                 head_dim)
 
 
 def rope(x, positions, theta: float, dim: int):
@@ -54,7 +69,7 @@ def rope(x, positions, theta: float, dim: int):
                                 / dim))
     angles = positions.to(torch.float32)[:, None] * inv_freq[None, :]
     angles = torch.cat((angles, angles), dim=-1)
-    return x * angles.cos() + rotate_half(x, dim) * angles.sin()
+    return x * angles.cos() + rotate_half(x) * angles.sin()
 
 
 class Attention(torch.nn.Module):
@@ -86,13 +101,8 @@ class Attention(torch.nn.Module):
         total = k.shape[2]
         # Grouped-query attention: each KV head serves heads / kv_heads
         # query heads.
-        # (Concatenated copies rather than expand(): the export then needs
-        # no shape computed at run time.)
-        group = c.heads // c.kv_heads
-        k = torch.cat([k[:, :, None]] * group, dim=2)
-        v = torch.cat([v[:, :, None]] * group, dim=2)
-        k = k.reshape(batch, c.heads, total, c.head_dim)
-        v = v.reshape(batch, c.heads, total, c.head_dim)
+        k = repeat_kv(k, c.heads // c.kv_heads)
+        v = repeat_kv(v, c.heads // c.kv_heads)
         scores = q @ k.transpose(2, 3) / (c.head_dim ** 0.5)
         # Query i (at position past_len + i) sees keys 0 .. past_len + i.
         future = torch.arange(total)[None, :] > positions[:, None]

@@ -65,6 +65,40 @@ def test_every_weight_form_compiles_and_agrees(model, form, tmp_path):
                           reference(model, ids))
 
 
+def bent_repeat_kv(hidden_states, n_rep):
+    """repeat_kv as concatenated copies instead of expand."""
+    batch, heads, steps, dim = hidden_states.shape
+    copies = torch.cat([hidden_states[:, :, None]] * n_rep, dim=2)
+    return copies.reshape(batch, heads * n_rep, steps, dim)
+
+
+@pytest.mark.parametrize("bent", [False, True])
+def test_the_model_exports_naturally_and_bent_alike(model, bent, tmp_path,
+                                                    monkeypatch):
+    """tern.models writes rotate_half and repeat_kv as Hugging Face does
+    (shape-derived slice bounds, expand); the export of that and of the
+    forms the importer once needed both compile and agree with PyTorch,
+    with the KV cache too."""
+    if bent:
+        # rotate_half as models.py wrote it before the importer folded
+        # shape computations: a Python-int bound, so the slices export
+        # constant.
+        half = model.config.head_dim // 2
+        monkeypatch.setattr(
+            tern.models, "rotate_half",
+            lambda x: torch.cat((-x[..., half:], x[..., :half]), dim=-1))
+        monkeypatch.setattr(tern.models, "repeat_kv", bent_repeat_kv)
+    path = tern.export.export_onnx(model, str(tmp_path / "m.onnx"),
+                                   kv_cache=True)
+    ops = {n.op_type for n in onnx.load(path).graph.node}
+    assert ("Expand" in ops) != bent
+    session = tern.load(tern.compile(path, str(tmp_path / "m.so")))
+    feeds = {i.name: np.zeros((1, i.shape[1], 0, i.shape[3]), np.float32)
+             for i in session.inputs[1:]}
+    feeds["input_ids"] = IDS
+    assert_close_to_torch(session.run(feeds)["logits"], reference(model, IDS))
+
+
 def test_kv_cache_steps_match_full_recompute(model, tmp_path):
     path = tern.export.export_onnx(model, str(tmp_path / "kv.onnx"),
                                    kv_cache=True)

@@ -347,6 +347,11 @@ LogicalResult convertConcat(NodeImporter &node) {
   Value result =
       tensor::EmptyOp::create(b, loc, resultSizes, firstType.getElementType());
   for (auto [input, offset] : llvm::zip(inputs, offsets)) {
+    // An input that is statically empty along the axis adds nothing (and
+    // its offset may be the end of the result, which no slice may start
+    // at).
+    if (getType(input).getDimSize(*axis) == 0)
+      continue;
     SmallVector<OpFoldResult> sliceOffsets(rank, b.getIndexAttr(0));
     sliceOffsets[*axis] = offset;
     SmallVector<OpFoldResult> sizes;
