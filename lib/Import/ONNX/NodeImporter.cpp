@@ -34,6 +34,27 @@ Value NodeImporter::lookupInput(unsigned i) const {
   return hasInput(i) ? scope.values.lookup(node.input(i)) : Value();
 }
 
+std::optional<llvm::SmallVector<Value>> NodeImporter::getSequence(unsigned i) {
+  if (!hasInput(i)) {
+    emitError() << "missing required input #" << i;
+    return std::nullopt;
+  }
+  auto found = scope.sequences.find(node.input(i));
+  if (found == scope.sequences.end()) {
+    emitError() << "input '" << node.input(i)
+                << "' is not a sequence an earlier node made (sequences "
+                   "must be built inside the model, from tensors)";
+    return std::nullopt;
+  }
+  return found->second;
+}
+
+void NodeImporter::setSequenceOutput(unsigned i,
+                                     llvm::SmallVector<Value> values) {
+  if (hasOutput(i))
+    scope.sequences[node.output(i)] = std::move(values);
+}
+
 RankedTensorType NodeImporter::getInferredOutputType(unsigned i) const {
   if (i >= static_cast<unsigned>(node.output_size()))
     return nullptr;

@@ -129,7 +129,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   if (failed(converter->convert(importer)))
     return failure();
   for (int i = 0, e = node.output_size(); i < e; ++i)
-    if (!node.output(i).empty() && !scope.values.count(node.output(i)))
+    if (!node.output(i).empty() && !scope.values.count(node.output(i)) &&
+        !scope.sequences.count(node.output(i)))
       return importer.emitError() << "the converter did not produce output '"
                                   << node.output(i) << "'";
   return success();

@@ -31,6 +31,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerResizeConverters(r);
     registerScanConverters(r);
     registerScatterConverters(r);
+    registerSequenceConverters(r);
     registerShapeConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),
               [](const OpConverter &a, const OpConverter &b) {

@@ -50,6 +50,8 @@ struct GraphScope {
   llvm::StringMap<mlir::RankedTensorType> inferredTypes;
   llvm::DenseMap<mlir::Value, DequantizedConstant> dequantized;
   llvm::StringMap<KnownInts> knownInts;
+  /// ONNX sequences, unrolled: the tensors each holds, by name.
+  llvm::StringMap<llvm::SmallVector<mlir::Value>> sequences;
 };
 
 /// One ONNX node being converted. Converters read inputs and attributes
@@ -80,6 +82,10 @@ public:
   mlir::Value getInput(unsigned i);
   /// The value of input `i`, or null without an error.
   mlir::Value lookupInput(unsigned i) const;
+  /// The tensors of input `i`, a sequence; nothing (after an error) when
+  /// it is not one.
+  std::optional<llvm::SmallVector<mlir::Value>> getSequence(unsigned i);
+  void setSequenceOutput(unsigned i, llvm::SmallVector<mlir::Value> values);
 
   /// The type ONNX shape inference gives output `i`, or null.
   mlir::RankedTensorType getInferredOutputType(unsigned i) const;

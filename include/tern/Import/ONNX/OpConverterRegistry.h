@@ -68,6 +68,7 @@ void registerReductionConverters(OpConverterRegistry &registry);
 void registerResizeConverters(OpConverterRegistry &registry);
 void registerScanConverters(OpConverterRegistry &registry);
 void registerScatterConverters(OpConverterRegistry &registry);
+void registerSequenceConverters(OpConverterRegistry &registry);
 void registerShapeConverters(OpConverterRegistry &registry);
 
 } // namespace tern

@@ -9,6 +9,7 @@
 #include "../TensorConversion.h"
 #include "Broadcast.h"
 #include "RuntimeChecks.h"
+#include "ShapeBuilders.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -285,20 +286,17 @@ LogicalResult convertFlatten(NodeImporter &node) {
   return success();
 }
 
-LogicalResult convertConcat(NodeImporter &node) {
-  SmallVector<Value> inputs;
-  for (unsigned i = 0; i < node.getNumInputs(); ++i) {
-    Value input = node.getInput(i);
-    if (!input)
-      return failure();
-    inputs.push_back(input);
+} // namespace
+
+FailureOr<Value> tern::buildConcat(NodeImporter &node, ArrayRef<Value> inputs,
+                                   int64_t axisAttr) {
+  if (inputs.empty()) {
+    node.emitError() << "needs at least one input";
+    return failure();
   }
-  if (inputs.empty())
-    return node.emitError() << "needs at least one input";
   auto firstType = getType(inputs[0]);
   int64_t rank = firstType.getRank();
-  FailureOr<int64_t> axis =
-      normalizeAxis(node, node.getIntAttr("axis", 0), rank);
+  FailureOr<int64_t> axis = normalizeAxis(node, axisAttr, rank);
   if (failed(axis))
     return failure();
   SmallVector<int64_t> shape(firstType.getShape());
@@ -306,14 +304,18 @@ LogicalResult convertConcat(NodeImporter &node) {
   for (Value input : inputs) {
     auto type = getType(input);
     if (type.getRank() != rank ||
-        type.getElementType() != firstType.getElementType())
-      return node.emitError() << "inputs differ in rank or element type";
+        type.getElementType() != firstType.getElementType()) {
+      node.emitError() << "inputs differ in rank or element type";
+      return failure();
+    }
     for (int64_t d = 0; d < rank; ++d) {
       if (d == *axis)
         continue;
       if (!type.isDynamicDim(d) && !ShapedType::isDynamic(shape[d]) &&
-          type.getDimSize(d) != shape[d])
-        return node.emitError() << "inputs differ in dimension " << d;
+          type.getDimSize(d) != shape[d]) {
+        node.emitError() << "inputs differ in dimension " << d;
+        return failure();
+      }
       if (ShapedType::isDynamic(shape[d]))
         shape[d] = type.getDimSize(d);
     }
@@ -361,10 +363,27 @@ LogicalResult convertConcat(NodeImporter &node) {
         b, loc, input, result, sliceOffsets, sizes,
         SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
   }
-  node.setOutput(
-      0, tensor::CastOp::create(
+  return tensor::CastOp::create(
              b, loc, RankedTensorType::get(shape, firstType.getElementType()),
-             result));
+             result)
+      .getResult();
+}
+
+namespace {
+
+LogicalResult convertConcat(NodeImporter &node) {
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < node.getNumInputs(); ++i) {
+    Value input = node.getInput(i);
+    if (!input)
+      return failure();
+    inputs.push_back(input);
+  }
+  FailureOr<Value> result =
+      buildConcat(node, inputs, node.getIntAttr("axis", 0));
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
   return success();
 }
 
