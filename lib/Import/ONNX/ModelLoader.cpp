@@ -267,6 +267,13 @@ llvm::Expected<LoadedModel> tern::parseONNXModel(llvm::StringRef contents,
   }
 
   if (opset < kTargetOpset) {
+    // The version converter's adapters (Gemm's and Add's old `broadcast`,
+    // Softmax's axis) need the inputs' shapes: infer them at the model's
+    // own opset first. Where that fails, the conversion reports why.
+    try {
+      onnx::shape_inference::InferShapes(model);
+    } catch (const std::exception &) {
+    }
     try {
       model = onnx::version_conversion::ConvertVersion(model, kTargetOpset);
     } catch (const std::exception &e) {
