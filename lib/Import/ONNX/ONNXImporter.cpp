@@ -141,11 +141,14 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   builder.setInsertionPointToEnd(module->getBody());
 
-  for (const onnx::ValueInfoProto &info : graph.value_info())
-    if (auto type = convertTypeProto(info.type(), ctx))
-      scope.inferredTypes[info.name()] = *type;
-    else
-      llvm::consumeError(type.takeError());
+  // What shape inference found of intermediate values, and what the model
+  // declares of its outputs (which the results are cast to at the end).
+  for (const auto *infos : {&graph.value_info(), &graph.output()})
+    for (const onnx::ValueInfoProto &info : *infos)
+      if (auto type = convertTypeProto(info.type(), ctx))
+        scope.inferredTypes[info.name()] = *type;
+      else
+        llvm::consumeError(type.takeError());
 
   llvm::StringSet<> initializerNames;
   for (const onnx::TensorProto &tensor : graph.initializer())

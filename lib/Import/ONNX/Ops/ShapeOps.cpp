@@ -613,14 +613,41 @@ LogicalResult convertExpand(NodeImporter &node) {
     if (failed(entries))
       return failure();
     std::optional<KnownInts> known = node.getKnownInts(1);
+    // Shape inference (or the model's declared output) may know a size
+    // the shape's entry does not: the entry is then 1 (the input's size
+    // stays, as the bidirectional rule says) or that size, checked when
+    // the model runs.
+    // The entries align with the output's last dimensions.
+    RankedTensorType inferred = node.getInferredOutputType(0);
+    if (inferred && inferred.getRank() < int64_t(entries->size()))
+      inferred = nullptr;
+    int64_t skipped =
+        inferred ? inferred.getRank() - int64_t(entries->size()) : 0;
     SmallVector<int64_t> sizes;
     SmallVector<Value> dynamicSizes;
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
     for (auto [i, entry] : llvm::enumerate(*entries)) {
       std::optional<int64_t> value =
           known && i < known->values.size() ? known->values[i] : std::nullopt;
       if (value && *value < 0)
         return node.emitError() << "shape entries must not be negative";
+      if (!value && inferred && !inferred.isDynamicDim(skipped + i)) {
+        int64_t size = inferred.getDimSize(skipped + i);
+        Value agrees = arith::OrIOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, entry, one),
+            arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::eq, entry,
+                arith::ConstantIndexOp::create(b, loc, size)));
+        emitRuntimeCheck(b, loc,
+                         arith::XOrIOp::create(
+                             b, loc, agrees,
+                             arith::ConstantOp::create(b, loc, b.getI1Type(),
+                                                       b.getBoolAttr(true))),
+                         TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+        value = size;
+      }
       sizes.push_back(value ? *value : ShapedType::kDynamic);
       if (value)
         continue;
