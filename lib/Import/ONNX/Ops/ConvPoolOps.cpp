@@ -336,6 +336,24 @@ Value buildNamedConv2D(OpBuilder &b, Location loc, Value input, Value weights,
       .getResult(0);
 }
 
+/// A zero-filled [N, `channels`, `spatial`...] output for a convolution of
+/// `input`, N as the input's; its dynamic sizes go to `dynamicSizes`.
+Value buildZeroOutput(OpBuilder &b, Location loc, Value input, int64_t channels,
+                      ArrayRef<int64_t> spatial,
+                      SmallVectorImpl<Value> &dynamicSizes) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  SmallVector<int64_t> shape = {type.getDimSize(0), channels};
+  shape.append(spatial.begin(), spatial.end());
+  if (type.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
+  Value empty =
+      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+  Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                         b.getZeroAttr(elementType));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
 /// `sum` [N, M, spatial...] plus the per-channel `bias` [M], broadcast as
 /// [M, 1, ..., 1]; `dynamicSizes` are sum's dynamic sizes.
 Value addChannelBias(OpBuilder &b, Location loc, Value sum, Value bias,
@@ -394,16 +412,9 @@ LogicalResult convertConv(NodeImporter &node) {
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
-  SmallVector<int64_t> outShape = {type.getDimSize(0), outChannels};
-  outShape.append(g->output.begin(), g->output.end());
   SmallVector<Value> dynamicSizes;
-  if (type.isDynamicDim(0))
-    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
-  Value empty =
-      tensor::EmptyOp::create(b, loc, outShape, elementType, dynamicSizes);
-  Value zero = arith::ConstantOp::create(b, loc, elementType,
-                                         b.getZeroAttr(elementType));
-  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value init =
+      buildZeroOutput(b, loc, input, outChannels, g->output, dynamicSizes);
 
   // A 2-D convolution without groups is upstream's linalg.conv_2d_nchw_fchw
   // on the zero-padded input, which code generation lowers through im2col to
@@ -510,16 +521,9 @@ LogicalResult convertConvTranspose(NodeImporter &node) {
 
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
-  SmallVector<int64_t> outShape = {type.getDimSize(0), outChannels};
-  outShape.append(output.begin(), output.end());
   SmallVector<Value> dynamicSizes;
-  if (type.isDynamicDim(0))
-    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
-  Value empty =
-      tensor::EmptyOp::create(b, loc, outShape, elementType, dynamicSizes);
-  Value zero = arith::ConstantOp::create(b, loc, elementType,
-                                         b.getZeroAttr(elementType));
-  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value init =
+      buildZeroOutput(b, loc, input, outChannels, output, dynamicSizes);
   Value bias;
   if (node.hasInput(2)) {
     bias = node.getInput(2);
