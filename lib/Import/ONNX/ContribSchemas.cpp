@@ -66,6 +66,36 @@ static OpSchema matMulNBits() {
   return schema;
 }
 
+/// FastGelu and BiasGelu: an activation of X (+ bias, broadcast along the
+/// last dimension).
+static OpSchema biasedActivation(const char *name, const char *doc) {
+  OpSchema schema;
+  schema.SetName(name)
+      .SetDomain(kContribDomain)
+      .SinceVersion(1)
+      .SetDoc(doc)
+      .Input(0, "X", "", "T")
+      .Input(1, "bias", "", "T", OpSchema::Optional)
+      .Output(0, "Y", "", "T")
+      .TypeConstraint("T", kFloatTypes, "")
+      .TypeAndShapeInferenceFunction(propagateFirstInput);
+  return schema;
+}
+
+static OpSchema quickGelu() {
+  OpSchema schema;
+  schema.SetName("QuickGelu")
+      .SetDomain(kContribDomain)
+      .SinceVersion(1)
+      .SetDoc("Y = X * sigmoid(alpha * X).")
+      .Attr("alpha", "", AttributeProto::FLOAT, 1.702f)
+      .Input(0, "X", "", "T")
+      .Output(0, "Y", "", "T")
+      .TypeConstraint("T", kFloatTypes, "")
+      .TypeAndShapeInferenceFunction(propagateFirstInput);
+  return schema;
+}
+
 static OpSchema simplifiedLayerNormalization(const char *domain) {
   OpSchema schema;
   schema.SetName("SimplifiedLayerNormalization")
@@ -149,7 +179,13 @@ void registerContribSchemas() {
     for (OpSchema schema :
          {matMulNBits(), simplifiedLayerNormalization(kContribDomain),
           simplifiedLayerNormalization(""), skipSimplifiedLayerNormalization(),
-          rotaryEmbedding()}) {
+          rotaryEmbedding(),
+          biasedActivation("FastGelu",
+                           "Y = 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 "
+                           "x^3))), x = X (+ bias)."),
+          biasedActivation("BiasGelu",
+                           "Y = 0.5 x (1 + erf(x / sqrt(2))), x = X + bias."),
+          quickGelu()}) {
       if (!OpSchemaRegistry::Schema(schema.Name(), schema.SinceVersion(),
                                     schema.domain()))
         RegisterSchema(std::move(schema));

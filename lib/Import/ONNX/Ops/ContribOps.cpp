@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -180,6 +181,101 @@ LogicalResult convertMatMulNBits(NodeImporter &node) {
 /// or (2i, 2i + 1) when interleaved, by the angle whose cos and sin the
 /// caches hold at row position_ids[b, s] (or position_ids[0] + s when it
 /// has one element); the rest pass through.
+/// An elementwise activation of X, plus the optional bias input 1 first
+/// (broadcast, as ONNX Runtime broadcasts it along the last dimension).
+LogicalResult
+convertBiasedActivation(NodeImporter &node,
+                        function_ref<Value(OpBuilder &, Location, Value)> f) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  Type elementType = getElementTypeOrSelf(input.getType());
+  if (!isa<FloatType>(elementType))
+    return node.emitError()
+           << "element type " << elementType << " is not supported by this op";
+  SmallVector<Value> operands = {input};
+  if (node.hasInput(1)) {
+    Value bias = node.getInput(1);
+    if (!bias)
+      return failure();
+    operands.push_back(bias);
+  }
+  FailureOr<Value> y = buildBroadcastElementwise(
+      node, operands, elementType,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value x =
+            args.size() > 1
+                ? arith::AddFOp::create(b, loc, args[0], args[1]).getResult()
+                : args[0];
+        return f(b, loc, x);
+      });
+  if (failed(y))
+    return failure();
+  node.setOutput(0, *y);
+  return success();
+}
+
+Value floatConstant(OpBuilder &b, Location loc, Type type, double v) {
+  return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, v));
+}
+
+/// FastGelu: the tanh approximation, 0.5 x (1 + tanh(sqrt(2/pi) (x +
+/// 0.044715 x^3))).
+LogicalResult convertFastGelu(NodeImporter &node) {
+  return convertBiasedActivation(
+      node, [](OpBuilder &b, Location loc, Value x) -> Value {
+        Type t = x.getType();
+        Value cube = arith::MulFOp::create(b, loc, x,
+                                           arith::MulFOp::create(b, loc, x, x));
+        Value inner = arith::MulFOp::create(
+            b, loc, floatConstant(b, loc, t, 0.7978845608028654),
+            arith::AddFOp::create(
+                b, loc, x,
+                arith::MulFOp::create(
+                    b, loc, floatConstant(b, loc, t, 0.044715), cube)));
+        Value half =
+            arith::MulFOp::create(b, loc, floatConstant(b, loc, t, 0.5), x);
+        return arith::MulFOp::create(
+            b, loc, half,
+            arith::AddFOp::create(b, loc, floatConstant(b, loc, t, 1.0),
+                                  math::TanhOp::create(b, loc, inner)));
+      });
+}
+
+/// BiasGelu: the exact Gelu of X + bias, 0.5 x (1 + erf(x / sqrt(2))).
+LogicalResult convertBiasGelu(NodeImporter &node) {
+  return convertBiasedActivation(
+      node, [](OpBuilder &b, Location loc, Value x) -> Value {
+        Type t = x.getType();
+        Value scaled = arith::MulFOp::create(
+            b, loc, x, floatConstant(b, loc, t, 0.7071067811865476));
+        Value half =
+            arith::MulFOp::create(b, loc, floatConstant(b, loc, t, 0.5), x);
+        return arith::MulFOp::create(
+            b, loc, half,
+            arith::AddFOp::create(b, loc, floatConstant(b, loc, t, 1.0),
+                                  math::ErfOp::create(b, loc, scaled)));
+      });
+}
+
+/// QuickGelu: x * sigmoid(alpha x).
+LogicalResult convertQuickGelu(NodeImporter &node) {
+  double alpha = node.getFloatAttr("alpha", 1.702f);
+  return convertBiasedActivation(
+      node, [alpha](OpBuilder &b, Location loc, Value x) -> Value {
+        Type t = x.getType();
+        Value z =
+            arith::MulFOp::create(b, loc, x, floatConstant(b, loc, t, alpha));
+        // sigmoid(z) = 1 / (1 + exp(-z))
+        Value sigmoid = arith::DivFOp::create(
+            b, loc, floatConstant(b, loc, t, 1.0),
+            arith::AddFOp::create(
+                b, loc, floatConstant(b, loc, t, 1.0),
+                math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, z))));
+        return arith::MulFOp::create(b, loc, x, sigmoid);
+      });
+}
+
 LogicalResult convertRotaryEmbedding(NodeImporter &node) {
   Value input = node.getInput(0), positions = node.getInput(1),
         cosCache = node.getInput(2), sinCache = node.getInput(3);
@@ -335,4 +431,7 @@ LogicalResult convertRotaryEmbedding(NodeImporter &node) {
 void ::tern::registerContribConverters(OpConverterRegistry &registry) {
   registry.add("MatMulNBits", 1, 1, convertMatMulNBits, kContribDomain);
   registry.add("RotaryEmbedding", 1, 1, convertRotaryEmbedding, kContribDomain);
+  registry.add("FastGelu", 1, 1, convertFastGelu, kContribDomain);
+  registry.add("BiasGelu", 1, 1, convertBiasGelu, kContribDomain);
+  registry.add("QuickGelu", 1, 1, convertQuickGelu, kContribDomain);
 }
