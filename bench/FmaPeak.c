@@ -70,8 +70,8 @@ int main(int argc, char **argv) {
   }
   __builtin_cpu_init();
   int wide = __builtin_cpu_supports("avx512f");
-  if (!wide && !(__builtin_cpu_supports("avx2") &&
-                 __builtin_cpu_supports("fma"))) {
+  if (!wide &&
+      !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
     fprintf(stderr, "tern-fma-peak: error: needs AVX2 with FMA\n");
     return 1;
   }
