@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RuntimeChecks.h"
+#include "ShapeBuilders.h"
 #include "tern/Import/ONNX/NodeImporter.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
@@ -211,8 +212,8 @@ Taps buildTaps(OpBuilder &b, Location loc, const ResizeConfig &c,
   return taps;
 }
 
-/// The entries of a 1-D float (scales, roi) or int64 (sizes) input as f64
-/// or index values: constants where the input is one.
+/// The `expected` entries of input `i`, a 1-D float (scales, roi) or int64
+/// (sizes, as index values: readShapeEntries) tensor; floats as f64.
 FailureOr<SmallVector<Value>> readEntries(NodeImporter &node, unsigned i,
                                           int64_t expected, bool asIndex) {
   Value value = node.getInput(i);
@@ -225,20 +226,18 @@ FailureOr<SmallVector<Value>> readEntries(NodeImporter &node, unsigned i,
                      << " entries, got " << type;
     return failure();
   }
+  if (asIndex)
+    return readShapeEntries(node, value);
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   SmallVector<Value> entries;
   for (int64_t k = 0; k < expected; ++k) {
     Value e = tensor::ExtractOp::create(
         b, loc, value, ValueRange{arith::ConstantIndexOp::create(b, loc, k)});
-    if (asIndex)
-      entries.push_back(
-          arith::IndexCastOp::create(b, loc, b.getIndexType(), e));
-    else
-      entries.push_back(
-          isa<FloatType>(e.getType()) && !e.getType().isF64()
-              ? arith::ExtFOp::create(b, loc, b.getF64Type(), e).getResult()
-              : e);
+    entries.push_back(
+        isa<FloatType>(e.getType()) && !e.getType().isF64()
+            ? arith::ExtFOp::create(b, loc, b.getF64Type(), e).getResult()
+            : e);
   }
   return entries;
 }

@@ -387,10 +387,10 @@ LogicalResult convertConcat(NodeImporter &node) {
   return success();
 }
 
-/// The entries of a 1-D int64 shape input as index values read at run time.
-/// Its length must be static: it is the rank of the result.
-FailureOr<SmallVector<Value>> readShapeEntries(NodeImporter &node,
-                                               Value shape) {
+} // namespace
+
+FailureOr<SmallVector<Value>> tern::readShapeEntries(NodeImporter &node,
+                                                     Value shape) {
   auto type = getType(shape);
   if (type.getRank() != 1 || type.isDynamicDim(0) ||
       !type.getElementType().isSignlessInteger(64)) {
@@ -410,6 +410,8 @@ FailureOr<SmallVector<Value>> readShapeEntries(NodeImporter &node,
   }
   return entries;
 }
+
+namespace {
 
 /// The static shape of output 0 when its `sizes` are computed at run time:
 /// the sizes ONNX shape inference knows, each checked against the computed
