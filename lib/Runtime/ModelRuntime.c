@@ -86,6 +86,10 @@ static const char *describeRuntimeError(int32_t code) {
            "operands of an elementwise op whose dynamic sizes differ (a "
            "dynamic size of 1 is not broadcast), or a computed shape that is "
            "negative or differs from the one the model declares";
+  case TERN_RUNTIME_ERROR_SEQUENCE_LENGTH:
+    return "an attention's sequence lengths (seqlens_k, "
+           "total_sequence_length) do not fit this step's tokens and the "
+           "past KV cache";
   default:
     return "the compiled model reported an unknown run-time error";
   }

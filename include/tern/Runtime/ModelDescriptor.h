@@ -45,6 +45,9 @@ enum TernRuntimeErrorCode {
    *  included, which is not broadcast; or a size computed at run time that
    *  is negative or differs from what shape inference promised. */
   TERN_RUNTIME_ERROR_SHAPE_MISMATCH = 3,
+  /** An attention's sequence lengths (GroupQueryAttention's seqlens_k and
+   *  total_sequence_length) do not fit this step's tokens and the cache. */
+  TERN_RUNTIME_ERROR_SEQUENCE_LENGTH = 4,
 };
 
 typedef struct TernModelDescriptor {

@@ -26,6 +26,17 @@ static void propagateFirstInput(InferenceContext &ctx) {
   propagateShapeAndTypeFromFirstInput(ctx);
 }
 
+/// The skip normalizations: the output and the input + skip sum (output 3)
+/// are shaped like the input.
+static void propagateSkipSum(InferenceContext &ctx) {
+  propagateShapeAndTypeFromFirstInput(ctx);
+  if (ctx.getNumOutputs() > 3) {
+    propagateElemTypeFromInputToOutput(ctx, 0, 3);
+    if (hasInputShape(ctx, 0))
+      propagateShapeFromInputToOutput(ctx, 0, 3);
+  }
+}
+
 static OpSchema matMulNBits() {
   OpSchema schema;
   schema.SetName("MatMulNBits")
@@ -134,13 +145,153 @@ static OpSchema skipSimplifiedLayerNormalization() {
       .Output(3, "input_skip_bias_sum", "", "T", OpSchema::Optional)
       .TypeConstraint("T", kFloatTypes, "")
       .TypeConstraint("U", {"tensor(float)"}, "")
+      .TypeAndShapeInferenceFunction(propagateSkipSum);
+  return schema;
+}
+
+static OpSchema skipLayerNormalization() {
+  OpSchema schema;
+  schema.SetName("SkipLayerNormalization")
+      .SetDomain(kContribDomain)
+      .SinceVersion(1)
+      .SetDoc("Layer normalization of input + skip (+ bias), scaled by gamma "
+              "and shifted by beta.")
+      .Attr("epsilon", "", AttributeProto::FLOAT, 1e-12f)
+      .Input(0, "input", "", "T")
+      .Input(1, "skip", "", "T")
+      .Input(2, "gamma", "", "T")
+      .Input(3, "beta", "", "T", OpSchema::Optional)
+      .Input(4, "bias", "", "T", OpSchema::Optional)
+      .Output(0, "output", "", "T")
+      .Output(1, "mean", "", "U", OpSchema::Optional)
+      .Output(2, "inv_std_var", "", "U", OpSchema::Optional)
+      .Output(3, "input_skip_bias_sum", "", "T", OpSchema::Optional)
+      .TypeConstraint("T", kFloatTypes, "")
+      .TypeConstraint("U", {"tensor(float)"}, "")
+      .TypeAndShapeInferenceFunction(propagateSkipSum);
+  return schema;
+}
+
+/// The [batch, kv_heads, ?, head_size] present caches of an attention op,
+/// outputs 1 and 2, typed like input 0.
+static void inferPresentCaches(InferenceContext &ctx, int64_t kvHeads,
+                               int64_t headSize) {
+  for (size_t i = 1; i < 3 && i < ctx.getNumOutputs(); ++i) {
+    propagateElemTypeFromInputToOutput(ctx, 0, i);
+    if (!hasInputShape(ctx, 0))
+      continue;
+    TensorShapeProto shape;
+    *shape.add_dim() = getInputShape(ctx, 0).dim(0);
+    shape.add_dim()->set_dim_value(kvHeads);
+    shape.add_dim();
+    if (headSize > 0)
+      shape.add_dim()->set_dim_value(headSize);
+    else
+      shape.add_dim();
+    updateOutputShape(ctx, i, shape);
+  }
+}
+
+static OpSchema groupQueryAttention() {
+  OpSchema schema;
+  schema.SetName("GroupQueryAttention")
+      .SetDomain(kContribDomain)
+      .SinceVersion(1)
+      .SetDoc("Grouped-query attention with a KV cache, positions from "
+              "seqlens_k and optional rotary embedding (ONNX Runtime).")
+      .Attr("num_heads", "", AttributeProto::INT)
+      .Attr("kv_num_heads", "", AttributeProto::INT)
+      .Attr("scale", "", AttributeProto::FLOAT, 0.0f)
+      .Attr("softcap", "", AttributeProto::FLOAT, 0.0f)
+      .Attr("local_window_size", "", AttributeProto::INT,
+            static_cast<int64_t>(-1))
+      .Attr("do_rotary", "", AttributeProto::INT, static_cast<int64_t>(0))
+      .Attr("rotary_interleaved", "", AttributeProto::INT,
+            static_cast<int64_t>(0))
+      .Attr("smooth_softmax", "", AttributeProto::INT, static_cast<int64_t>(0))
+      .Attr("qk_output", "", AttributeProto::INT, static_cast<int64_t>(0))
+      .Input(0, "query", "", "T")
+      .Input(1, "key", "", "T", OpSchema::Optional)
+      .Input(2, "value", "", "T", OpSchema::Optional)
+      .Input(3, "past_key", "", "T", OpSchema::Optional)
+      .Input(4, "past_value", "", "T", OpSchema::Optional)
+      .Input(5, "seqlens_k", "", "M")
+      .Input(6, "total_sequence_length", "", "M")
+      .Input(7, "cos_cache", "", "T", OpSchema::Optional)
+      .Input(8, "sin_cache", "", "T", OpSchema::Optional)
+      .Input(9, "position_ids", "", "tensor(int64)", OpSchema::Optional)
+      .Input(10, "attention_bias", "", "T", OpSchema::Optional)
+      .Input(11, "head_sink", "", "T", OpSchema::Optional)
+      .Output(0, "output", "", "T")
+      .Output(1, "present_key", "", "T")
+      .Output(2, "present_value", "", "T")
+      .Output(3, "output_qk", "", "T", OpSchema::Optional)
+      .TypeConstraint("T", kFloatTypes, "")
+      .TypeConstraint("M", {"tensor(int32)"}, "")
+      .TypeAndShapeInferenceFunction([](InferenceContext &ctx) {
+        propagateElemTypeFromInputToOutput(ctx, 0, 0);
+        int64_t heads = getAttribute(ctx, "num_heads", 0);
+        int64_t kvHeads = getAttribute(ctx, "kv_num_heads", 0);
+        if (!hasInputShape(ctx, 0) || heads <= 0 || kvHeads <= 0)
+          return;
+        const TensorShapeProto &query = getInputShape(ctx, 0);
+        if (query.dim_size() != 3)
+          return;
+        bool packed = !ctx.getInputType(1);
+        int64_t headSize = 0;
+        if (query.dim(2).has_dim_value())
+          headSize =
+              query.dim(2).dim_value() / (packed ? heads + 2 * kvHeads : heads);
+        TensorShapeProto output;
+        *output.add_dim() = query.dim(0);
+        *output.add_dim() = query.dim(1);
+        if (headSize > 0)
+          output.add_dim()->set_dim_value(heads * headSize);
+        else
+          output.add_dim();
+        updateOutputShape(ctx, 0, output);
+        inferPresentCaches(ctx, kvHeads, headSize);
+      });
+  return schema;
+}
+
+static OpSchema multiHeadAttention() {
+  OpSchema schema;
+  schema.SetName("MultiHeadAttention")
+      .SetDomain(kContribDomain)
+      .SinceVersion(1)
+      .SetDoc("Multi-head attention of query, key and value with optional "
+              "past state, padding mask and attention bias (ONNX Runtime).")
+      .Attr("num_heads", "", AttributeProto::INT)
+      .Attr("mask_filter_value", "", AttributeProto::FLOAT, -10000.0f)
+      .Attr("scale", "", AttributeProto::FLOAT, 0.0f)
+      .Attr("unidirectional", "", AttributeProto::INT, static_cast<int64_t>(0))
+      .Input(0, "query", "", "T")
+      .Input(1, "key", "", "T", OpSchema::Optional)
+      .Input(2, "value", "", "T", OpSchema::Optional)
+      .Input(3, "bias", "", "T", OpSchema::Optional)
+      .Input(4, "key_padding_mask", "", "M", OpSchema::Optional)
+      .Input(5, "attention_bias", "", "T", OpSchema::Optional)
+      .Input(6, "past_key", "", "T", OpSchema::Optional)
+      .Input(7, "past_value", "", "T", OpSchema::Optional)
+      .Input(8, "past_sequence_length", "", "M", OpSchema::Optional)
+      .Input(9, "cache_indirection", "", "M", OpSchema::Optional)
+      .Output(0, "output", "", "T")
+      .Output(1, "present_key", "", "T", OpSchema::Optional)
+      .Output(2, "present_value", "", "T", OpSchema::Optional)
+      .Output(3, "qk", "", "T", OpSchema::Optional)
+      .TypeConstraint("T", kFloatTypes, "")
+      .TypeConstraint("M", {"tensor(int32)"}, "")
       .TypeAndShapeInferenceFunction([](InferenceContext &ctx) {
         propagateShapeAndTypeFromFirstInput(ctx);
-        if (ctx.getNumOutputs() > 3) {
-          propagateElemTypeFromInputToOutput(ctx, 0, 3);
-          if (hasInputShape(ctx, 0))
-            propagateShapeFromInputToOutput(ctx, 0, 3);
-        }
+        int64_t heads = getAttribute(ctx, "num_heads", 0);
+        if (!hasInputShape(ctx, 0) || heads <= 0)
+          return;
+        const TensorShapeProto &query = getInputShape(ctx, 0);
+        int64_t headSize = query.dim_size() == 3 && query.dim(2).has_dim_value()
+                               ? query.dim(2).dim_value() / heads
+                               : 0;
+        inferPresentCaches(ctx, heads, headSize);
       });
   return schema;
 }
@@ -179,7 +330,8 @@ void registerContribSchemas() {
     for (OpSchema schema :
          {matMulNBits(), simplifiedLayerNormalization(kContribDomain),
           simplifiedLayerNormalization(""), skipSimplifiedLayerNormalization(),
-          rotaryEmbedding(),
+          skipLayerNormalization(), rotaryEmbedding(), groupQueryAttention(),
+          multiHeadAttention(),
           biasedActivation("FastGelu",
                            "Y = 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 "
                            "x^3))), x = X (+ bias)."),

@@ -10,8 +10,9 @@ inline constexpr const char *kContribDomain = "com.microsoft";
 
 /// Registers with libonnx the schemas of the contrib ops Tern converts
 /// (MatMulNBits, SimplifiedLayerNormalization, also in the default domain
-/// where ONNX Runtime puts it, SkipSimplifiedLayerNormalization and
-/// RotaryEmbedding), so that its checker and shape inference handle them.
+/// where ONNX Runtime puts it, the skip normalizations, RotaryEmbedding,
+/// the attentions and the Gelu variants), so that its checker and shape
+/// inference handle them.
 /// Safe to call more than once.
 void registerContribSchemas();
 

@@ -18,6 +18,7 @@ static bool sameDomain(llvm::StringRef a, llvm::StringRef b) {
 const OpConverterRegistry &OpConverterRegistry::get() {
   static const OpConverterRegistry registry = [] {
     OpConverterRegistry r;
+    registerAttentionConverters(r);
     registerCastConverters(r);
     registerConstantConverters(r);
     registerContribConverters(r);

@@ -55,6 +55,7 @@ private:
 };
 
 // One function per op family, each in its own file under lib/Import/ONNX/Ops.
+void registerAttentionConverters(OpConverterRegistry &registry);
 void registerCastConverters(OpConverterRegistry &registry);
 void registerConstantConverters(OpConverterRegistry &registry);
 void registerContribConverters(OpConverterRegistry &registry);

@@ -1,9 +1,9 @@
 //===- ContribOps.cpp - ONNX Runtime's com.microsoft LLM ops --------------===//
 //
-// MatMulNBits (block-quantized weights) and RotaryEmbedding. The RMS
+// MatMulNBits (block-quantized weights) and the Gelu variants. The RMS
 // normalizations of the same domain live with LayerNormalization in
-// ReductionOps.cpp; the schemas libonnx checks them against are in
-// ContribSchemas.cpp.
+// ReductionOps.cpp, RotaryEmbedding and the attentions in AttentionOps.cpp;
+// the schemas libonnx checks them against are in ContribSchemas.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -175,12 +175,6 @@ LogicalResult convertMatMulNBits(NodeImporter &node) {
   return success();
 }
 
-/// com.microsoft RotaryEmbedding on [batch, seq, hidden] (heads of
-/// hidden / num_heads) or [batch, heads, seq, head_size]. The first
-/// rotary_dim entries of each head rotate in pairs (i, i + rotary_dim/2),
-/// or (2i, 2i + 1) when interleaved, by the angle whose cos and sin the
-/// caches hold at row position_ids[b, s] (or position_ids[0] + s when it
-/// has one element); the rest pass through.
 /// An elementwise activation of X, plus the optional bias input 1 first
 /// (broadcast, as ONNX Runtime broadcasts it along the last dimension).
 LogicalResult
@@ -276,161 +270,10 @@ LogicalResult convertQuickGelu(NodeImporter &node) {
       });
 }
 
-LogicalResult convertRotaryEmbedding(NodeImporter &node) {
-  Value input = node.getInput(0), positions = node.getInput(1),
-        cosCache = node.getInput(2), sinCache = node.getInput(3);
-  if (!input || !positions || !cosCache || !sinCache)
-    return failure();
-  auto type = getType(input);
-  Type elementType = type.getElementType();
-  int64_t rank = type.getRank();
-  if (!isa<FloatType>(elementType) || (rank != 3 && rank != 4))
-    return node.emitError()
-           << "input must be a 3-D or 4-D float tensor, got " << type;
-  if (node.getIntAttr("is_packed_batching", 0))
-    return node.emitError() << "packed batching is not supported";
-  auto cacheType = getType(cosCache);
-  if (cacheType.getRank() != 2 || cacheType.isDynamicDim(1) ||
-      getType(sinCache) != cacheType)
-    return node.emitError() << "cos_cache and sin_cache must be 2-D with a "
-                               "static last dimension";
-  int64_t half = cacheType.getDimSize(1);
-  int64_t rotaryDim = node.getIntAttr("rotary_embedding_dim", 0);
-  if (rotaryDim == 0)
-    rotaryDim = 2 * half;
-  if (rotaryDim != 2 * half)
-    return node.emitError() << "rotary_embedding_dim " << rotaryDim
-                            << " does not match caches of width " << half;
-  int64_t headSize;
-  if (rank == 4) {
-    headSize = type.getDimSize(3);
-  } else {
-    int64_t numHeads = node.getIntAttr("num_heads", 0);
-    if (numHeads > 0 && !type.isDynamicDim(2))
-      headSize = type.getDimSize(2) / numHeads;
-    else
-      headSize = rotaryDim;
-  }
-  if (ShapedType::isDynamic(headSize) || headSize < rotaryDim)
-    return node.emitError()
-           << "heads of size " << headSize
-           << " cannot hold a rotary dimension of " << rotaryDim;
-  auto positionType = getType(positions);
-  bool offsetOnly = positionType.getNumElements() == 1;
-  if (!offsetOnly && positionType.getRank() != 2)
-    return node.emitError()
-           << "position_ids must be [batch, sequence] or one offset";
-  bool interleaved = node.getIntAttr("interleaved", 0);
-  int64_t seqDim = rank == 4 ? 2 : 1;
-
-  OpBuilder &b = node.getBuilder();
-  Location loc = node.getLoc();
-  if (!offsetOnly) {
-    emitRuntimeEqualityCheck(b, loc,
-                             tensor::DimOp::create(b, loc, positions, 0),
-                             tensor::DimOp::create(b, loc, input, 0),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
-    emitRuntimeEqualityCheck(b, loc,
-                             tensor::DimOp::create(b, loc, positions, 1),
-                             tensor::DimOp::create(b, loc, input, seqDim),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
-  }
-  Value cacheRows = tensor::DimOp::create(b, loc, cosCache, 0);
-  SmallVector<Value> dynamicSizes;
-  for (int64_t d = 0; d < rank; ++d)
-    if (type.isDynamicDim(d))
-      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
-                                       dynamicSizes);
-  AffineMap identity = b.getMultiDimIdentityMap(rank);
-  auto generic = linalg::GenericOp::create(
-      b, loc, type, ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{identity},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
-        auto index = [&](int64_t v) -> Value {
-          return arith::ConstantIndexOp::create(nb, nloc, v);
-        };
-        SmallVector<Value> at;
-        for (int64_t d = 0; d < rank; ++d)
-          at.push_back(linalg::IndexOp::create(nb, nloc, d));
-        Value last = at.back();
-        // Position within the head, and where the head starts.
-        Value inHead = arith::RemUIOp::create(nb, nloc, last, index(headSize));
-        Value headStart = arith::SubIOp::create(nb, nloc, last, inHead);
-        Value x = tensor::ExtractOp::create(nb, nloc, input, at);
-        Value rotated = arith::CmpIOp::create(
-            nb, nloc, arith::CmpIPredicate::ult, inHead, index(rotaryDim));
-        // Pair index i and whether this element is the pair's first.
-        Value pair, first, partner;
-        if (interleaved) {
-          pair = arith::DivUIOp::create(nb, nloc, inHead, index(2));
-          Value odd = arith::RemUIOp::create(nb, nloc, inHead, index(2));
-          first = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq, odd,
-                                        index(0));
-          partner = arith::SelectOp::create(
-              nb, nloc, first,
-              arith::AddIOp::create(nb, nloc, inHead, index(1)),
-              arith::SubIOp::create(nb, nloc, inHead, index(1)));
-        } else {
-          first = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ult,
-                                        inHead, index(half));
-          pair = arith::SelectOp::create(
-              nb, nloc, first, inHead,
-              arith::SubIOp::create(nb, nloc, inHead, index(half)));
-          partner = arith::SelectOp::create(
-              nb, nloc, first,
-              arith::AddIOp::create(nb, nloc, inHead, index(half)), pair);
-        }
-        // Outside the rotary part, read the element itself (the result is
-        // discarded) so that every read stays in bounds.
-        pair = arith::SelectOp::create(nb, nloc, rotated, pair, index(0));
-        partner = arith::SelectOp::create(nb, nloc, rotated, partner, inHead);
-        SmallVector<Value> partnerAt(at);
-        partnerAt.back() = arith::AddIOp::create(nb, nloc, headStart, partner);
-        Value y = tensor::ExtractOp::create(nb, nloc, input, partnerAt);
-        Value position;
-        if (offsetOnly) {
-          Value offset = tensor::ExtractOp::create(
-              nb, nloc, positions,
-              SmallVector<Value>(positionType.getRank(), index(0)));
-          position = arith::AddIOp::create(
-              nb, nloc,
-              arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), offset),
-              at[seqDim]);
-          position = checkedIndex(
-              nb, nloc,
-              arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), position),
-              cacheRows);
-        } else {
-          position = checkedIndex(
-              nb, nloc,
-              tensor::ExtractOp::create(nb, nloc, positions,
-                                        ValueRange{at[0], at[seqDim]}),
-              cacheRows);
-        }
-        Value cos = tensor::ExtractOp::create(nb, nloc, cosCache,
-                                              ValueRange{position, pair});
-        Value sin = tensor::ExtractOp::create(nb, nloc, sinCache,
-                                              ValueRange{position, pair});
-        // first: x cos - y sin; second: x cos + y sin.
-        Value xCos = arith::MulFOp::create(nb, nloc, x, cos);
-        Value ySin = arith::MulFOp::create(nb, nloc, y, sin);
-        Value out = arith::SelectOp::create(
-            nb, nloc, first, arith::SubFOp::create(nb, nloc, xCos, ySin),
-            arith::AddFOp::create(nb, nloc, xCos, ySin));
-        Value result = arith::SelectOp::create(nb, nloc, rotated, out, x);
-        linalg::YieldOp::create(nb, nloc, result);
-      });
-  node.setOutput(0, generic.getResult(0));
-  return success();
-}
-
 } // namespace
 
 void ::tern::registerContribConverters(OpConverterRegistry &registry) {
   registry.add("MatMulNBits", 1, 1, convertMatMulNBits, kContribDomain);
-  registry.add("RotaryEmbedding", 1, 1, convertRotaryEmbedding, kContribDomain);
   registry.add("FastGelu", 1, 1, convertFastGelu, kContribDomain);
   registry.add("BiasGelu", 1, 1, convertBiasGelu, kContribDomain);
   registry.add("QuickGelu", 1, 1, convertQuickGelu, kContribDomain);

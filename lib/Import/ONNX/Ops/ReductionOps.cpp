@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../ContribSchemas.h"
+#include "AttentionBuilders.h"
 #include "Broadcast.h"
 #include "RuntimeChecks.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
@@ -422,59 +423,6 @@ LogicalResult convertHardmax(NodeImporter &node) {
   return success();
 }
 
-/// Softmax or (`isLog`) LogSoftmax of `input` along `axis`, computed stably
-/// as exp(x - max) / sum.
-FailureOr<Value> buildSoftmax(NodeImporter &node, Value input, int64_t axis,
-                              bool isLog) {
-  auto type = cast<RankedTensorType>(input.getType());
-  Type elementType = type.getElementType();
-  if (!isa<FloatType>(elementType)) {
-    node.emitError() << "element type " << elementType
-                     << " is not supported by this op";
-    return failure();
-  }
-  FailureOr<SmallVector<bool>> reduced =
-      getReducedDims(node, {axis}, type.getRank());
-  if (failed(reduced))
-    return failure();
-  OpBuilder &b = node.getBuilder();
-  Location loc = node.getLoc();
-  Value max = buildReduce(
-      b, loc, input, *reduced, /*keepdims=*/true,
-      extremeAttr(b, elementType, /*largest=*/false),
-      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
-        return arith::MaximumFOp::create(nb, nloc, acc, x);
-      });
-  FailureOr<Value> shifted = buildBroadcastElementwise(
-      node, {input, max}, elementType,
-      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::SubFOp::create(nb, nloc, args[0], args[1]);
-      });
-  if (failed(shifted))
-    return failure();
-  FailureOr<Value> exps = buildBroadcastElementwise(
-      node, {*shifted}, elementType,
-      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return math::ExpOp::create(nb, nloc, args[0]);
-      });
-  if (failed(exps))
-    return failure();
-  Value sum = buildReduce(
-      b, loc, *exps, *reduced, /*keepdims=*/true,
-      cast<TypedAttr>(b.getZeroAttr(elementType)),
-      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
-        return arith::AddFOp::create(nb, nloc, acc, x);
-      });
-  return buildBroadcastElementwise(
-      node, {isLog ? *shifted : *exps, sum}, elementType,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        if (isLog)
-          return arith::SubFOp::create(nb, nloc, args[0],
-                                       math::LogOp::create(nb, nloc, args[1]));
-        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
-      });
-}
-
 /// Softmax and LogSoftmax along one axis (opset-13 semantics).
 template <bool isLog> LogicalResult convertSoftmax(NodeImporter &node) {
   Value input = node.getInput(0);
@@ -832,15 +780,19 @@ LogicalResult convertSimplifiedLayerNorm(NodeImporter &node) {
   return success();
 }
 
-/// com.microsoft SkipSimplifiedLayerNormalization: RMS normalization of
-/// input + skip (+ bias) over the last dimension, also returning that sum.
-LogicalResult convertSkipSimplifiedLayerNorm(NodeImporter &node) {
+/// com.microsoft SkipLayerNormalization (`centered`: gamma, beta, bias
+/// inputs) and SkipSimplifiedLayerNormalization (RMS: gamma, bias):
+/// normalization of input + skip (+ bias) over the last dimension, also
+/// returning that sum.
+template <bool centered>
+LogicalResult convertSkipLayerNorm(NodeImporter &node) {
   Value input = node.getInput(0), skip = node.getInput(1),
         gamma = node.getInput(2);
-  FailureOr<Value> bias = getOptionalInput(node, 3);
-  if (!input || !skip || !gamma || failed(bias))
+  FailureOr<Value> beta = centered ? getOptionalInput(node, 3) : Value();
+  FailureOr<Value> bias = getOptionalInput(node, centered ? 4 : 3);
+  if (!input || !skip || !gamma || failed(beta) || failed(bias))
     return failure();
-  if (node.hasOutput(1))
+  if (!centered && node.hasOutput(1))
     return node.emitError() << "the mean output is not supported (RMS "
                                "normalization has no mean)";
   Type elementType = cast<RankedTensorType>(input.getType()).getElementType();
@@ -857,18 +809,71 @@ LogicalResult convertSkipSimplifiedLayerNorm(NodeImporter &node) {
       });
   if (failed(sum))
     return failure();
-  FailureOr<Normalized> result = buildNormalization(
-      node, *sum, gamma, nullptr, -1, node.getFloatAttr("epsilon", 1e-5f),
-      /*centered=*/false);
+  FailureOr<Normalized> result =
+      buildNormalization(node, *sum, gamma, *beta, -1,
+                         node.getFloatAttr("epsilon", 1e-5f), centered);
   if (failed(result))
     return failure();
   node.setOutput(0, result->y);
+  if (centered)
+    node.setOutput(1, result->mean);
   node.setOutput(2, result->invStdDev);
   node.setOutput(3, *sum);
   return success();
 }
 
 } // namespace
+
+FailureOr<Value> tern::buildSoftmax(NodeImporter &node, Value input,
+                                    int64_t axis, bool isLog) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType)) {
+    node.emitError() << "element type " << elementType
+                     << " is not supported by this op";
+    return failure();
+  }
+  FailureOr<SmallVector<bool>> reduced =
+      getReducedDims(node, {axis}, type.getRank());
+  if (failed(reduced))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Value max = buildReduce(
+      b, loc, input, *reduced, /*keepdims=*/true,
+      extremeAttr(b, elementType, /*largest=*/false),
+      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+        return arith::MaximumFOp::create(nb, nloc, acc, x);
+      });
+  FailureOr<Value> shifted = buildBroadcastElementwise(
+      node, {input, max}, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::SubFOp::create(nb, nloc, args[0], args[1]);
+      });
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> exps = buildBroadcastElementwise(
+      node, {*shifted}, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return math::ExpOp::create(nb, nloc, args[0]);
+      });
+  if (failed(exps))
+    return failure();
+  Value sum = buildReduce(
+      b, loc, *exps, *reduced, /*keepdims=*/true,
+      cast<TypedAttr>(b.getZeroAttr(elementType)),
+      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+        return arith::AddFOp::create(nb, nloc, acc, x);
+      });
+  return buildBroadcastElementwise(
+      node, {isLog ? *shifted : *exps, sum}, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        if (isLog)
+          return arith::SubFOp::create(nb, nloc, args[0],
+                                       math::LogOp::create(nb, nloc, args[1]));
+        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
+      });
+}
 
 void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
   registry.add("ReduceSum", 13, 17, convertReduce<ReduceKind::Sum>);
@@ -899,5 +904,7 @@ void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
   registry.add("SimplifiedLayerNormalization", 1, 1, convertSimplifiedLayerNorm,
                kContribDomain);
   registry.add("SkipSimplifiedLayerNormalization", 1, 1,
-               convertSkipSimplifiedLayerNorm, kContribDomain);
+               convertSkipLayerNorm<false>, kContribDomain);
+  registry.add("SkipLayerNormalization", 1, 1, convertSkipLayerNorm<true>,
+               kContribDomain);
 }
