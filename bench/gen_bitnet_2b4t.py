@@ -7,6 +7,13 @@ Inputs:  input_ids, attention_mask, position_ids [batch, seq | total] int64,
          past_key_values.N.key/value [batch, kv_heads, past, head_dim]
 Outputs: logits [batch, seq, vocab], present.N.key/value
 
+--layout genai writes the same decoder as ONNX Runtime GenAI's model
+builder does instead: no position_ids; the norms as
+SimplifiedLayerNormalization and SkipSimplifiedLayerNormalization (which
+carries the residual); attention as com.microsoft GroupQueryAttention with
+the rotary embedding inside, its seqlens_k and total_sequence_length
+computed from attention_mask.
+
 The graph is built with onnx.helper, one node per operation as a torch
 export of Llama-style modeling code writes it (RMSNorm as
 Pow/ReduceMean/Add/Sqrt/Div/Mul, RoPE from cos/sin caches gathered by
@@ -27,6 +34,7 @@ transposed embedding) or q4 (MatMulNBits, bits=4, block 32, of it).
 
 gen_bitnet_2b4t.py OUT_DIR [--form F] [--head fp32|q4] [--layers N]
                    [--size full|small|tiny] [--seed S] [--accuracy-level L]
+                   [--layout optimum|genai]
   -> OUT_DIR/model.onnx, OUT_DIR/model.onnx.data
 """
 
@@ -117,6 +125,26 @@ def rms_norm(g, x, hidden, prefix, rng):
     return g.node("Mul", [weight, g.node("Div", [x, rms])])
 
 
+def rms_weight(g, hidden, prefix, rng):
+    return g.const(prefix + ".weight",
+                   (1 + 0.1 * rng.standard_normal(hidden)).astype(np.float32))
+
+
+def genai_norm(g, x, hidden, prefix, rng, skip=None):
+    """ORT GenAI's RMS norms: SimplifiedLayerNormalization, or with a skip
+    SkipSimplifiedLayerNormalization returning (normed, x + skip)."""
+    weight = rms_weight(g, hidden, prefix, rng)
+    if skip is None:
+        return g.node("SimplifiedLayerNormalization", [x, weight],
+                      name=prefix + "/SimplifiedLayerNormalization",
+                      axis=-1, epsilon=EPS, stash_type=1)
+    name = prefix + "/SkipSimplifiedLayerNormalization"
+    out = g.node("SkipSimplifiedLayerNormalization", [x, skip, weight],
+                 [name + "/output_0", "", "", name + "/output_3"],
+                 domain="com.microsoft", name=name, epsilon=EPS)
+    return out[0], out[3]
+
+
 def ternary_codes(rng, n, k):
     """[N, K] codes in {-1, 0, 1}, about a third zeros, as BitNet's."""
     return (rng.integers(0, 3, (n, k), dtype=np.int8) - 1).astype(np.int8)
@@ -179,41 +207,10 @@ def rotate(g, x, cos, sin, half, prefix):
                           g.node("Mul", [rotated, sin])])
 
 
-def build(out_dir, c, form, head, seed, level=4):
-    rng = np.random.default_rng(seed)
-    w = Writer(out_dir)
-    g = Graph(w)
+def build_optimum_layers(g, x, c, form, rng, level, i64):
+    """The layers as a torch export of Llama-style code writes them."""
     h, hd, nh, nkv = c["hidden"], c["head_dim"], c["heads"], c["kv_heads"]
     layers = c["layers"]
-    i64 = lambda name, v: g.const(name, np.array(v, np.int64))
-
-    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64,
-                                            ["batch_size", "sequence_length"]),
-              helper.make_tensor_value_info(
-                  "attention_mask", TensorProto.INT64,
-                  ["batch_size", "total_sequence_length"]),
-              helper.make_tensor_value_info("position_ids", TensorProto.INT64,
-                                            ["batch_size", "sequence_length"])]
-    outputs = [helper.make_tensor_value_info(
-        "logits", TensorProto.FLOAT,
-        ["batch_size", "sequence_length", c["vocab"]])]
-    for i in range(layers):
-        for kind in ("key", "value"):
-            inputs.append(helper.make_tensor_value_info(
-                f"past_key_values.{i}.{kind}", TensorProto.FLOAT,
-                ["batch_size", nkv, "past_sequence_length", hd]))
-            outputs.append(helper.make_tensor_value_info(
-                f"present.{i}.{kind}", TensorProto.FLOAT,
-                ["batch_size", nkv, "total_sequence_length", hd]))
-
-    # Embedding, generated in row blocks (1.3 GB at full size).
-    embed = np.empty((c["vocab"], h), np.float32)
-    for r in range(0, c["vocab"], 8192):
-        rows = min(8192, c["vocab"] - r)
-        embed[r:r + rows] = rng.standard_normal((rows, h), np.float32) * 0.05
-    embed_name = g.const("model.embed_tokens.weight", embed)
-    x = g.node("Gather", [embed_name, "input_ids"], name="/embed_tokens/Gather")
-
     # RoPE caches (HF: cat(freqs, freqs)).
     inv = 1.0 / (c["rope_theta"] ** (np.arange(0, hd, 2) / hd))
     freqs = np.outer(np.arange(c["max_pos"]), inv)
@@ -296,7 +293,109 @@ def build(out_dir, c, form, head, seed, level=4):
                                          p + ".mlp.down_proj", form, rng, level)])
         print(f"gen_bitnet_2b4t: layer {i + 1}/{layers}", file=sys.stderr)
 
-    x = rms_norm(g, x, h, "model.norm", rng)
+    return rms_norm(g, x, h, "model.norm", rng)
+
+
+def build_genai_layers(g, x, c, form, rng, level, i64):
+    """The layers as ONNX Runtime GenAI's model builder writes them."""
+    h, hd, nh, nkv = c["hidden"], c["head_dim"], c["heads"], c["kv_heads"]
+    # Rotary caches of half width, as the builder stores them.
+    inv = 1.0 / (c["rope_theta"] ** (np.arange(0, hd, 2) / hd))
+    freqs = np.outer(np.arange(c["max_pos"]), inv)
+    cos = g.const("cos_cache", np.cos(freqs).astype(np.float32))
+    sin = g.const("sin_cache", np.sin(freqs).astype(np.float32))
+    # The attention mask's reformatting: seqlens_k = sum(mask) - 1 and
+    # total_sequence_length, both int32.
+    summed = g.node("ReduceSum", ["attention_mask", i64("mask.axes", [1])],
+                    name="/model/attn_mask_reformat/ReduceSum", keepdims=0)
+    seqlens = g.node("Cast", [g.node("Sub", [summed, i64("mask.one", 1)])],
+                     name="/model/attn_mask_reformat/Cast", to=TensorProto.INT32)
+    total = g.node("Cast", [g.node("Gather", [
+        g.node("Shape", ["attention_mask"]), i64("mask.index", 1)], axis=0)],
+        name="/model/attn_mask_reformat/Cast_1", to=TensorProto.INT32)
+    residual = x
+    normed = genai_norm(g, x, h, "model.layers.0.input_layernorm", rng)
+    for i in range(c["layers"]):
+        p = f"model.layers.{i}"
+        if i > 0:
+            normed, residual = genai_norm(g, x, h, p + ".input_layernorm", rng,
+                                          skip=residual)
+        q = projection(g, normed, nh * hd, h, p + ".self_attn.q_proj", form,
+                       rng, level)
+        k = projection(g, normed, nkv * hd, h, p + ".self_attn.k_proj", form,
+                       rng, level)
+        v = projection(g, normed, nkv * hd, h, p + ".self_attn.v_proj", form,
+                       rng, level)
+        attn = g.node("GroupQueryAttention",
+                      [q, k, v, f"past_key_values.{i}.key",
+                       f"past_key_values.{i}.value", seqlens, total, cos, sin],
+                      [p + "/attn/GroupQueryAttention/output_0",
+                       f"present.{i}.key", f"present.{i}.value"],
+                      domain="com.microsoft",
+                      name=p + "/attn/GroupQueryAttention", num_heads=nh,
+                      kv_num_heads=nkv, do_rotary=1, local_window_size=-1,
+                      rotary_interleaved=0, scale=float(1 / np.sqrt(hd)))[0]
+        attn = genai_norm(g, attn, nh * hd, p + ".self_attn.attn_sub_norm", rng)
+        o = projection(g, attn, h, nh * hd, p + ".self_attn.o_proj", form, rng,
+                       level)
+        m, residual = genai_norm(g, o, h, p + ".post_attention_layernorm", rng,
+                                 skip=residual)
+        gate = projection(g, m, c["ffn"], h, p + ".mlp.gate_proj", form, rng,
+                          level)
+        up = projection(g, m, c["ffn"], h, p + ".mlp.up_proj", form, rng, level)
+        gate = g.node("Relu", [gate])
+        act = g.node("Mul", [g.node("Mul", [gate, gate]), up])
+        act = genai_norm(g, act, c["ffn"], p + ".mlp.ffn_sub_norm", rng)
+        x = projection(g, act, h, c["ffn"], p + ".mlp.down_proj", form, rng,
+                       level)
+        print(f"gen_bitnet_2b4t: layer {i + 1}/{c['layers']}", file=sys.stderr)
+    normed, _ = genai_norm(g, x, h, "model.norm", rng, skip=residual)
+    return normed
+
+
+def build(out_dir, c, form, head, seed, level=4, layout="optimum"):
+    rng = np.random.default_rng(seed)
+    w = Writer(out_dir)
+    g = Graph(w)
+    h, hd, nh, nkv = c["hidden"], c["head_dim"], c["heads"], c["kv_heads"]
+    layers = c["layers"]
+    i64 = lambda name, v: g.const(name, np.array(v, np.int64))
+
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64,
+                                            ["batch_size", "sequence_length"]),
+              helper.make_tensor_value_info(
+                  "attention_mask", TensorProto.INT64,
+                  ["batch_size", "total_sequence_length"])]
+    genai = layout == "genai"
+    if not genai:
+        inputs.append(helper.make_tensor_value_info(
+            "position_ids", TensorProto.INT64,
+            ["batch_size", "sequence_length"]))
+    outputs = [helper.make_tensor_value_info(
+        "logits", TensorProto.FLOAT,
+        ["batch_size", "sequence_length", c["vocab"]])]
+    for i in range(layers):
+        for kind in ("key", "value"):
+            inputs.append(helper.make_tensor_value_info(
+                f"past_key_values.{i}.{kind}", TensorProto.FLOAT,
+                ["batch_size", nkv, "past_sequence_length", hd]))
+            outputs.append(helper.make_tensor_value_info(
+                f"present.{i}.{kind}", TensorProto.FLOAT,
+                ["batch_size", nkv, "total_sequence_length", hd]))
+
+    # Embedding, generated in row blocks (1.3 GB at full size).
+    embed = np.empty((c["vocab"], h), np.float32)
+    for r in range(0, c["vocab"], 8192):
+        rows = min(8192, c["vocab"] - r)
+        embed[r:r + rows] = rng.standard_normal((rows, h), np.float32) * 0.05
+    embed_name = g.const("model.embed_tokens.weight", embed)
+    x = g.node("Gather", [embed_name, "input_ids"], name="/embed_tokens/Gather")
+
+    if genai:
+        x = build_genai_layers(g, x, c, form, rng, level, i64)
+    else:
+        x = build_optimum_layers(g, x, c, form, rng, level, i64)
+
     if head == "fp32":
         wt = g.node("Transpose", [embed_name], perm=[1, 0])
         g.node("MatMul", [x, wt], ["logits"], name="/lm_head/MatMul")
@@ -325,7 +424,7 @@ def build(out_dir, c, form, head, seed, level=4):
     graph = helper.make_graph(g.nodes, "main_graph", inputs, outputs,
                               w.initializers)
     opsets = [helper.make_opsetid("", 17)]
-    if form == "matmulnbits" or head == "q4":
+    if form == "matmulnbits" or head == "q4" or genai:
         opsets.append(helper.make_opsetid("com.microsoft", 1))
     model = helper.make_model(graph, opset_imports=opsets,
                               producer_name="tern bench/gen_bitnet_2b4t.py")
@@ -348,6 +447,10 @@ def main():
     parser.add_argument("--tiny", action="store_const", dest="size",
                         const="tiny", help="--size tiny")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--layout", choices=("optimum", "genai"),
+                        default="optimum",
+                        help="a torch/Optimum export, or ONNX Runtime GenAI's "
+                        "model builder's graph")
     parser.add_argument("--accuracy-level", type=int, default=4,
                         help="MatMulNBits accuracy_level (4: int8 "
                         "activations in ONNX Runtime, 0: float)")
@@ -357,7 +460,7 @@ def main():
         config["layers"] = args.layers
     os.makedirs(args.out_dir, exist_ok=True)
     path = build(args.out_dir, config, args.form, args.head, args.seed,
-                 args.accuracy_level)
+                 args.accuracy_level, args.layout)
     size = os.path.getsize(path) + os.path.getsize(path + ".data")
     print(f"{path}: {size / 1e9:.3f} GB with its data", file=sys.stderr)
 

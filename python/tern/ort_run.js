@@ -10,7 +10,8 @@
 //     -> {"tokens": [ids], "seconds": s, "first_seconds": s}
 // The layouts name the cache: Tern's past_key_<i> -> present_key_<i>, or
 // Hugging Face Optimum's past_key_values.<i>.key -> present.<i>.key with
-// attention_mask and position_ids.
+// attention_mask and position_ids (fed where the model has them: ORT
+// GenAI's layout is the same without position_ids).
 const ort = require('onnxruntime-node');
 
 const typed = {
@@ -60,8 +61,11 @@ async function generate(session, req) {
       total += feedIds.length;
       feeds.attention_mask = new ort.Tensor(
           'int64', new BigInt64Array(total).fill(1n), [1, total]);
-      feeds.position_ids = new ort.Tensor('int64', positions,
-                                          [1, feedIds.length]);
+      // ORT GenAI's layout has no position_ids: GroupQueryAttention
+      // derives the positions from the mask.
+      if (session.inputNames.includes('position_ids'))
+        feeds.position_ids = new ort.Tensor('int64', positions,
+                                            [1, feedIds.length]);
     }
     const r = await session.run(feeds);
     const vocab = r.logits.dims[2];

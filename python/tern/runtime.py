@@ -140,7 +140,8 @@ class Session:
         """Where a causal language model's tensors are, when the session's
         signature is one the generator takes (tern/Runtime/LanguageModel.h:
         Tern's own, or Hugging Face Optimum's with attention_mask and
-        position_ids): {"mask": name or None, "positions": name or None,
+        position_ids, which ONNX Runtime GenAI's is without position_ids):
+        {"mask": name or None, "positions": name or None,
         "caches": [(input, output), ...]}; None otherwise."""
         ins, outs = self.inputs, self.outputs
         if (len(ins) < 2 or len(outs) < 2 or ins[0].name != "input_ids" or

@@ -241,30 +241,35 @@ def test_session_generate_matches_the_executable_and_onnx_runtime(tmp_path):
         session.generate(prompt, 4, max_context=3)
 
 
-def test_session_generate_takes_the_optimum_layout(tmp_path):
-    """A decoder in Hugging Face Optimum's layout (input_ids,
-    attention_mask, position_ids, past_key_values.<i>.key/value): greedy
-    ids from Session.generate equal ONNX Runtime's on the same file."""
+@pytest.mark.parametrize("layout", ["optimum", "genai"])
+def test_session_generate_takes_the_optimum_and_genai_layouts(tmp_path,
+                                                               layout):
+    """Decoders in Hugging Face Optimum's layout (input_ids,
+    attention_mask, position_ids, past_key_values.<i>.key/value) and in ONNX
+    Runtime GenAI's (no position_ids; GroupQueryAttention): greedy ids from
+    Session.generate equal ONNX Runtime's on the same file."""
     require_ort()
     root = os.path.join(os.path.dirname(__file__), "..", "..")
     subprocess.run([sys.executable, os.path.join(root, "bench",
                                                  "gen_bitnet_2b4t.py"),
                     "--form", "matmulnbits", "--head", "q4", "--tiny",
                     "--layers", "2", "--accuracy-level", "0",
-                    str(tmp_path / "optimum")], check=True,
+                    "--layout", layout, str(tmp_path / layout)], check=True,
                    capture_output=True)
-    model = str(tmp_path / "optimum" / "model.onnx")
-    session = tern.load(tern.compile(model, str(tmp_path / "optimum.so")))
-    layout = session.language_model_layout()
-    assert layout["mask"] == "attention_mask"
-    assert layout["positions"] == "position_ids"
-    assert layout["caches"][0][1] == "present.0.key"
-    past = layout["caches"][0][0]
+    model = str(tmp_path / layout / "model.onnx")
+    session = tern.load(tern.compile(model, str(tmp_path / "model.so")))
+    found = session.language_model_layout()
+    assert found["mask"] == "attention_mask"
+    assert found["positions"] == (
+        "position_ids" if layout == "optimum" else None)
+    assert found["caches"][0][1] == "present.0.key"
+    past = found["caches"][0][0]
 
     class Config:
-        layers = len(layout["caches"]) // 2
+        layers = len(found["caches"]) // 2
         kv_heads, head_dim = past.shape[1], past.shape[3]
     prompt = [5, 17, 42, 7]
     expected = tern.ort.generate(model, prompt, 12, Config,
                                  layout="optimum")["tokens"]
     assert session.generate(prompt, 12) == expected
+    assert session.generate(prompt, 12, use_cache=False) == expected

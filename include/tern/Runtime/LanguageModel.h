@@ -26,6 +26,9 @@ extern "C" {
  *  - Hugging Face Optimum's: `input_ids`, `attention_mask`, `position_ids`
  *    (each optional after `input_ids`, in any order),
  *    `past_key_values.<i>.key/value` -> `logits`, `present.<i>.key/value`.
+ *    ONNX Runtime GenAI's model builder writes the same names without
+ *    `position_ids` (its GroupQueryAttention derives the positions from
+ *    `attention_mask`), so this one rule takes both.
  *
  *  `input_ids` is int64 [batch, seq], `attention_mask` int64 [batch, past +
  *  seq], `position_ids` int64 [batch, seq], `logits` float [batch, seq,

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Greedy ids of ONNX Runtime on a decoder in Hugging Face Optimum's
 layout (input_ids, attention_mask, position_ids, past_key_values.<i>.key/
-value -> logits, present.<i>.key/value), against the ids a
+value -> logits, present.<i>.key/value) or ONNX Runtime GenAI's (the same
+without position_ids), against the ids a
 `ternc --emit=exe` generator printed for the same file and prompt.
 
 optimum_generate.py MODEL PROMPT_IDS TOKENS IDS_FILE
