@@ -21,6 +21,8 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev python3-pytest
+  # The generators' --tokenizer (spm_train makes the tests' tokenizer).
+  libsentencepiece-dev sentencepiece
   # Python side.
   python3-numpy python3-onnx python3-torch python3-torchvision python3-matplotlib
   # Debian's torch calls the generic BLAS; OpenBLAS replaces it (through

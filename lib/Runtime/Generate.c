@@ -5,9 +5,12 @@
  * tern/Runtime/LanguageModel.h: Tern's own (`input_ids` and `past_*` ->
  * `logits` and `present_*`) or Hugging Face Optimum's (with
  * `attention_mask` and `position_ids`, `past_key_values.<i>.key/value` ->
- * `present.<i>.key/value`). The prompt is text, one byte a token, or
- * token ids (`--prompt-ids`); generated tokens print as bytes for a byte
- * vocabulary, else (or with `--print-ids`) as ids.
+ * `present.<i>.key/value`; ONNX Runtime GenAI's is the same without
+ * `position_ids`). The prompt is text, one byte a token or, with
+ * `--tokenizer FILE`, SentencePiece pieces, or token ids (`--prompt-ids`);
+ * generated tokens print as text (bytes, or the tokenizer's decoding) for
+ * a byte vocabulary or with a tokenizer, else (or with `--print-ids`) as
+ * ids.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -15,7 +18,9 @@
 
 #include "tern/Runtime/LanguageModel.h"
 #include "tern/Runtime/TernModel.h"
+#include "tern/Runtime/Tokenizer.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +31,7 @@
 typedef struct Options {
   const char *prompt;
   const char *promptIds;
+  const char *tokenizer;
   long tokens;
   long topK;
   unsigned long long seed;
@@ -46,8 +52,12 @@ static void printHelp(void) {
   printf("USAGE: %s (--prompt TEXT | --prompt-ids IDS) [options]\n\n"
          "Generates tokens from the prompt with the built-in model.\n\n"
          "OPTIONS:\n"
-         "  --prompt TEXT      The text to continue, one byte per token\n"
+         "  --prompt TEXT      The text to continue (one byte a token without\n"
+         "                     --tokenizer)\n"
          "  --prompt-ids IDS   The prompt as token ids: 1,2,3\n"
+         "  --tokenizer FILE   A SentencePiece model that encodes the "
+         "prompt and\n"
+         "                     decodes the generated tokens\n"
          "  --tokens N         How many tokens to generate (default 64)\n"
          "  --max-context N    Stop when the sequence holds N tokens\n"
          "  --print-ids        Print the generated ids on one line, "
@@ -94,8 +104,8 @@ static int parseArguments(int argc, char **argv, Options *o) {
       continue;
     }
     static const char *const valueFlags[] = {
-        "--prompt-ids", "--prompt",  "--tokens",     "--top-k",
-        "--seed",       "--threads", "--max-context"};
+        "--prompt-ids", "--prompt",  "--tokens",      "--top-k",
+        "--seed",       "--threads", "--max-context", "--tokenizer"};
     const char *flag = NULL, *value = NULL;
     for (size_t f = 0; f < sizeof(valueFlags) / sizeof(*valueFlags); ++f) {
       size_t n = strlen(valueFlags[f]);
@@ -121,6 +131,8 @@ static int parseArguments(int argc, char **argv, Options *o) {
       o->prompt = value;
     } else if (!strcmp(flag, "--prompt-ids")) {
       o->promptIds = value;
+    } else if (!strcmp(flag, "--tokenizer")) {
+      o->tokenizer = value;
     } else if (!strcmp(flag, "--max-context")) {
       if (parseLong(flag, value, 1, &number))
         return -1;
@@ -239,12 +251,67 @@ static double seconds(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* libtern_sentencepiece.so, loaded when --tokenizer asks for it. */
+typedef struct Tokenizer {
+  TernTokenizer *handle;
+  TernTokenizerVocabSizeFn vocabSize;
+  TernTokenizerEncodeFn encode;
+  TernTokenizerDecodeFn decode;
+  TernTokenizerFreeFn free;
+} Tokenizer;
+
+static int loadTokenizer(const char *path, Tokenizer *t) {
+  const char *library = getenv("TERN_TOKENIZER_LIBRARY");
+#ifdef TERN_SENTENCEPIECE_LIBRARY
+  if (!library)
+    library = TERN_SENTENCEPIECE_LIBRARY;
+#endif
+  if (!library)
+    return fail("--tokenizer needs libtern_sentencepiece.so, which this "
+                "build has not made for this target (set "
+                "TERN_TOKENIZER_LIBRARY to one)",
+                NULL);
+  void *lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+  if (!lib)
+    return fail("--tokenizer cannot load the tokenizer library: ", dlerror());
+  TernTokenizerLoadFn load =
+      (TernTokenizerLoadFn)dlsym(lib, "tern_tokenizer_load");
+  t->vocabSize =
+      (TernTokenizerVocabSizeFn)dlsym(lib, "tern_tokenizer_vocab_size");
+  t->encode = (TernTokenizerEncodeFn)dlsym(lib, "tern_tokenizer_encode");
+  t->decode = (TernTokenizerDecodeFn)dlsym(lib, "tern_tokenizer_decode");
+  t->free = (TernTokenizerFreeFn)dlsym(lib, "tern_tokenizer_free");
+  if (!load || !t->vocabSize || !t->encode || !t->decode || !t->free)
+    return fail("the tokenizer library lacks the tern_tokenizer_* functions: ",
+                library);
+  char error[512];
+  t->handle = load(path, error, sizeof(error));
+  if (!t->handle)
+    return fail(error, NULL);
+  return 0;
+}
+
+/* Prints what decoding sequence[0..length) adds to the `*printed` bytes
+ * printed so far. */
+static void printDecoded(const Tokenizer *t, const int64_t *sequence,
+                         size_t length, size_t *printed) {
+  char *text = t->decode(t->handle, sequence, length);
+  if (!text)
+    return;
+  size_t size = strlen(text);
+  if (size > *printed) {
+    fputs(text + *printed, stdout);
+    *printed = size;
+  }
+  free(text);
+}
+
 int main(int argc, char **argv) {
   if (argc > 0) {
     const char *slash = strrchr(argv[0], '/');
     program = slash ? slash + 1 : argv[0];
   }
-  Options o = {NULL, NULL, 64, 1, 0, 0, 0, 0, 0};
+  Options o = {NULL, NULL, NULL, 64, 1, 0, 0, 0, 0, 0};
   int parsed = parseArguments(argc, argv, &o);
   if (parsed)
     return parsed == 1 ? 0 : 1;
@@ -276,7 +343,20 @@ int main(int argc, char **argv) {
   if (o.threads && tern_model_set_num_threads(model, (int32_t)o.threads))
     return fail(tern_model_last_error(model), NULL);
   int64_t vocab = outputInfos[layout.logits].shape[2];
-  int printIds = o.printIds || vocab > 256;
+  Tokenizer tokenizer = {NULL, NULL, NULL, NULL, NULL};
+  if (o.tokenizer) {
+    if (loadTokenizer(o.tokenizer, &tokenizer))
+      return 1;
+    int64_t pieces = tokenizer.vocabSize(tokenizer.handle);
+    if (pieces > vocab) {
+      fprintf(stderr,
+              "%s: error: the tokenizer has %lld pieces, more than the "
+              "model's vocabulary of %lld\n",
+              program, (long long)pieces, (long long)vocab);
+      return 1;
+    }
+  }
+  int printIds = o.printIds || (vocab > 256 && !tokenizer.handle);
 
   size_t promptCapacity = o.prompt ? strlen(o.prompt) : strlen(o.promptIds);
   size_t capacity = promptCapacity + (size_t)o.tokens + 1;
@@ -292,6 +372,12 @@ int main(int argc, char **argv) {
     long count = parseIds(o.promptIds, vocab, sequence, capacity);
     if (count < 0)
       return 1;
+    length = (size_t)count;
+  } else if (tokenizer.handle) {
+    long count =
+        tokenizer.encode(tokenizer.handle, o.prompt, sequence, promptCapacity);
+    if (count <= 0)
+      return fail("the tokenizer cannot encode the prompt", NULL);
     length = (size_t)count;
   } else {
     for (; o.prompt[length]; ++length) {
@@ -314,10 +400,13 @@ int main(int argc, char **argv) {
   }
   size_t promptLength = length;
 
-  if (!printIds) {
+  /* The text printed so far, when a tokenizer decodes: the prompt's. */
+  size_t printed = 0;
+  if (!printIds && tokenizer.handle)
+    printDecoded(&tokenizer, sequence, length, &printed);
+  else if (!printIds)
     fputs(o.prompt ? o.prompt : "", stdout);
-    fflush(stdout);
-  }
+  fflush(stdout);
   unsigned long long state = o.seed;
   /* The first step reads the prompt against an empty cache; later ones
    * read one token against the cache (or, with --no-cache, everything
@@ -365,6 +454,8 @@ int main(int argc, char **argv) {
     ++generated;
     if (printIds)
       printf(generated > 1 ? " %lld" : "%lld", (long long)token);
+    else if (tokenizer.handle)
+      printDecoded(&tokenizer, sequence, length, &printed);
     else
       putchar((int)(token & 0xff));
     fflush(stdout);
@@ -407,6 +498,8 @@ int main(int argc, char **argv) {
   free(outputInfos);
   free(cacheInputs);
   free(cacheOutputs);
+  if (tokenizer.handle)
+    tokenizer.free(tokenizer.handle);
   tern_model_destroy(model);
   return status;
 }
