@@ -76,8 +76,8 @@ static const char *describeRuntimeError(int32_t code) {
   switch (code) {
   case TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE:
     return "an index input holds a value outside the tensor it indexes "
-           "(Gather, GatherElements, ScatterND, a loss's class index, or an "
-           "axis given at run time)";
+           "(Gather, GatherElements, ScatterND, a loss's class index, an axis "
+           "given at run time, or a Slice step of 0)";
   case TERN_RUNTIME_ERROR_RESHAPE_MISMATCH:
     return "a Reshape's target sizes do not hold the input's element count "
            "for these input shapes";

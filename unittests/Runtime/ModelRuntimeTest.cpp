@@ -140,8 +140,8 @@ TEST_F(ModelRuntimeTest, FailsWhenTheModelMetABadIndex) {
   EXPECT_EQ(run(), TERN_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(tern_model_last_error(model),
                "an index input holds a value outside the tensor it indexes "
-               "(Gather, GatherElements, ScatterND, a loss's class index, or "
-               "an axis given at run time)");
+               "(Gather, GatherElements, ScatterND, a loss's class index, an "
+               "axis given at run time, or a Slice step of 0)");
   // The run stopped at the check instead of reading on.
   EXPECT_FALSE(ranPastFailedCheck);
   // The next run starts clean.

@@ -36,7 +36,8 @@ typedef void (*TernModelEntryFn)(void *results, void **inputs);
 #define TERN_RUNTIME_ERROR_HOOK "tern_report_runtime_error"
 enum TernRuntimeErrorCode {
   /** An index input (Gather, GatherElements, ScatterND, a loss's class
-   *  index, a run-time axis) is outside its tensor. */
+   *  index, a run-time axis) is outside its tensor, or a run-time Slice
+   *  step is 0. */
   TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE = 1,
   /** A Reshape's sizes do not hold the input's element count. */
   TERN_RUNTIME_ERROR_RESHAPE_MISMATCH = 2,

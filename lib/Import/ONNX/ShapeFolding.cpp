@@ -6,7 +6,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <onnx/onnx_pb.h>
+
 #include <algorithm>
+#include <cstring>
 
 using namespace mlir;
 using namespace ::tern;
@@ -277,6 +280,80 @@ std::optional<KnownInts> foldWhere(NodeImporter &node) {
   return known;
 }
 
+/// Elementwise arithmetic of one known tensor (Neg, Abs).
+std::optional<KnownInts> foldUnary(NodeImporter &node,
+                                   function_ref<int64_t(int64_t)> apply) {
+  std::optional<KnownInts> known = node.getKnownInts(0);
+  if (!known)
+    return std::nullopt;
+  for (std::optional<int64_t> &v : known->values)
+    if (v)
+      v = apply(*v);
+  return known;
+}
+
+/// Size(x) of a statically shaped x.
+std::optional<KnownInts> foldSize(NodeImporter &node) {
+  Value input = node.lookupInput(0);
+  auto type = input ? dyn_cast<RankedTensorType>(input.getType()) : nullptr;
+  if (!type || !type.hasStaticShape())
+    return std::nullopt;
+  return KnownInts{{}, {type.getNumElements()}};
+}
+
+/// ConstantOfShape of a known shape with an integer value (a vector of
+/// ones or zeros exporters build shapes from).
+std::optional<KnownInts> foldConstantOfShape(NodeImporter &node) {
+  std::optional<KnownInts> shape = node.getKnownInts(0);
+  const onnx::AttributeProto *attr = node.getAttribute("value");
+  if (!shape || !shape->isFullyKnown() || !attr || !attr->has_t())
+    return std::nullopt;
+  const onnx::TensorProto &t = attr->t();
+  int64_t value;
+  if (t.data_type() == onnx::TensorProto::INT64 && t.int64_data_size() == 1)
+    value = t.int64_data(0);
+  else if (t.data_type() == onnx::TensorProto::INT64 &&
+           t.raw_data().size() == 8)
+    std::memcpy(&value, t.raw_data().data(), 8);
+  else
+    return std::nullopt;
+  KnownInts known;
+  int64_t count = 1;
+  for (std::optional<int64_t> d : shape->values) {
+    if (*d < 0 || *d > NodeImporter::kMaxKnownInts)
+      return std::nullopt;
+    known.shape.push_back(*d);
+    count *= *d;
+  }
+  if (count > NodeImporter::kMaxKnownInts)
+    return std::nullopt;
+  known.values.assign(count, value);
+  return known;
+}
+
+/// Range(start, limit, delta) of known integer scalars.
+std::optional<KnownInts> foldRange(NodeImporter &node) {
+  std::optional<int64_t> bounds[3];
+  for (unsigned i = 0; i < 3; ++i) {
+    std::optional<KnownInts> known = node.getKnownInts(i);
+    if (!known || known->values.size() != 1 || !known->values[0])
+      return std::nullopt;
+    bounds[i] = known->values[0];
+  }
+  int64_t start = *bounds[0], limit = *bounds[1], delta = *bounds[2];
+  if (delta == 0)
+    return std::nullopt;
+  int64_t count = std::max<int64_t>(
+      0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
+  if (count > NodeImporter::kMaxKnownInts)
+    return std::nullopt;
+  KnownInts known;
+  known.shape = {count};
+  for (int64_t i = 0; i < count; ++i)
+    known.values.push_back(start + i * delta);
+  return known;
+}
+
 /// C's truncating division, as ONNX Runtime divides integers.
 std::optional<int64_t> divide(int64_t a, int64_t b) {
   if (b == 0)
@@ -340,6 +417,28 @@ bool tern::foldShapeComputation(NodeImporter &node) {
   } else if (op == "Where") {
     known = foldWhere(node);
     fallback = inputElementType(node, 1);
+  } else if (op == "Less" || op == "Greater") {
+    bool less = op == "Less";
+    known = foldBinary(node,
+                       [less](int64_t a, int64_t c) -> std::optional<int64_t> {
+                         return less ? a < c : a > c;
+                       });
+    // Comparisons of known floats are not shape arithmetic.
+    if (Type t = inputElementType(node, 0); !t || !t.isSignlessInteger())
+      return false;
+    fallback = i1;
+  } else if (op == "Neg") {
+    known = foldUnary(node, [](int64_t a) { return -a; });
+  } else if (op == "Abs") {
+    known = foldUnary(node, [](int64_t a) { return a < 0 ? -a : a; });
+  } else if (op == "Size") {
+    known = foldSize(node);
+    fallback = i64;
+  } else if (op == "ConstantOfShape") {
+    known = foldConstantOfShape(node);
+    fallback = i64;
+  } else if (op == "Range") {
+    known = foldRange(node);
   }
   if (!known)
     return false;

@@ -9,11 +9,13 @@
 #include "AttentionBuilders.h"
 #include "Broadcast.h"
 #include "RuntimeChecks.h"
+#include "ShapeBuilders.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
@@ -142,6 +144,84 @@ template <ReduceKind kind>
 LogicalResult emitReduction(NodeImporter &node, Value input,
                             ArrayRef<bool> reducedDims, bool keepdims);
 
+/// ReduceSum over axes read at run time (the only reduction of opset 13 to
+/// take them as an input): one dimension at a time, each summed (keeping
+/// it as 1) where the axes name it and passed through where they do not;
+/// without keepdims the summed dimensions are dropped at the end.
+LogicalResult convertReduceSumAtRunTime(NodeImporter &node, Value input) {
+  Value axes = node.getInput(1);
+  if (!axes)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  auto axesType = cast<RankedTensorType>(axes.getType());
+  if (axesType.getRank() != 1 || axesType.isDynamicDim(0))
+    return node.emitError() << "axes computed at run time must be a 1-D "
+                               "tensor of static length (the result's rank "
+                               "depends on it), not "
+                            << axesType;
+  int64_t count = axesType.getDimSize(0), rank = type.getRank();
+  if (count == 0) {
+    // Known to be empty: all axes, or none with noop_with_empty_axes.
+    if (node.getIntAttr("noop_with_empty_axes", 0)) {
+      node.setOutput(0, input);
+      return success();
+    }
+    return emitReduction<ReduceKind::Sum>(node, input,
+                                          SmallVector<bool>(rank, true),
+                                          node.getIntAttr("keepdims", 1));
+  }
+  FailureOr<SmallVector<Value>> summed = readAxisFlags(node, axes, rank);
+  if (failed(summed))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Type elementType = type.getElementType();
+  bool isFloat = isa<FloatType>(elementType);
+  TypedAttr zero = cast<TypedAttr>(b.getZeroAttr(elementType));
+  Value x = input;
+  for (int64_t d = 0; d < rank; ++d) {
+    auto xType = cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> shape(xType.getShape());
+    shape[d] = ShapedType::kDynamic;
+    auto resultType = RankedTensorType::get(shape, elementType);
+    SmallVector<bool> reduced(rank, false);
+    reduced[d] = true;
+    Value current = x;
+    auto ifOp = scf::IfOp::create(
+        b, loc, (*summed)[d],
+        [&](OpBuilder &tb, Location tloc) {
+          Value sum = buildReduce(
+              tb, tloc, current, reduced, /*keepdims=*/true, zero,
+              [&](OpBuilder &nb, Location nloc, Value v, Value acc) -> Value {
+                if (isFloat)
+                  return arith::AddFOp::create(nb, nloc, acc, v);
+                return arith::AddIOp::create(nb, nloc, acc, v);
+              });
+          scf::YieldOp::create(
+              tb, tloc,
+              tensor::CastOp::create(tb, tloc, resultType, sum).getResult());
+        },
+        [&](OpBuilder &eb, Location eloc) {
+          scf::YieldOp::create(
+              eb, eloc,
+              tensor::CastOp::create(eb, eloc, resultType, current)
+                  .getResult());
+        });
+    x = ifOp.getResult(0);
+  }
+  if (!node.getIntAttr("keepdims", 1)) {
+    node.setOutput(0, buildDropUnitDims(node, x, *summed, rank - count));
+    return success();
+  }
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < rank; ++d)
+    sizes.push_back(tensor::DimOp::create(b, loc, x, d));
+  SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, sizes);
+  node.setOutput(0, tensor::CastOp::create(
+                        b, loc, RankedTensorType::get(shape, elementType), x));
+  return success();
+}
+
 template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
   Value input = node.getInput(0);
   if (!input)
@@ -162,8 +242,11 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeImporter &node) {
     axes = *attr;
   if (node.hasInput(1)) {
     std::optional<SmallVector<int64_t>> values = node.getConstantInts(1);
-    if (!values)
+    if (!values) {
+      if constexpr (kind == ReduceKind::Sum)
+        return convertReduceSumAtRunTime(node, input);
       return node.emitError() << "axes must be a constant";
+    }
     axes = *values;
   }
   if (axes.empty() && node.getIntAttr("noop_with_empty_axes", 0)) {

@@ -20,6 +20,37 @@ mlir::FailureOr<mlir::Value> buildConcat(NodeImporter &node,
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 readShapeEntries(NodeImporter &node, mlir::Value shape);
 
+/// The static shape of output 0 when its `sizes` are computed at run time:
+/// the sizes ONNX shape inference knows, each checked against the computed
+/// one when the model runs.
+llvm::SmallVector<int64_t>
+staticSizesCheckedAtRunTime(NodeImporter &node,
+                            llvm::ArrayRef<mlir::Value> sizes);
+
+/// `input` viewed with `sizes` (index values) as a tensor of `shape`.
+mlir::Value buildReshape(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value input, llvm::ArrayRef<mlir::Value> sizes,
+                         llvm::ArrayRef<int64_t> shape);
+
+/// Axes given at run time, as one i1 per dimension of a rank-`rank` tensor
+/// saying whether an entry of `axes` (1-D int64 of static length; negative
+/// entries count from the back) names it. An entry out of range, or two
+/// naming one dimension, stops the run.
+mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+readAxisFlags(NodeImporter &node, mlir::Value axes, int64_t rank);
+
+/// `input` without the dimensions `dropped` flags (i1 values), which must
+/// be 1 when the model runs, as a tensor of rank `resultRank` shaped as
+/// shape inference says where it knows.
+mlir::Value buildDropUnitDims(NodeImporter &node, mlir::Value input,
+                              llvm::ArrayRef<mlir::Value> dropped,
+                              int64_t resultRank);
+
+/// `input` with unit dimensions where `inserted` (i1 values, one per result
+/// dimension) says.
+mlir::Value buildInsertUnitDims(NodeImporter &node, mlir::Value input,
+                                llvm::ArrayRef<mlir::Value> inserted);
+
 } // namespace tern
 
 #endif // TERN_LIB_IMPORT_ONNX_OPS_SHAPEBUILDERS_H

@@ -173,8 +173,20 @@ LogicalResult convertSqueeze(NodeImporter &node) {
   SmallVector<bool> kept(rank, true);
   if (node.hasInput(1)) {
     std::optional<SmallVector<int64_t>> axes = node.getConstantInts(1);
-    if (!axes)
-      return node.emitError() << "axes must be a constant";
+    if (!axes) {
+      // Axes read at run time: the result drops as many dimensions.
+      Value axesInput = node.getInput(1);
+      if (!axesInput)
+        return failure();
+      FailureOr<SmallVector<Value>> dropped =
+          readAxisFlags(node, axesInput, rank);
+      if (failed(dropped))
+        return failure();
+      node.setOutput(
+          0, buildDropUnitDims(node, input, *dropped,
+                               rank - getType(axesInput).getDimSize(0)));
+      return success();
+    }
     for (int64_t axis : *axes) {
       FailureOr<int64_t> d = normalizeAxis(node, axis, rank);
       if (failed(d))
@@ -206,9 +218,21 @@ LogicalResult convertUnsqueeze(NodeImporter &node) {
   if (!input)
     return failure();
   std::optional<SmallVector<int64_t>> axes = node.getConstantInts(1);
-  if (!axes)
-    return node.emitError() << "axes must be a constant";
   auto type = getType(input);
+  if (!axes) {
+    // Axes read at run time: as many unit dimensions as they have entries.
+    Value axesInput = node.getInput(1);
+    if (!axesInput)
+      return failure();
+    auto axesType = getType(axesInput);
+    int64_t count = axesType.getRank() == 1 ? axesType.getDimSize(0) : 0;
+    FailureOr<SmallVector<Value>> inserted = readAxisFlags(
+        node, axesInput, type.getRank() + std::max<int64_t>(count, 0));
+    if (failed(inserted))
+      return failure();
+    node.setOutput(0, buildInsertUnitDims(node, input, *inserted));
+    return success();
+  }
   int64_t outRank = type.getRank() + axes->size();
   SmallVector<bool> kept(outRank, true);
   for (int64_t axis : *axes) {
@@ -411,13 +435,8 @@ FailureOr<SmallVector<Value>> tern::readShapeEntries(NodeImporter &node,
   return entries;
 }
 
-namespace {
-
-/// The static shape of output 0 when its `sizes` are computed at run time:
-/// the sizes ONNX shape inference knows, each checked against the computed
-/// one when the model runs.
-SmallVector<int64_t> staticSizesCheckedAtRunTime(NodeImporter &node,
-                                                 ArrayRef<Value> sizes) {
+SmallVector<int64_t> tern::staticSizesCheckedAtRunTime(NodeImporter &node,
+                                                       ArrayRef<Value> sizes) {
   SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
   RankedTensorType inferred = node.getInferredOutputType(0);
   if (!inferred || inferred.getRank() != static_cast<int64_t>(sizes.size()))
@@ -435,9 +454,8 @@ SmallVector<int64_t> staticSizesCheckedAtRunTime(NodeImporter &node,
   return shape;
 }
 
-/// `input` viewed with `sizes` (index values) as a tensor of `shape`.
-Value buildReshape(OpBuilder &b, Location loc, Value input,
-                   ArrayRef<Value> sizes, ArrayRef<int64_t> shape) {
+Value tern::buildReshape(OpBuilder &b, Location loc, Value input,
+                         ArrayRef<Value> sizes, ArrayRef<int64_t> shape) {
   SmallVector<Value> sizesI64;
   for (Value size : sizes)
     sizesI64.push_back(
@@ -449,6 +467,8 @@ Value buildReshape(OpBuilder &b, Location loc, Value input,
       b, loc, RankedTensorType::get(shape, getType(input).getElementType()),
       input, shapeTensor);
 }
+
+namespace {
 
 /// Reshape to a shape computed at run time: the rules for 0 and -1 are
 /// applied to the values when the model runs, and a shape that is invalid
@@ -880,7 +900,7 @@ LogicalResult convertTrilu(NodeImporter &node) {
 /// One sliced dimension: the first index read, the step and the count.
 struct SliceDim {
   Value start;
-  int64_t step;
+  Value step;
   Value size;
   int64_t staticSize; // kDynamic unless the dimension is static
 };
@@ -892,7 +912,7 @@ SliceDim sliceDim(OpBuilder &b, Location loc, Value tensor, int64_t d,
                   int64_t start, int64_t end, int64_t step) {
   int64_t staticDim = getType(tensor).getDimSize(d);
   SliceDim result;
-  result.step = step;
+  result.step = arith::ConstantIndexOp::create(b, loc, step);
   if (!ShapedType::isDynamic(staticDim)) {
     auto clampTo = [](int64_t v, int64_t lo, int64_t hi) {
       return std::min(std::max(v, lo), hi);
@@ -970,9 +990,8 @@ Value buildStridedGather(OpBuilder &b, Location loc, Value input,
                SmallVector<Value> coords;
                for (int64_t d = 0; d < rank; ++d) {
                  Value i = linalg::IndexOp::create(nb, nloc, d);
-                 Value offset = arith::MulIOp::create(
-                     nb, nloc, i,
-                     arith::ConstantIndexOp::create(nb, nloc, dims[d].step));
+                 Value offset =
+                     arith::MulIOp::create(nb, nloc, i, dims[d].step);
                  coords.push_back(
                      arith::AddIOp::create(nb, nloc, dims[d].start, offset));
                }
@@ -985,8 +1004,131 @@ Value buildStridedGather(OpBuilder &b, Location loc, Value input,
 
 /// The whole of dimension `d`: start 0, step 1.
 SliceDim fullDim(OpBuilder &b, Location loc, Value tensor, int64_t d) {
-  return {arith::ConstantIndexOp::create(b, loc, 0), 1,
+  return {arith::ConstantIndexOp::create(b, loc, 0),
+          arith::ConstantIndexOp::create(b, loc, 1),
           dimValue(b, loc, tensor, d), getType(tensor).getDimSize(d)};
+}
+
+/// The Slice arithmetic of sliceDim on values read at run time, a step of
+/// either sign included (a step of 0 stops the run).
+SliceDim sliceDimAtRunTime(OpBuilder &b, Location loc, Value tensor, int64_t d,
+                           Value start, Value end, Value step) {
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  auto cmp = [&](arith::CmpIPredicate p, Value lhs, Value rhs) -> Value {
+    return arith::CmpIOp::create(b, loc, p, lhs, rhs);
+  };
+  auto clampV = [&](Value v, Value lo, Value hi) -> Value {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo),
+                                  hi);
+  };
+  Value dim = dimValue(b, loc, tensor, d), zero = c(0);
+  emitRuntimeCheck(b, loc, cmp(arith::CmpIPredicate::eq, step, zero),
+                   TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+  // Bounds far past the dimension (INT64_MAX for "to the end") are clamped
+  // before adding it, so nothing overflows.
+  Value far = c(INT64_MAX / 4);
+  auto wrap = [&](Value v) -> Value {
+    v = clampV(v, c(-(INT64_MAX / 4)), far);
+    return arith::SelectOp::create(b, loc,
+                                   cmp(arith::CmpIPredicate::slt, v, zero),
+                                   arith::AddIOp::create(b, loc, v, dim), v);
+  };
+  Value s = wrap(start), e = wrap(end);
+  Value forward = cmp(arith::CmpIPredicate::sgt, step, zero);
+  Value last = arith::SubIOp::create(b, loc, dim, c(1));
+  Value sForward = clampV(s, zero, dim), eForward = clampV(e, zero, dim);
+  Value sBackward = clampV(s, zero, last), eBackward = clampV(e, c(-1), last);
+  Value magnitude = arith::MaxSIOp::create(
+      b, loc,
+      arith::SelectOp::create(b, loc, forward, step,
+                              arith::SubIOp::create(b, loc, zero, step)),
+      c(1));
+  Value span = arith::SelectOp::create(
+      b, loc, forward, arith::SubIOp::create(b, loc, eForward, sForward),
+      arith::SubIOp::create(b, loc, sBackward, eBackward));
+  Value count = arith::MaxSIOp::create(
+      b, loc, arith::CeilDivSIOp::create(b, loc, span, magnitude), zero);
+  return {arith::SelectOp::create(b, loc, forward, sForward, sBackward), step,
+          count, ShapedType::kDynamic};
+}
+
+/// Slice with starts, ends, axes or steps read at run time: every
+/// dimension takes the bounds of the entry whose axis names it (the whole
+/// dimension when none does).
+LogicalResult convertSliceAtRunTime(NodeImporter &node, Value input) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  int64_t rank = getType(input).getRank();
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  SmallVector<SmallVector<Value>> operands;
+  for (unsigned i = 1; i <= 4; ++i) {
+    if (!node.hasInput(i)) {
+      operands.emplace_back();
+      continue;
+    }
+    Value v = node.getInput(i);
+    if (!v)
+      return failure();
+    FailureOr<SmallVector<Value>> entries = readShapeEntries(node, v);
+    if (failed(entries))
+      return failure();
+    operands.push_back(*entries);
+  }
+  size_t n = operands[0].size();
+  if (operands[1].size() != n)
+    return node.emitError() << "starts and ends differ in length";
+  if (operands[2].empty())
+    for (size_t i = 0; i < n; ++i)
+      operands[2].push_back(c(i));
+  if (operands[3].empty())
+    operands[3].assign(n, c(1));
+  if (operands[2].size() != n || operands[3].size() != n)
+    return node.emitError() << "starts, ends, axes and steps differ in length";
+  // Each axis, counted from the front; one out of range or named twice
+  // stops the run.
+  Value zero = c(0), size = c(rank);
+  Value invalid = arith::ConstantIntOp::create(b, loc, 0, 1);
+  SmallVector<Value> axes;
+  for (Value axis : operands[2]) {
+    Value wrapped = arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis, zero),
+        arith::AddIOp::create(b, loc, axis, size), axis);
+    invalid = arith::OrIOp::create(
+        b, loc, invalid,
+        arith::OrIOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, wrapped,
+                                  zero),
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, wrapped,
+                                  size)));
+    for (Value other : axes)
+      invalid = arith::OrIOp::create(
+          b, loc, invalid,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, wrapped,
+                                other));
+    axes.push_back(wrapped);
+  }
+  emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+  SmallVector<SliceDim> dims;
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    Value start = zero, end = c(INT64_MAX / 4), step = c(1);
+    for (size_t i = 0; i < n; ++i) {
+      Value here = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         axes[i], c(d));
+      start = arith::SelectOp::create(b, loc, here, operands[0][i], start);
+      end = arith::SelectOp::create(b, loc, here, operands[1][i], end);
+      step = arith::SelectOp::create(b, loc, here, operands[3][i], step);
+    }
+    dims.push_back(sliceDimAtRunTime(b, loc, input, d, start, end, step));
+    sizes.push_back(dims.back().size);
+  }
+  SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, sizes);
+  for (int64_t d = 0; d < rank; ++d)
+    dims[d].staticSize = shape[d];
+  node.setOutput(0, buildStridedGather(b, loc, input, dims));
+  return success();
 }
 
 LogicalResult convertSlice(NodeImporter &node) {
@@ -996,8 +1138,9 @@ LogicalResult convertSlice(NodeImporter &node) {
   int64_t rank = getType(input).getRank();
   std::optional<SmallVector<int64_t>> starts = node.getConstantInts(1);
   std::optional<SmallVector<int64_t>> ends = node.getConstantInts(2);
-  if (!starts || !ends)
-    return node.emitError() << "starts and ends must be constants";
+  if (!starts || !ends || (node.hasInput(3) && !node.getConstantInts(3)) ||
+      (node.hasInput(4) && !node.getConstantInts(4)))
+    return convertSliceAtRunTime(node, input);
   SmallVector<int64_t> axes, steps(starts->size(), 1);
   for (int64_t i = 0, e = starts->size(); i < e; ++i)
     axes.push_back(i);
@@ -1048,11 +1191,53 @@ LogicalResult convertSplit(NodeImporter &node) {
     return failure();
   int64_t numOutputs = node.getNode().output_size();
   SmallVector<int64_t> sizes;
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  if (node.hasInput(1) && !node.getConstantInts(1)) {
+    // Sizes read at run time: they must add up to the dimension.
+    FailureOr<SmallVector<Value>> split =
+        readShapeEntries(node, node.getInput(1));
+    if (failed(split))
+      return failure();
+    if (static_cast<int64_t>(split->size()) != numOutputs)
+      return node.emitError() << "split has " << split->size()
+                              << " entries for " << numOutputs << " outputs";
+    Value offset = arith::ConstantIndexOp::create(b, loc, 0);
+    Value zero = offset;
+    Value invalid = arith::ConstantIntOp::create(b, loc, 0, 1);
+    for (int64_t i = 0; i < numOutputs; ++i) {
+      Value part = (*split)[i];
+      invalid = arith::OrIOp::create(
+          b, loc, invalid,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, part, zero));
+      SmallVector<SliceDim> dims;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        dims.push_back(d == *axis
+                           ? SliceDim{offset,
+                                      arith::ConstantIndexOp::create(b, loc, 1),
+                                      part, ShapedType::kDynamic}
+                           : fullDim(b, loc, input, d));
+      RankedTensorType inferred = node.getInferredOutputType(i);
+      if (inferred && inferred.getRank() == type.getRank() &&
+          !inferred.isDynamicDim(*axis)) {
+        dims[*axis].staticSize = inferred.getDimSize(*axis);
+        emitRuntimeEqualityCheck(
+            b, loc, part,
+            arith::ConstantIndexOp::create(b, loc, dims[*axis].staticSize),
+            TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      }
+      node.setOutput(i, buildStridedGather(b, loc, input, dims));
+      offset = arith::AddIOp::create(b, loc, offset, part);
+    }
+    invalid = arith::OrIOp::create(
+        b, loc, invalid,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, offset,
+                              dimValue(b, loc, input, *axis)));
+    emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    return success();
+  }
   if (node.hasInput(1)) {
-    std::optional<SmallVector<int64_t>> split = node.getConstantInts(1);
-    if (!split)
-      return node.emitError() << "split must be a constant";
-    sizes = *split;
+    sizes = *node.getConstantInts(1);
   } else {
     int64_t dim = type.getDimSize(*axis);
     if (ShapedType::isDynamic(dim))
@@ -1065,8 +1250,6 @@ LogicalResult convertSplit(NodeImporter &node) {
   if (static_cast<int64_t>(sizes.size()) != numOutputs)
     return node.emitError() << "split has " << sizes.size() << " entries for "
                             << numOutputs << " outputs";
-  OpBuilder &b = node.getBuilder();
-  Location loc = node.getLoc();
   int64_t offset = 0;
   for (int64_t i = 0; i < numOutputs; ++i) {
     SmallVector<SliceDim> dims;
@@ -1248,35 +1431,62 @@ LogicalResult convertPad(NodeImporter &node) {
   return success();
 }
 
-/// Tile with constant repeats: out[i...] = input[i_d mod size_d ...].
+/// Tile: out[i...] = input[i_d mod size_d ...], with repeats constant or
+/// read at run time.
 LogicalResult convertTile(NodeImporter &node) {
   Value input = node.getInput(0);
   if (!input)
     return failure();
   std::optional<SmallVector<int64_t>> repeats = node.getConstantInts(1);
-  if (!repeats)
-    return node.emitError() << "repeats must be a constant";
   auto type = getType(input);
   int64_t rank = type.getRank();
-  if (static_cast<int64_t>(repeats->size()) != rank)
-    return node.emitError()
-           << "repeats has " << repeats->size() << " entries for rank " << rank;
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   SmallVector<int64_t> shape;
   SmallVector<Value> dynamicSizes, sizes;
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t r = (*repeats)[d];
-    if (r < 0)
-      return node.emitError() << "repeats must not be negative";
-    Value size = dimValue(b, loc, input, d);
-    sizes.push_back(size);
-    if (type.isDynamicDim(d)) {
-      shape.push_back(ShapedType::kDynamic);
-      dynamicSizes.push_back(arith::MulIOp::create(
-          b, loc, size, arith::ConstantIndexOp::create(b, loc, r)));
-    } else {
-      shape.push_back(type.getDimSize(d) * r);
+  if (!repeats) {
+    // Repeats read at run time (negative ones stop the run).
+    Value input1 = node.getInput(1);
+    if (!input1)
+      return failure();
+    FailureOr<SmallVector<Value>> entries = readShapeEntries(node, input1);
+    if (failed(entries))
+      return failure();
+    if (static_cast<int64_t>(entries->size()) != rank)
+      return node.emitError() << "repeats has " << entries->size()
+                              << " entries for rank " << rank;
+    SmallVector<Value> resultSizes;
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    for (int64_t d = 0; d < rank; ++d) {
+      Value r = (*entries)[d];
+      emitRuntimeCheck(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero),
+          TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      sizes.push_back(dimValue(b, loc, input, d));
+      resultSizes.push_back(arith::MulIOp::create(b, loc, sizes.back(), r));
+    }
+    shape = staticSizesCheckedAtRunTime(node, resultSizes);
+    for (int64_t d = 0; d < rank; ++d)
+      if (ShapedType::isDynamic(shape[d]))
+        dynamicSizes.push_back(resultSizes[d]);
+  } else {
+    if (static_cast<int64_t>(repeats->size()) != rank)
+      return node.emitError() << "repeats has " << repeats->size()
+                              << " entries for rank " << rank;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t r = (*repeats)[d];
+      if (r < 0)
+        return node.emitError() << "repeats must not be negative";
+      Value size = dimValue(b, loc, input, d);
+      sizes.push_back(size);
+      if (type.isDynamicDim(d)) {
+        shape.push_back(ShapedType::kDynamic);
+        dynamicSizes.push_back(arith::MulIOp::create(
+            b, loc, size, arith::ConstantIndexOp::create(b, loc, r)));
+      } else {
+        shape.push_back(type.getDimSize(d) * r);
+      }
     }
   }
   Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType(),
