@@ -69,6 +69,9 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferizeOptions.bufferizeFunctionBoundaries = true;
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Loops over time (the recurrent ops) carry states that each step
+  // computes anew; the deallocation pipeline below frees the old ones.
+  bufferizeOptions.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   // Results leave the model as owned heap buffers the runtime hands over
   // to the caller, so every other allocation must be freed here.

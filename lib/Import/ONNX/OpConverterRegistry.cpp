@@ -28,6 +28,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerMatMulConverters(r);
     registerConvPoolConverters(r);
     registerQuantConverters(r);
+    registerRecurrentConverters(r);
     registerReductionConverters(r);
     registerResizeConverters(r);
     registerScanConverters(r);

@@ -65,6 +65,7 @@ void registerLogicalConverters(OpConverterRegistry &registry);
 void registerMatMulConverters(OpConverterRegistry &registry);
 void registerConvPoolConverters(OpConverterRegistry &registry);
 void registerQuantConverters(OpConverterRegistry &registry);
+void registerRecurrentConverters(OpConverterRegistry &registry);
 void registerReductionConverters(OpConverterRegistry &registry);
 void registerResizeConverters(OpConverterRegistry &registry);
 void registerScanConverters(OpConverterRegistry &registry);
