@@ -27,6 +27,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerLogicalConverters(r);
     registerMatMulConverters(r);
     registerConvPoolConverters(r);
+    registerPositionalConverters(r);
     registerQuantConverters(r);
     registerRecurrentConverters(r);
     registerReductionConverters(r);

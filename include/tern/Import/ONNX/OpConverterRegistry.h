@@ -64,6 +64,7 @@ void registerElementwiseConverters(OpConverterRegistry &registry);
 void registerLogicalConverters(OpConverterRegistry &registry);
 void registerMatMulConverters(OpConverterRegistry &registry);
 void registerConvPoolConverters(OpConverterRegistry &registry);
+void registerPositionalConverters(OpConverterRegistry &registry);
 void registerQuantConverters(OpConverterRegistry &registry);
 void registerRecurrentConverters(OpConverterRegistry &registry);
 void registerReductionConverters(OpConverterRegistry &registry);

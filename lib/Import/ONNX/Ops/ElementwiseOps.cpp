@@ -377,6 +377,46 @@ LogicalResult convertHardSigmoid(NodeImporter &node) {
       });
 }
 
+/// Celu: max(0, x) + min(0, alpha (exp(x / alpha) - 1)).
+LogicalResult convertCelu(NodeImporter &node) {
+  double alpha = node.getFloatAttr("alpha", 1.0f);
+  return convertElementwise(
+      node, 1, kFloat,
+      [=](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
+        Value x = args[0];
+        Value zero = constantLike(b, loc, type, 0);
+        Value negative = arith::MulFOp::create(
+            b, loc, constantLike(b, loc, type, alpha),
+            arith::SubFOp::create(
+                b, loc,
+                math::ExpOp::create(
+                    b, loc,
+                    arith::DivFOp::create(b, loc, x,
+                                          constantLike(b, loc, type, alpha))),
+                constantLike(b, loc, type, 1)));
+        return arith::AddFOp::create(
+            b, loc, arith::MaximumFOp::create(b, loc, x, zero),
+            arith::MinimumFOp::create(b, loc, negative, zero));
+      });
+}
+
+/// HardSwish: x * max(0, min(1, x / 6 + 1 / 2)).
+LogicalResult convertHardSwish(NodeImporter &node) {
+  return convertElementwise(
+      node, 1, kFloat,
+      [](OpBuilder &b, Location loc, ValueRange args, Type type) -> Value {
+        Value x = args[0];
+        Value y = arith::AddFOp::create(
+            b, loc,
+            arith::MulFOp::create(b, loc, x,
+                                  constantLike(b, loc, type, 1.0 / 6.0)),
+            constantLike(b, loc, type, 0.5));
+        y = arith::MinimumFOp::create(b, loc, y, constantLike(b, loc, type, 1));
+        y = arith::MaximumFOp::create(b, loc, y, constantLike(b, loc, type, 0));
+        return arith::MulFOp::create(b, loc, x, y);
+      });
+}
+
 LogicalResult convertSoftsign(NodeImporter &node) {
   return convertElementwise(
       node, 1, kFloat,
@@ -517,6 +557,8 @@ void ::tern::registerElementwiseConverters(OpConverterRegistry &registry) {
   registry.add("Elu", 6, 17, convertElu);
   registry.add("Sigmoid", 6, 17, convertSigmoid);
   registry.add("HardSigmoid", 6, 17, convertHardSigmoid);
+  registry.add("HardSwish", 14, 17, convertHardSwish);
+  registry.add("Celu", 12, 17, convertCelu);
   registry.add("Selu", 6, 17, convertSelu);
   registry.add("Shrink", 9, 17, convertShrink);
   registry.add("ThresholdedRelu", 10, 17, convertThresholdedRelu);

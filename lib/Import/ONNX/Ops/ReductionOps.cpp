@@ -847,6 +847,139 @@ LogicalResult convertInstanceNorm(NodeImporter &node) {
   return success();
 }
 
+/// MeanVarianceNormalization, as ONNX's function body computes it:
+/// (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9) over `axes` (default
+/// 0, 2, 3).
+LogicalResult convertMeanVarianceNorm(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType))
+    return node.emitError()
+           << "element type " << elementType << " is not supported by this op";
+  SmallVector<int64_t> axes = {0, 2, 3};
+  if (std::optional<SmallVector<int64_t>> attr = node.getIntsAttr("axes"))
+    axes = *attr;
+  FailureOr<SmallVector<bool>> reduced =
+      getReducedDims(node, axes, type.getRank());
+  if (failed(reduced))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Value count = buildReducedCount(b, loc, input, *reduced);
+  TypedAttr zero = cast<TypedAttr>(b.getZeroAttr(elementType));
+  Value sum = buildReduce(
+      b, loc, input, *reduced, /*keepdims=*/true, zero,
+      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+        return arith::AddFOp::create(nb, nloc, acc, x);
+      });
+  Value sumSquares = buildReduce(
+      b, loc, input, *reduced, /*keepdims=*/true, zero,
+      [](OpBuilder &nb, Location nloc, Value x, Value acc) -> Value {
+        return arith::AddFOp::create(nb, nloc, acc,
+                                     arith::MulFOp::create(nb, nloc, x, x));
+      });
+  FailureOr<Value> y = buildBroadcastElementwise(
+      node, {input, sum, sumSquares}, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value mean = arith::DivFOp::create(nb, nloc, args[1], count);
+        Value meanSquare = arith::DivFOp::create(nb, nloc, args[2], count);
+        Value variance = arith::SubFOp::create(
+            nb, nloc, meanSquare, arith::MulFOp::create(nb, nloc, mean, mean));
+        Value deviation = arith::AddFOp::create(
+            nb, nloc, math::SqrtOp::create(nb, nloc, variance),
+            arith::ConstantOp::create(nb, nloc, elementType,
+                                      nb.getFloatAttr(elementType, 1e-9)));
+        return arith::DivFOp::create(
+            nb, nloc, arith::SubFOp::create(nb, nloc, args[0], mean),
+            deviation);
+      });
+  if (failed(y))
+    return failure();
+  node.setOutput(0, *y);
+  return success();
+}
+
+/// LRN: x / (bias + alpha / size * sum of x^2 over the `size` channels
+/// around c)^beta, the window from c - floor((size - 1) / 2) to
+/// c + ceil((size - 1) / 2), clipped to the channels.
+LogicalResult convertLRN(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  int64_t size = node.getIntAttr("size", 0);
+  if (!isa<FloatType>(elementType) || type.getRank() < 3 || size <= 0)
+    return node.emitError() << "needs a float N x C x ... input and a "
+                               "positive size, got "
+                            << type;
+  double alpha = node.getFloatAttr("alpha", 1e-4f);
+  double beta = node.getFloatAttr("beta", 0.75f);
+  double bias = node.getFloatAttr("bias", 1.0f);
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  int64_t rank = type.getRank();
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
+                                       dynamicSizes);
+  Value channels = tensor::DimOp::create(b, loc, input, 1);
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, ValueRange{input}, ValueRange{init},
+      ArrayRef<AffineMap>{identity, identity},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        auto f = [&](double v) -> Value {
+          return arith::ConstantOp::create(nb, nloc, elementType,
+                                           nb.getFloatAttr(elementType, v));
+        };
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < rank; ++d)
+          at.push_back(linalg::IndexOp::create(nb, nloc, d));
+        Value sum = f(0);
+        for (int64_t o = -(size - 1) / 2; o <= size / 2; ++o) {
+          Value channel = arith::AddIOp::create(
+              nb, nloc, at[1], arith::ConstantIndexOp::create(nb, nloc, o));
+          Value inside = arith::AndIOp::create(
+              nb, nloc,
+              arith::CmpIOp::create(
+                  nb, nloc, arith::CmpIPredicate::sge, channel,
+                  arith::ConstantIndexOp::create(nb, nloc, 0)),
+              arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
+                                    channel, channels));
+          // Reads channel 0 outside the window's valid part; the value is
+          // dropped.
+          SmallVector<Value> neighbour(at);
+          neighbour[1] = arith::SelectOp::create(
+              nb, nloc, inside, channel,
+              arith::ConstantIndexOp::create(nb, nloc, 0));
+          Value v = tensor::ExtractOp::create(nb, nloc, input, neighbour);
+          sum = arith::AddFOp::create(
+              nb, nloc, sum,
+              arith::SelectOp::create(nb, nloc, inside,
+                                      arith::MulFOp::create(nb, nloc, v, v),
+                                      f(0)));
+        }
+        Value scale = math::PowFOp::create(
+            nb, nloc,
+            arith::AddFOp::create(
+                nb, nloc, f(bias),
+                arith::MulFOp::create(nb, nloc, f(alpha / size), sum)),
+            f(beta));
+        linalg::YieldOp::create(
+            nb, nloc,
+            arith::DivFOp::create(nb, nloc, args[0], scale).getResult());
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
 /// RMS normalization (ONNX Runtime's contrib op, in the default domain and
 /// in com.microsoft).
 LogicalResult convertSimplifiedLayerNorm(NodeImporter &node) {
@@ -982,6 +1115,8 @@ void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
                convertSoftmaxCrossEntropyLoss);
   registry.add("LayerNormalization", 17, 17, convertLayerNorm);
   registry.add("InstanceNormalization", 6, 17, convertInstanceNorm);
+  registry.add("MeanVarianceNormalization", 13, 17, convertMeanVarianceNorm);
+  registry.add("LRN", 13, 17, convertLRN);
   registry.add("SimplifiedLayerNormalization", 1, 17,
                convertSimplifiedLayerNorm);
   registry.add("SimplifiedLayerNormalization", 1, 1, convertSimplifiedLayerNorm,

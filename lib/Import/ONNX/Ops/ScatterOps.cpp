@@ -1,8 +1,9 @@
-//===- ScatterOps.cpp - ScatterND and ScatterElements ---------------------===//
+//===- ScatterOps.cpp - ScatterND, ScatterElements and GatherND -----------===//
 //
-// Both copy `data` and write `updates` at positions an index input names,
-// in index order, so that later duplicates win (or combine, with a
-// reduction). Indices are checked at run time like Gather's.
+// The scatters copy `data` and write `updates` at positions an index input
+// names, in index order, so that later duplicates win (or combine, with a
+// reduction); GatherND reads at index tuples. Indices are checked at run
+// time like Gather's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -207,8 +208,153 @@ LogicalResult convertScatterND(NodeImporter &node) {
   return success();
 }
 
+/// ScatterElements: updates[p] goes to data at p with coordinate `axis`
+/// replaced by indices[p], position by position in order.
+LogicalResult convertScatterElements(NodeImporter &node) {
+  Value data = node.getInput(0), indices = node.getInput(1),
+        updates = node.getInput(2);
+  if (!data || !indices || !updates)
+    return failure();
+  FailureOr<ScatterReduction> reduction = getReduction(node);
+  if (failed(reduction))
+    return failure();
+  auto dataType = getType(data), indicesType = getType(indices);
+  Type elementType = dataType.getElementType();
+  int64_t rank = dataType.getRank();
+  if (!indicesType.getElementType().isSignlessInteger(64) &&
+      !indicesType.getElementType().isSignlessInteger(32))
+    return node.emitError() << "indices must be int32 or int64";
+  if (elementType != getType(updates).getElementType() ||
+      indicesType.getRank() != rank || getType(updates).getRank() != rank)
+    return node.emitError() << "data, indices and updates must share a rank, "
+                               "and data and updates a type";
+  if (*reduction != ScatterReduction::None && elementType.isInteger(1))
+    return node.emitError() << "reductions on bool are not supported";
+  int64_t axis = node.getIntAttr("axis", 0);
+  if (axis < -rank || axis >= rank)
+    return node.emitError()
+           << "axis " << axis << " is out of range for rank " << rank;
+  if (axis < 0)
+    axis += rank;
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < rank; ++d) {
+    dims.push_back(tensor::DimOp::create(b, loc, indices, d));
+    emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, updates, d),
+                             dims.back(), TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    count = arith::MulIOp::create(b, loc, count, dims.back());
+  }
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0), count,
+      arith::ConstantIndexOp::create(b, loc, 1), ValueRange{data},
+      [&](OpBuilder &lb, Location lloc, Value n, ValueRange state) {
+        // Position n of indices in row-major order.
+        SmallVector<Value> at(rank);
+        Value rest = n;
+        for (int64_t d = rank - 1; d >= 0; --d) {
+          at[d] = arith::RemUIOp::create(lb, lloc, rest, dims[d]);
+          rest = arith::DivUIOp::create(lb, lloc, rest, dims[d]);
+        }
+        SmallVector<Value> target(at);
+        target[axis] = checkedIndex(
+            lb, lloc, tensor::ExtractOp::create(lb, lloc, indices, at),
+            tensor::DimOp::create(lb, lloc, data, axis));
+        // Coordinates past data's other sizes stop the run too.
+        for (int64_t d = 0; d < rank; ++d)
+          if (d != axis)
+            target[d] = checkedIndex(
+                lb, lloc,
+                arith::IndexCastOp::create(lb, lloc, lb.getI64Type(), at[d]),
+                tensor::DimOp::create(lb, lloc, data, d));
+        Value update = tensor::ExtractOp::create(lb, lloc, updates, at);
+        if (*reduction != ScatterReduction::None) {
+          Value old = tensor::ExtractOp::create(lb, lloc, state[0], target);
+          update = castFromSignless(
+              lb, lloc,
+              combine(lb, lloc, *reduction, castToSignless(lb, lloc, old),
+                      castToSignless(lb, lloc, update), elementType),
+              elementType);
+        }
+        scf::YieldOp::create(
+            lb, lloc,
+            tensor::InsertOp::create(lb, lloc, update, state[0], target)
+                .getResult());
+      });
+  node.setOutput(0, loop.getResult(0));
+  return success();
+}
+
+/// GatherND: out[i..., j...] = data[i_0..i_{b-1}, indices[i..., :], j...],
+/// the first batch_dims dimensions shared by data and indices.
+LogicalResult convertGatherND(NodeImporter &node) {
+  Value data = node.getInput(0), indices = node.getInput(1);
+  if (!data || !indices)
+    return failure();
+  auto dataType = getType(data), indicesType = getType(indices);
+  if (!indicesType.getElementType().isSignlessInteger(64))
+    return node.emitError() << "indices must be int64";
+  int64_t q = indicesType.getRank(), r = dataType.getRank();
+  int64_t batchDims = node.getIntAttr("batch_dims", 0);
+  if (q == 0 || indicesType.isDynamicDim(q - 1))
+    return node.emitError() << "the last dimension of indices must be static";
+  int64_t k = indicesType.getDimSize(q - 1);
+  if (batchDims < 0 || batchDims >= q || batchDims + k > r)
+    return node.emitError() << "batch_dims " << batchDims << " and tuples of "
+                            << k << " do not fit rank " << r << " data";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d + 1 < q; ++d) {
+    shape.push_back(indicesType.getDimSize(d));
+    if (indicesType.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, indices, d));
+  }
+  for (int64_t d = 0; d < batchDims; ++d)
+    emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, data, d),
+                             tensor::DimOp::create(b, loc, indices, d),
+                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  for (int64_t d = batchDims + k; d < r; ++d) {
+    shape.push_back(dataType.getDimSize(d));
+    if (dataType.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, data, d));
+  }
+  Type elementType = dataType.getElementType();
+  Value init =
+      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+  int64_t outRank = shape.size();
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(outRank)},
+      SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        SmallVector<Value> out;
+        for (int64_t d = 0; d < outRank; ++d)
+          out.push_back(linalg::IndexOp::create(nb, nloc, d));
+        SmallVector<Value> at(out.begin(), out.begin() + batchDims);
+        SmallVector<Value> tuple(out.begin(), out.begin() + (q - 1));
+        for (int64_t j = 0; j < k; ++j) {
+          tuple.push_back(arith::ConstantIndexOp::create(nb, nloc, j));
+          at.push_back(checkedIndex(
+              nb, nloc, tensor::ExtractOp::create(nb, nloc, indices, tuple),
+              tensor::DimOp::create(nb, nloc, data, batchDims + j)));
+          tuple.pop_back();
+        }
+        at.append(out.begin() + (q - 1), out.end());
+        linalg::YieldOp::create(
+            nb, nloc,
+            tensor::ExtractOp::create(nb, nloc, data, at).getResult());
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerScatterConverters(OpConverterRegistry &registry) {
   registry.add("ScatterND", 11, 17, convertScatterND);
+  registry.add("ScatterElements", 11, 17, convertScatterElements);
+  registry.add("GatherND", 12, 17, convertGatherND);
 }
