@@ -250,8 +250,17 @@ llvm::Expected<LoadedModel> tern::parseONNXModel(llvm::StringRef contents,
           extractInitializers(loaded, baseDir.empty() ? "." : baseDir, name))
     return std::move(err);
   int64_t opset = getDefaultOpset(model);
-  if (opset == 0)
-    return makeError(name, "the ONNX model imports no default-domain opset");
+  if (opset == 0) {
+    // A graph of other domains' ops only (the training optimizers) needs
+    // no default-domain opset, nor a conversion.
+    bool usesDefaultDomain =
+        llvm::any_of(model.graph().node(), [](const onnx::NodeProto &node) {
+          return node.domain().empty() || node.domain() == "ai.onnx";
+        });
+    if (usesDefaultDomain)
+      return makeError(name, "the ONNX model imports no default-domain opset");
+    opset = kTargetOpset;
+  }
   if (opset < kMinimumOpset || opset > kTargetOpset)
     return makeError(name, "ONNX opset " + llvm::Twine(opset) +
                                " is not supported (Tern accepts opsets " +

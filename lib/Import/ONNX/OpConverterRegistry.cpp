@@ -36,6 +36,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerScatterConverters(r);
     registerSequenceConverters(r);
     registerShapeConverters(r);
+    registerTrainingConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),
               [](const OpConverter &a, const OpConverter &b) {
                 return std::tie(a.domain, a.opType, a.minOpset) <

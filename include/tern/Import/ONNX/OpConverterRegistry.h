@@ -73,6 +73,7 @@ void registerScanConverters(OpConverterRegistry &registry);
 void registerScatterConverters(OpConverterRegistry &registry);
 void registerSequenceConverters(OpConverterRegistry &registry);
 void registerShapeConverters(OpConverterRegistry &registry);
+void registerTrainingConverters(OpConverterRegistry &registry);
 
 } // namespace tern
 
