@@ -34,8 +34,10 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerResizeConverters(r);
     registerScanConverters(r);
     registerScatterConverters(r);
+    registerSelectionConverters(r);
     registerSequenceConverters(r);
     registerShapeConverters(r);
+    registerSignalConverters(r);
     registerTrainingConverters(r);
     std::sort(r.converters.begin(), r.converters.end(),
               [](const OpConverter &a, const OpConverter &b) {

@@ -71,7 +71,9 @@ void registerReductionConverters(OpConverterRegistry &registry);
 void registerResizeConverters(OpConverterRegistry &registry);
 void registerScanConverters(OpConverterRegistry &registry);
 void registerScatterConverters(OpConverterRegistry &registry);
+void registerSelectionConverters(OpConverterRegistry &registry);
 void registerSequenceConverters(OpConverterRegistry &registry);
+void registerSignalConverters(OpConverterRegistry &registry);
 void registerShapeConverters(OpConverterRegistry &registry);
 void registerTrainingConverters(OpConverterRegistry &registry);
 

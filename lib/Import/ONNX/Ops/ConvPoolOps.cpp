@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
+#include "Signedness.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -130,8 +131,12 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
     return failure();
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
-  if (!isa<FloatType>(elementType) || type.getRank() < 3)
-    return node.emitError() << "input must be a float N x C x spatial tensor";
+  // MaxPool also takes integers (8-bit images).
+  bool isFloat = isa<FloatType>(elementType);
+  bool isInt = isMax && elementType.isInteger() && !elementType.isInteger(1);
+  if ((!isFloat && !isInt) || type.getRank() < 3)
+    return node.emitError() << "input must be a float (or, for MaxPool, "
+                               "integer) N x C x spatial tensor";
   if (node.hasOutput(1))
     return node.emitError() << "the Indices output is not supported";
   FailureOr<PoolGeometry> g =
@@ -157,10 +162,29 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
     Value v = arith::ConstantOp::create(b, loc, value);
     return linalg::FillOp::create(b, loc, v, empty).getResult(0);
   };
-  Value accInit = fill(elementType,
-                       isMax ? TypedAttr(b.getFloatAttr(elementType, -INFINITY))
-                             : TypedAttr(b.getFloatAttr(elementType, 0.0)));
-  Value countInit = fill(elementType, b.getFloatAttr(elementType, 0.0));
+  Type countType = isFloat ? elementType : b.getF32Type();
+  TypedAttr lowest;
+  if (isFloat) {
+    lowest = b.getFloatAttr(elementType, isMax ? -INFINITY : 0.0);
+  } else {
+    unsigned width = elementType.getIntOrFloatBitWidth();
+    Type signless = b.getIntegerType(width);
+    lowest = b.getIntegerAttr(signless, elementType.isUnsignedInteger()
+                                            ? APInt::getMinValue(width)
+                                            : APInt::getSignedMinValue(width));
+  }
+  Value accInit;
+  if (isFloat) {
+    accInit = fill(elementType, lowest);
+  } else {
+    // Filled through the signless view of the (possibly unsigned) type.
+    Value empty =
+        tensor::EmptyOp::create(b, loc, outShape, elementType, dynamicSizes);
+    Value v = castFromSignless(
+        b, loc, arith::ConstantOp::create(b, loc, lowest), elementType);
+    accInit = linalg::FillOp::create(b, loc, v, empty).getResult(0);
+  }
+  Value countInit = fill(countType, b.getFloatAttr(countType, 0.0));
   Value window = tensor::EmptyOp::create(b, loc, g->kernel, elementType);
 
   SmallVector<AffineExpr> windowExprs, outExprs;
@@ -175,8 +199,9 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
   iterators.append(spatial, utils::IteratorType::reduction);
 
   auto resultType = RankedTensorType::get(outShape, elementType);
+  auto countResultType = RankedTensorType::get(outShape, countType);
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{resultType, resultType}, ValueRange{window},
+      b, loc, TypeRange{resultType, countResultType}, ValueRange{window},
       ValueRange{accInit, countInit},
       ArrayRef<AffineMap>{windowMap, outMap, outMap}, iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
@@ -203,7 +228,17 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
         }
         Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
         Value newAcc;
-        if (isMax) {
+        if (isMax && !isFloat) {
+          Value a = castToSignless(nb, nloc, acc),
+                x = castToSignless(nb, nloc, v);
+          Value larger =
+              elementType.isUnsignedInteger()
+                  ? arith::MaxUIOp::create(nb, nloc, a, x).getResult()
+                  : arith::MaxSIOp::create(nb, nloc, a, x).getResult();
+          newAcc = arith::SelectOp::create(
+              nb, nloc, inside, castFromSignless(nb, nloc, larger, elementType),
+              acc);
+        } else if (isMax) {
           newAcc = arith::SelectOp::create(
               nb, nloc, inside, arith::MaximumFOp::create(nb, nloc, acc, v),
               acc);
@@ -212,8 +247,8 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
               nb, nloc, inside, arith::AddFOp::create(nb, nloc, acc, v), acc);
         }
         Value counted = countIncludePad ? inPadded : inside;
-        Value one = arith::ConstantOp::create(
-            nb, nloc, elementType, nb.getFloatAttr(elementType, 1.0));
+        Value one = arith::ConstantOp::create(nb, nloc, countType,
+                                              nb.getFloatAttr(countType, 1.0));
         Value newCount = arith::SelectOp::create(
             nb, nloc, counted, arith::AddFOp::create(nb, nloc, count, one),
             count);

@@ -110,9 +110,30 @@ LogicalResult convertPow(NodeImporter &node) {
         [](OpBuilder &b, Location loc, ValueRange args, Type) -> Value {
           return math::IPowIOp::create(b, loc, args[0], args[1]);
         });
+  if (baseType.isSignlessInteger() && !baseType.isInteger(1) &&
+      isa<FloatType>(expType)) {
+    // An integer base with a float exponent: the power in f64, truncated
+    // back to the base's type, as ONNX Runtime computes it.
+    FailureOr<Value> result = buildBroadcastElementwise(
+        node, {base, exponent}, baseType,
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Type f64 = b.getF64Type();
+          Value x = arith::SIToFPOp::create(b, loc, f64, args[0]);
+          Value e =
+              expType.isF64()
+                  ? args[1]
+                  : arith::ExtFOp::create(b, loc, f64, args[1]).getResult();
+          return arith::FPToSIOp::create(b, loc, baseType,
+                                         math::PowFOp::create(b, loc, x, e));
+        });
+    if (failed(result))
+      return failure();
+    node.setOutput(0, *result);
+    return success();
+  }
   if (!isa<FloatType>(baseType))
     return node.emitError() << "integer bases need an exponent of the same "
-                               "type";
+                               "type or a float one";
   if (!isa<FloatType>(expType) && !expType.isInteger())
     return node.emitError()
            << "exponent type " << expType << " is not supported";
