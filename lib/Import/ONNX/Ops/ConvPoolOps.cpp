@@ -655,8 +655,9 @@ LogicalResult convertConvTranspose(NodeImporter &node) {
   return success();
 }
 
-/// Inference BatchNormalization:
-/// (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (dim 1).
+/// BatchNormalization: (x - mean) / sqrt(var + epsilon) * scale + bias,
+/// per channel (dim 1), with the given statistics, or in training mode the
+/// batch's, also returning the running statistics updated with them.
 LogicalResult convertBatchNorm(NodeImporter &node) {
   SmallVector<Value> operands;
   for (unsigned i = 0; i < 5; ++i) {
@@ -665,9 +666,7 @@ LogicalResult convertBatchNorm(NodeImporter &node) {
       return failure();
     operands.push_back(v);
   }
-  if (node.getIntAttr("training_mode", 0))
-    return node.emitError() << "training_mode is not supported (inference "
-                               "only)";
+  bool training = node.getIntAttr("training_mode", 0);
   auto type = cast<RankedTensorType>(operands[0].getType());
   Type elementType = type.getElementType();
   if (!isa<FloatType>(elementType) || type.getRank() < 2)
@@ -690,6 +689,100 @@ LogicalResult convertBatchNorm(NodeImporter &node) {
       dynamicSizes.push_back(tensor::DimOp::create(b, loc, operands[0], d));
   Value out = tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
                                       dynamicSizes);
+  if (training) {
+    // The batch's own statistics per channel (the population variance),
+    // and the running ones moved towards them by 1 - momentum.
+    double momentum = node.getFloatAttr("momentum", 0.9f);
+    Value channels = tensor::DimOp::create(b, loc, operands[0], 1);
+    auto channelType = RankedTensorType::get({type.getDimSize(1)}, elementType);
+    SmallVector<Value> channelSizes;
+    if (type.isDynamicDim(1))
+      channelSizes.push_back(channels);
+    auto zeros = [&]() {
+      Value empty = tensor::EmptyOp::create(b, loc, channelType.getShape(),
+                                            elementType, channelSizes);
+      Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                             b.getZeroAttr(elementType));
+      return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    };
+    Value count = arith::ConstantIndexOp::create(b, loc, 1);
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != 1)
+        count = arith::MulIOp::create(
+            b, loc, count, tensor::DimOp::create(b, loc, operands[0], d));
+    Value countF = arith::SIToFPOp::create(
+        b, loc, elementType,
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), count));
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::reduction);
+    iterators[1] = utils::IteratorType::parallel;
+    // Two passes: the mean, then the mean square deviation from it.
+    auto channelSum = [&](Value mean) {
+      SmallVector<Value> inputs = {operands[0]};
+      SmallVector<AffineMap> maps = {identity};
+      if (mean) {
+        inputs.push_back(mean);
+        maps.push_back(channel);
+      }
+      maps.push_back(channel);
+      return linalg::GenericOp::create(
+                 b, loc, channelType, inputs, ValueRange{zeros()}, maps,
+                 iterators,
+                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                   Value v = args[0];
+                   if (mean) {
+                     Value d = arith::SubFOp::create(nb, nloc, v, args[1]);
+                     v = arith::MulFOp::create(nb, nloc, d, d);
+                   }
+                   linalg::YieldOp::create(nb, nloc,
+                                           ValueRange{arith::AddFOp::create(
+                                               nb, nloc, args.back(), v)});
+                 })
+          .getResult(0);
+    };
+    AffineMap one = b.getMultiDimIdentityMap(1);
+    auto perChannel =
+        [&](ValueRange inputs,
+            function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+          return linalg::GenericOp::create(
+                     b, loc, channelType, inputs, ValueRange{zeros()},
+                     SmallVector<AffineMap>(inputs.size() + 1, one),
+                     ArrayRef<utils::IteratorType>{
+                         utils::IteratorType::parallel},
+                     [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                       linalg::YieldOp::create(nb, nloc,
+                                               ValueRange{fn(nb, nloc, args)});
+                     })
+              .getResult(0);
+        };
+    Value mean =
+        perChannel({channelSum(Value())},
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+                     return arith::DivFOp::create(nb, nloc, args[0], countF);
+                   });
+    Value variance =
+        perChannel({channelSum(mean)},
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+                     return arith::DivFOp::create(nb, nloc, args[0], countF);
+                   });
+    auto running = [&](Value old, Value batch) {
+      return perChannel(
+          {old, batch},
+          [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+            auto c = [&](double v) -> Value {
+              return arith::ConstantOp::create(nb, nloc, elementType,
+                                               nb.getFloatAttr(elementType, v));
+            };
+            return arith::AddFOp::create(
+                nb, nloc, arith::MulFOp::create(nb, nloc, args[0], c(momentum)),
+                arith::MulFOp::create(nb, nloc, args[1], c(1 - momentum)));
+          });
+    };
+    node.setOutput(1, running(operands[3], mean));
+    node.setOutput(2, running(operands[4], variance));
+    operands[3] = mean;
+    operands[4] = variance;
+  }
   Value result =
       linalg::GenericOp::create(
           b, loc, type, operands, ValueRange{out},

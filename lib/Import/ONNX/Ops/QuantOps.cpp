@@ -182,9 +182,95 @@ LogicalResult convertQuantizeLinear(NodeImporter &node) {
       });
 }
 
+/// DynamicQuantizeLinear: uint8 codes of x with the scale and zero point
+/// its range gives: scale = (max(0, max x) - min(0, min x)) / 255, zero
+/// point = saturate(round(-min / scale)), codes = saturate(round(x / scale)
+/// + zero point), rounding half to even, as ONNX defines them.
+LogicalResult convertDynamicQuantizeLinear(NodeImporter &node) {
+  Value input = node.getInput(0);
+  if (!input)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type ft = type.getElementType();
+  if (!ft.isF32())
+    return node.emitError() << "the input must be float32";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  int64_t rank = type.getRank();
+  auto f = [&](OpBuilder &nb, Location nloc, double v) -> Value {
+    return arith::ConstantOp::create(nb, nloc, ft, nb.getFloatAttr(ft, v));
+  };
+  // min(0, min x) and max(0, max x), folded over every element.
+  auto scalarType = RankedTensorType::get({}, ft);
+  auto filled = [&](double v) {
+    Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, ft);
+    return linalg::FillOp::create(b, loc, f(b, loc, v), empty).getResult(0);
+  };
+  AffineMap all = b.getMultiDimIdentityMap(rank);
+  AffineMap none = AffineMap::get(rank, 0, {}, b.getContext());
+  auto range = linalg::GenericOp::create(
+      b, loc, TypeRange{scalarType, scalarType}, ValueRange{input},
+      ValueRange{filled(0), filled(0)}, ArrayRef<AffineMap>{all, none, none},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::reduction),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(
+            nb, nloc,
+            ValueRange{arith::MinimumFOp::create(nb, nloc, args[1], args[0]),
+                       arith::MaximumFOp::create(nb, nloc, args[2], args[0])});
+      });
+  Value low = tensor::ExtractOp::create(b, loc, range.getResult(0));
+  Value high = tensor::ExtractOp::create(b, loc, range.getResult(1));
+  Value scale = arith::DivFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, high, low), f(b, loc, 255));
+  auto saturate = [&](OpBuilder &nb, Location nloc, Value v) -> Value {
+    return arith::MinimumFOp::create(
+        nb, nloc, arith::MaximumFOp::create(nb, nloc, v, f(nb, nloc, 0)),
+        f(nb, nloc, 255));
+  };
+  Value zeroPoint = saturate(
+      b, loc,
+      math::RoundEvenOp::create(
+          b, loc,
+          arith::SubFOp::create(b, loc, f(b, loc, 0),
+                                arith::DivFOp::create(b, loc, low, scale))));
+  Type u8 = b.getIntegerType(8, /*isSigned=*/false);
+  Type i8 = b.getI8Type();
+  auto toU8 = [&](OpBuilder &nb, Location nloc, Value v) {
+    return castFromSignless(nb, nloc, arith::FPToUIOp::create(nb, nloc, i8, v),
+                            u8);
+  };
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), u8, dynamicSizes);
+  auto codes = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{input}, ValueRange{init},
+      ArrayRef<AffineMap>{all, all},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value q = math::RoundEvenOp::create(
+            nb, nloc, arith::DivFOp::create(nb, nloc, args[0], scale));
+        linalg::YieldOp::create(
+            nb, nloc,
+            toU8(nb, nloc,
+                 saturate(nb, nloc,
+                          arith::AddFOp::create(nb, nloc, q, zeroPoint))));
+      });
+  node.setOutput(0, codes.getResult(0));
+  node.setOutput(
+      1, tensor::FromElementsOp::create(b, loc, scalarType, ValueRange{scale}));
+  node.setOutput(
+      2, tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, u8),
+                                        ValueRange{toU8(b, loc, zeroPoint)}));
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerQuantConverters(OpConverterRegistry &registry) {
+  registry.add("DynamicQuantizeLinear", 11, 17, convertDynamicQuantizeLinear);
   registry.add("DequantizeLinear", 13, 17, convertDequantizeLinear);
   registry.add("QuantizeLinear", 13, 17, convertQuantizeLinear);
 }
