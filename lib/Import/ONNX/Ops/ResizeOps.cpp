@@ -417,8 +417,272 @@ LogicalResult convertResize(NodeImporter &node) {
   return success();
 }
 
+/// GridSample (opset 16, 4-D) as ONNX's reference computes it: each output
+/// pixel samples the input at grid[n, h, w] = (x, y) in [-1, 1], mapped to
+/// pixels (to their centres, or with align_corners to the corner pixels),
+/// coordinates outside the borders clamped (border) or mirrored
+/// (reflection) first, and taps outside the input reading 0 (zeros), the
+/// edge (border) or their mirror image (reflection).
+LogicalResult convertGridSample(NodeImporter &node) {
+  Value input = node.getInput(0), grid = node.getInput(1);
+  if (!input || !grid)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  auto gridType = cast<RankedTensorType>(grid.getType());
+  Type et = type.getElementType();
+  if (type.getRank() != 4 || gridType.getRank() != 4 ||
+      gridType.getDimSize(3) != 2 || !isa<FloatType>(et) ||
+      gridType.getElementType() != et)
+    return node.emitError() << "expects a float N x C x H x W input and an "
+                               "N x H' x W' x 2 grid of its type";
+  auto attr = [&](StringRef name, StringRef fallback) -> std::string {
+    const onnx::AttributeProto *a = node.getAttribute(name);
+    return a ? a->s() : fallback.str();
+  };
+  std::string mode = attr("mode", "bilinear");
+  std::string padding = attr("padding_mode", "zeros");
+  if (mode != "bilinear" && mode != "nearest" && mode != "bicubic")
+    return node.emitError() << "mode '" << mode << "' is not supported";
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return node.emitError()
+           << "padding_mode '" << padding << "' is not supported";
+  bool alignCorners = node.getIntAttr("align_corners", 0);
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(1),
+                                gridType.getDimSize(1), gridType.getDimSize(2)};
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < 4; ++d)
+    if (ShapedType::isDynamic(shape[d]))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, d < 2 ? input : grid,
+                                                   d < 2 ? d : d - 1));
+  emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, grid, 0),
+                           tensor::DimOp::create(b, loc, input, 0),
+                           TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  Value init = tensor::EmptyOp::create(b, loc, shape, et, dynamicSizes);
+  Value height = tensor::DimOp::create(b, loc, input, 2);
+  Value width = tensor::DimOp::create(b, loc, input, 3);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(4)},
+      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        auto f = [&](double v) -> Value {
+          return arith::ConstantOp::create(nb, nloc, et,
+                                           nb.getFloatAttr(et, v));
+        };
+        auto toFloat = [&](Value index) -> Value {
+          return arith::SIToFPOp::create(
+              nb, nloc, et,
+              arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), index));
+        };
+        auto lt = [&](Value a, Value c) -> Value {
+          return arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OLT, a,
+                                       c);
+        };
+        auto select = [&](Value cond, Value a, Value c) -> Value {
+          return arith::SelectOp::create(nb, nloc, cond, a, c);
+        };
+        Value n = linalg::IndexOp::create(nb, nloc, 0);
+        Value ch = linalg::IndexOp::create(nb, nloc, 1);
+        Value oh = linalg::IndexOp::create(nb, nloc, 2);
+        Value ow = linalg::IndexOp::create(nb, nloc, 3);
+        auto gridAt = [&](int64_t k) -> Value {
+          return tensor::ExtractOp::create(
+              nb, nloc, grid,
+              ValueRange{n, oh, ow,
+                         arith::ConstantIndexOp::create(nb, nloc, k)});
+        };
+        Value sizes[2] = {toFloat(width), toFloat(height)};
+        // Borders of the sampled range, per axis (x: width, y: height).
+        Value lows[2], highs[2];
+        for (int i = 0; i < 2; ++i) {
+          lows[i] = f(alignCorners ? 0.0 : -0.5);
+          highs[i] = arith::SubFOp::create(nb, nloc, sizes[i],
+                                           f(alignCorners ? 1.0 : 0.5));
+        }
+        auto reflect = [&](Value x, Value lo, Value hi) -> Value {
+          Value range = arith::SubFOp::create(nb, nloc, hi, lo);
+          auto mirrored = [&](Value dx, Value near, Value far, bool below) {
+            Value count = math::FloorOp::create(
+                nb, nloc, arith::DivFOp::create(nb, nloc, dx, range));
+            Value r = arith::SubFOp::create(
+                nb, nloc, dx, arith::MulFOp::create(nb, nloc, count, range));
+            Value odd = arith::TruncIOp::create(
+                nb, nloc, nb.getI1Type(),
+                arith::FPToSIOp::create(nb, nloc, nb.getI64Type(), count));
+            Value towardsNear =
+                below ? arith::AddFOp::create(nb, nloc, near, r).getResult()
+                      : arith::SubFOp::create(nb, nloc, near, r).getResult();
+            Value towardsFar =
+                below ? arith::SubFOp::create(nb, nloc, far, r).getResult()
+                      : arith::AddFOp::create(nb, nloc, far, r).getResult();
+            return select(odd, towardsFar, towardsNear);
+          };
+          Value below =
+              mirrored(arith::SubFOp::create(nb, nloc, lo, x), lo, hi, true);
+          Value above =
+              mirrored(arith::SubFOp::create(nb, nloc, x, hi), hi, lo, false);
+          return select(lt(x, lo), below, select(lt(hi, x), above, x));
+        };
+        auto clampF = [&](Value x, Value lo, Value hi) -> Value {
+          return arith::MinimumFOp::create(
+              nb, nloc, arith::MaximumFOp::create(nb, nloc, x, lo), hi);
+        };
+        // The sampled coordinate along each axis, in pixels.
+        Value coords[2];
+        for (int i = 0; i < 2; ++i) {
+          Value g = gridAt(i);
+          Value x =
+              alignCorners
+                  ? arith::MulFOp::create(
+                        nb, nloc,
+                        arith::DivFOp::create(
+                            nb, nloc, arith::AddFOp::create(nb, nloc, g, f(1)),
+                            f(2)),
+                        arith::SubFOp::create(nb, nloc, sizes[i], f(1)))
+                        .getResult()
+                  : arith::DivFOp::create(
+                        nb, nloc,
+                        arith::SubFOp::create(
+                            nb, nloc,
+                            arith::MulFOp::create(
+                                nb, nloc,
+                                arith::AddFOp::create(nb, nloc, g, f(1)),
+                                sizes[i]),
+                            f(1)),
+                        f(2))
+                        .getResult();
+          if (mode == "nearest")
+            x = math::RoundEvenOp::create(nb, nloc, x);
+          Value outside =
+              arith::OrIOp::create(nb, nloc, lt(x, lows[i]), lt(highs[i], x));
+          if (padding == "border")
+            x = select(outside,
+                       clampF(x, f(0),
+                              arith::SubFOp::create(nb, nloc, sizes[i], f(1))),
+                       x);
+          else if (padding == "reflection")
+            x = select(outside, reflect(x, lows[i], highs[i]), x);
+          coords[i] = x;
+        }
+        Value limits[2] = {width, height};
+        // One tap at integer pixel offsets (as floats) along each axis.
+        auto tap = [&](Value tx, Value ty) -> Value {
+          Value pos[2] = {tx, ty};
+          Value inside = arith::ConstantIntOp::create(nb, nloc, 1, 1);
+          Value at[2];
+          for (int i = 0; i < 2; ++i) {
+            Value p = pos[i];
+            if (padding == "border")
+              p = clampF(p, f(0),
+                         arith::SubFOp::create(nb, nloc, sizes[i], f(1)));
+            else if (padding == "reflection")
+              p = reflect(p, lows[i], highs[i]);
+            Value index = arith::IndexCastOp::create(
+                nb, nloc, nb.getIndexType(),
+                arith::FPToSIOp::create(nb, nloc, nb.getI64Type(), p));
+            Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+            inside = arith::AndIOp::create(
+                nb, nloc, inside,
+                arith::AndIOp::create(
+                    nb, nloc,
+                    arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sge,
+                                          index, zero),
+                    arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
+                                          index, limits[i])));
+            at[i] = arith::MaxSIOp::create(
+                nb, nloc,
+                arith::MinSIOp::create(
+                    nb, nloc, index,
+                    arith::SubIOp::create(
+                        nb, nloc, limits[i],
+                        arith::ConstantIndexOp::create(nb, nloc, 1))),
+                zero);
+          }
+          Value v = tensor::ExtractOp::create(nb, nloc, input,
+                                              ValueRange{n, ch, at[1], at[0]});
+          return select(inside, v, f(0));
+        };
+        Value result;
+        if (mode == "nearest") {
+          result = tap(coords[0], coords[1]);
+        } else {
+          // Weights of the taps from floor(x) - 1 (bicubic) or floor(x).
+          Value base[2], t[2];
+          for (int i = 0; i < 2; ++i) {
+            base[i] = math::FloorOp::create(nb, nloc, coords[i]);
+            t[i] = arith::SubFOp::create(nb, nloc, coords[i], base[i]);
+          }
+          auto weights = [&](Value x) -> SmallVector<Value> {
+            if (mode == "bilinear")
+              return {arith::SubFOp::create(nb, nloc, f(1), x), x};
+            // Keys' cubic convolution with A = -0.75.
+            double a = -0.75;
+            auto outer = [&](Value d) -> Value { // 1 < d < 2
+              return arith::SubFOp::create(
+                  nb, nloc,
+                  arith::MulFOp::create(
+                      nb, nloc,
+                      arith::AddFOp::create(
+                          nb, nloc,
+                          arith::MulFOp::create(
+                              nb, nloc,
+                              arith::SubFOp::create(
+                                  nb, nloc,
+                                  arith::MulFOp::create(nb, nloc, f(a), d),
+                                  f(5 * a)),
+                              d),
+                          f(8 * a)),
+                      d),
+                  f(4 * a));
+            };
+            auto inner = [&](Value d) -> Value { // d < 1
+              return arith::AddFOp::create(
+                  nb, nloc,
+                  arith::MulFOp::create(
+                      nb, nloc,
+                      arith::MulFOp::create(
+                          nb, nloc,
+                          arith::SubFOp::create(
+                              nb, nloc,
+                              arith::MulFOp::create(nb, nloc, f(a + 2), d),
+                              f(a + 3)),
+                          d),
+                      d),
+                  f(1));
+            };
+            return {outer(arith::AddFOp::create(nb, nloc, x, f(1))), inner(x),
+                    inner(arith::SubFOp::create(nb, nloc, f(1), x)),
+                    outer(arith::SubFOp::create(nb, nloc, f(2), x))};
+          };
+          SmallVector<Value> wx = weights(t[0]), wy = weights(t[1]);
+          int64_t first = mode == "bilinear" ? 0 : -1;
+          result = f(0);
+          for (size_t j = 0; j < wy.size(); ++j) {
+            Value ty =
+                arith::AddFOp::create(nb, nloc, base[1], f(first + int64_t(j)));
+            Value row = f(0);
+            for (size_t i = 0; i < wx.size(); ++i) {
+              Value tx = arith::AddFOp::create(nb, nloc, base[0],
+                                               f(first + int64_t(i)));
+              row = arith::AddFOp::create(
+                  nb, nloc, row,
+                  arith::MulFOp::create(nb, nloc, wx[i], tap(tx, ty)));
+            }
+            result = arith::AddFOp::create(
+                nb, nloc, result, arith::MulFOp::create(nb, nloc, wy[j], row));
+          }
+        }
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerResizeConverters(OpConverterRegistry &registry) {
   registry.add("Resize", 13, 17, convertResize);
+  registry.add("GridSample", 16, 17, convertGridSample);
 }
