@@ -7,12 +7,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
+#include "RuntimeChecks.h"
+#include "ShapeBuilders.h"
 #include "Signedness.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
@@ -137,8 +140,13 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
   if ((!isFloat && !isInt) || type.getRank() < 3)
     return node.emitError() << "input must be a float (or, for MaxPool, "
                                "integer) N x C x spatial tensor";
-  if (node.hasOutput(1))
-    return node.emitError() << "the Indices output is not supported";
+  // MaxPool's Indices: each maximum's position in the flattened input
+  // (row-major, or with storage_order 1 the spatial dimensions
+  // column-major).
+  bool withIndices = isMax && node.hasOutput(1);
+  if (!isMax && node.hasOutput(1))
+    return node.emitError() << "AveragePool has one output";
+  bool columnMajor = node.getIntAttr("storage_order", 0);
   FailureOr<PoolGeometry> g =
       getGeometry(node, type, node.getIntsAttr("kernel_shape"));
   if (failed(g))
@@ -200,10 +208,16 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
 
   auto resultType = RankedTensorType::get(outShape, elementType);
   auto countResultType = RankedTensorType::get(outShape, countType);
+  SmallVector<Type> resultTypes = {resultType, countResultType};
+  SmallVector<Value> inits = {accInit, countInit};
+  SmallVector<AffineMap> maps = {windowMap, outMap, outMap};
+  if (withIndices) {
+    resultTypes.push_back(RankedTensorType::get(outShape, b.getI64Type()));
+    inits.push_back(fill(b.getI64Type(), b.getI64IntegerAttr(0)));
+    maps.push_back(outMap);
+  }
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{resultType, countResultType}, ValueRange{window},
-      ValueRange{accInit, countInit},
-      ArrayRef<AffineMap>{windowMap, outMap, outMap}, iterators,
+      b, loc, resultTypes, ValueRange{window}, inits, maps, iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value acc = args[1], count = args[2];
         auto index = [&](int64_t v) {
@@ -227,6 +241,42 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
           coords.push_back(tap.clamped);
         }
         Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
+        Value newIndex;
+        if (withIndices) {
+          // Where v lies in the flattened input, and whether it is a new
+          // maximum (the first of equal ones wins).
+          Value flat = coords[0];
+          auto dim = [&](int64_t d) -> Value {
+            return tensor::DimOp::create(nb, nloc, input, d);
+          };
+          flat = arith::AddIOp::create(
+              nb, nloc, arith::MulIOp::create(nb, nloc, flat, dim(1)),
+              coords[1]);
+          SmallVector<int64_t> order;
+          for (int64_t i = 0; i < spatial; ++i)
+            order.push_back(columnMajor ? 2 + spatial - 1 - i : 2 + i);
+          for (int64_t d : order)
+            flat = arith::AddIOp::create(
+                nb, nloc, arith::MulIOp::create(nb, nloc, flat, dim(d)),
+                coords[d]);
+          Value larger =
+              isFloat ? arith::CmpFOp::create(nb, nloc,
+                                              arith::CmpFPredicate::OGT, v, acc)
+                            .getResult()
+              : elementType.isUnsignedInteger()
+                  ? arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ugt,
+                                          castToSignless(nb, nloc, v),
+                                          castToSignless(nb, nloc, acc))
+                        .getResult()
+                  : arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sgt,
+                                          castToSignless(nb, nloc, v),
+                                          castToSignless(nb, nloc, acc))
+                        .getResult();
+          newIndex = arith::SelectOp::create(
+              nb, nloc, arith::AndIOp::create(nb, nloc, inside, larger),
+              arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), flat),
+              args[3]);
+        }
         Value newAcc;
         if (isMax && !isFloat) {
           Value a = castToSignless(nb, nloc, acc),
@@ -252,9 +302,14 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
         Value newCount = arith::SelectOp::create(
             nb, nloc, counted, arith::AddFOp::create(nb, nloc, count, one),
             count);
-        linalg::YieldOp::create(nb, nloc, ValueRange{newAcc, newCount});
+        SmallVector<Value> yields = {newAcc, newCount};
+        if (withIndices)
+          yields.push_back(newIndex);
+        linalg::YieldOp::create(nb, nloc, yields);
       });
   Value result = generic.getResult(0);
+  if (withIndices)
+    node.setOutput(1, generic.getResult(2));
   if (!isMax) {
     FailureOr<Value> mean = buildBroadcastElementwise(
         node, {result, generic.getResult(1)}, elementType,
@@ -266,6 +321,105 @@ template <bool isMax> LogicalResult convertPool(NodeImporter &node) {
     result = *mean;
   }
   node.setOutput(0, result);
+  return success();
+}
+
+/// MaxUnpool: zeros of the pooled-from size ((in - 1) stride - pads +
+/// kernel per spatial dimension) with each value of X written at the
+/// flattened position its index in I names. With output_shape, the result
+/// has that size and the values keep those positions' coordinates, as the
+/// ONNX tests (and ONNX Runtime) read it.
+LogicalResult convertMaxUnpool(NodeImporter &node) {
+  Value x = node.getInput(0), indices = node.getInput(1);
+  if (!x || !indices)
+    return failure();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank(), spatial = rank - 2;
+  std::optional<SmallVector<int64_t>> kernel = node.getIntsAttr("kernel_shape");
+  if (rank < 3 || !kernel || int64_t(kernel->size()) != spatial ||
+      cast<RankedTensorType>(indices.getType()).getShape() != type.getShape() ||
+      !cast<RankedTensorType>(indices.getType()).getElementType().isInteger(64))
+    return node.emitError() << "expects X and int64 I of one N x C x spatial "
+                               "shape and a kernel_shape per spatial dimension";
+  SmallVector<int64_t> strides(spatial, 1), pads(2 * spatial, 0);
+  if (auto attr = node.getIntsAttr("strides"))
+    strides = *attr;
+  if (auto attr = node.getIntsAttr("pads"))
+    pads = *attr;
+  if (int64_t(strides.size()) != spatial || int64_t(pads.size()) != 2 * spatial)
+    return node.emitError() << "strides and pads must match kernel_shape";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  // The pooled-from sizes, which the indices are positions in.
+  SmallVector<Value> pooled = {tensor::DimOp::create(b, loc, x, 0),
+                               tensor::DimOp::create(b, loc, x, 1)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    Value in = tensor::DimOp::create(b, loc, x, 2 + i);
+    Value size = arith::MulIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, in, c(1)), c(strides[i]));
+    pooled.push_back(arith::AddIOp::create(
+        b, loc, size, c((*kernel)[i] - pads[i] - pads[spatial + i])));
+  }
+  SmallVector<Value> sizes = pooled;
+  if (node.hasInput(2)) {
+    Value shapeInput = node.getInput(2);
+    if (!shapeInput)
+      return failure();
+    FailureOr<SmallVector<Value>> entries = readShapeEntries(node, shapeInput);
+    if (failed(entries))
+      return failure();
+    if (int64_t(entries->size()) != rank)
+      return node.emitError()
+             << "output_shape must have " << rank << " entries";
+    sizes = *entries;
+    // The result holds the pooled-from positions.
+    for (int64_t d = 0; d < rank; ++d)
+      emitRuntimeCheck(b, loc,
+                       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                             sizes[d], pooled[d]),
+                       TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  }
+  SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, sizes);
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (ShapedType::isDynamic(shape[d]))
+      dynamicSizes.push_back(sizes[d]);
+  Type et = type.getElementType();
+  Value empty = tensor::EmptyOp::create(b, loc, shape, et, dynamicSizes);
+  Value zero = arith::ConstantOp::create(b, loc, et, b.getZeroAttr(et));
+  Value out = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value total = c(1), pooledTotal = c(1);
+  SmallVector<Value> inDims;
+  for (int64_t d = 0; d < rank; ++d) {
+    inDims.push_back(tensor::DimOp::create(b, loc, x, d));
+    total = arith::MulIOp::create(b, loc, total, inDims.back());
+    pooledTotal = arith::MulIOp::create(b, loc, pooledTotal, pooled[d]);
+  }
+  auto loop = scf::ForOp::create(
+      b, loc, c(0), total, c(1), ValueRange{out},
+      [&](OpBuilder &lb, Location lloc, Value n, ValueRange state) {
+        SmallVector<Value> at(rank);
+        Value rest = n;
+        for (int64_t d = rank - 1; d >= 0; --d) {
+          at[d] = arith::RemUIOp::create(lb, lloc, rest, inDims[d]);
+          rest = arith::DivUIOp::create(lb, lloc, rest, inDims[d]);
+        }
+        Value flat = checkedIndex(
+            lb, lloc, tensor::ExtractOp::create(lb, lloc, indices, at),
+            pooledTotal);
+        SmallVector<Value> target(rank);
+        for (int64_t d = rank - 1; d >= 0; --d) {
+          target[d] = arith::RemUIOp::create(lb, lloc, flat, pooled[d]);
+          flat = arith::DivUIOp::create(lb, lloc, flat, pooled[d]);
+        }
+        Value v = tensor::ExtractOp::create(lb, lloc, x, at);
+        scf::YieldOp::create(
+            lb, lloc,
+            tensor::InsertOp::create(lb, lloc, v, state[0], target)
+                .getResult());
+      });
+  node.setOutput(0, loop.getResult(0));
   return success();
 }
 
@@ -811,6 +965,7 @@ LogicalResult convertBatchNorm(NodeImporter &node) {
 
 void ::tern::registerConvPoolConverters(OpConverterRegistry &registry) {
   registry.add("MaxPool", 12, 17, convertPool<true>);
+  registry.add("MaxUnpool", 11, 17, convertMaxUnpool);
   registry.add("AveragePool", 11, 17, convertPool<false>);
   registry.add("Conv", 11, 17, convertConv);
   registry.add("ConvTranspose", 11, 17, convertConvTranspose);
