@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
+#include "Requantize.h"
 #include "RuntimeChecks.h"
 #include "ShapeBuilders.h"
 #include "Signedness.h"
@@ -479,8 +480,18 @@ Value buildGeneralConv(OpBuilder &b, Location loc, Value input, Value weights,
                  coords.push_back(tap.clamped);
                }
                Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
-               Value product = arith::MulFOp::create(nb, nloc, v, args[0]);
-               Value added = arith::AddFOp::create(nb, nloc, args[1], product);
+               // Floats, or the int32 of ConvInteger.
+               bool isFloat = isa<FloatType>(v.getType());
+               Value product =
+                   isFloat
+                       ? arith::MulFOp::create(nb, nloc, v, args[0]).getResult()
+                       : arith::MulIOp::create(nb, nloc, v, args[0])
+                             .getResult();
+               Value added =
+                   isFloat ? arith::AddFOp::create(nb, nloc, args[1], product)
+                                 .getResult()
+                           : arith::AddIOp::create(nb, nloc, args[1], product)
+                                 .getResult();
                linalg::YieldOp::create(nb, nloc,
                                        ValueRange{arith::SelectOp::create(
                                            nb, nloc, inside, added, args[1])});
@@ -623,6 +634,156 @@ LogicalResult convertConv(NodeImporter &node) {
     sum = addChannelBias(b, loc, sum, bias, dynamicSizes);
   }
   node.setOutput(0, sum);
+  return success();
+}
+
+/// int32(x) - int32(zero point), the zero point a scalar or (`perChannel`,
+/// the weights') one per output channel along dimension 0.
+FailureOr<Value> centerConvOperand(NodeImporter &node, Value x,
+                                   unsigned zeroPointInput, bool perChannel) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto type = cast<RankedTensorType>(x.getType());
+  Type xType = type.getElementType();
+  SmallVector<Value> operands = {x};
+  if (node.hasInput(zeroPointInput)) {
+    Value zeroPoint = node.getInput(zeroPointInput);
+    if (!zeroPoint)
+      return failure();
+    auto zpType = cast<RankedTensorType>(zeroPoint.getType());
+    if (zpType.getElementType() != xType || zpType.getRank() > 1) {
+      node.emitError() << "zero point #" << zeroPointInput
+                       << " must be a scalar or 1-D " << xType;
+      return failure();
+    }
+    if (zpType.getRank() == 1 && zpType.getDimSize(0) != 1) {
+      if (!perChannel) {
+        node.emitError() << "zero point #" << zeroPointInput
+                         << " must be one value";
+        return failure();
+      }
+      // [M] -> [M, 1, ..., 1] along the weights' output channels.
+      SmallVector<int64_t> shape(type.getRank(), 1);
+      shape[0] = zpType.getDimSize(0);
+      SmallVector<ReassociationIndices> groups = {{}};
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        groups[0].push_back(d);
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t v : shape)
+        sizes.push_back(b.getIndexAttr(v));
+      zeroPoint = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get(shape, xType), zeroPoint, groups,
+          sizes);
+    }
+    operands.push_back(zeroPoint);
+  }
+  Type i32 = b.getI32Type();
+  return buildBroadcastElementwise(
+      node, operands, i32,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        auto widen = [&](Value v) -> Value {
+          if (xType.isUnsignedInteger())
+            return arith::ExtUIOp::create(nb, nloc, i32,
+                                          castToSignless(nb, nloc, v));
+          return arith::ExtSIOp::create(nb, nloc, i32,
+                                        castToSignless(nb, nloc, v));
+        };
+        Value centered = widen(args[0]);
+        if (args.size() > 1)
+          centered = arith::SubIOp::create(nb, nloc, centered, widen(args[1]));
+        return centered;
+      });
+}
+
+/// The int32 convolution of ConvInteger and QLinearConv: x and w (8-bit)
+/// less their zero points (inputs `xZeroPoint`, `wZeroPoint`).
+FailureOr<Value> buildIntegerConv(NodeImporter &node, Value x, Value w,
+                                  unsigned xZeroPoint, unsigned wZeroPoint) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  if (!type.getElementType().isInteger(8) ||
+      !wType.getElementType().isInteger(8) || type.getRank() < 3 ||
+      wType.getRank() != type.getRank() || !wType.hasStaticShape()) {
+    node.emitError() << "needs 8-bit N x C x spatial input and static 8-bit "
+                        "weights of the same rank";
+    return failure();
+  }
+  int64_t groups = node.getIntAttr("group", 1);
+  int64_t outChannels = wType.getDimSize(0);
+  if (groups <= 0 || outChannels % groups != 0 ||
+      (!type.isDynamicDim(1) &&
+       type.getDimSize(1) != wType.getDimSize(1) * groups)) {
+    node.emitError() << "channels do not match group = " << groups;
+    return failure();
+  }
+  SmallVector<int64_t> kernel(wType.getShape().begin() + 2,
+                              wType.getShape().end());
+  FailureOr<PoolGeometry> g = getGeometry(node, type, kernel);
+  if (failed(g))
+    return failure();
+  FailureOr<Value> xc = centerConvOperand(node, x, xZeroPoint, false);
+  FailureOr<Value> wc = centerConvOperand(node, w, wZeroPoint, true);
+  if (failed(xc) || failed(wc))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  SmallVector<Value> dynamicSizes;
+  Value init = buildZeroOutput(b, node.getLoc(), *xc, outChannels, g->output,
+                               dynamicSizes);
+  return buildGeneralConv(b, node.getLoc(), *xc, *wc, init, *g, groups);
+}
+
+/// ConvInteger: the int32 convolution of x and w less their zero points.
+LogicalResult convertConvInteger(NodeImporter &node) {
+  Value x = node.getInput(0), w = node.getInput(1);
+  if (!x || !w)
+    return failure();
+  FailureOr<Value> y = buildIntegerConv(node, x, w, 2, 3);
+  if (failed(y))
+    return failure();
+  node.setOutput(0, *y);
+  return success();
+}
+
+/// QLinearConv: the integer convolution (+ int32 bias) requantized with
+/// x_scale * w_scale (one, or one per output channel) / y_scale.
+LogicalResult convertQLinearConv(NodeImporter &node) {
+  Value x = node.getInput(0), w = node.getInput(3);
+  Value xScale = node.getInput(1), wScale = node.getInput(4),
+        yScale = node.getInput(6), yZeroPoint = node.getInput(7);
+  if (!x || !w || !xScale || !wScale || !yScale || !yZeroPoint)
+    return failure();
+  FailureOr<Value> acc = buildIntegerConv(node, x, w, 2, 5);
+  if (failed(acc))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  // Per-channel scales and the bias run along the output's dimension 1.
+  auto alongChannels = [&](Value v) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() == 1 && type.getDimSize(0) != 1)
+      return expandAlongChannels(b, loc, v, rank);
+    return v;
+  };
+  Value sum = *acc;
+  if (node.hasInput(8)) {
+    Value bias = node.getInput(8);
+    if (!bias)
+      return failure();
+    FailureOr<Value> biased = buildBroadcastElementwise(
+        node, {sum, alongChannels(bias)}, b.getI32Type(),
+        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          return arith::AddIOp::create(nb, nloc, args[0], args[1]);
+        });
+    if (failed(biased))
+      return failure();
+    sum = *biased;
+  }
+  FailureOr<Value> y = buildRequantized(
+      node, sum, {xScale, alongChannels(wScale)}, yScale, yZeroPoint);
+  if (failed(y))
+    return failure();
+  node.setOutput(0, *y);
   return success();
 }
 
@@ -966,6 +1127,8 @@ LogicalResult convertBatchNorm(NodeImporter &node) {
 void ::tern::registerConvPoolConverters(OpConverterRegistry &registry) {
   registry.add("MaxPool", 12, 17, convertPool<true>);
   registry.add("MaxUnpool", 11, 17, convertMaxUnpool);
+  registry.add("ConvInteger", 10, 17, convertConvInteger);
+  registry.add("QLinearConv", 10, 17, convertQLinearConv);
   registry.add("AveragePool", 11, 17, convertPool<false>);
   registry.add("Conv", 11, 17, convertConv);
   registry.add("ConvTranspose", 11, 17, convertConvTranspose);

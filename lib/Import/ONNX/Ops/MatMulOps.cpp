@@ -8,6 +8,7 @@
 
 #include "Broadcast.h"
 #include "MatMul.h"
+#include "Requantize.h"
 #include "RuntimeChecks.h"
 #include "Signedness.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
@@ -522,9 +523,42 @@ LogicalResult convertMatMulInteger(NodeImporter &node) {
   return success();
 }
 
+/// QLinearMatMul: the integer matmul of a and b less their zero points,
+/// requantized with a_scale * b_scale / y_scale.
+LogicalResult convertQLinearMatMul(NodeImporter &node) {
+  Value a = node.getInput(0), b = node.getInput(3);
+  Value aScale = node.getInput(1), bScale = node.getInput(4),
+        yScale = node.getInput(6), yZeroPoint = node.getInput(7);
+  if (!a || !b || !aScale || !bScale || !yScale || !yZeroPoint)
+    return failure();
+  for (Value operand : {a, b})
+    if (!cast<RankedTensorType>(operand.getType())
+             .getElementType()
+             .isInteger(8))
+      return node.emitError()
+             << "operands must be int8 or uint8, got " << operand.getType();
+  for (Value scale : {aScale, bScale, yScale})
+    if (cast<RankedTensorType>(scale.getType()).getNumElements() != 1)
+      return node.emitError() << "only per-tensor scales are supported";
+  FailureOr<Value> lhs = centerOnZeroPoint(node, a, 2, 1);
+  FailureOr<Value> rhs = centerOnZeroPoint(node, b, 5, 0);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  FailureOr<Value> product = buildBroadcastMatMul(node, *lhs, *rhs);
+  if (failed(product))
+    return failure();
+  FailureOr<Value> y =
+      buildRequantized(node, *product, {aScale, bScale}, yScale, yZeroPoint);
+  if (failed(y))
+    return failure();
+  node.setOutput(0, *y);
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerMatMulConverters(OpConverterRegistry &registry) {
+  registry.add("QLinearMatMul", 10, 17, convertQLinearMatMul);
   registry.add("Gemm", 7, 17, convertGemm);
   registry.add("MatMul", 1, 17, convertMatMul);
   registry.add("MatMulInteger", 10, 17, convertMatMulInteger);

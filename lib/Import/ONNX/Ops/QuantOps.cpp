@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
+#include "Requantize.h"
 #include "Signedness.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
@@ -268,6 +269,57 @@ LogicalResult convertDynamicQuantizeLinear(NodeImporter &node) {
 }
 
 } // namespace
+
+FailureOr<Value> tern::buildRequantized(NodeImporter &node, Value acc,
+                                        ArrayRef<Value> scales, Value yScale,
+                                        Value yZeroPoint) {
+  auto zpType = cast<RankedTensorType>(yZeroPoint.getType());
+  Type resultType = zpType.getElementType();
+  if (!resultType.isInteger(8) || zpType.getNumElements() != 1) {
+    node.emitError() << "y_zero_point must be one int8 or uint8";
+    return failure();
+  }
+  SmallVector<Value> allScales(scales.begin(), scales.end());
+  allScales.push_back(yScale);
+  for (Value scale : allScales)
+    if (!cast<RankedTensorType>(scale.getType()).getElementType().isF32()) {
+      node.emitError() << "scales must be float32";
+      return failure();
+    }
+  bool isUnsigned = resultType.isUnsignedInteger();
+  SmallVector<Value> operands = {acc};
+  operands.append(scales.begin(), scales.end());
+  operands.append({yScale, yZeroPoint});
+  size_t numScales = scales.size();
+  return buildBroadcastElementwise(
+      node, operands, resultType,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Type f32 = b.getF32Type();
+        auto c = [&](double v) {
+          return arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(v));
+        };
+        Value scale = args[1];
+        for (size_t i = 1; i < numScales; ++i)
+          scale = arith::MulFOp::create(b, loc, scale, args[1 + i]);
+        scale = arith::DivFOp::create(b, loc, scale, args[1 + numScales]);
+        Value zp = castToSignless(b, loc, args[2 + numScales]);
+        Value zpFloat =
+            isUnsigned ? arith::UIToFPOp::create(b, loc, f32, zp).getResult()
+                       : arith::SIToFPOp::create(b, loc, f32, zp).getResult();
+        Value q = math::RoundEvenOp::create(
+            b, loc,
+            arith::MulFOp::create(
+                b, loc, arith::SIToFPOp::create(b, loc, f32, args[0]), scale));
+        q = arith::AddFOp::create(b, loc, q, zpFloat);
+        q = arith::MaximumFOp::create(b, loc, q, c(isUnsigned ? 0 : -128));
+        q = arith::MinimumFOp::create(b, loc, q, c(isUnsigned ? 255 : 127));
+        Type i8 = b.getI8Type();
+        Value code = isUnsigned
+                         ? arith::FPToUIOp::create(b, loc, i8, q).getResult()
+                         : arith::FPToSIOp::create(b, loc, i8, q).getResult();
+        return castFromSignless(b, loc, code, resultType);
+      });
+}
 
 void ::tern::registerQuantConverters(OpConverterRegistry &registry) {
   registry.add("DynamicQuantizeLinear", 11, 17, convertDynamicQuantizeLinear);
