@@ -403,9 +403,151 @@ LogicalResult convertSTFT(NodeImporter &node) {
   return success();
 }
 
+/// MelWeightMatrix: [dft_length / 2 + 1, num_mel_bins] triangular filters
+/// between num_mel_bins + 2 points spaced evenly on the mel scale from
+/// lower_edge_hertz (mel step: the range / (num_mel_bins + 2), as ONNX's
+/// reference has it), each point's bin floor((dft_length + 1) hz /
+/// sample_rate); a filter rises from its left point to its centre and
+/// falls to its right one.
+LogicalResult convertMelWeightMatrix(NodeImporter &node) {
+  FailureOr<Value> melBins = readScalar(node, 0),
+                   dftLength = readScalar(node, 1),
+                   sampleRate = readScalar(node, 2);
+  Value lowerInput = node.getInput(3), upperInput = node.getInput(4);
+  if (failed(melBins) || failed(dftLength) || failed(sampleRate) ||
+      !lowerInput || !upperInput)
+    return failure();
+  Type et = convertElementType(node.getIntAttr("output_datatype", 1),
+                               node.getBuilder().getContext());
+  if (!et || !isa<FloatType>(et))
+    return node.emitError() << "output_datatype must be a float type";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Type f64 = b.getF64Type();
+  auto toF64 = [&](OpBuilder &nb, Location nloc, Value index) -> Value {
+    return arith::SIToFPOp::create(
+        nb, nloc, f64,
+        arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), index));
+  };
+  auto readHertz = [&](Value v) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    Value x = tensor::ExtractOp::create(
+        b, loc, v,
+        SmallVector<Value>(type.getRank(),
+                           arith::ConstantIndexOp::create(b, loc, 0)));
+    if (isa<FloatType>(x.getType()))
+      return x.getType() == f64
+                 ? x
+                 : arith::ExtFOp::create(b, loc, f64, x).getResult();
+    return arith::SIToFPOp::create(b, loc, f64, x);
+  };
+  auto f = [&](OpBuilder &nb, Location nloc, double v) -> Value {
+    return arith::ConstantOp::create(nb, nloc, nb.getF64FloatAttr(v));
+  };
+  // hz -> mel: 2595 log10(1 + hz / 700).
+  auto toMel = [&](Value hz) -> Value {
+    return arith::MulFOp::create(
+        b, loc, f(b, loc, 2595.0 / std::log(10.0)),
+        math::LogOp::create(
+            b, loc,
+            arith::AddFOp::create(
+                b, loc, f(b, loc, 1),
+                arith::DivFOp::create(b, loc, hz, f(b, loc, 700)))));
+  };
+  Value lowMel = toMel(readHertz(lowerInput));
+  Value highMel = toMel(readHertz(upperInput));
+  Value points = arith::AddIOp::create(
+      b, loc, *melBins, arith::ConstantIndexOp::create(b, loc, 2));
+  Value melStep = arith::DivFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, highMel, lowMel),
+      toF64(b, loc, points));
+  Value bins = arith::AddIOp::create(
+      b, loc,
+      arith::DivUIOp::create(b, loc, *dftLength,
+                             arith::ConstantIndexOp::create(b, loc, 2)),
+      arith::ConstantIndexOp::create(b, loc, 1));
+  SmallVector<Value> sizes = {bins, *melBins};
+  SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, sizes);
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < 2; ++d)
+    if (ShapedType::isDynamic(shape[d]))
+      dynamicSizes.push_back(sizes[d]);
+  Value init = tensor::EmptyOp::create(b, loc, shape, et, dynamicSizes);
+  Value scale =
+      arith::AddFOp::create(b, loc, toF64(b, loc, *dftLength), f(b, loc, 1));
+  Value rate = toF64(b, loc, *sampleRate);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(2)},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        Value j = linalg::IndexOp::create(nb, nloc, 0);
+        Value i = linalg::IndexOp::create(nb, nloc, 1);
+        // The bin of mel point m, as a float holding a whole number.
+        auto point = [&](int64_t offset) -> Value {
+          Value m = toF64(nb, nloc,
+                          arith::AddIOp::create(nb, nloc, i,
+                                                arith::ConstantIndexOp::create(
+                                                    nb, nloc, offset)));
+          Value mel = arith::AddFOp::create(
+              nb, nloc, arith::MulFOp::create(nb, nloc, m, melStep), lowMel);
+          Value hz = arith::MulFOp::create(
+              nb, nloc, f(nb, nloc, 700),
+              arith::SubFOp::create(
+                  nb, nloc,
+                  math::ExpOp::create(
+                      nb, nloc,
+                      arith::MulFOp::create(
+                          nb, nloc, mel, f(nb, nloc, std::log(10.0) / 2595))),
+                  f(nb, nloc, 1)));
+          return math::FloorOp::create(
+              nb, nloc,
+              arith::DivFOp::create(
+                  nb, nloc, arith::MulFOp::create(nb, nloc, scale, hz), rate));
+        };
+        Value left = point(0), centre = point(1), right = point(2);
+        Value x = toF64(nb, nloc, j);
+        auto cmp = [&](arith::CmpFPredicate p, Value a, Value c) -> Value {
+          return arith::CmpFOp::create(nb, nloc, p, a, c);
+        };
+        auto sel = [&](Value cond, Value a, Value c) -> Value {
+          return arith::SelectOp::create(nb, nloc, cond, a, c);
+        };
+        Value zero = f(nb, nloc, 0), one = f(nb, nloc, 1);
+        Value falling = arith::AndIOp::create(
+            nb, nloc,
+            arith::AndIOp::create(nb, nloc,
+                                  cmp(arith::CmpFPredicate::OLT, centre, right),
+                                  cmp(arith::CmpFPredicate::OGE, x, centre)),
+            cmp(arith::CmpFPredicate::OLT, x, right));
+        Value fallValue = arith::DivFOp::create(
+            nb, nloc, arith::SubFOp::create(nb, nloc, right, x),
+            arith::SubFOp::create(nb, nloc, right, centre));
+        Value flat = cmp(arith::CmpFPredicate::OEQ, left, centre);
+        Value rising = arith::AndIOp::create(
+            nb, nloc, cmp(arith::CmpFPredicate::OGE, x, left),
+            cmp(arith::CmpFPredicate::OLE, x, centre));
+        Value riseValue = arith::DivFOp::create(
+            nb, nloc, arith::SubFOp::create(nb, nloc, x, left),
+            sel(flat, one, arith::SubFOp::create(nb, nloc, centre, left)));
+        Value atCentre = cmp(arith::CmpFPredicate::OEQ, x, centre);
+        Value v = sel(
+            falling, fallValue,
+            sel(flat, sel(atCentre, one, zero), sel(rising, riseValue, zero)));
+        linalg::YieldOp::create(
+            nb, nloc,
+            et.isF64() ? v
+                       : arith::TruncFOp::create(nb, nloc, et, v).getResult());
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerSignalConverters(OpConverterRegistry &registry) {
+  registry.add("MelWeightMatrix", 17, 17, convertMelWeightMatrix);
   registry.add("DFT", 17, 17, convertDFT);
   registry.add("STFT", 17, 17, convertSTFT);
   registry.add("HannWindow", 17, 17, convertHannWindow);
