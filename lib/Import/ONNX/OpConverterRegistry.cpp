@@ -24,6 +24,7 @@ const OpConverterRegistry &OpConverterRegistry::get() {
     registerContribConverters(r);
     registerEinsumConverters(r);
     registerElementwiseConverters(r);
+    registerLinearAlgebraConverters(r);
     registerLogicalConverters(r);
     registerMatMulConverters(r);
     registerConvPoolConverters(r);

@@ -61,6 +61,7 @@ void registerConstantConverters(OpConverterRegistry &registry);
 void registerContribConverters(OpConverterRegistry &registry);
 void registerEinsumConverters(OpConverterRegistry &registry);
 void registerElementwiseConverters(OpConverterRegistry &registry);
+void registerLinearAlgebraConverters(OpConverterRegistry &registry);
 void registerLogicalConverters(OpConverterRegistry &registry);
 void registerMatMulConverters(OpConverterRegistry &registry);
 void registerConvPoolConverters(OpConverterRegistry &registry);
