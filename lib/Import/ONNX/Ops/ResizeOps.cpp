@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -680,9 +681,241 @@ LogicalResult convertGridSample(NodeImporter &node) {
   return success();
 }
 
+/// RoiAlign (opset 16) as ONNX Runtime computes it: each output bin of a
+/// region averages (or takes the largest weighted tap of) a grid of
+/// bilinear samples, sampling_ratio per side or ceil(region / bins);
+/// samples more than a pixel outside the input count as 0.
+LogicalResult convertRoiAlign(NodeImporter &node) {
+  Value input = node.getInput(0), rois = node.getInput(1),
+        batchIndices = node.getInput(2);
+  if (!input || !rois || !batchIndices)
+    return failure();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type et = type.getElementType();
+  auto roisType = cast<RankedTensorType>(rois.getType());
+  if (type.getRank() != 4 || !isa<FloatType>(et) || roisType.getRank() != 2 ||
+      roisType.getDimSize(1) != 4 || roisType.getElementType() != et ||
+      cast<RankedTensorType>(batchIndices.getType()).getRank() != 1)
+    return node.emitError() << "expects a float N x C x H x W input, rois "
+                               "[R, 4] of its type and batch_indices [R]";
+  auto strAttr = [&](StringRef name, StringRef fallback) -> std::string {
+    const onnx::AttributeProto *a = node.getAttribute(name);
+    return a ? a->s() : fallback.str();
+  };
+  std::string mode = strAttr("mode", "avg");
+  std::string transform =
+      strAttr("coordinate_transformation_mode", "half_pixel");
+  if ((mode != "avg" && mode != "max") ||
+      (transform != "half_pixel" && transform != "output_half_pixel"))
+    return node.emitError() << "mode must be avg or max and "
+                               "coordinate_transformation_mode half_pixel or "
+                               "output_half_pixel";
+  int64_t outH = node.getIntAttr("output_height", 1);
+  int64_t outW = node.getIntAttr("output_width", 1);
+  int64_t ratio = node.getIntAttr("sampling_ratio", 0);
+  double spatialScale = node.getFloatAttr("spatial_scale", 1.0f);
+  bool halfPixel = transform == "half_pixel";
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  SmallVector<int64_t> shape = {roisType.getDimSize(0), type.getDimSize(1),
+                                outH, outW};
+  SmallVector<Value> dynamicSizes;
+  if (ShapedType::isDynamic(shape[0]))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, rois, 0));
+  if (ShapedType::isDynamic(shape[1]))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 1));
+  emitRuntimeEqualityCheck(b, loc,
+                           tensor::DimOp::create(b, loc, batchIndices, 0),
+                           tensor::DimOp::create(b, loc, rois, 0),
+                           TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  Value init = tensor::EmptyOp::create(b, loc, shape, et, dynamicSizes);
+  Value height = tensor::DimOp::create(b, loc, input, 2);
+  Value width = tensor::DimOp::create(b, loc, input, 3);
+  Value images = tensor::DimOp::create(b, loc, input, 0);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(4)},
+      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        auto f = [&](OpBuilder &ob, Location oloc, double v) -> Value {
+          return arith::ConstantOp::create(ob, oloc, et,
+                                           ob.getFloatAttr(et, v));
+        };
+        auto idx = [&](OpBuilder &ob, Location oloc, int64_t v) -> Value {
+          return arith::ConstantIndexOp::create(ob, oloc, v);
+        };
+        auto toFloat = [&](OpBuilder &ob, Location oloc, Value i) -> Value {
+          return arith::SIToFPOp::create(
+              ob, oloc, et,
+              arith::IndexCastOp::create(ob, oloc, ob.getI64Type(), i));
+        };
+        Value r = linalg::IndexOp::create(nb, nloc, 0);
+        Value ch = linalg::IndexOp::create(nb, nloc, 1);
+        Value ph = linalg::IndexOp::create(nb, nloc, 2);
+        Value pw = linalg::IndexOp::create(nb, nloc, 3);
+        Value image = checkedIndex(
+            nb, nloc,
+            tensor::ExtractOp::create(nb, nloc, batchIndices, ValueRange{r}),
+            images);
+        auto corner = [&](int64_t k) -> Value {
+          Value v = tensor::ExtractOp::create(nb, nloc, rois,
+                                              ValueRange{r, idx(nb, nloc, k)});
+          return arith::SubFOp::create(
+              nb, nloc,
+              arith::MulFOp::create(nb, nloc, v, f(nb, nloc, spatialScale)),
+              f(nb, nloc, halfPixel ? 0.5 : 0.0));
+        };
+        Value startW = corner(0), startH = corner(1);
+        Value roiW = arith::SubFOp::create(nb, nloc, corner(2), startW);
+        Value roiH = arith::SubFOp::create(nb, nloc, corner(3), startH);
+        if (!halfPixel) {
+          roiW = arith::MaximumFOp::create(nb, nloc, roiW, f(nb, nloc, 1));
+          roiH = arith::MaximumFOp::create(nb, nloc, roiH, f(nb, nloc, 1));
+        }
+        Value binH = arith::DivFOp::create(nb, nloc, roiH, f(nb, nloc, outH));
+        Value binW = arith::DivFOp::create(nb, nloc, roiW, f(nb, nloc, outW));
+        auto gridOf = [&](Value bin) -> Value {
+          if (ratio > 0)
+            return idx(nb, nloc, ratio);
+          Value g = math::CeilOp::create(nb, nloc, bin);
+          return arith::IndexCastOp::create(
+              nb, nloc, nb.getIndexType(),
+              arith::FPToSIOp::create(nb, nloc, nb.getI64Type(), g));
+        };
+        Value gridH = gridOf(binH), gridW = gridOf(binW);
+        Value count =
+            toFloat(nb, nloc,
+                    arith::MaxSIOp::create(
+                        nb, nloc, arith::MulIOp::create(nb, nloc, gridH, gridW),
+                        idx(nb, nloc, 1)));
+        Value hF = toFloat(nb, nloc, height), wF = toFloat(nb, nloc, width);
+        // One bilinear sample at (y, x): its four weighted taps.
+        auto sample = [&](OpBuilder &sb, Location sloc, Value y,
+                          Value x) -> std::pair<Value, SmallVector<Value>> {
+          Value outside = arith::OrIOp::create(
+              sb, sloc,
+              arith::OrIOp::create(
+                  sb, sloc,
+                  arith::CmpFOp::create(sb, sloc, arith::CmpFPredicate::OLT, y,
+                                        f(sb, sloc, -1)),
+                  arith::CmpFOp::create(sb, sloc, arith::CmpFPredicate::OGT, y,
+                                        hF)),
+              arith::OrIOp::create(
+                  sb, sloc,
+                  arith::CmpFOp::create(sb, sloc, arith::CmpFPredicate::OLT, x,
+                                        f(sb, sloc, -1)),
+                  arith::CmpFOp::create(sb, sloc, arith::CmpFPredicate::OGT, x,
+                                        wF)));
+          auto axis = [&](Value v, Value size) {
+            v = arith::MaximumFOp::create(sb, sloc, v, f(sb, sloc, 0));
+            Value low = arith::IndexCastOp::create(
+                sb, sloc, sb.getIndexType(),
+                arith::FPToSIOp::create(sb, sloc, sb.getI64Type(), v));
+            Value last =
+                arith::SubIOp::create(sb, sloc, size, idx(sb, sloc, 1));
+            Value atEnd = arith::CmpIOp::create(
+                sb, sloc, arith::CmpIPredicate::sge, low, last);
+            low = arith::SelectOp::create(sb, sloc, atEnd, last, low);
+            Value high = arith::SelectOp::create(
+                sb, sloc, atEnd, last,
+                arith::AddIOp::create(sb, sloc, low, idx(sb, sloc, 1)));
+            v = arith::SelectOp::create(sb, sloc, atEnd, toFloat(sb, sloc, low),
+                                        v);
+            Value frac =
+                arith::SubFOp::create(sb, sloc, v, toFloat(sb, sloc, low));
+            return std::make_tuple(low, high, frac);
+          };
+          auto [yLow, yHigh, ly] = axis(y, height);
+          auto [xLow, xHigh, lx] = axis(x, width);
+          Value hy = arith::SubFOp::create(sb, sloc, f(sb, sloc, 1), ly);
+          Value hx = arith::SubFOp::create(sb, sloc, f(sb, sloc, 1), lx);
+          auto at = [&](Value yy, Value xx) -> Value {
+            return tensor::ExtractOp::create(sb, sloc, input,
+                                             ValueRange{image, ch, yy, xx});
+          };
+          SmallVector<Value> taps = {
+              arith::MulFOp::create(sb, sloc,
+                                    arith::MulFOp::create(sb, sloc, hy, hx),
+                                    at(yLow, xLow)),
+              arith::MulFOp::create(sb, sloc,
+                                    arith::MulFOp::create(sb, sloc, hy, lx),
+                                    at(yLow, xHigh)),
+              arith::MulFOp::create(sb, sloc,
+                                    arith::MulFOp::create(sb, sloc, ly, hx),
+                                    at(yHigh, xLow)),
+              arith::MulFOp::create(sb, sloc,
+                                    arith::MulFOp::create(sb, sloc, ly, lx),
+                                    at(yHigh, xHigh))};
+          for (Value &t : taps)
+            t = arith::SelectOp::create(sb, sloc, outside, f(sb, sloc, 0), t);
+          return {outside, taps};
+        };
+        bool isMax = mode == "max";
+        Value start = isMax ? f(nb, nloc, -INFINITY) : f(nb, nloc, 0);
+        auto rowsLoop = scf::ForOp::create(
+            nb, nloc, idx(nb, nloc, 0), gridH, idx(nb, nloc, 1),
+            ValueRange{start},
+            [&](OpBuilder &yb, Location yloc, Value iy, ValueRange acc) {
+              // y = start + ph bin + (iy + 0.5) bin / grid.
+              Value y = arith::AddFOp::create(
+                  yb, yloc,
+                  arith::AddFOp::create(
+                      yb, yloc, startH,
+                      arith::MulFOp::create(yb, yloc, toFloat(yb, yloc, ph),
+                                            binH)),
+                  arith::DivFOp::create(
+                      yb, yloc,
+                      arith::MulFOp::create(
+                          yb, yloc,
+                          arith::AddFOp::create(yb, yloc, toFloat(yb, yloc, iy),
+                                                f(yb, yloc, 0.5)),
+                          binH),
+                      toFloat(yb, yloc, gridH)));
+              auto colsLoop = scf::ForOp::create(
+                  yb, yloc, idx(yb, yloc, 0), gridW, idx(yb, yloc, 1),
+                  ValueRange{acc[0]},
+                  [&](OpBuilder &xb, Location xloc, Value ix, ValueRange a) {
+                    Value x = arith::AddFOp::create(
+                        xb, xloc,
+                        arith::AddFOp::create(
+                            xb, xloc, startW,
+                            arith::MulFOp::create(xb, xloc,
+                                                  toFloat(xb, xloc, pw), binW)),
+                        arith::DivFOp::create(
+                            xb, xloc,
+                            arith::MulFOp::create(
+                                xb, xloc,
+                                arith::AddFOp::create(xb, xloc,
+                                                      toFloat(xb, xloc, ix),
+                                                      f(xb, xloc, 0.5)),
+                                binW),
+                            toFloat(xb, xloc, gridW)));
+                    auto [outside, taps] = sample(xb, xloc, y, x);
+                    Value next = a[0];
+                    if (isMax) {
+                      for (Value t : taps)
+                        next = arith::MaximumFOp::create(xb, xloc, next, t);
+                    } else {
+                      for (Value t : taps)
+                        next = arith::AddFOp::create(xb, xloc, next, t);
+                    }
+                    scf::YieldOp::create(xb, xloc, next);
+                  });
+              scf::YieldOp::create(yb, yloc, colsLoop.getResult(0));
+            });
+        Value result = rowsLoop.getResult(0);
+        if (!isMax)
+          result = arith::DivFOp::create(nb, nloc, result, count);
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  node.setOutput(0, generic.getResult(0));
+  return success();
+}
+
 } // namespace
 
 void ::tern::registerResizeConverters(OpConverterRegistry &registry) {
+  registry.add("RoiAlign", 16, 17, convertRoiAlign);
   registry.add("Resize", 13, 17, convertResize);
   registry.add("GridSample", 16, 17, convertGridSample);
 }
