@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""torchvision's resnet18 and mobilenet_v2 (random weights, eval mode), as
-users export them with torch.onnx.export and a dynamic batch, against
-PyTorch and ONNX Runtime on the same file.
+"""torchvision's resnet18 and mobilenet_v2 (random weights, and batch-norm
+statistics and affine parameters drawn as a trained model would have
+them, so that the logits are not all near zero; eval mode), as users export
+them with torch.onnx.export and a dynamic batch, against PyTorch and ONNX
+Runtime on the same file.
 
 torchvision_models.py gen DIR    -> DIR/<model>.onnx, DIR/x.npy,
                                     DIR/expected_<model>.npy (PyTorch),
@@ -28,6 +30,15 @@ def gen(out):
     np.save(os.path.join(out, "x.npy"), x.numpy())
     for name in MODELS:
         model = getattr(torchvision.models, name)(weights=None).eval()
+        with torch.no_grad():
+            for m in model.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.running_mean.uniform_(-0.2, 0.2)
+                    m.running_var.uniform_(0.5, 1.5)
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.uniform_(-0.2, 0.2)
+                elif isinstance(m, torch.nn.Linear):
+                    m.weight.normal_(0, 0.05)
         path = os.path.join(out, f"{name}.onnx")
         torch.onnx.export(model, (x,), path, input_names=["images"],
                           output_names=["logits"],
