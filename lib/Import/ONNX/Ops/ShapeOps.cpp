@@ -1,8 +1,9 @@
 //===- ShapeOps.cpp - Shape, Size, Reshape, Transpose and friends ---------===//
 //
-// Ops that move or reinterpret data without arithmetic. Shapes and axes
-// must be constants (initializers or Constant nodes), as in exported
-// models; a shape computed at run time is reported as unsupported.
+// Ops that move or reinterpret data without arithmetic. Shapes, axes,
+// bounds and repeats are usually constants (initializers, Constant nodes
+// or folded shape computations) and give static types; read at run time,
+// they give dynamic sizes that the model checks when it runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -1144,18 +1145,11 @@ LogicalResult convertSlice(NodeImporter &node) {
   SmallVector<int64_t> axes, steps(starts->size(), 1);
   for (int64_t i = 0, e = starts->size(); i < e; ++i)
     axes.push_back(i);
-  if (node.hasInput(3)) {
-    std::optional<SmallVector<int64_t>> values = node.getConstantInts(3);
-    if (!values)
-      return node.emitError() << "axes must be a constant";
-    axes = *values;
-  }
-  if (node.hasInput(4)) {
-    std::optional<SmallVector<int64_t>> values = node.getConstantInts(4);
-    if (!values)
-      return node.emitError() << "steps must be a constant";
-    steps = *values;
-  }
+  // Constants here: the run-time path above takes the others.
+  if (node.hasInput(3))
+    axes = *node.getConstantInts(3);
+  if (node.hasInput(4))
+    steps = *node.getConstantInts(4);
   if (ends->size() != starts->size() || axes.size() != starts->size() ||
       steps.size() != starts->size())
     return node.emitError() << "starts, ends, axes and steps differ in length";
