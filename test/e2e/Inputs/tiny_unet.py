@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """A small U-Net (Conv2d, BatchNorm2d, ReLU, MaxPool2d, a strided and a
-grouped ConvTranspose2d, skip concatenations, InstanceNorm2d), written as
+grouped ConvTranspose2d, skip concatenations, GroupNorm as diffusion
+U-Nets use it (torch exports it as InstanceNormalization of the groups),
+InstanceNorm2d), written as
 segmentation code writes it and exported by torch.onnx.export with a
 dynamic batch, against PyTorch's own outputs.
 
@@ -27,6 +29,7 @@ class TinyUNet(nn.Module):
         self.down1, self.down2 = block(3, 8), block(8, 16)
         self.pool = nn.MaxPool2d(2)
         self.bottom = block(16, 16)
+        self.group_norm = nn.GroupNorm(4, 16)
         self.up2 = nn.ConvTranspose2d(16, 16, 2, stride=2)
         self.dec2 = block(32, 8)
         self.up1 = nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1,
@@ -38,7 +41,7 @@ class TinyUNet(nn.Module):
     def forward(self, x):
         d1 = self.down1(x)
         d2 = self.down2(self.pool(d1))
-        b = self.bottom(self.pool(d2))
+        b = self.group_norm(self.bottom(self.pool(d2)))
         u2 = self.dec2(torch.cat([self.up2(b), d2], dim=1))
         u1 = self.dec1(torch.cat([self.up1(u2), d1], dim=1))
         return self.head(self.norm(u1))
@@ -50,7 +53,8 @@ def gen(out):
     # Non-trivial running statistics and affine parameters.
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)):
+            if isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d,
+                              nn.GroupNorm)):
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.2, 0.2)
             if isinstance(m, nn.BatchNorm2d):
