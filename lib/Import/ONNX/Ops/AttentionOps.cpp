@@ -621,19 +621,20 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
                                                  zb.getZeroAttr(elementType))
                            .getResult());
                  };
-                 auto readStep = [&](OpBuilder &sb, Location sloc) {
-                   scf::IfOp inner = scf::IfOp::create(
-                       sb, sloc, fromStep,
-                       [&](OpBuilder &tb, Location tloc) {
-                         scf::YieldOp::create(
-                             tb, tloc,
-                             tensor::ExtractOp::create(
-                                 tb, tloc, stepFirst,
-                                 ValueRange{bi, hi, stepRow, di})
-                                 .getResult());
-                       },
-                       zero);
-                   scf::YieldOp::create(sb, sloc, inner.getResult(0));
+                 // This step's key, or zero past it.
+                 auto stepOrZero = [&](OpBuilder &sb, Location sloc) -> Value {
+                   return scf::IfOp::create(
+                              sb, sloc, fromStep,
+                              [&](OpBuilder &tb, Location tloc) {
+                                scf::YieldOp::create(
+                                    tb, tloc,
+                                    tensor::ExtractOp::create(
+                                        tb, tloc, stepFirst,
+                                        ValueRange{bi, hi, stepRow, di})
+                                        .getResult());
+                              },
+                              zero)
+                       .getResult(0);
                  };
                  Value result;
                  if (past) {
@@ -654,21 +655,13 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
                                           ValueRange{bi, hi, row, di})
                                           .getResult());
                                 },
-                                readStep)
+                                [&](OpBuilder &eb, Location eloc) {
+                                  scf::YieldOp::create(eb, eloc,
+                                                       stepOrZero(eb, eloc));
+                                })
                                 .getResult(0);
                  } else {
-                   result = scf::IfOp::create(
-                                nb, nloc, fromStep,
-                                [&](OpBuilder &tb, Location tloc) {
-                                  scf::YieldOp::create(
-                                      tb, tloc,
-                                      tensor::ExtractOp::create(
-                                          tb, tloc, stepFirst,
-                                          ValueRange{bi, hi, stepRow, di})
-                                          .getResult());
-                                },
-                                zero)
-                                .getResult(0);
+                   result = stepOrZero(nb, nloc);
                  }
                  linalg::YieldOp::create(nb, nloc, result);
                })
