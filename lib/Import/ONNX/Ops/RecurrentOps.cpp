@@ -696,6 +696,25 @@ template <Cell cell> LogicalResult convertRecurrent(NodeImporter &node) {
       return node.emitError() << "sequence_lens must be int32 [batch]";
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, *lengths, 0),
                              p.batch, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    // A length outside [0, seq] would write Y past its end: it stops the
+    // run.
+    scf::ForOp::create(
+        b, loc, indexConstant(b, loc, 0), p.batch, indexConstant(b, loc, 1),
+        ValueRange{}, [&](OpBuilder &lb, Location lloc, Value row, ValueRange) {
+          Value length = arith::IndexCastOp::create(
+              lb, lloc, lb.getIndexType(),
+              tensor::ExtractOp::create(lb, lloc, *lengths, ValueRange{row}));
+          emitRuntimeCheck(
+              lb, lloc,
+              arith::OrIOp::create(
+                  lb, lloc,
+                  arith::CmpIOp::create(lb, lloc, arith::CmpIPredicate::slt,
+                                        length, indexConstant(lb, lloc, 0)),
+                  arith::CmpIOp::create(lb, lloc, arith::CmpIPredicate::sgt,
+                                        length, p.seq)),
+              TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+          scf::YieldOp::create(lb, lloc);
+        });
     p.lengths = *lengths;
   }
   if (*bias &&
