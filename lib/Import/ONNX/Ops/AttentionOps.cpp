@@ -275,8 +275,11 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
     }
     inputs.push_back(bias);
     maps.push_back(AffineMap::get(5, 0, exprs, b.getContext()));
-    for (auto [dim, size] : {std::pair<int64_t, Value>{2, seq},
-                             std::pair<int64_t, Value>{3, total}})
+    // Its batch, when it has one, is the query's.
+    SmallVector<std::pair<int64_t, Value>> checkedDims = {{2, seq}, {3, total}};
+    if (biasType.getDimSize(0) != 1)
+      checkedDims.push_back({0, batch});
+    for (auto [dim, size] : checkedDims)
       emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, bias, dim),
                                size, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
   }
