@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
-#include "Requantize.h"
+#include "QuantArithmetic.h"
 #include "RuntimeChecks.h"
 #include "ShapeBuilders.h"
 #include "Signedness.h"
@@ -637,64 +637,6 @@ LogicalResult convertConv(NodeImporter &node) {
   return success();
 }
 
-/// int32(x) - int32(zero point), the zero point a scalar or (`perChannel`,
-/// the weights') one per output channel along dimension 0.
-FailureOr<Value> centerConvOperand(NodeImporter &node, Value x,
-                                   unsigned zeroPointInput, bool perChannel) {
-  OpBuilder &b = node.getBuilder();
-  Location loc = node.getLoc();
-  auto type = cast<RankedTensorType>(x.getType());
-  Type xType = type.getElementType();
-  SmallVector<Value> operands = {x};
-  if (node.hasInput(zeroPointInput)) {
-    Value zeroPoint = node.getInput(zeroPointInput);
-    if (!zeroPoint)
-      return failure();
-    auto zpType = cast<RankedTensorType>(zeroPoint.getType());
-    if (zpType.getElementType() != xType || zpType.getRank() > 1) {
-      node.emitError() << "zero point #" << zeroPointInput
-                       << " must be a scalar or 1-D " << xType;
-      return failure();
-    }
-    if (zpType.getRank() == 1 && zpType.getDimSize(0) != 1) {
-      if (!perChannel) {
-        node.emitError() << "zero point #" << zeroPointInput
-                         << " must be one value";
-        return failure();
-      }
-      // [M] -> [M, 1, ..., 1] along the weights' output channels.
-      SmallVector<int64_t> shape(type.getRank(), 1);
-      shape[0] = zpType.getDimSize(0);
-      SmallVector<ReassociationIndices> groups = {{}};
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        groups[0].push_back(d);
-      SmallVector<OpFoldResult> sizes;
-      for (int64_t v : shape)
-        sizes.push_back(b.getIndexAttr(v));
-      zeroPoint = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get(shape, xType), zeroPoint, groups,
-          sizes);
-    }
-    operands.push_back(zeroPoint);
-  }
-  Type i32 = b.getI32Type();
-  return buildBroadcastElementwise(
-      node, operands, i32,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        auto widen = [&](Value v) -> Value {
-          if (xType.isUnsignedInteger())
-            return arith::ExtUIOp::create(nb, nloc, i32,
-                                          castToSignless(nb, nloc, v));
-          return arith::ExtSIOp::create(nb, nloc, i32,
-                                        castToSignless(nb, nloc, v));
-        };
-        Value centered = widen(args[0]);
-        if (args.size() > 1)
-          centered = arith::SubIOp::create(nb, nloc, centered, widen(args[1]));
-        return centered;
-      });
-}
-
 /// The int32 convolution of ConvInteger and QLinearConv: x and w (8-bit)
 /// less their zero points (inputs `xZeroPoint`, `wZeroPoint`).
 FailureOr<Value> buildIntegerConv(NodeImporter &node, Value x, Value w,
@@ -721,8 +663,11 @@ FailureOr<Value> buildIntegerConv(NodeImporter &node, Value x, Value w,
   FailureOr<PoolGeometry> g = getGeometry(node, type, kernel);
   if (failed(g))
     return failure();
-  FailureOr<Value> xc = centerConvOperand(node, x, xZeroPoint, false);
-  FailureOr<Value> wc = centerConvOperand(node, w, wZeroPoint, true);
+  // The input's zero point is one value; the weights' may be one per
+  // output channel.
+  FailureOr<Value> xc = buildCenteredOnZeroPoint(node, x, xZeroPoint, -1);
+  FailureOr<Value> wc =
+      buildCenteredOnZeroPoint(node, w, wZeroPoint, wType.getRank() - 1);
   if (failed(xc) || failed(wc))
     return failure();
   OpBuilder &b = node.getBuilder();

@@ -8,7 +8,7 @@
 
 #include "Broadcast.h"
 #include "MatMul.h"
-#include "Requantize.h"
+#include "QuantArithmetic.h"
 #include "RuntimeChecks.h"
 #include "Signedness.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
@@ -452,51 +452,6 @@ LogicalResult convertGemm(NodeImporter &node) {
   return success();
 }
 
-/// int32(x) - int32(zeroPoint) for an int8 or uint8 operand. A 1-D zero
-/// point runs along `axisFromBack` (1: rows of A, 0: columns of B).
-FailureOr<Value> centerOnZeroPoint(NodeImporter &node, Value x,
-                                   unsigned zeroPointInput,
-                                   int64_t axisFromBack) {
-  OpBuilder &b = node.getBuilder();
-  Location loc = node.getLoc();
-  Type xType = cast<RankedTensorType>(x.getType()).getElementType();
-  Type i32 = b.getI32Type();
-  auto widen = [&](OpBuilder &nb, Location nloc, Value v, Type from) -> Value {
-    if (from.isUnsignedInteger())
-      return arith::ExtUIOp::create(nb, nloc, i32, v);
-    return arith::ExtSIOp::create(nb, nloc, i32, v);
-  };
-  SmallVector<Value> operands = {x};
-  if (node.hasInput(zeroPointInput)) {
-    Value zeroPoint = node.getInput(zeroPointInput);
-    if (!zeroPoint)
-      return failure();
-    auto zpType = cast<RankedTensorType>(zeroPoint.getType());
-    if (zpType.getElementType() != xType || zpType.getRank() > 1)
-      return node.emitError()
-             << "zero point #" << zeroPointInput << " must be a scalar or 1-D "
-             << xType << ", got " << zpType;
-    if (zpType.getRank() == 1 && axisFromBack == 1) {
-      // Per-row: [M] -> [M, 1] to broadcast against [..., M, K].
-      zeroPoint = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({zpType.getDimSize(0), 1}, xType),
-          zeroPoint, SmallVector<ReassociationIndices>{{0, 1}},
-          SmallVector<OpFoldResult>{tensor::getMixedSize(b, loc, zeroPoint, 0),
-                                    b.getIndexAttr(1)});
-    }
-    operands.push_back(zeroPoint);
-  }
-  return buildBroadcastElementwise(
-      node, operands, i32,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value centered = widen(nb, nloc, args[0], xType);
-        if (args.size() > 1)
-          centered = arith::SubIOp::create(nb, nloc, centered,
-                                           widen(nb, nloc, args[1], xType));
-        return centered;
-      });
-}
-
 /// int8/uint8 matmul after subtracting the zero points, accumulated in
 /// int32 as ONNX specifies.
 LogicalResult convertMatMulInteger(NodeImporter &node) {
@@ -509,10 +464,10 @@ LogicalResult convertMatMulInteger(NodeImporter &node) {
              .isInteger(8))
       return node.emitError()
              << "operands must be int8 or uint8, got " << operand.getType();
-  FailureOr<Value> lhsCentered = centerOnZeroPoint(node, lhs, 2, 1);
+  FailureOr<Value> lhsCentered = buildCenteredOnZeroPoint(node, lhs, 2, 1);
   if (failed(lhsCentered))
     return failure();
-  FailureOr<Value> rhsCentered = centerOnZeroPoint(node, rhs, 3, 0);
+  FailureOr<Value> rhsCentered = buildCenteredOnZeroPoint(node, rhs, 3, 0);
   if (failed(rhsCentered))
     return failure();
   FailureOr<Value> product =
@@ -540,8 +495,8 @@ LogicalResult convertQLinearMatMul(NodeImporter &node) {
   for (Value scale : {aScale, bScale, yScale})
     if (cast<RankedTensorType>(scale.getType()).getNumElements() != 1)
       return node.emitError() << "only per-tensor scales are supported";
-  FailureOr<Value> lhs = centerOnZeroPoint(node, a, 2, 1);
-  FailureOr<Value> rhs = centerOnZeroPoint(node, b, 5, 0);
+  FailureOr<Value> lhs = buildCenteredOnZeroPoint(node, a, 2, 1);
+  FailureOr<Value> rhs = buildCenteredOnZeroPoint(node, b, 5, 0);
   if (failed(lhs) || failed(rhs))
     return failure();
   FailureOr<Value> product = buildBroadcastMatMul(node, *lhs, *rhs);

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Broadcast.h"
-#include "Requantize.h"
+#include "QuantArithmetic.h"
 #include "Signedness.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
@@ -269,6 +269,57 @@ LogicalResult convertDynamicQuantizeLinear(NodeImporter &node) {
 }
 
 } // namespace
+
+FailureOr<Value> tern::buildCenteredOnZeroPoint(NodeImporter &node, Value x,
+                                                unsigned zeroPointInput,
+                                                int64_t axisFromBack) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  Type xType = cast<RankedTensorType>(x.getType()).getElementType();
+  Type i32 = b.getI32Type();
+  SmallVector<Value> operands = {x};
+  if (node.hasInput(zeroPointInput)) {
+    Value zeroPoint = node.getInput(zeroPointInput);
+    if (!zeroPoint)
+      return failure();
+    auto zpType = cast<RankedTensorType>(zeroPoint.getType());
+    if (zpType.getElementType() != xType || zpType.getRank() > 1)
+      return node.emitError()
+             << "zero point #" << zeroPointInput << " must be a scalar or 1-D "
+             << xType << ", got " << zpType;
+    bool perAxis = zpType.getRank() == 1 && zpType.getDimSize(0) != 1;
+    if (perAxis && axisFromBack < 0)
+      return node.emitError()
+             << "zero point #" << zeroPointInput << " must be one value";
+    if (zpType.getRank() == 1 && axisFromBack > 0) {
+      // [M] -> [M, 1, ..., 1], to broadcast along its dimension of x.
+      SmallVector<int64_t> shape(axisFromBack + 1, 1);
+      shape[0] = zpType.getDimSize(0);
+      SmallVector<OpFoldResult> sizes(axisFromBack + 1, b.getIndexAttr(1));
+      sizes[0] = tensor::getMixedSize(b, loc, zeroPoint, 0);
+      ReassociationIndices all;
+      for (int64_t d = 0; d <= axisFromBack; ++d)
+        all.push_back(d);
+      zeroPoint = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get(shape, xType), zeroPoint,
+          SmallVector<ReassociationIndices>{all}, sizes);
+    }
+    operands.push_back(zeroPoint);
+  }
+  return buildBroadcastElementwise(
+      node, operands, i32,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        auto widen = [&](Value v) -> Value {
+          if (xType.isUnsignedInteger())
+            return arith::ExtUIOp::create(nb, nloc, i32, v);
+          return arith::ExtSIOp::create(nb, nloc, i32, v);
+        };
+        Value centered = widen(args[0]);
+        if (args.size() > 1)
+          centered = arith::SubIOp::create(nb, nloc, centered, widen(args[1]));
+        return centered;
+      });
+}
 
 FailureOr<Value> tern::buildRequantized(NodeImporter &node, Value acc,
                                         ArrayRef<Value> scales, Value yScale,
