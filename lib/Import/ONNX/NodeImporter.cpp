@@ -140,6 +140,12 @@ float NodeImporter::getFloatAttr(llvm::StringRef name,
   return attr ? attr->f() : defaultValue;
 }
 
+std::string NodeImporter::getStringAttr(llvm::StringRef name,
+                                        llvm::StringRef defaultValue) const {
+  const onnx::AttributeProto *attr = getAttribute(name);
+  return attr ? attr->s() : defaultValue.str();
+}
+
 InFlightDiagnostic NodeImporter::emitError() {
   InFlightDiagnostic diag = mlir::emitError(loc);
   llvm::StringRef domain = node.domain();

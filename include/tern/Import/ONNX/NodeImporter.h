@@ -121,6 +121,8 @@ public:
   getIntsAttr(llvm::StringRef name) const;
   int64_t getIntAttr(llvm::StringRef name, int64_t defaultValue) const;
   float getFloatAttr(llvm::StringRef name, float defaultValue) const;
+  std::string getStringAttr(llvm::StringRef name,
+                            llvm::StringRef defaultValue) const;
 
   /// An error at the node's location, prefixed with
   /// "ONNX node '<name>' (<op type>, domain <domain>, opset <n>): ".

@@ -59,8 +59,7 @@ getGeometry(NodeImporter &node, RankedTensorType type,
   g.padBegin.assign(pads.begin(), pads.begin() + spatial);
   g.padEnd.assign(pads.begin() + spatial, pads.end());
   bool ceilMode = node.getIntAttr("ceil_mode", 0);
-  const onnx::AttributeProto *autoPadAttr = node.getAttribute("auto_pad");
-  std::string autoPad = autoPadAttr ? autoPadAttr->s() : "NOTSET";
+  std::string autoPad = node.getStringAttr("auto_pad", "NOTSET");
 
   for (int64_t i = 0; i < spatial; ++i) {
     int64_t size = type.getDimSize(2 + i);
@@ -778,8 +777,7 @@ LogicalResult convertConvTranspose(NodeImporter &node) {
   SmallVector<int64_t> outputPadding = ints("output_padding", spatial, 0);
   std::optional<SmallVector<int64_t>> outputShape =
       node.getIntsAttr("output_shape");
-  const onnx::AttributeProto *autoPadAttr = node.getAttribute("auto_pad");
-  std::string autoPad = autoPadAttr ? autoPadAttr->s() : "NOTSET";
+  std::string autoPad = node.getStringAttr("auto_pad", "NOTSET");
   if (static_cast<int64_t>(strides.size()) != spatial ||
       static_cast<int64_t>(dilations.size()) != spatial ||
       static_cast<int64_t>(pads.size()) != 2 * spatial ||

@@ -80,8 +80,7 @@ LogicalResult convertDepthToSpace(NodeImporter &node) {
   FailureOr<int64_t> bs = getBlockSize(node, input);
   if (failed(bs))
     return failure();
-  const onnx::AttributeProto *modeAttr = node.getAttribute("mode");
-  std::string mode = modeAttr ? modeAttr->s() : "DCR";
+  std::string mode = node.getStringAttr("mode", "DCR");
   if (mode != "DCR" && mode != "CRD")
     return node.emitError() << "mode '" << mode << "' is not DCR or CRD";
   auto type = getType(input);

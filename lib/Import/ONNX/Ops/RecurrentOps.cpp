@@ -651,9 +651,7 @@ template <Cell cell> LogicalResult convertRecurrent(NodeImporter &node) {
   }
   int64_t gates = cell == Cell::RNN ? 1 : cell == Cell::GRU ? 3 : 4;
   int64_t hidden = node.getIntAttr("hidden_size", 0);
-  std::string direction = "forward";
-  if (const onnx::AttributeProto *attr = node.getAttribute("direction"))
-    direction = attr->s();
+  std::string direction = node.getStringAttr("direction", "forward");
   if (direction != "forward" && direction != "reverse" &&
       direction != "bidirectional")
     return node.emitError() << "direction '" << direction

@@ -649,8 +649,7 @@ std::optional<int64_t> getIgnoreIndex(NodeImporter &node) {
 }
 
 std::string getReduction(NodeImporter &node) {
-  const onnx::AttributeProto *attr = node.getAttribute("reduction");
-  return attr ? attr->s() : "mean";
+  return node.getStringAttr("reduction", "mean");
 }
 
 LogicalResult convertNegativeLogLikelihoodLoss(NodeImporter &node) {

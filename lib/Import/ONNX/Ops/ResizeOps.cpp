@@ -253,12 +253,8 @@ LogicalResult convertResize(NodeImporter &node) {
     return node.emitError()
            << "element type " << elementType << " is not supported by this op";
   int64_t rank = type.getRank();
-  auto stringAttr = [&](StringRef name, StringRef fallback) {
-    const onnx::AttributeProto *attr = node.getAttribute(name);
-    return attr ? attr->s() : fallback.str();
-  };
   ResizeConfig config;
-  std::string mode = stringAttr("mode", "nearest");
+  std::string mode = node.getStringAttr("mode", "nearest");
   if (mode == "nearest")
     config.mode = Interpolation::Nearest;
   else if (mode == "linear")
@@ -268,14 +264,14 @@ LogicalResult convertResize(NodeImporter &node) {
   else
     return node.emitError() << "mode '" << mode << "' is not supported";
   config.coordinates =
-      stringAttr("coordinate_transformation_mode", "half_pixel");
+      node.getStringAttr("coordinate_transformation_mode", "half_pixel");
   static const char *const modes[] = {
       "half_pixel",         "asymmetric",           "align_corners",
       "pytorch_half_pixel", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
   if (!llvm::is_contained(modes, config.coordinates))
     return node.emitError() << "coordinate_transformation_mode '"
                             << config.coordinates << "' is not supported";
-  config.nearestMode = stringAttr("nearest_mode", "round_prefer_floor");
+  config.nearestMode = node.getStringAttr("nearest_mode", "round_prefer_floor");
   config.cubicA = node.getFloatAttr("cubic_coeff_a", -0.75f);
   config.excludeOutside = node.getIntAttr("exclude_outside", 0);
   config.extrapolation = node.getFloatAttr("extrapolation_value", 0.0f);
@@ -436,12 +432,8 @@ LogicalResult convertGridSample(NodeImporter &node) {
       gridType.getElementType() != et)
     return node.emitError() << "expects a float N x C x H x W input and an "
                                "N x H' x W' x 2 grid of its type";
-  auto attr = [&](StringRef name, StringRef fallback) -> std::string {
-    const onnx::AttributeProto *a = node.getAttribute(name);
-    return a ? a->s() : fallback.str();
-  };
-  std::string mode = attr("mode", "bilinear");
-  std::string padding = attr("padding_mode", "zeros");
+  std::string mode = node.getStringAttr("mode", "bilinear");
+  std::string padding = node.getStringAttr("padding_mode", "zeros");
   if (mode != "bilinear" && mode != "nearest" && mode != "bicubic")
     return node.emitError() << "mode '" << mode << "' is not supported";
   if (padding != "zeros" && padding != "border" && padding != "reflection")
@@ -698,13 +690,9 @@ LogicalResult convertRoiAlign(NodeImporter &node) {
       cast<RankedTensorType>(batchIndices.getType()).getRank() != 1)
     return node.emitError() << "expects a float N x C x H x W input, rois "
                                "[R, 4] of its type and batch_indices [R]";
-  auto strAttr = [&](StringRef name, StringRef fallback) -> std::string {
-    const onnx::AttributeProto *a = node.getAttribute(name);
-    return a ? a->s() : fallback.str();
-  };
-  std::string mode = strAttr("mode", "avg");
+  std::string mode = node.getStringAttr("mode", "avg");
   std::string transform =
-      strAttr("coordinate_transformation_mode", "half_pixel");
+      node.getStringAttr("coordinate_transformation_mode", "half_pixel");
   if ((mode != "avg" && mode != "max") ||
       (transform != "half_pixel" && transform != "output_half_pixel"))
     return node.emitError() << "mode must be avg or max and "

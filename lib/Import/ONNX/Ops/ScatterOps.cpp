@@ -29,18 +29,18 @@ RankedTensorType getType(Value value) {
 enum class ScatterReduction { None, Add, Mul, Max, Min };
 
 FailureOr<ScatterReduction> getReduction(NodeImporter &node) {
-  const onnx::AttributeProto *attr = node.getAttribute("reduction");
-  if (!attr || attr->s() == "none")
+  std::string reduction = node.getStringAttr("reduction", "none");
+  if (reduction == "none")
     return ScatterReduction::None;
-  if (attr->s() == "add")
+  if (reduction == "add")
     return ScatterReduction::Add;
-  if (attr->s() == "mul")
+  if (reduction == "mul")
     return ScatterReduction::Mul;
-  if (attr->s() == "max")
+  if (reduction == "max")
     return ScatterReduction::Max;
-  if (attr->s() == "min")
+  if (reduction == "min")
     return ScatterReduction::Min;
-  node.emitError() << "reduction '" << attr->s() << "' is not supported";
+  node.emitError() << "reduction '" << reduction << "' is not supported";
   return failure();
 }
 

@@ -1269,9 +1269,7 @@ LogicalResult convertPad(NodeImporter &node) {
     return failure();
   auto type = getType(input);
   int64_t rank = type.getRank();
-  std::string mode = "constant";
-  if (const onnx::AttributeProto *attr = node.getAttribute("mode"))
-    mode = attr->s();
+  std::string mode = node.getStringAttr("mode", "constant");
   if (mode != "constant" && mode != "reflect" && mode != "edge")
     return node.emitError() << "mode '" << mode
                             << "' is not supported (constant, reflect, edge)";

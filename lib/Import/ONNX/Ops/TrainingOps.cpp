@@ -143,8 +143,7 @@ LogicalResult convertMomentum(NodeImporter &node) {
   double alpha = node.getFloatAttr("alpha", 0.0f);
   double beta = node.getFloatAttr("beta", 0.0f);
   double norm = node.getFloatAttr("norm_coefficient", 0.0f);
-  const onnx::AttributeProto *modeAttr = node.getAttribute("mode");
-  std::string mode = modeAttr ? modeAttr->s() : "standard";
+  std::string mode = node.getStringAttr("mode", "standard");
   if (mode != "standard" && mode != "nesterov")
     return node.emitError()
            << "mode '" << mode << "' is not standard or nesterov";
