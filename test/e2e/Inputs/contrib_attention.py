@@ -14,11 +14,10 @@ contrib_attention.py gen DIR    -> DIR/<case>.onnx, DIR/<case>.inputs (the
 contrib_attention.py check DIR  compares DIR/<case>.out/<output>.npy
 """
 
-import os
 import sys
 
 import numpy as np
-import onnx
+import ort_cases
 from onnx import TensorProto, helper, numpy_helper
 
 MS = "com.microsoft"
@@ -138,14 +137,10 @@ def cases(rng):
     }
 
 
-def gen(out):
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
-                                    "..", "python"))
-    import tern.ort
-    rng = np.random.default_rng(0)
-    names = []
+def models(rng):
+    """Each case as (name, model, feeds)."""
+    dtype = {np.dtype(np.float32): F32, np.dtype(np.int32): I32}
     for name, (nodes, feeds, initializers, outputs) in cases(rng).items():
-        dtype = {np.dtype(np.float32): F32, np.dtype(np.int32): I32}
         graph = helper.make_graph(
             nodes, name,
             [helper.make_tensor_value_info(n, dtype[a.dtype], a.shape)
@@ -155,44 +150,16 @@ def gen(out):
                     4 if o.startswith("present") else 3)])
              for o in outputs],
             initializers)
-        path = os.path.join(out, name + ".onnx")
-        onnx.save(helper.make_model(graph, opset_imports=[
-            helper.make_opsetid("", 17), helper.make_opsetid(MS, 1)]), path)
-        flags = []
-        for n, a in feeds.items():
-            np.save(os.path.join(out, f"{name}.{n}.npy"), a)
-            flags.append(f"--input {n}={os.path.join(out, f'{name}.{n}.npy')}")
-        with open(os.path.join(out, name + ".inputs"), "w") as f:
-            f.write(" ".join(flags) + "\n")
-        expected = os.path.join(out, name + ".expected")
-        os.makedirs(expected, exist_ok=True)
-        for o, value in tern.ort.run(path, feeds).items():
-            np.save(os.path.join(expected, o + ".npy"), value)
-        names.append(name)
-    with open(os.path.join(out, "cases.txt"), "w") as f:
-        f.write("\n".join(names) + "\n")
+        yield name, helper.make_model(graph, opset_imports=[
+            helper.make_opsetid("", 17), helper.make_opsetid(MS, 1)]), feeds
+
+
+def gen(out):
+    ort_cases.write_cases(out, models(np.random.default_rng(0)), "cases.txt")
 
 
 def check(out):
-    with open(os.path.join(out, "cases.txt")) as f:
-        names = f.read().split()
-    for name in names:
-        expected_dir = os.path.join(out, name + ".expected")
-        worst = 0.0
-        ok = True
-        for o in sorted(os.listdir(expected_dir)):
-            expected = np.load(os.path.join(expected_dir, o))
-            got = np.load(os.path.join(out, name + ".out", o))
-            if got.shape != expected.shape:
-                print(f"FAIL {name}/{o}: shape {got.shape}, ONNX Runtime "
-                      f"{expected.shape}")
-                ok = False
-                continue
-            err = float(np.abs(got - expected).max()) if got.size else 0.0
-            worst = max(worst, err)
-            ok = ok and err < 1e-5
-        print(f"{'ok' if ok else 'FAIL'} {name}: max |tern - ONNX Runtime| "
-              f"{worst:.2e}")
+    ort_cases.check_cases(out, "cases.txt")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import os
 import sys
 
 import numpy as np
+import ort_cases
 import torch
 
 CASES = {"3x11": (3, 11), "1x4": (1, 4)}
@@ -64,7 +65,8 @@ def gen(out):
                 np.save(os.path.join(out, f"x_{name}_{case}.npy"), x.numpy())
                 np.save(os.path.join(out, f"expected_{name}_{case}.npy"),
                         model(x).numpy())
-    gen_onnx_graphs(out)
+    ort_cases.write_cases(out, onnx_graphs(np.random.default_rng(0)),
+                          "graphs.txt")
 
 
 def onnx_graphs(rng):
@@ -120,30 +122,6 @@ def onnx_graphs(rng):
             graph, opset_imports=[helper.make_opsetid("", 17)]), feeds
 
 
-def gen_onnx_graphs(out):
-    import onnx
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
-                                    "..", "python"))
-    import tern.ort
-    names = []
-    for name, model, feeds in onnx_graphs(np.random.default_rng(0)):
-        path = os.path.join(out, name + ".onnx")
-        onnx.save(model, path)
-        flags = []
-        for n, a in feeds.items():
-            np.save(os.path.join(out, f"{name}.{n}.npy"), a)
-            flags.append(f"--input {n}={os.path.join(out, f'{name}.{n}.npy')}")
-        with open(os.path.join(out, name + ".inputs"), "w") as f:
-            f.write(" ".join(flags) + "\n")
-        expected = os.path.join(out, name + ".expected")
-        os.makedirs(expected, exist_ok=True)
-        for o, value in tern.ort.run(path, feeds).items():
-            np.save(os.path.join(expected, o + ".npy"), value)
-        names.append(name)
-    with open(os.path.join(out, "graphs.txt"), "w") as f:
-        f.write("\n".join(names) + "\n")
-
-
 def check(out):
     for name in models():
         for case in CASES:
@@ -154,21 +132,7 @@ def check(out):
                    if got.shape == expected.shape else float("inf"))
             print(f"{'ok' if err < 1e-5 else 'FAIL'} {name} {case}: "
                   f"max |tern - PyTorch| {err:.2e}")
-    with open(os.path.join(out, "graphs.txt")) as f:
-        graphs = f.read().split()
-    for name in graphs:
-        worst, ok = 0.0, True
-        expected_dir = os.path.join(out, name + ".expected")
-        for o in sorted(os.listdir(expected_dir)):
-            expected = np.load(os.path.join(expected_dir, o))
-            got = np.load(os.path.join(out, name + ".out", o))
-            if got.shape != expected.shape:
-                ok = False
-                continue
-            worst = max(worst, float(np.abs(got - expected).max()))
-        ok = ok and worst < 1e-5
-        print(f"{'ok' if ok else 'FAIL'} {name}: max |tern - ONNX Runtime| "
-              f"{worst:.2e}")
+    ort_cases.check_cases(out, "graphs.txt")
 
 
 if __name__ == "__main__":
