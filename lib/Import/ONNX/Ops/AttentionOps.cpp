@@ -164,15 +164,6 @@ Value withDynamicDims(OpBuilder &b, Location loc, Value x,
   return tensor::CastOp::create(b, loc, dynamicType, x);
 }
 
-/// A scalar integer input (any shape of one element) as an index.
-Value readScalarIndex(OpBuilder &b, Location loc, Value tensor) {
-  auto type = getType(tensor);
-  Value zero = indexConstant(b, loc, 0);
-  Value v = tensor::ExtractOp::create(b, loc, tensor,
-                                      SmallVector<Value>(type.getRank(), zero));
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-}
-
 /// Says, inside an attention body, whether query position `s` of batch `b`
 /// must not see key position `t` (all index values).
 using MaskFn = function_ref<Value(OpBuilder &, Location, Value batch,
@@ -181,6 +172,7 @@ using MaskFn = function_ref<Value(OpBuilder &, Location, Value batch,
 /// What one attention computes, besides its tensors.
 struct AttentionConfig {
   int64_t numHeads, kvNumHeads, headSize;
+  /// The scores' scale; 0 (both ops' default) is 1 / sqrt(headSize).
   double scale;
   double softcap = 0;
   /// Added to the scores the mask hides (MultiHeadAttention); without it,
@@ -201,6 +193,8 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
   Type elementType = getType(q).getElementType();
   int64_t kvHeads = config.kvNumHeads, group = config.numHeads / kvHeads,
           headSize = config.headSize;
+  double scale =
+      config.scale != 0 ? config.scale : 1.0 / std::sqrt(double(headSize));
   q = withDynamicDims(b, loc, q, {0, 1});
   keys = withDynamicDims(b, loc, keys, {0, 2});
   values = withDynamicDims(b, loc, values, {0, 2});
@@ -296,8 +290,7 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
               return arith::ConstantOp::create(nb, nloc, elementType,
                                                nb.getFloatAttr(elementType, v));
             };
-            Value v = arith::MulFOp::create(nb, nloc, args[0],
-                                            constant(config.scale));
+            Value v = arith::MulFOp::create(nb, nloc, args[0], constant(scale));
             if (config.softcap > 0)
               v = arith::MulFOp::create(
                   nb, nloc,
@@ -684,8 +677,6 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
                                "positions follow from seqlens_k)";
   AttentionConfig config{numHeads, kvNumHeads, headSize,
                          node.getFloatAttr("scale", 0.0f)};
-  if (config.scale == 0)
-    config.scale = 1.0 / std::sqrt(double(headSize));
   config.softcap = node.getFloatAttr("softcap", 0.0f);
   int64_t window = node.getIntAttr("local_window_size", -1);
   FailureOr<Value> output = buildAttention(
@@ -840,8 +831,6 @@ LogicalResult convertMultiHeadAttention(NodeImporter &node) {
   bool causal = node.getIntAttr("unidirectional", 0);
   AttentionConfig config{numHeads, numHeads, headSize,
                          node.getFloatAttr("scale", 0.0f)};
-  if (config.scale == 0)
-    config.scale = 1.0 / std::sqrt(double(headSize));
   config.maskFilterValue = node.getFloatAttr("mask_filter_value", -10000.0f);
   auto isMasked = [&](OpBuilder &nb, Location nloc, Value bi, Value si,
                       Value ti) -> Value {

@@ -20,6 +20,11 @@ mlir::FailureOr<mlir::Value> buildConcat(NodeImporter &node,
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 readShapeEntries(NodeImporter &node, mlir::Value shape);
 
+/// The one element of an integer tensor (any rank), as an index read at
+/// run time.
+mlir::Value readScalarIndex(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value tensor);
+
 /// The static shape of output 0 when its `sizes` are computed at run time:
 /// the sizes ONNX shape inference knows, each checked against the computed
 /// one when the model runs.

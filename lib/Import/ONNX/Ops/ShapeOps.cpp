@@ -436,6 +436,13 @@ FailureOr<SmallVector<Value>> tern::readShapeEntries(NodeImporter &node,
   return entries;
 }
 
+Value tern::readScalarIndex(OpBuilder &b, Location loc, Value tensor) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value v = tensor::ExtractOp::create(
+      b, loc, tensor, SmallVector<Value>(getType(tensor).getRank(), zero));
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
 SmallVector<int64_t> tern::staticSizesCheckedAtRunTime(NodeImporter &node,
                                                        ArrayRef<Value> sizes) {
   SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);

@@ -45,10 +45,7 @@ LogicalResult convertWindow(NodeImporter &node, double a0, double a1,
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value length = arith::IndexCastOp::create(
-      b, loc, b.getIndexType(),
-      tensor::ExtractOp::create(b, loc, size,
-                                SmallVector<Value>(sizeType.getRank(), zero)));
+  Value length = readScalarIndex(b, loc, size);
   emitRuntimeCheck(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, length, zero),
@@ -227,13 +224,7 @@ FailureOr<Value> readScalar(NodeImporter &node, unsigned i) {
     node.emitError() << "input " << i << " must be one integer";
     return failure();
   }
-  OpBuilder &b = node.getBuilder();
-  Location loc = node.getLoc();
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  return Value(arith::IndexCastOp::create(
-      b, loc, b.getIndexType(),
-      tensor::ExtractOp::create(b, loc, v,
-                                SmallVector<Value>(type.getRank(), zero))));
+  return readScalarIndex(node.getBuilder(), node.getLoc(), v);
 }
 
 /// The signal's checks: float, rank 3 or more, 1 or 2 parts last.
