@@ -30,27 +30,6 @@ Value c(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-/// A tensor of `type` whose element at each coordinate `body` computes.
-Value buildFromCoordinates(
-    OpBuilder &b, Location loc, RankedTensorType type, ValueRange dynamicSizes,
-    function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body) {
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                       type.getElementType(), dynamicSizes);
-  int64_t rank = type.getRank();
-  return linalg::GenericOp::create(
-             b, loc, type, ValueRange{}, ValueRange{init},
-             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
-             SmallVector<utils::IteratorType>(rank,
-                                              utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nloc, ValueRange) {
-               SmallVector<Value> at;
-               for (int64_t d = 0; d < rank; ++d)
-                 at.push_back(linalg::IndexOp::create(nb, nloc, d));
-               linalg::YieldOp::create(nb, nloc, body(nb, nloc, at));
-             })
-      .getResult(0);
-}
-
 /// The blocksize of DepthToSpace and SpaceToDepth on a 4-D input.
 FailureOr<int64_t> getBlockSize(NodeImporter &node, Value input) {
   int64_t blockSize = node.getIntAttr("blocksize", 0);

@@ -452,14 +452,11 @@ LogicalResult convertGridSample(NodeImporter &node) {
   emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, grid, 0),
                            tensor::DimOp::create(b, loc, input, 0),
                            TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
-  Value init = tensor::EmptyOp::create(b, loc, shape, et, dynamicSizes);
   Value height = tensor::DimOp::create(b, loc, input, 2);
   Value width = tensor::DimOp::create(b, loc, input, 3);
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(4)},
-      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
+  Value sampled = buildFromCoordinates(
+      b, loc, RankedTensorType::get(shape, et), dynamicSizes,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
         auto f = [&](double v) -> Value {
           return arith::ConstantOp::create(nb, nloc, et,
                                            nb.getFloatAttr(et, v));
@@ -476,10 +473,7 @@ LogicalResult convertGridSample(NodeImporter &node) {
         auto select = [&](Value cond, Value a, Value c) -> Value {
           return arith::SelectOp::create(nb, nloc, cond, a, c);
         };
-        Value n = linalg::IndexOp::create(nb, nloc, 0);
-        Value ch = linalg::IndexOp::create(nb, nloc, 1);
-        Value oh = linalg::IndexOp::create(nb, nloc, 2);
-        Value ow = linalg::IndexOp::create(nb, nloc, 3);
+        Value n = at[0], ch = at[1], oh = at[2], ow = at[3];
         auto gridAt = [&](int64_t k) -> Value {
           return tensor::ExtractOp::create(
               nb, nloc, grid,
@@ -667,9 +661,9 @@ LogicalResult convertGridSample(NodeImporter &node) {
                 nb, nloc, result, arith::MulFOp::create(nb, nloc, wy[j], row));
           }
         }
-        linalg::YieldOp::create(nb, nloc, result);
+        return result;
       });
-  node.setOutput(0, generic.getResult(0));
+  node.setOutput(0, sampled);
   return success();
 }
 
@@ -716,15 +710,12 @@ LogicalResult convertRoiAlign(NodeImporter &node) {
                            tensor::DimOp::create(b, loc, batchIndices, 0),
                            tensor::DimOp::create(b, loc, rois, 0),
                            TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
-  Value init = tensor::EmptyOp::create(b, loc, shape, et, dynamicSizes);
   Value height = tensor::DimOp::create(b, loc, input, 2);
   Value width = tensor::DimOp::create(b, loc, input, 3);
   Value images = tensor::DimOp::create(b, loc, input, 0);
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(4)},
-      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
+  Value pooled = buildFromCoordinates(
+      b, loc, RankedTensorType::get(shape, et), dynamicSizes,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
         auto f = [&](OpBuilder &ob, Location oloc, double v) -> Value {
           return arith::ConstantOp::create(ob, oloc, et,
                                            ob.getFloatAttr(et, v));
@@ -737,10 +728,7 @@ LogicalResult convertRoiAlign(NodeImporter &node) {
               ob, oloc, et,
               arith::IndexCastOp::create(ob, oloc, ob.getI64Type(), i));
         };
-        Value r = linalg::IndexOp::create(nb, nloc, 0);
-        Value ch = linalg::IndexOp::create(nb, nloc, 1);
-        Value ph = linalg::IndexOp::create(nb, nloc, 2);
-        Value pw = linalg::IndexOp::create(nb, nloc, 3);
+        Value r = at[0], ch = at[1], ph = at[2], pw = at[3];
         Value image = checkedIndex(
             nb, nloc,
             tensor::ExtractOp::create(nb, nloc, batchIndices, ValueRange{r}),
@@ -894,9 +882,9 @@ LogicalResult convertRoiAlign(NodeImporter &node) {
         Value result = rowsLoop.getResult(0);
         if (!isMax)
           result = arith::DivFOp::create(nb, nloc, result, count);
-        linalg::YieldOp::create(nb, nloc, result);
+        return result;
       });
-  node.setOutput(0, generic.getResult(0));
+  node.setOutput(0, pooled);
   return success();
 }
 

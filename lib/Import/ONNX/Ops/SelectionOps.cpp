@@ -251,16 +251,9 @@ LogicalResult convertReverseSequence(NodeImporter &node) {
   for (int64_t d = 0; d < rank; ++d)
     if (type.isDynamicDim(d))
       dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                       type.getElementType(), dynamicSizes);
-  auto generic = linalg::GenericOp::create(
-      b, loc, type, ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
-        SmallVector<Value> at;
-        for (int64_t d = 0; d < rank; ++d)
-          at.push_back(linalg::IndexOp::create(nb, nloc, d));
+  Value result = buildFromCoordinates(
+      b, loc, type, dynamicSizes,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
         Value raw = tensor::ExtractOp::create(nb, nloc, lengths,
                                               ValueRange{at[batchAxis]});
         Value length =
@@ -284,11 +277,9 @@ LogicalResult convertReverseSequence(NodeImporter &node) {
         SmallVector<Value> from(at);
         from[timeAxis] =
             arith::SelectOp::create(nb, nloc, inPrefix, reversed, t);
-        linalg::YieldOp::create(
-            nb, nloc,
-            tensor::ExtractOp::create(nb, nloc, input, from).getResult());
+        return tensor::ExtractOp::create(nb, nloc, input, from);
       });
-  node.setOutput(0, generic.getResult(0));
+  node.setOutput(0, result);
   return success();
 }
 

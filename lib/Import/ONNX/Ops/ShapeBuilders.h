@@ -20,6 +20,15 @@ mlir::FailureOr<mlir::Value> buildConcat(NodeImporter &node,
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 readShapeEntries(NodeImporter &node, mlir::Value shape);
 
+/// A tensor of `type` whose element at each coordinate (the index values
+/// `body` gets) `body` computes.
+mlir::Value buildFromCoordinates(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
+    mlir::ValueRange dynamicSizes,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   llvm::ArrayRef<mlir::Value>)>
+        body);
+
 /// The one element of an integer tensor (any rank), as an index read at
 /// run time.
 mlir::Value readScalarIndex(mlir::OpBuilder &b, mlir::Location loc,

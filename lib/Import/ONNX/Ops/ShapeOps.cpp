@@ -436,6 +436,26 @@ FailureOr<SmallVector<Value>> tern::readShapeEntries(NodeImporter &node,
   return entries;
 }
 
+Value tern::buildFromCoordinates(
+    OpBuilder &b, Location loc, RankedTensorType type, ValueRange dynamicSizes,
+    function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body) {
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType(), dynamicSizes);
+  int64_t rank = type.getRank();
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{}, ValueRange{init},
+             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nloc, ValueRange) {
+               SmallVector<Value> at;
+               for (int64_t d = 0; d < rank; ++d)
+                 at.push_back(linalg::IndexOp::create(nb, nloc, d));
+               linalg::YieldOp::create(nb, nloc, body(nb, nloc, at));
+             })
+      .getResult(0);
+}
+
 Value tern::readScalarIndex(OpBuilder &b, Location loc, Value tensor) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value v = tensor::ExtractOp::create(

@@ -55,8 +55,6 @@ LogicalResult convertWindow(NodeImporter &node, double a0, double a1,
   SmallVector<Value> dynamicSizes;
   if (ShapedType::isDynamic(shape[0]))
     dynamicSizes.push_back(length);
-  Value init =
-      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
   // The denominator, in f64 (a symmetric window of one point is 1).
   Value n64 = arith::SIToFPOp::create(
       b, loc, b.getF64Type(),
@@ -67,18 +65,15 @@ LogicalResult convertWindow(NodeImporter &node, double a0, double a1,
                      b, loc, n64,
                      arith::ConstantOp::create(b, loc, b.getF64FloatAttr(1)))
                      .getResult();
-  auto generic = linalg::GenericOp::create(
-      b, loc, type, ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(1)},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
+  Value window = buildFromCoordinates(
+      b, loc, type, dynamicSizes,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
         auto f = [&](double v) -> Value {
           return arith::ConstantOp::create(nb, nloc, nb.getF64FloatAttr(v));
         };
         Value n = arith::SIToFPOp::create(
             nb, nloc, nb.getF64Type(),
-            arith::IndexCastOp::create(nb, nloc, nb.getI64Type(),
-                                       linalg::IndexOp::create(nb, nloc, 0)));
+            arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), at[0]));
         Value angle = arith::DivFOp::create(
             nb, nloc, arith::MulFOp::create(nb, nloc, f(2 * M_PI), n),
             denominator);
@@ -93,11 +88,9 @@ LogicalResult convertWindow(NodeImporter &node, double a0, double a1,
                   nb, nloc, f(a2),
                   math::CosOp::create(
                       nb, nloc, arith::MulFOp::create(nb, nloc, f(2), angle))));
-        linalg::YieldOp::create(
-            nb, nloc,
-            arith::TruncFOp::create(nb, nloc, elementType, v).getResult());
+        return arith::TruncFOp::create(nb, nloc, elementType, v);
       });
-  node.setOutput(0, generic.getResult(0));
+  node.setOutput(0, window);
   return success();
 }
 
@@ -463,18 +456,13 @@ LogicalResult convertMelWeightMatrix(NodeImporter &node) {
   for (int64_t d = 0; d < 2; ++d)
     if (ShapedType::isDynamic(shape[d]))
       dynamicSizes.push_back(sizes[d]);
-  Value init = tensor::EmptyOp::create(b, loc, shape, et, dynamicSizes);
   Value scale =
       arith::AddFOp::create(b, loc, toF64(b, loc, *dftLength), f(b, loc, 1));
   Value rate = toF64(b, loc, *sampleRate);
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(2)},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                    utils::IteratorType::parallel},
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
-        Value j = linalg::IndexOp::create(nb, nloc, 0);
-        Value i = linalg::IndexOp::create(nb, nloc, 1);
+  Value matrix = buildFromCoordinates(
+      b, loc, RankedTensorType::get(shape, et), dynamicSizes,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
+        Value j = at[0], i = at[1];
         // The bin of mel point m, as a float holding a whole number.
         auto point = [&](int64_t offset) -> Value {
           Value m = toF64(nb, nloc,
@@ -526,12 +514,11 @@ LogicalResult convertMelWeightMatrix(NodeImporter &node) {
         Value v = sel(
             falling, fallValue,
             sel(flat, sel(atCentre, one, zero), sel(rising, riseValue, zero)));
-        linalg::YieldOp::create(
-            nb, nloc,
-            et.isF64() ? v
-                       : arith::TruncFOp::create(nb, nloc, et, v).getResult());
+        return et.isF64()
+                   ? v
+                   : arith::TruncFOp::create(nb, nloc, et, v).getResult();
       });
-  node.setOutput(0, generic.getResult(0));
+  node.setOutput(0, matrix);
   return success();
 }
 
