@@ -55,20 +55,12 @@ Value tern::buildRotaryEmbedding(OpBuilder &b, Location loc, Value input,
   for (int64_t d = 0; d < rank; ++d)
     if (type.isDynamicDim(d))
       dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
-                                       dynamicSizes);
-  AffineMap identity = b.getMultiDimIdentityMap(rank);
-  auto generic = linalg::GenericOp::create(
-      b, loc, type, ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{identity},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
+  return buildFromCoordinates(
+      b, loc, type, dynamicSizes,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
         auto index = [&](int64_t v) -> Value {
           return arith::ConstantIndexOp::create(nb, nloc, v);
         };
-        SmallVector<Value> at;
-        for (int64_t d = 0; d < rank; ++d)
-          at.push_back(linalg::IndexOp::create(nb, nloc, d));
         Value last = at.back();
         // Position within the head, and where the head starts.
         Value inHead = arith::RemUIOp::create(nb, nloc, last, index(headSize));
@@ -134,10 +126,8 @@ Value tern::buildRotaryEmbedding(OpBuilder &b, Location loc, Value input,
         Value out = arith::SelectOp::create(
             nb, nloc, first, arith::SubFOp::create(nb, nloc, xCos, ySin),
             arith::AddFOp::create(nb, nloc, xCos, ySin));
-        Value result = arith::SelectOp::create(nb, nloc, rotated, out, x);
-        linalg::YieldOp::create(nb, nloc, result);
+        return arith::SelectOp::create(nb, nloc, rotated, out, x);
       });
-  return generic.getResult(0);
 }
 
 namespace {
@@ -521,43 +511,31 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
   // past cache or a token that does not fit the present one stops the run.
   int64_t dyn = ShapedType::kDynamic;
   auto positionsType = RankedTensorType::get({dyn, dyn}, b.getI64Type());
-  Value positions =
-      linalg::GenericOp::create(
-          b, loc, positionsType, ValueRange{},
-          ValueRange{
-              tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{dyn, dyn},
-                                      b.getI64Type(), ValueRange{batch, seq})},
-          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(2)},
-          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                        utils::IteratorType::parallel},
-          [&](OpBuilder &nb, Location nloc, ValueRange) {
-            Value bi = linalg::IndexOp::create(nb, nloc, 0);
-            Value si = linalg::IndexOp::create(nb, nloc, 1);
-            Value past = pastOf(nb, nloc, bi);
-            Value at = arith::AddIOp::create(nb, nloc, past, si);
-            Value valid = validOf(nb, nloc, bi);
-            Value zero = indexConstant(nb, nloc, 0);
-            Value bad = arith::OrIOp::create(
+  Value positions = buildFromCoordinates(
+      b, loc, positionsType, ValueRange{batch, seq},
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> coords) -> Value {
+        Value bi = coords[0], si = coords[1];
+        Value past = pastOf(nb, nloc, bi);
+        Value at = arith::AddIOp::create(nb, nloc, past, si);
+        Value valid = validOf(nb, nloc, bi);
+        Value zero = indexConstant(nb, nloc, 0);
+        Value bad = arith::OrIOp::create(
+            nb, nloc,
+            arith::OrIOp::create(
                 nb, nloc,
-                arith::OrIOp::create(
-                    nb, nloc,
-                    arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
-                                          past, zero),
-                    arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sgt,
-                                          past, pastLength)),
-                arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sge, at,
-                                      presentLength));
-            emitRuntimeCheck(nb, nloc, bad, TERN_RUNTIME_ERROR_SEQUENCE_LENGTH);
-            Value inside = arith::CmpIOp::create(
-                nb, nloc, arith::CmpIPredicate::slt, at, valid);
-            Value position = arith::SelectOp::create(
-                nb, nloc, inside, at, indexConstant(nb, nloc, 1));
-            linalg::YieldOp::create(
-                nb, nloc,
-                arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), position)
-                    .getResult());
-          })
-          .getResult(0);
+                arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt, past,
+                                      zero),
+                arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sgt, past,
+                                      pastLength)),
+            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sge, at,
+                                  presentLength));
+        emitRuntimeCheck(nb, nloc, bad, TERN_RUNTIME_ERROR_SEQUENCE_LENGTH);
+        Value inside = arith::CmpIOp::create(
+            nb, nloc, arith::CmpIPredicate::slt, at, valid);
+        Value position = arith::SelectOp::create(nb, nloc, inside, at,
+                                                 indexConstant(nb, nloc, 1));
+        return arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), position);
+      });
 
   if (node.getIntAttr("do_rotary", 0)) {
     if (!node.hasInput(7) || !node.hasInput(8))
@@ -587,81 +565,70 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
     Value stepFirst = toHeadsFirst(b, loc, step, kvNumHeads, headSize);
     auto type =
         RankedTensorType::get({dyn, kvNumHeads, dyn, headSize}, elementType);
-    Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
-                                         ValueRange{batch, presentLength});
-    return linalg::GenericOp::create(
-               b, loc, type, ValueRange{}, ValueRange{init},
-               ArrayRef<AffineMap>{b.getMultiDimIdentityMap(4)},
-               SmallVector<utils::IteratorType>(4,
-                                                utils::IteratorType::parallel),
-               [&](OpBuilder &nb, Location nloc, ValueRange) {
-                 Value bi = linalg::IndexOp::create(nb, nloc, 0);
-                 Value hi = linalg::IndexOp::create(nb, nloc, 1);
-                 Value ti = linalg::IndexOp::create(nb, nloc, 2);
-                 Value di = linalg::IndexOp::create(nb, nloc, 3);
-                 Value pastRows = pastOf(nb, nloc, bi);
-                 Value fromPast = arith::CmpIOp::create(
-                     nb, nloc, arith::CmpIPredicate::slt, ti, pastRows);
-                 Value stepRow = arith::SubIOp::create(nb, nloc, ti, pastRows);
-                 Value fromStep = arith::AndIOp::create(
-                     nb, nloc,
-                     arith::XOrIOp::create(
+    return buildFromCoordinates(
+        b, loc, type, ValueRange{batch, presentLength},
+        [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
+          Value bi = at[0], hi = at[1], ti = at[2], di = at[3];
+          Value pastRows = pastOf(nb, nloc, bi);
+          Value fromPast = arith::CmpIOp::create(
+              nb, nloc, arith::CmpIPredicate::slt, ti, pastRows);
+          Value stepRow = arith::SubIOp::create(nb, nloc, ti, pastRows);
+          Value fromStep = arith::AndIOp::create(
+              nb, nloc,
+              arith::XOrIOp::create(
+                  nb, nloc, fromPast,
+                  arith::ConstantIntOp::create(nb, nloc, 1, 1)),
+              arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
+                                    stepRow, seq));
+          auto zero = [&](OpBuilder &zb, Location zloc) {
+            scf::YieldOp::create(
+                zb, zloc,
+                arith::ConstantOp::create(zb, zloc, elementType,
+                                          zb.getZeroAttr(elementType))
+                    .getResult());
+          };
+          // This step's key, or zero past it.
+          auto stepOrZero = [&](OpBuilder &sb, Location sloc) -> Value {
+            return scf::IfOp::create(
+                       sb, sloc, fromStep,
+                       [&](OpBuilder &tb, Location tloc) {
+                         scf::YieldOp::create(
+                             tb, tloc,
+                             tensor::ExtractOp::create(
+                                 tb, tloc, stepFirst,
+                                 ValueRange{bi, hi, stepRow, di})
+                                 .getResult());
+                       },
+                       zero)
+                .getResult(0);
+          };
+          Value result;
+          if (past) {
+            // Reads only rows the past has: a past_b beyond them
+            // (seqlens_k larger than the cache) stops the run.
+            result = scf::IfOp::create(
                          nb, nloc, fromPast,
-                         arith::ConstantIntOp::create(nb, nloc, 1, 1)),
-                     arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
-                                           stepRow, seq));
-                 auto zero = [&](OpBuilder &zb, Location zloc) {
-                   scf::YieldOp::create(
-                       zb, zloc,
-                       arith::ConstantOp::create(zb, zloc, elementType,
-                                                 zb.getZeroAttr(elementType))
-                           .getResult());
-                 };
-                 // This step's key, or zero past it.
-                 auto stepOrZero = [&](OpBuilder &sb, Location sloc) -> Value {
-                   return scf::IfOp::create(
-                              sb, sloc, fromStep,
-                              [&](OpBuilder &tb, Location tloc) {
-                                scf::YieldOp::create(
-                                    tb, tloc,
-                                    tensor::ExtractOp::create(
-                                        tb, tloc, stepFirst,
-                                        ValueRange{bi, hi, stepRow, di})
-                                        .getResult());
-                              },
-                              zero)
-                       .getResult(0);
-                 };
-                 Value result;
-                 if (past) {
-                   // Reads only rows the past has: a past_b beyond them
-                   // (seqlens_k larger than the cache) stops the run.
-                   result = scf::IfOp::create(
-                                nb, nloc, fromPast,
-                                [&](OpBuilder &tb, Location tloc) {
-                                  Value row = checkedIndex(
-                                      tb, tloc,
-                                      arith::IndexCastOp::create(
-                                          tb, tloc, tb.getI64Type(), ti),
-                                      pastLength);
-                                  scf::YieldOp::create(
-                                      tb, tloc,
-                                      tensor::ExtractOp::create(
-                                          tb, tloc, past,
-                                          ValueRange{bi, hi, row, di})
-                                          .getResult());
-                                },
-                                [&](OpBuilder &eb, Location eloc) {
-                                  scf::YieldOp::create(eb, eloc,
-                                                       stepOrZero(eb, eloc));
-                                })
-                                .getResult(0);
-                 } else {
-                   result = stepOrZero(nb, nloc);
-                 }
-                 linalg::YieldOp::create(nb, nloc, result);
-               })
-        .getResult(0);
+                         [&](OpBuilder &tb, Location tloc) {
+                           Value row =
+                               checkedIndex(tb, tloc,
+                                            arith::IndexCastOp::create(
+                                                tb, tloc, tb.getI64Type(), ti),
+                                            pastLength);
+                           scf::YieldOp::create(
+                               tb, tloc,
+                               tensor::ExtractOp::create(
+                                   tb, tloc, past, ValueRange{bi, hi, row, di})
+                                   .getResult());
+                         },
+                         [&](OpBuilder &eb, Location eloc) {
+                           scf::YieldOp::create(eb, eloc, stepOrZero(eb, eloc));
+                         })
+                         .getResult(0);
+          } else {
+            result = stepOrZero(nb, nloc);
+          }
+          return result;
+        });
   };
   Value presentKey = buildPresent(pastKey, k);
   Value presentValue = buildPresent(pastValue, v);

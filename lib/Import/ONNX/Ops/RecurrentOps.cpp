@@ -11,6 +11,7 @@
 
 #include "Broadcast.h"
 #include "RuntimeChecks.h"
+#include "ShapeBuilders.h"
 #include "tern/Import/ONNX/NodeImporter.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
@@ -339,32 +340,21 @@ SmallVector<Value> runDirection(OpBuilder &b, Location loc, const Problem &p,
         // The step's inputs [B, I], zeros for finished rows.
         auto xsType =
             RankedTensorType::get({ShapedType::kDynamic, inputSize}, et);
-        Value xs =
-            linalg::GenericOp::create(
-                lb, lloc, xsType, ValueRange{},
-                ValueRange{tensor::EmptyOp::create(lb, lloc, xsType.getShape(),
-                                                   et, ValueRange{p.batch})},
-                ArrayRef<AffineMap>{lb.getMultiDimIdentityMap(2)},
-                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                              utils::IteratorType::parallel},
-                [&](OpBuilder &nb, Location nloc, ValueRange) {
-                  Value row = linalg::IndexOp::create(nb, nloc, 0);
-                  Value col = linalg::IndexOp::create(nb, nloc, 1);
-                  auto [t, active] = timeOf(nb, nloc, p, dir.reverse, k, row);
-                  Value last = arith::SubIOp::create(
-                      nb, nloc, p.seq, indexConstant(nb, nloc, 1));
-                  Value tc = arith::MaxSIOp::create(
-                      nb, nloc, arith::MinSIOp::create(nb, nloc, t, last),
-                      indexConstant(nb, nloc, 0));
-                  Value v = tensor::ExtractOp::create(nb, nloc, p.x,
-                                                      ValueRange{tc, row, col});
-                  linalg::YieldOp::create(
-                      nb, nloc,
-                      arith::SelectOp::create(nb, nloc, active, v,
-                                              floatConstant(nb, nloc, et, 0.0))
-                          .getResult());
-                })
-                .getResult(0);
+        Value xs = buildFromCoordinates(
+            lb, lloc, xsType, ValueRange{p.batch},
+            [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
+              Value row = at[0], col = at[1];
+              auto [t, active] = timeOf(nb, nloc, p, dir.reverse, k, row);
+              Value last = arith::SubIOp::create(nb, nloc, p.seq,
+                                                 indexConstant(nb, nloc, 1));
+              Value tc = arith::MaxSIOp::create(
+                  nb, nloc, arith::MinSIOp::create(nb, nloc, t, last),
+                  indexConstant(nb, nloc, 0));
+              Value v = tensor::ExtractOp::create(nb, nloc, p.x,
+                                                  ValueRange{tc, row, col});
+              return arith::SelectOp::create(nb, nloc, active, v,
+                                             floatConstant(nb, nloc, et, 0.0));
+            });
         Value gx = multiplyByWeights(lb, lloc, xs, dir.w, 0, p.gates * hs, et);
         Value gh = multiplyByWeights(lb, lloc, h, dir.r, 0, p.gates * hs, et);
         int64_t rb = p.gates * hs; // where the recurrence biases start

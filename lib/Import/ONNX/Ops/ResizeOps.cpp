@@ -344,68 +344,57 @@ LogicalResult convertResize(NodeImporter &node) {
     }
     dims.push_back(dim);
   }
-  Value init =
-      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
-  Value output =
-      linalg::GenericOp::create(
-          b, loc, init.getType(), ValueRange{}, ValueRange{init},
-          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [&](OpBuilder &nb, Location nloc, ValueRange) {
-            SmallVector<Taps> taps;
-            Value outside;
-            for (const ResizedDim &d : dims) {
-              if (d.identity) {
-                taps.push_back({{linalg::IndexOp::create(nb, nloc, d.dim)},
-                                {f64Const(nb, nloc, 1.0)}});
-                continue;
-              }
-              Value o =
-                  toF64(nb, nloc, linalg::IndexOp::create(nb, nloc, d.dim));
-              auto [x, out] = inputCoordinate(nb, nloc, config, d, o);
-              if (out)
-                outside = outside ? arith::OrIOp::create(nb, nloc, outside, out)
-                                        .getResult()
-                                  : out;
-              taps.push_back(buildTaps(nb, nloc, config, d, x));
-            }
-            // Sum over every combination of the dimensions' taps.
-            Value sum = f64Const(nb, nloc, 0.0);
-            SmallVector<int64_t> pick(rank, 0);
-            while (true) {
-              SmallVector<Value> coords;
-              Value weight = f64Const(nb, nloc, 1.0);
-              for (int64_t d = 0; d < rank; ++d) {
-                coords.push_back(taps[d].indices[pick[d]]);
-                weight = arith::MulFOp::create(nb, nloc, weight,
-                                               taps[d].weights[pick[d]]);
-              }
-              Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
-              Value wide =
-                  v.getType().isF64()
-                      ? v
-                      : arith::ExtFOp::create(nb, nloc, nb.getF64Type(), v)
-                            .getResult();
-              sum = arith::AddFOp::create(
-                  nb, nloc, sum, arith::MulFOp::create(nb, nloc, weight, wide));
-              int64_t d = rank - 1;
-              while (d >= 0 && ++pick[d] == int64_t(taps[d].indices.size()))
-                pick[d--] = 0;
-              if (d < 0)
-                break;
-            }
-            if (outside)
-              sum = arith::SelectOp::create(
-                  nb, nloc, outside, f64Const(nb, nloc, config.extrapolation),
-                  sum);
-            Value result =
-                elementType.isF64()
-                    ? sum
-                    : arith::TruncFOp::create(nb, nloc, elementType, sum)
-                          .getResult();
-            linalg::YieldOp::create(nb, nloc, ValueRange{result});
-          })
-          .getResult(0);
+  Value output = buildFromCoordinates(
+      b, loc, RankedTensorType::get(shape, elementType), dynamicSizes,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> at) -> Value {
+        SmallVector<Taps> taps;
+        Value outside;
+        for (const ResizedDim &d : dims) {
+          if (d.identity) {
+            taps.push_back({{at[d.dim]}, {f64Const(nb, nloc, 1.0)}});
+            continue;
+          }
+          Value o = toF64(nb, nloc, at[d.dim]);
+          auto [x, out] = inputCoordinate(nb, nloc, config, d, o);
+          if (out)
+            outside =
+                outside
+                    ? arith::OrIOp::create(nb, nloc, outside, out).getResult()
+                    : out;
+          taps.push_back(buildTaps(nb, nloc, config, d, x));
+        }
+        // Sum over every combination of the dimensions' taps.
+        Value sum = f64Const(nb, nloc, 0.0);
+        SmallVector<int64_t> pick(rank, 0);
+        while (true) {
+          SmallVector<Value> coords;
+          Value weight = f64Const(nb, nloc, 1.0);
+          for (int64_t d = 0; d < rank; ++d) {
+            coords.push_back(taps[d].indices[pick[d]]);
+            weight = arith::MulFOp::create(nb, nloc, weight,
+                                           taps[d].weights[pick[d]]);
+          }
+          Value v = tensor::ExtractOp::create(nb, nloc, input, coords);
+          Value wide = v.getType().isF64()
+                           ? v
+                           : arith::ExtFOp::create(nb, nloc, nb.getF64Type(), v)
+                                 .getResult();
+          sum = arith::AddFOp::create(
+              nb, nloc, sum, arith::MulFOp::create(nb, nloc, weight, wide));
+          int64_t d = rank - 1;
+          while (d >= 0 && ++pick[d] == int64_t(taps[d].indices.size()))
+            pick[d--] = 0;
+          if (d < 0)
+            break;
+        }
+        if (outside)
+          sum = arith::SelectOp::create(
+              nb, nloc, outside, f64Const(nb, nloc, config.extrapolation), sum);
+        return elementType.isF64()
+                   ? sum
+                   : arith::TruncFOp::create(nb, nloc, elementType, sum)
+                         .getResult();
+      });
   RankedTensorType inferred = node.getInferredOutputType(0);
   if (inferred && inferred != output.getType() &&
       tensor::CastOp::areCastCompatible(output.getType(), inferred))

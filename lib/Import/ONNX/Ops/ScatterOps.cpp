@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RuntimeChecks.h"
+#include "ShapeBuilders.h"
 #include "Signedness.h"
 #include "tern/Import/ONNX/NodeImporter.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
@@ -322,17 +323,9 @@ LogicalResult convertGatherND(NodeImporter &node) {
       dynamicSizes.push_back(tensor::DimOp::create(b, loc, data, d));
   }
   Type elementType = dataType.getElementType();
-  Value init =
-      tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
-  int64_t outRank = shape.size();
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(outRank)},
-      SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
-        SmallVector<Value> out;
-        for (int64_t d = 0; d < outRank; ++d)
-          out.push_back(linalg::IndexOp::create(nb, nloc, d));
+  Value gathered = buildFromCoordinates(
+      b, loc, RankedTensorType::get(shape, elementType), dynamicSizes,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> out) -> Value {
         SmallVector<Value> at(out.begin(), out.begin() + batchDims);
         SmallVector<Value> tuple(out.begin(), out.begin() + (q - 1));
         for (int64_t j = 0; j < k; ++j) {
@@ -343,11 +336,9 @@ LogicalResult convertGatherND(NodeImporter &node) {
           tuple.pop_back();
         }
         at.append(out.begin() + (q - 1), out.end());
-        linalg::YieldOp::create(
-            nb, nloc,
-            tensor::ExtractOp::create(nb, nloc, data, at).getResult());
+        return tensor::ExtractOp::create(nb, nloc, data, at);
       });
-  node.setOutput(0, generic.getResult(0));
+  node.setOutput(0, gathered);
   return success();
 }
 
