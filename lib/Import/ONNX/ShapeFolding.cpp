@@ -4,6 +4,7 @@
 #include "Ops/Signedness.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/TypeUtilities.h"
 
 #include <onnx/onnx_pb.h>
@@ -17,6 +18,65 @@ using namespace ::tern;
 namespace {
 
 using Values = SmallVector<std::optional<int64_t>>;
+using Affine = KnownInts::Affine;
+
+/// Affine forms with more terms than this are forgotten: exporters' shape
+/// arithmetic combines two or three sizes.
+constexpr size_t kMaxAffineTerms = 4;
+
+} // namespace
+
+std::optional<Affine> tern::addScaled(Affine lhs, const Affine &rhs,
+                                      int64_t factor) {
+  lhs.constant += factor * rhs.constant;
+  for (const Affine::Term &term : rhs.terms) {
+    auto same = llvm::find_if(lhs.terms, [&](const Affine::Term &t) {
+      return t.tensor == term.tensor && t.dim == term.dim;
+    });
+    if (same == lhs.terms.end())
+      lhs.terms.push_back({term.tensor, term.dim, factor * term.coefficient});
+    else
+      same->coefficient += factor * term.coefficient;
+  }
+  llvm::erase_if(lhs.terms,
+                 [](const Affine::Term &t) { return t.coefficient == 0; });
+  if (lhs.terms.size() > kMaxAffineTerms)
+    return std::nullopt;
+  return lhs;
+}
+
+Value tern::buildSingleSize(OpBuilder &b, Location loc,
+                            const std::optional<Affine> &form) {
+  if (!form || form->constant != 0 || form->terms.size() != 1 ||
+      form->terms[0].coefficient != 1)
+    return nullptr;
+  return tensor::DimOp::create(b, loc, form->terms[0].tensor,
+                               form->terms[0].dim);
+}
+
+namespace {
+
+/// `lhs * rhs` where one of them is a constant.
+std::optional<Affine> multiply(const Affine &lhs, const Affine &rhs) {
+  if (!lhs.terms.empty() && !rhs.terms.empty())
+    return std::nullopt;
+  const Affine &constant = lhs.terms.empty() ? lhs : rhs;
+  const Affine &other = lhs.terms.empty() ? rhs : lhs;
+  return addScaled(Affine{}, other, constant.constant);
+}
+
+/// Records `form` as element `i` of `known`: a value when it has no terms.
+void setAffine(KnownInts &known, size_t i, std::optional<Affine> form) {
+  if (!form)
+    return;
+  if (form->terms.empty()) {
+    known.values[i] = form->constant;
+    return;
+  }
+  if (known.affine.size() <= i)
+    known.affine.resize(i + 1);
+  known.affine[i] = std::move(form);
+}
 
 /// ONNX's TensorProto.DataType codes of the integer types folded here.
 std::optional<unsigned> integerWidthOfOnnxType(int64_t type) {
@@ -93,10 +153,13 @@ std::optional<KnownInts> foldShape(NodeImporter &node) {
   int64_t start = clampAxis(node.getIntAttr("start", 0));
   int64_t end = clampAxis(node.getIntAttr("end", rank));
   KnownInts known;
-  for (int64_t d = start; d < end; ++d)
+  for (int64_t d = start; d < end; ++d) {
     known.values.push_back(type.isDynamicDim(d)
                                ? std::nullopt
                                : std::optional<int64_t>(type.getDimSize(d)));
+    if (type.isDynamicDim(d))
+      setAffine(known, known.values.size() - 1, Affine{0, {{input, d, 1}}});
+  }
   known.shape = {int64_t(known.values.size())};
   return known;
 }
@@ -116,7 +179,7 @@ std::optional<KnownInts> foldGather(NodeImporter &node) {
     int64_t i = *index < 0 ? *index + n : *index;
     if (i < 0 || i >= n)
       return std::nullopt; // The converter reports it.
-    known.values.push_back(data->values[i]);
+    known.append(*data, i);
   }
   return known;
 }
@@ -162,7 +225,8 @@ std::optional<KnownInts> foldConcat(NodeImporter &node) {
     std::optional<KnownInts> part = node.getKnownInts(i);
     if (!part || part->shape.size() != 1)
       return std::nullopt;
-    known.values.append(part->values.begin(), part->values.end());
+    for (size_t j = 0; j < part->values.size(); ++j)
+      known.append(*part, j);
   }
   known.shape = {int64_t(known.values.size())};
   return known;
@@ -201,7 +265,7 @@ std::optional<KnownInts> foldSlice(NodeImporter &node) {
   int64_t start = bound((*starts)[0]), end = bound((*ends)[0]);
   KnownInts known;
   for (int64_t i = start; step > 0 ? i < end : i > end; i += step)
-    known.values.push_back(data->values[i]);
+    known.append(*data, i);
   known.shape = {int64_t(known.values.size())};
   return known;
 }
@@ -216,16 +280,21 @@ std::optional<KnownInts> foldCast(NodeImporter &node) {
   for (std::optional<int64_t> &v : data->values)
     if (v)
       v = wrapTo(*v, *width);
+  // Sizes keep their values in 32 bits, not in fewer.
+  if (*width < 32)
+    data->affine.clear();
   return data;
 }
 
 /// Elementwise arithmetic or comparison of two known tensors, one of them
 /// possibly a single element broadcast against the other. Unknown elements
-/// stay unknown; `combine` returns nothing where it cannot fold (a zero
-/// divisor).
+/// stay unknown unless `combineAffine` combines their affine forms;
+/// `combine` returns nothing where it cannot fold (a zero divisor).
 std::optional<KnownInts>
 foldBinary(NodeImporter &node,
-           function_ref<std::optional<int64_t>(int64_t, int64_t)> combine) {
+           function_ref<std::optional<int64_t>(int64_t, int64_t)> combine,
+           function_ref<std::optional<Affine>(const Affine &, const Affine &)>
+               combineAffine = nullptr) {
   std::optional<KnownInts> lhs = node.getKnownInts(0);
   std::optional<KnownInts> rhs = node.getKnownInts(1);
   if (!lhs || !rhs)
@@ -240,10 +309,16 @@ foldBinary(NodeImporter &node,
           ? lhs->shape
           : rhs->shape;
   for (size_t i = 0; i < n; ++i) {
-    std::optional<int64_t> a = lhs->values[lhs->values.size() == 1 ? 0 : i];
-    std::optional<int64_t> c = rhs->values[rhs->values.size() == 1 ? 0 : i];
+    size_t l = lhs->values.size() == 1 ? 0 : i;
+    size_t r = rhs->values.size() == 1 ? 0 : i;
+    std::optional<int64_t> a = lhs->values[l];
+    std::optional<int64_t> c = rhs->values[r];
     if (!a || !c) {
       known.values.push_back(std::nullopt);
+      std::optional<Affine> lhsForm = lhs->getAffine(l);
+      std::optional<Affine> rhsForm = rhs->getAffine(r);
+      if (combineAffine && lhsForm && rhsForm)
+        setAffine(known, i, combineAffine(*lhsForm, *rhsForm));
       continue;
     }
     std::optional<int64_t> v = combine(*a, *c);
@@ -280,15 +355,22 @@ std::optional<KnownInts> foldWhere(NodeImporter &node) {
   return known;
 }
 
-/// Elementwise arithmetic of one known tensor (Neg, Abs).
+/// Elementwise arithmetic of one known tensor (Neg, Abs). Affine forms
+/// survive only a negation (`negates`).
 std::optional<KnownInts> foldUnary(NodeImporter &node,
-                                   function_ref<int64_t(int64_t)> apply) {
+                                   function_ref<int64_t(int64_t)> apply,
+                                   bool negates = false) {
   std::optional<KnownInts> known = node.getKnownInts(0);
   if (!known)
     return std::nullopt;
   for (std::optional<int64_t> &v : known->values)
     if (v)
       v = apply(*v);
+  if (!negates)
+    known->affine.clear();
+  for (std::optional<Affine> &form : known->affine)
+    if (form)
+      form = addScaled(Affine{}, *form, -1);
   return known;
 }
 
@@ -395,11 +477,16 @@ bool tern::foldShapeComputation(NodeImporter &node) {
             integerWidthOfOnnxType(node.getIntAttr("to", 0)))
       fallback = b.getIntegerType(*width);
   } else if (op == "Add") {
-    known = foldBinary(node, [](int64_t a, int64_t c) { return a + c; });
+    known = foldBinary(
+        node, [](int64_t a, int64_t c) { return a + c; },
+        [](const Affine &a, const Affine &c) { return addScaled(a, c, 1); });
   } else if (op == "Sub") {
-    known = foldBinary(node, [](int64_t a, int64_t c) { return a - c; });
+    known = foldBinary(
+        node, [](int64_t a, int64_t c) { return a - c; },
+        [](const Affine &a, const Affine &c) { return addScaled(a, c, -1); });
   } else if (op == "Mul") {
-    known = foldBinary(node, [](int64_t a, int64_t c) { return a * c; });
+    known = foldBinary(
+        node, [](int64_t a, int64_t c) { return a * c; }, multiply);
   } else if (op == "Div") {
     known = foldBinary(node, divide);
   } else if (op == "Max") {
@@ -428,7 +515,8 @@ bool tern::foldShapeComputation(NodeImporter &node) {
       return false;
     fallback = i1;
   } else if (op == "Neg") {
-    known = foldUnary(node, [](int64_t a) { return -a; });
+    known = foldUnary(
+        node, [](int64_t a) { return -a; }, /*negates=*/true);
   } else if (op == "Abs") {
     known = foldUnary(node, [](int64_t a) { return a < 0 ? -a : a; });
   } else if (op == "Size") {

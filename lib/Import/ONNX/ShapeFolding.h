@@ -10,7 +10,9 @@
 // known elements of small integer tensors (a dynamic size is an unknown
 // element), computes them through the ops shape code uses, and when every
 // element of a node's output is known, the output is a constant, so that
-// the ops reading it see a constant.
+// the ops reading it see a constant. Unknown elements may still be known
+// as affine functions of dynamic sizes (`Shape(mask)[1] - Shape(ids)[1]`),
+// so that sizes computed from them are tied to the inputs' sizes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,16 @@ namespace tern {
 /// every output as a constant, so that the node needs no converter; false
 /// (after recording any partial knowledge) to convert the node as usual.
 bool foldShapeComputation(NodeImporter &node);
+
+/// `lhs + factor * rhs`, its terms merged; nothing when it has too many.
+std::optional<KnownInts::Affine>
+addScaled(KnownInts::Affine lhs, const KnownInts::Affine &rhs, int64_t factor);
+
+/// The dynamic size an affine form is exactly (1 x dimension d of t), as
+/// a `tensor.dim` of it, which ties the sizes built from it to t's
+/// (Ops/SizeOrigin.h); null for any other form.
+mlir::Value buildSingleSize(mlir::OpBuilder &b, mlir::Location loc,
+                            const std::optional<KnownInts::Affine> &form);
 
 } // namespace tern
 

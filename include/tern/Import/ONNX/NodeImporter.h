@@ -34,11 +34,41 @@ struct DequantizedConstant {
 /// shape-like value, see ShapeFolding.h): its shape and, per element, the
 /// value or nothing (a size only known at run time).
 struct KnownInts {
+  /// An integer as an affine function of dynamic sizes: `constant` plus
+  /// the sum of each coefficient times dimension `dim` of `tensor`, as
+  /// exporters compute `past = total - seq` from Shape ops.
+  struct Affine {
+    struct Term {
+      mlir::Value tensor;
+      int64_t dim;
+      int64_t coefficient;
+    };
+    int64_t constant = 0;
+    llvm::SmallVector<Term, 2> terms;
+  };
+
   llvm::SmallVector<int64_t> shape;
   llvm::SmallVector<std::optional<int64_t>> values;
+  /// Per element, its affine form where `values` does not know it but
+  /// shape folding does (shorter than `values`, or empty, where none is).
+  llvm::SmallVector<std::optional<Affine>> affine;
 
   bool isFullyKnown() const {
     return llvm::all_of(values, [](auto v) { return v.has_value(); });
+  }
+  /// Element `i` as an affine form: a constant where the value is known.
+  std::optional<Affine> getAffine(size_t i) const {
+    if (values[i])
+      return Affine{*values[i], {}};
+    return i < affine.size() ? affine[i] : std::nullopt;
+  }
+  /// Appends element `i` of `from`, its value and its affine form.
+  void append(const KnownInts &from, size_t i) {
+    values.push_back(from.values[i]);
+    if (i < from.affine.size() && from.affine[i]) {
+      affine.resize(values.size() - 1);
+      affine.push_back(from.affine[i]);
+    }
   }
 };
 

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../ShapeFolding.h"
 #include "../TensorConversion.h"
 #include "Broadcast.h"
 #include "RuntimeChecks.h"
@@ -426,8 +427,19 @@ FailureOr<SmallVector<Value>> tern::readShapeEntries(NodeImporter &node,
   }
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
+  // Entries shape folding knows to be an input's size are that size, so
+  // that what they shape is tied to the input (SizeOrigin.h).
+  std::optional<KnownInts> known;
+  for (unsigned i = 0, e = node.getNumInputs(); i < e && !known; ++i)
+    if (node.lookupInput(i) == shape)
+      known = node.getKnownInts(i);
   SmallVector<Value> entries;
   for (int64_t i = 0; i < type.getDimSize(0); ++i) {
+    if (known && i < int64_t(known->values.size()))
+      if (Value size = buildSingleSize(b, loc, known->getAffine(i))) {
+        entries.push_back(size);
+        continue;
+      }
     Value position = arith::ConstantIndexOp::create(b, loc, i);
     Value entry = tensor::ExtractOp::create(b, loc, shape, position);
     entries.push_back(
@@ -1577,6 +1589,19 @@ LogicalResult convertRuntimeRange(NodeImporter &node) {
   Value size = arith::IndexCastOp::create(b, loc, b.getIndexType(), count);
   size = arith::MaxSIOp::create(b, loc, size,
                                 arith::ConstantIndexOp::create(b, loc, 0));
+  // A causal mask's Range(total - seq, total) has seq elements: the size
+  // is then the input's, which ties the mask's sizes to the scores'.
+  std::optional<KnownInts> known[3];
+  for (unsigned i = 0; i < 3; ++i)
+    known[i] = node.getKnownInts(i);
+  if (llvm::all_of(known, [](auto &k) { return k && k->values.size() == 1; }) &&
+      known[2]->values[0] == 1) {
+    std::optional<KnownInts::Affine> start = known[0]->getAffine(0);
+    std::optional<KnownInts::Affine> limit = known[1]->getAffine(0);
+    if (start && limit)
+      if (Value tied = buildSingleSize(b, loc, addScaled(*limit, *start, -1)))
+        size = tied;
+  }
   auto resultType = RankedTensorType::get({ShapedType::kDynamic}, type);
   Value init = tensor::EmptyOp::create(b, loc, resultType, ValueRange{size});
   Value start = bounds[0], step = bounds[2];
