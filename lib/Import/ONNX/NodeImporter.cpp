@@ -62,8 +62,19 @@ RankedTensorType NodeImporter::getInferredOutputType(unsigned i) const {
 }
 
 void NodeImporter::setOutput(unsigned i, Value value) {
-  if (hasOutput(i))
-    scope.values[node.output(i)] = value;
+  if (!hasOutput(i))
+    return;
+  scope.values[node.output(i)] = value;
+  auto params = scope.dimParamsByName.find(node.output(i));
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (params != scope.dimParamsByName.end() && type &&
+      type.getRank() == static_cast<int64_t>(params->second.size()))
+    scope.dimParams.try_emplace(value, params->second);
+}
+
+StringAttr NodeImporter::getDimSymbol(Value value, int64_t dim) const {
+  auto it = scope.dimParams.find(value);
+  return it == scope.dimParams.end() ? nullptr : it->second[dim];
 }
 
 Value NodeImporter::getOutputValue(unsigned i) const {

@@ -45,6 +45,8 @@ private:
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
   /// Argument/result attributes naming the ONNX value and its dim_params.
   DictionaryAttr getValueAttrs(const onnx::ValueInfoProto &info);
+  /// Records the dim_params of `info` (if it names any) in the scope.
+  void recordDimParams(const onnx::ValueInfoProto &info);
   int64_t getOpsetFor(StringRef domain) const;
 
   const onnx::ModelProto &model;
@@ -77,6 +79,15 @@ DictionaryAttr GraphImporter::getValueAttrs(const onnx::ValueInfoProto &info) {
         kONNXDimParamsAttr, builder.getStrArrayAttr(SmallVector<StringRef>(
                                 dimParams.begin(), dimParams.end()))));
   return builder.getDictionaryAttr(attrs);
+}
+
+void GraphImporter::recordDimParams(const onnx::ValueInfoProto &info) {
+  SmallVector<std::string> params = getDimParams(info.type());
+  if (llvm::all_of(params, [](const std::string &p) { return p.empty(); }))
+    return;
+  SmallVector<StringAttr> &symbols = scope.dimParamsByName[info.name()];
+  for (const std::string &param : params)
+    symbols.push_back(param.empty() ? nullptr : builder.getStringAttr(param));
 }
 
 LogicalResult GraphImporter::importInitializers() {
@@ -144,11 +155,13 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   // What shape inference found of intermediate values, and what the model
   // declares of its outputs (which the results are cast to at the end).
   for (const auto *infos : {&graph.value_info(), &graph.output()})
-    for (const onnx::ValueInfoProto &info : *infos)
+    for (const onnx::ValueInfoProto &info : *infos) {
       if (auto type = convertTypeProto(info.type(), ctx))
         scope.inferredTypes[info.name()] = *type;
       else
         llvm::consumeError(type.takeError());
+      recordDimParams(info);
+    }
 
   llvm::StringSet<> initializerNames;
   for (const onnx::TensorProto &tensor : graph.initializer())
@@ -177,6 +190,12 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (auto [i, info] : llvm::enumerate(inputs)) {
     func.setArgAttrs(i, getValueAttrs(*info));
     scope.values[info->name()] = entry->getArgument(i);
+    recordDimParams(*info);
+    auto params = scope.dimParamsByName.find(info->name());
+    if (params != scope.dimParamsByName.end() &&
+        params->second.size() ==
+            size_t(cast<RankedTensorType>(inputTypes[i]).getRank()))
+      scope.dimParams[entry->getArgument(i)] = params->second;
   }
   builder.setInsertionPointToStart(entry);
 

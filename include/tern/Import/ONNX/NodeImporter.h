@@ -82,6 +82,12 @@ struct GraphScope {
   llvm::StringMap<KnownInts> knownInts;
   /// ONNX sequences, unrolled: the tensors each holds, by name.
   llvm::StringMap<llvm::SmallVector<mlir::Value>> sequences;
+  /// The dim_params ONNX gives values by name (graph inputs, and what
+  /// shape inference names of node outputs; null where it names none), and
+  /// the same for the MLIR values recorded under those names. Sizes with
+  /// one name are equal when the model runs (see Ops/SizeOrigin.h).
+  llvm::StringMap<llvm::SmallVector<mlir::StringAttr>> dimParamsByName;
+  llvm::DenseMap<mlir::Value, llvm::SmallVector<mlir::StringAttr>> dimParams;
 };
 
 /// One ONNX node being converted. Converters read inputs and attributes
@@ -120,6 +126,8 @@ public:
   /// The type ONNX shape inference gives output `i`, or null.
   mlir::RankedTensorType getInferredOutputType(unsigned i) const;
   void setOutput(unsigned i, mlir::Value value);
+  /// The dim_param ONNX names dimension `dim` of `value` with, or null.
+  mlir::StringAttr getDimSymbol(mlir::Value value, int64_t dim) const;
   /// The value recorded for output `i`, or null.
   mlir::Value getOutputValue(unsigned i) const;
 

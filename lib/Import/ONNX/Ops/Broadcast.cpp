@@ -3,15 +3,173 @@
 #include "Broadcast.h"
 #include "RuntimeChecks.h"
 #include "Signedness.h"
+#include "SizeOrigin.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace ::tern;
 
 namespace tern {
+
+Value buildStretchedUnitDims(OpBuilder &b, Location loc, Value operand,
+                             ArrayRef<std::pair<int64_t, Value>> sizes) {
+  auto type = cast<RankedTensorType>(operand.getType());
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value matches = arith::ConstantIntOp::create(b, loc, 1, 1);
+  Value mismatches = arith::ConstantIntOp::create(b, loc, 0, 1);
+  SmallVector<Value> isUnit(type.getRank());
+  for (auto [d, size] : sizes) {
+    Value own = tensor::DimOp::create(b, loc, operand, d);
+    Value same =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, own, size);
+    isUnit[d] =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, own, one);
+    matches = arith::AndIOp::create(b, loc, matches, same);
+    Value stretches = arith::OrIOp::create(b, loc, same, isUnit[d]);
+    mismatches = arith::OrIOp::create(
+        b, loc, mismatches,
+        arith::XOrIOp::create(b, loc, stretches,
+                              arith::ConstantIntOp::create(b, loc, 1, 1)));
+  }
+  // Sizes that match, the common case, cost one branch; the check and the
+  // stretched copy (a gather) only run when a size differs.
+  auto ifOp = scf::IfOp::create(
+      b, loc, matches,
+      [&](OpBuilder &tb, Location tloc) {
+        scf::YieldOp::create(tb, tloc, operand);
+      },
+      [&](OpBuilder &eb, Location eloc) {
+        emitRuntimeCheck(eb, eloc, mismatches,
+                         TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+        SmallVector<OpFoldResult> shape =
+            tensor::getMixedSizes(eb, eloc, operand);
+        for (auto [d, size] : sizes)
+          shape[d] = size;
+        Value init =
+            tensor::EmptyOp::create(eb, eloc, shape, type.getElementType());
+        Value zero = arith::ConstantIndexOp::create(eb, eloc, 0);
+        auto copy = linalg::GenericOp::create(
+            eb, eloc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+            {eb.getMultiDimIdentityMap(type.getRank())},
+            SmallVector<utils::IteratorType>(type.getRank(),
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location nloc, ValueRange) {
+              SmallVector<Value> indices;
+              for (int64_t d = 0; d < type.getRank(); ++d) {
+                Value index = linalg::IndexOp::create(nb, nloc, d);
+                if (isUnit[d])
+                  index =
+                      arith::SelectOp::create(nb, nloc, isUnit[d], zero, index);
+                indices.push_back(index);
+              }
+              linalg::YieldOp::create(
+                  nb, nloc,
+                  tensor::ExtractOp::create(nb, nloc, operand, indices)
+                      .getResult());
+            });
+        scf::YieldOp::create(eb, eloc, copy.getResult(0));
+      });
+  return ifOp.getResult(0);
+}
+
+FailureOr<BroadcastShape> broadcastLeadingDims(NodeImporter &node,
+                                               ValueRange operands,
+                                               int64_t trailing) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto typeOf = [](Value v) { return cast<RankedTensorType>(v.getType()); };
+
+  int64_t rank = 0;
+  for (Value operand : operands)
+    rank = std::max(rank, typeOf(operand).getRank() - trailing);
+  // Operand `i`'s dimension at result dimension `p` (right-aligned), or -1.
+  auto operandDim = [&](unsigned i, int64_t p) {
+    int64_t d = p - (rank - (typeOf(operands[i]).getRank() - trailing));
+    return d < 0 ? -1 : d;
+  };
+
+  BroadcastShape result;
+  result.shape.assign(rank, 1);
+  result.operands.assign(operands.begin(), operands.end());
+  for (int64_t p = 0; p < rank; ++p) {
+    for (unsigned i = 0; i < operands.size(); ++i) {
+      int64_t d = operandDim(i, p);
+      int64_t size = d < 0 ? 1 : typeOf(operands[i]).getDimSize(d);
+      int64_t &shaped = result.shape[p];
+      if (size == 1 || shaped == size)
+        continue;
+      if (shaped == 1 || ShapedType::isDynamic(shaped))
+        shaped = size;
+      else if (!ShapedType::isDynamic(size))
+        return node.emitError()
+               << "operand shapes " << operands[0].getType() << " and "
+               << operands[i].getType() << " cannot be broadcast together";
+    }
+  }
+
+  // Dynamic dimensions, per operand, that may have to stretch to the
+  // result's size (they may be 1 when the model runs).
+  SmallVector<SmallVector<std::pair<int64_t, Value>>> stretches(
+      operands.size());
+  for (int64_t p = 0; p < rank; ++p) {
+    SmallVector<std::pair<unsigned, int64_t>> dynamic;
+    for (unsigned i = 0; i < operands.size(); ++i) {
+      int64_t d = operandDim(i, p);
+      if (d >= 0 && typeOf(operands[i]).isDynamicDim(d))
+        dynamic.push_back({i, d});
+    }
+    if (dynamic.empty())
+      continue;
+    auto sizeOf = [&](std::pair<unsigned, int64_t> at) -> Value {
+      return tensor::DimOp::create(b, loc, operands[at.first], at.second);
+    };
+    SmallVector<SizeRelation> relations;
+    for (auto [i, d] : dynamic)
+      relations.push_back(relateSizes(node, operands[dynamic[0].first],
+                                      dynamic[0].second, operands[i], d));
+    if (ShapedType::isDynamic(result.shape[p]) &&
+        !llvm::is_contained(relations, SizeRelation::Unrelated)) {
+      // One size by construction, or by name: the latter is checked, in
+      // case the inputs contradict their names. Neither is stretched.
+      Value size = sizeOf(dynamic[0]);
+      for (auto [at, relation] : llvm::zip(dynamic, relations))
+        if (relation == SizeRelation::SameByName)
+          emitRuntimeEqualityCheck(b, loc, sizeOf(at), size,
+                                   TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      result.dynamicSizes.push_back(size);
+      continue;
+    }
+    Value size;
+    if (!ShapedType::isDynamic(result.shape[p])) {
+      size = arith::ConstantIndexOp::create(b, loc, result.shape[p]);
+    } else {
+      // The sizes are each 1 or the result's (buildStretchedUnitDims
+      // checks): the first that is not 1, else 1.
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      for (auto at : dynamic) {
+        Value own = sizeOf(at);
+        size = !size ? own
+                     : arith::SelectOp::create(
+                           b, loc,
+                           arith::CmpIOp::create(
+                               b, loc, arith::CmpIPredicate::eq, size, one),
+                           own, size);
+      }
+      result.dynamicSizes.push_back(size);
+    }
+    for (auto [i, d] : dynamic)
+      stretches[i].push_back({d, size});
+  }
+  for (auto [operand, sizes] : llvm::zip(result.operands, stretches))
+    if (!sizes.empty())
+      operand = buildStretchedUnitDims(b, loc, operand, sizes);
+  return result;
+}
+
 FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
                                            ValueRange operands,
                                            Type resultElementType,
@@ -19,40 +177,15 @@ FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   MLIRContext *ctx = b.getContext();
-
-  int64_t rank = 0;
-  for (Value operand : operands)
-    rank = std::max(rank, cast<RankedTensorType>(operand.getType()).getRank());
-
-  // Right-align every shape; a dimension of 1 stretches to the others.
-  SmallVector<int64_t> shape(rank, 1);
-  // For each result dimension, an operand dimension that gives its size.
-  SmallVector<std::pair<Value, int64_t>> sizeSource(rank, {nullptr, 0});
-  for (Value operand : operands) {
-    auto type = cast<RankedTensorType>(operand.getType());
-    int64_t offset = rank - type.getRank();
-    for (int64_t d = 0; d < type.getRank(); ++d) {
-      int64_t size = type.getDimSize(d);
-      int64_t &result = shape[offset + d];
-      if (size == 1)
-        continue;
-      if (result == 1 ||
-          (ShapedType::isDynamic(result) && !ShapedType::isDynamic(size))) {
-        result = size;
-        sizeSource[offset + d] = {operand, d};
-      } else if (!ShapedType::isDynamic(size) && result != size) {
-        node.emitError() << "operand shapes " << operands[0].getType()
-                         << " and " << operand.getType()
-                         << " cannot be broadcast together";
-        return failure();
-      } else if (!sizeSource[offset + d].first) {
-        sizeSource[offset + d] = {operand, d};
-      }
-    }
-  }
+  FailureOr<BroadcastShape> broadcast =
+      broadcastLeadingDims(node, operands, /*trailing=*/0);
+  if (failed(broadcast))
+    return failure();
+  ArrayRef<int64_t> shape = broadcast->shape;
+  int64_t rank = shape.size();
 
   SmallVector<AffineMap> maps;
-  for (Value operand : operands) {
+  for (Value operand : broadcast->operands) {
     auto type = cast<RankedTensorType>(operand.getType());
     int64_t offset = rank - type.getRank();
     SmallVector<AffineExpr> exprs;
@@ -64,37 +197,11 @@ FailureOr<Value> buildBroadcastElementwise(NodeImporter &node,
   }
   maps.push_back(b.getMultiDimIdentityMap(rank));
 
-  SmallVector<Value> dynamicSizes;
-  for (int64_t d = 0; d < rank; ++d)
-    if (ShapedType::isDynamic(shape[d]))
-      dynamicSizes.push_back(tensor::DimOp::create(b, loc, sizeSource[d].first,
-                                                   sizeSource[d].second));
-
-  // A dynamic dimension is read as if it had the result's size. One that
-  // turns out to be 1 (or anything else) at run time would be read out of
-  // bounds, so the run stops instead.
-  for (Value operand : operands) {
-    auto type = cast<RankedTensorType>(operand.getType());
-    int64_t offset = rank - type.getRank();
-    for (int64_t d = 0; d < type.getRank(); ++d) {
-      auto [source, sourceDim] = sizeSource[offset + d];
-      if (!type.isDynamicDim(d) || (source == operand && sourceDim == d))
-        continue;
-      Value expected =
-          ShapedType::isDynamic(shape[offset + d])
-              ? tensor::DimOp::create(b, loc, source, sourceDim).getResult()
-              : arith::ConstantIndexOp::create(b, loc, shape[offset + d])
-                    .getResult();
-      emitRuntimeEqualityCheck(b, loc,
-                               tensor::DimOp::create(b, loc, operand, d),
-                               expected, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
-    }
-  }
   auto resultType = RankedTensorType::get(shape, resultElementType);
-  Value init =
-      tensor::EmptyOp::create(b, loc, shape, resultElementType, dynamicSizes);
+  Value init = tensor::EmptyOp::create(b, loc, shape, resultElementType,
+                                       broadcast->dynamicSizes);
   auto generic = linalg::GenericOp::create(
-      b, loc, resultType, operands, ValueRange{init}, maps,
+      b, loc, resultType, broadcast->operands, ValueRange{init}, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         SmallVector<Value> elements;

@@ -21,6 +21,33 @@ mlir::FailureOr<mlir::Value>
 buildBroadcastElementwise(NodeImporter &node, mlir::ValueRange operands,
                           mlir::Type resultElementType, ElementwiseBodyFn body);
 
+/// The result of broadcasting operands' leading dimensions (ONNX
+/// multidirectional broadcasting, right-aligned): its static shape, its
+/// dynamic sizes in order, and the operands, those with a dynamic size of
+/// 1 at run time stretched to the result's size.
+struct BroadcastShape {
+  llvm::SmallVector<int64_t> shape;
+  llvm::SmallVector<mlir::Value> dynamicSizes;
+  llvm::SmallVector<mlir::Value> operands;
+};
+
+/// Broadcasts all but the last `trailing` dimensions of each operand.
+/// Static sizes that cannot broadcast are reported on the node. A dynamic
+/// size tied to the others by construction (SizeOrigin.h) is only checked
+/// at run time; any other may be 1 and is then stretched, and a size that
+/// is neither 1 nor the result's stops the run.
+mlir::FailureOr<BroadcastShape> broadcastLeadingDims(NodeImporter &node,
+                                                     mlir::ValueRange operands,
+                                                     int64_t trailing);
+
+/// `operand` whose dynamic dimensions `sizes[i].first` must be 1 or
+/// `sizes[i].second` when the model runs (else the run stops): a copy that
+/// stretches those that are 1, or the operand itself when none is.
+mlir::Value
+buildStretchedUnitDims(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value operand,
+                       llvm::ArrayRef<std::pair<int64_t, mlir::Value>> sizes);
+
 /// A 1-D `vector` [C] as [C, 1, ..., 1], so that it broadcasts along
 /// dimension 1 of a rank-`rank` tensor (per-channel parameters).
 mlir::Value expandAlongChannels(mlir::OpBuilder &b, mlir::Location loc,

@@ -127,31 +127,15 @@ FailureOr<Value> buildBroadcastMatMul(NodeImporter &node, Value lhs,
   checkReductionSizes(b, loc, lhs, rhs, rhsBatch);
 
   // Output batch sizes, broadcast numpy-style.
-  SmallVector<int64_t> shape;
-  SmallVector<Value> dynamicSizes;
-  auto batchDim = [&](RankedTensorType t, int64_t own, int64_t d) -> int64_t {
-    int64_t i = d - (batch - own);
-    return i < 0 ? 1 : t.getDimSize(i);
-  };
-  for (int64_t d = 0; d < batch; ++d) {
-    int64_t l = batchDim(lhsType, lhsBatch, d);
-    int64_t r = batchDim(rhsType, rhsBatch, d);
-    if (l != 1 && r != 1 && !ShapedType::isDynamic(l) &&
-        !ShapedType::isDynamic(r) && l != r)
-      return node.emitError() << "batch dimensions of " << lhsType << " and "
-                              << rhsType << " cannot be broadcast";
-    int64_t size = l == 1 ? r : (ShapedType::isDynamic(l) ? r : l);
-    if (ShapedType::isDynamic(l) && r == 1)
-      size = l;
-    shape.push_back(size);
-    if (ShapedType::isDynamic(size)) {
-      bool fromLhs = ShapedType::isDynamic(l);
-      Value src = fromLhs ? lhs : rhs;
-      int64_t own = fromLhs ? lhsBatch : rhsBatch;
-      dynamicSizes.push_back(
-          tensor::DimOp::create(b, loc, src, d - (batch - own)));
-    }
-  }
+  Value lhsRhs[] = {lhs, rhs};
+  FailureOr<BroadcastShape> broadcast =
+      broadcastLeadingDims(node, lhsRhs, /*trailing=*/2);
+  if (failed(broadcast))
+    return failure();
+  lhs = broadcast->operands[0];
+  rhs = broadcast->operands[1];
+  SmallVector<int64_t> shape = broadcast->shape;
+  SmallVector<Value> dynamicSizes = broadcast->dynamicSizes;
   auto pushDim = [&](Value src, int64_t d) {
     int64_t size = typeOf(src).getDimSize(d);
     shape.push_back(size);
