@@ -35,7 +35,6 @@ Value tern::buildRotaryEmbedding(OpBuilder &b, Location loc, Value input,
                                  int64_t rotaryDim, bool interleaved) {
   auto type = cast<RankedTensorType>(input.getType());
   auto positionType = cast<RankedTensorType>(positions.getType());
-  Type elementType = type.getElementType();
   int64_t rank = type.getRank();
   int64_t half = rotaryDim / 2;
   int64_t seqDim = rank == 4 ? 2 : 1;
