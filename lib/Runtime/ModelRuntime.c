@@ -435,7 +435,13 @@ static TernStatus checkInputs(TernModel *model, const TernTensor *inputs) {
                     info->name, d, (long long)info->shape[d],
                     (long long)t->shape[d]);
     }
-    if (!t->data && tern_tensor_num_elements(t) > 0)
+    int64_t n = tern_tensor_num_elements(t);
+    size_t elementSize = tern_dtype_size(t->dtype);
+    if (n < 0 || (elementSize && (uint64_t)n > SIZE_MAX / elementSize))
+      return fail(model, TERN_ERROR_SHAPE_MISMATCH,
+                  "input '%s': its sizes hold more bytes than memory can",
+                  info->name);
+    if (!t->data && n > 0)
       return fail(model, TERN_ERROR_INVALID_ARGUMENT,
                   "input '%s': data is NULL", info->name);
   }

@@ -123,27 +123,43 @@ int tern_npy_parse(const void *data, size_t size, TernNpyArray *array,
   if (t->dtype == TERN_DTYPE_INVALID)
     return failWith(error, errorSize, "unsupported .npy dtype '%.*s'",
                     descrLength, descr + 1);
-  /* (2, 3) or (4,) or (). */
-  const char *p = shape + 1;
-  while (p < shapeEnd - 1) {
-    while (p < shapeEnd - 1 && (*p == ' ' || *p == ','))
+  /* (2, 3) or (4,) or (), read within the header: its bytes need not be
+   * followed by a terminator, and sizes must not overflow. */
+  if (shapeEnd - shape < 2 || shape[0] != '(' || shapeEnd[-1] != ')')
+    return failWith(error, errorSize, "malformed .npy shape %.*s",
+                    (int)(shapeEnd - shape), shape);
+  const char *p = shape + 1, *close = shapeEnd - 1;
+  size_t expected = tern_dtype_size(t->dtype);
+  while (p < close) {
+    while (p < close && (*p == ' ' || *p == ','))
       ++p;
-    if (p >= shapeEnd - 1)
+    if (p >= close)
       break;
-    char *after;
-    long long dim = strtoll(p, &after, 10);
-    if (after == p || dim < 0 ||
-        (*after != ',' && *after != ' ' && *after != ')' && *after != 'L'))
+    if (*p < '0' || *p > '9')
+      return failWith(error, errorSize, "malformed .npy shape %.*s",
+                      (int)(shapeEnd - shape), shape);
+    int64_t dim = 0;
+    for (; p < close && *p >= '0' && *p <= '9'; ++p) {
+      if (dim > (INT64_MAX - 9) / 10)
+        return failWith(error, errorSize, "a .npy size is too large: %.*s",
+                        (int)(shapeEnd - shape), shape);
+      dim = dim * 10 + (*p - '0');
+    }
+    if (p < close && *p == 'L')
+      ++p;
+    if (p < close && *p != ',' && *p != ' ')
       return failWith(error, errorSize, "malformed .npy shape %.*s",
                       (int)(shapeEnd - shape), shape);
     if (t->rank == TERN_MAX_RANK)
       return failWith(error, errorSize, "rank is over the limit of %d",
                       TERN_MAX_RANK);
     t->shape[t->rank++] = dim;
-    p = *after == 'L' ? after + 1 : after;
+    if (expected && (uint64_t)dim > SIZE_MAX / expected)
+      return failWith(error, errorSize,
+                      "the .npy shape %.*s needs more bytes than memory holds",
+                      (int)(shapeEnd - shape), shape);
+    expected *= (size_t)dim;
   }
-  size_t expected =
-      (size_t)tern_tensor_num_elements(t) * tern_dtype_size(t->dtype);
   size_t dataStart = headerStart + headerLength;
   if (size - dataStart != expected)
     return failWith(error, errorSize,
@@ -211,8 +227,10 @@ char *tern_npy_serialize(const TernTensor *tensor, size_t *size) {
   size_t total = kMagicSize + 4 + (size_t)length + 1;
   size_t padding = (64 - total % 64) % 64;
   size_t headerLength = (size_t)length + padding + 1;
-  size_t dataBytes =
-      (size_t)tern_tensor_num_elements(tensor) * tern_dtype_size(tensor->dtype);
+  int64_t numElements = tern_tensor_num_elements(tensor);
+  if (numElements < 0)
+    return NULL;
+  size_t dataBytes = (size_t)numElements * tern_dtype_size(tensor->dtype);
   *size = kMagicSize + 4 + headerLength + dataBytes;
   char *out = malloc(*size);
   if (!out)

@@ -67,9 +67,15 @@ const char *tern_dtype_name(int32_t dtype) {
 }
 
 int64_t tern_tensor_num_elements(const TernTensor *tensor) {
+  if (tensor->rank < 0 || tensor->rank > TERN_MAX_RANK)
+    return -1;
   int64_t n = 1;
-  for (int32_t d = 0; d < tensor->rank; ++d)
-    n *= tensor->shape[d];
+  for (int32_t d = 0; d < tensor->rank; ++d) {
+    int64_t size = tensor->shape[d];
+    if (size < 0 || (size > 0 && n > INT64_MAX / size))
+      return -1;
+    n *= size;
+  }
   return n;
 }
 

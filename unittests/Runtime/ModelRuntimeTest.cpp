@@ -179,6 +179,14 @@ TEST_F(ModelRuntimeTest, RejectsDisagreeingNamedDimensions) {
                "dimension 'batch' is 2 in input 'a' but 1 in input 'b'");
 }
 
+TEST_F(ModelRuntimeTest, RejectsSizesPastTheAddressSpace) {
+  // Found by tern-model-api-fuzzer: the element count overflowed int64.
+  inputs[0].shape[0] = inputs[1].shape[0] = INT64_MAX / 2;
+  EXPECT_EQ(run(), TERN_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(tern_model_last_error(model),
+               "input 'a': its sizes hold more bytes than memory can");
+}
+
 TEST_F(ModelRuntimeTest, RejectsNullDataAndWrongCounts) {
   inputs[0].data = nullptr;
   EXPECT_EQ(run(), TERN_ERROR_INVALID_ARGUMENT);
@@ -234,6 +242,17 @@ TEST(TensorHelpersTest, SizesAndNames) {
   EXPECT_STREQ(tern_dtype_name(TERN_DTYPE_I8), "int8");
   TernTensor scalar{};
   EXPECT_EQ(tern_tensor_num_elements(&scalar), 1);
+  TernTensor huge{};
+  huge.rank = 2;
+  huge.shape[0] = INT64_MAX;
+  huge.shape[1] = 4;
+  EXPECT_EQ(tern_tensor_num_elements(&huge), -1);
+  huge.shape[1] = 0;
+  EXPECT_EQ(tern_tensor_num_elements(&huge), 0);
+  huge.shape[1] = -2;
+  EXPECT_EQ(tern_tensor_num_elements(&huge), -1);
+  huge.rank = TERN_MAX_RANK + 1;
+  EXPECT_EQ(tern_tensor_num_elements(&huge), -1);
 }
 
 } // namespace

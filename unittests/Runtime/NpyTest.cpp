@@ -48,6 +48,39 @@ std::string serialize(int32_t dtype, const std::vector<int64_t> &shape,
   return result;
 }
 
+/// numpyFloat32Bytes() with its shape entry replaced by `shape`, the
+/// header padded back to its length.
+std::string withShape(const std::string &shape) {
+  std::string bytes = numpyFloat32Bytes();
+  size_t at = bytes.find("(1, 3)");
+  std::string replaced = bytes.substr(0, at) + shape + bytes.substr(at + 6);
+  size_t newline = replaced.find('\n');
+  size_t want = bytes.find('\n');
+  if (newline > want)
+    replaced.erase(want - (newline - want), newline - want);
+  else
+    replaced.insert(newline, want - newline, ' ');
+  return replaced;
+}
+
+TEST(NpyTest, RejectsAShapeThatIsNotATuple) {
+  // Found by tern-npy-fuzzer: the shape's digits were read past the
+  // header's end.
+  TernNpyArray array;
+  EXPECT_EQ(
+      parse(withShape("   \r\r\r"), array).rfind("malformed .npy shape", 0),
+      0u);
+}
+
+TEST(NpyTest, RejectsAShapeLargerThanMemory) {
+  TernNpyArray array;
+  EXPECT_EQ(parse(withShape("(4611686018427387904, 8)"), array),
+            "the .npy shape (4611686018427387904, 8) needs more bytes than "
+            "memory holds");
+  EXPECT_EQ(parse(withShape("(99999999999999999999,)"), array),
+            "a .npy size is too large: (99999999999999999999,)");
+}
+
 TEST(NpyTest, ParsesNumpyOutput) {
   TernNpyArray array;
   ASSERT_EQ(parse(numpyFloat32Bytes(), array), "");

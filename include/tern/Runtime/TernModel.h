@@ -120,7 +120,8 @@ TERN_API TernStatus tern_model_set_num_threads(TernModel *model,
 TERN_API void tern_tensor_release(TernTensor *tensor);
 TERN_API size_t tern_dtype_size(int32_t dtype);
 TERN_API const char *tern_dtype_name(int32_t dtype);
-/** Number of elements of a tensor (1 for rank 0). */
+/** Number of elements of a tensor (1 for rank 0); -1 for a rank outside
+ *  [0, TERN_MAX_RANK], a negative size, or a count past INT64_MAX. */
 TERN_API int64_t tern_tensor_num_elements(const TernTensor *tensor);
 
 #ifdef __cplusplus
