@@ -7,6 +7,8 @@
 
 #include "tern/Import/ONNX/ModelLoader.h"
 #include "ContribSchemas.h"
+#include "GraphValidation.h"
+#include "IsolatedStage.h"
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -222,6 +224,44 @@ static llvm::Error extractInitializers(LoadedModel &loaded,
   return llvm::Error::success();
 }
 
+/// "ONNX node '<name>' (<op>, domain <d>, opset <n>)" for the first node
+/// `stage` crashes on, found by running it on ever shorter prefixes of the
+/// graph (shape inference goes through the nodes in order); "" when no
+/// prefix crashes. Only runs after a crash, a fork per step.
+static std::string
+describeCrashingNode(const onnx::ModelProto &model,
+                     llvm::function_ref<void(onnx::ModelProto &)> stage) {
+  auto prefix = [&](int count) {
+    onnx::ModelProto cut = model;
+    onnx::GraphProto &graph = *cut.mutable_graph();
+    graph.mutable_node()->DeleteSubrange(count, graph.node_size() - count);
+    graph.clear_output();
+    return cut;
+  };
+  int low = 1, high = model.graph().node_size();
+  if (high == 0 || !crashesIsolated(prefix(high), stage))
+    return "";
+  while (low < high) {
+    int mid = low + (high - low) / 2;
+    if (crashesIsolated(prefix(mid), stage))
+      high = mid;
+    else
+      low = mid + 1;
+  }
+  const onnx::NodeProto &node = model.graph().node(low - 1);
+  std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
+  int64_t opset = 0;
+  for (const auto &entry : model.opset_import())
+    if (entry.domain() == node.domain() ||
+        (node.domain() == "ai.onnx" && entry.domain().empty()))
+      opset = entry.version();
+  std::string nodeName = node.name().empty()
+                             ? node.op_type() + "_" + std::to_string(low - 1)
+                             : node.name();
+  return "ONNX node '" + nodeName + "' (" + node.op_type() + ", domain " +
+         domain + ", opset " + std::to_string(opset) + ")";
+}
+
 llvm::Expected<LoadedModel> tern::parseONNXModel(llvm::StringRef contents,
                                                  bool isText,
                                                  llvm::StringRef name) {
@@ -229,10 +269,17 @@ llvm::Expected<LoadedModel> tern::parseONNXModel(llvm::StringRef contents,
   onnx::ModelProto &model = loaded.proto;
   if (isText) {
     std::string text = contents.str();
-    onnx::Common::Status status = onnx::OnnxParser::Parse(model, text.c_str());
-    if (!status.IsOK())
+    // The parser throws on some malformed numbers (std::stof).
+    try {
+      onnx::Common::Status status =
+          onnx::OnnxParser::Parse(model, text.c_str());
+      if (!status.IsOK())
+        return makeError(name,
+                         "invalid ONNX text format: " + status.ErrorMessage());
+    } catch (const std::exception &e) {
       return makeError(name,
-                       "invalid ONNX text format: " + status.ErrorMessage());
+                       llvm::Twine("invalid ONNX text format: ") + e.what());
+    }
   } else {
     google::protobuf::io::ArrayInputStream stream(
         contents.data(), static_cast<int>(contents.size()));
@@ -245,6 +292,8 @@ llvm::Expected<LoadedModel> tern::parseONNXModel(llvm::StringRef contents,
 
   if (!model.has_graph())
     return makeError(name, "the ONNX model has no graph");
+  if (llvm::Error err = validateGraphReferences(model.graph()))
+    return makeError(name, llvm::toString(std::move(err)));
   llvm::StringRef baseDir = llvm::sys::path::parent_path(name);
   if (llvm::Error err =
           extractInitializers(loaded, baseDir.empty() ? "." : baseDir, name))
@@ -275,33 +324,47 @@ llvm::Expected<LoadedModel> tern::parseONNXModel(llvm::StringRef contents,
                                e.what());
   }
 
+  // libonnx's converter and shape inference run in a child process, so
+  // that a model they crash on is an error (IsolatedStage.h).
+  auto crashingNode = [&](auto stage) {
+    return [&, stage](const onnx::ModelProto &crashed) {
+      return describeCrashingNode(crashed, stage);
+    };
+  };
   if (opset < kTargetOpset) {
     // The version converter's adapters (Gemm's and Add's old `broadcast`,
     // Softmax's axis) need the inputs' shapes: infer them at the model's
     // own opset first. Where that fails, the conversion reports why.
-    try {
-      onnx::shape_inference::InferShapes(model);
-    } catch (const std::exception &) {
-    }
-    try {
-      model = onnx::version_conversion::ConvertVersion(model, kTargetOpset);
-    } catch (const std::exception &e) {
+    auto inferLenient = [](onnx::ModelProto &m) {
+      try {
+        onnx::shape_inference::InferShapes(m);
+      } catch (const std::exception &) {
+      }
+    };
+    if (llvm::Error err =
+            runIsolated(model, inferLenient, crashingNode(inferLenient)))
+      return makeError(name, "ONNX shape inference fails: " +
+                                 llvm::toString(std::move(err)));
+    auto convert = [](onnx::ModelProto &m) {
+      m = onnx::version_conversion::ConvertVersion(m, kTargetOpset);
+    };
+    if (llvm::Error err = runIsolated(
+            model, convert, [](const onnx::ModelProto &) { return ""; }))
       return makeError(name, "cannot upgrade ONNX opset " + llvm::Twine(opset) +
                                  " to " + llvm::Twine(kTargetOpset) + ": " +
-                                 e.what());
-    }
+                                 llvm::toString(std::move(err)));
   }
 
-  try {
+  auto infer = [](onnx::ModelProto &m) {
     onnx::ShapeInferenceOptions options{/*check_type=*/true,
                                         /*error_mode=*/1,
                                         /*enable_data_propagation=*/true};
-    onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception &e) {
-    return makeError(name,
-                     llvm::Twine("ONNX shape inference fails: ") + e.what());
-  }
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(),
+                                       options);
+  };
+  if (llvm::Error err = runIsolated(model, infer, crashingNode(infer)))
+    return makeError(name, "ONNX shape inference fails: " +
+                               llvm::toString(std::move(err)));
   return std::move(loaded);
 }
 
