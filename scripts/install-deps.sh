@@ -21,6 +21,8 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev python3-pytest
+  # Fuzzing and the sanitizer build (scripts/fuzz.sh, .ci/run).
+  libfuzzer-22-dev libclang-rt-22-dev
   # The generators' --tokenizer (spm_train makes the tests' tokenizer).
   libsentencepiece-dev sentencepiece
   # Python side.

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Builds Tern's libFuzzer targets and the runtime's unit tests with
+# AddressSanitizer and UndefinedBehaviorSanitizer (clang-22,
+# libfuzzer-22-dev) in build-fuzz, runs the unit tests, then each fuzzer
+# from its seed corpus.
+#
+#   scripts/fuzz.sh [SECONDS]    each target for SECONDS (default 60)
+#   scripts/fuzz.sh --ci         CI's smoke: a fixed seed and a fixed
+#                                number of executions per target (about a
+#                                minute each), from the seeds alone, so
+#                                that a run repeats exactly
+#
+# Corpora grow in build-fuzz/corpus/<target>; inputs that crash are written
+# to build-fuzz/crashes and the script fails.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${TERN_FUZZ_BUILD:-$ROOT/build-fuzz}
+CI=0
+if [[ "${1:-}" == "--ci" ]]; then
+  CI=1
+fi
+
+SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -fsanitize=fuzzer-no-link"
+cmake -S "$ROOT" -B "$BUILD" -G Ninja \
+  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+  -DCMAKE_BUILD_TYPE=Release -DTERN_BUILD_TESTS=ON \
+  -DTERN_ENABLE_FUZZERS=ON -DLLVM_USE_SANITIZER="Address;Undefined" \
+  -DTERN_FUZZ_TERNC="${TERN_BUILD_DIR:-$ROOT/build}/bin/ternc" \
+  -DCMAKE_C_FLAGS="$SANITIZE" -DCMAKE_CXX_FLAGS="$SANITIZE" > /dev/null
+ninja -C "$BUILD" tern-fuzzers TernModelRuntimeTests TernRuntimeSupportTests
+
+# Leaks are not errors here: libonnx's schema registry lives forever.
+export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+"$BUILD/unittests/Runtime/TernModelRuntimeTests" --gtest_brief=1
+"$BUILD/unittests/Runtime/TernRuntimeSupportTests" --gtest_brief=1
+
+# Seeds: ONNX's node tests and Tern's own models, binary and text, and
+# .npy files of every dtype the reader takes.
+SEEDS=$BUILD/seeds
+if [[ ! -d $SEEDS ]]; then
+  mkdir -p "$SEEDS"/{onnx,text,npy}
+  NODE_TESTS=$(/usr/bin/python3 -c "import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), 'backend/test/data/node'))")
+  for model in "$NODE_TESTS"/*/model.onnx; do
+    cp "$model" "$SEEDS/onnx/$(basename "$(dirname "$model")").onnx"
+  done
+  find "$ROOT/test" "$ROOT/examples" -name '*.onnxtxt' -exec cp {} "$SEEDS/text/" \;
+  /usr/bin/python3 - "$SEEDS/npy" <<'PY'
+import sys, numpy as np
+for i, dtype in enumerate(["<f4", "<f8", "<f2", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "|b1"]):
+    for shape in [(), (3,), (2, 3), (1, 0, 2)]:
+        np.save(f"{sys.argv[1]}/{i}-{len(shape)}.npy", np.ones(shape, dtype))
+PY
+fi
+
+# The C API target builds its tensors from raw bytes: a few fixed seeds
+# of each length start it off.
+if [[ ! -d $SEEDS/api ]]; then
+  mkdir -p "$SEEDS/api"
+  /usr/bin/python3 -c "
+import random, sys
+rng = random.Random(0)
+for n in (1, 8, 32, 128):
+    open(f'$SEEDS/api/bytes-{n}', 'wb').write(bytes(rng.randrange(256) for _ in range(n)))"
+fi
+
+rm -rf "$BUILD/crashes"
+mkdir -p "$BUILD/crashes"
+status=0
+for target in onnx:tern-onnx-fuzzer text:tern-onnx-text-fuzzer npy:tern-npy-fuzzer api:tern-model-api-fuzzer; do
+  seeds=${target%%:*} fuzzer=${target#*:}
+  if [[ ! -x $BUILD/bin/$fuzzer ]]; then
+    echo "== $fuzzer: not built (see tools/fuzzers/CMakeLists.txt)"
+    continue
+  fi
+  corpus=$BUILD/corpus/$fuzzer
+  limit=(-max_total_time="${1:-60}")
+  if [[ $CI == 1 ]]; then
+    # Executions for about a minute at each target's speed under the
+    # sanitizers on two cores.
+    case $fuzzer in
+      tern-onnx-fuzzer) runs=12000 ;;
+      tern-onnx-text-fuzzer) runs=3000 ;;
+      *) runs=1000000 ;;
+    esac
+    corpus=$(mktemp -d)
+    limit=(-seed=1 -runs=$runs)
+  fi
+  mkdir -p "$corpus"
+  echo "== $fuzzer"
+  "$BUILD/bin/$fuzzer" "${limit[@]}" -timeout=20 -rss_limit_mb=6144 \
+      -max_len=262144 -print_final_stats=1 \
+      -artifact_prefix="$BUILD/crashes/$fuzzer-" \
+      "$corpus" "$SEEDS/$seeds" 2>&1 | grep -E "^#[0-9]+\s+(DONE|INITED)|stat::number_of_executed_units|ERROR|SUMMARY|Test unit written|deadly signal" || true
+  if ls "$BUILD/crashes/$fuzzer-"* > /dev/null 2>&1; then
+    status=1
+  fi
+done
+exit $status
