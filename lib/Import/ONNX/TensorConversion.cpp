@@ -1,7 +1,9 @@
 //===- TensorConversion.cpp - ONNX types and tensors to MLIR --------------===//
 
 #include "TensorConversion.h"
+
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
+#include "llvm/Support/MathExtras.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -72,10 +74,21 @@ llvm::Expected<RankedTensorType> convertTypeProto(const onnx::TypeProto &type,
     return createStringError(inconvertibleErrorCode(),
                              "the value has no known rank");
   SmallVector<int64_t> shape;
-  for (const auto &dim : tensorType.shape().dim())
-    shape.push_back(dim.has_dim_value() && dim.dim_value() >= 0
-                        ? dim.dim_value()
-                        : ShapedType::kDynamic);
+  // Sizes no machine's memory holds are refused here, before any code
+  // computes with them (a dim of 2^40 squared overflows int64).
+  constexpr int64_t kMaxBytes = int64_t(1) << 48;
+  int64_t bytes = std::max<int64_t>(
+      1, int64_t(elementType.getIntOrFloatBitWidth() + 7) / 8);
+  for (const auto &dim : tensorType.shape().dim()) {
+    bool isStatic = dim.has_dim_value() && dim.dim_value() >= 0;
+    shape.push_back(isStatic ? dim.dim_value() : ShapedType::kDynamic);
+    if (isStatic &&
+        (llvm::MulOverflow(bytes, dim.dim_value(), bytes) || bytes > kMaxBytes))
+      return createStringError(
+          inconvertibleErrorCode(),
+          "its static shape needs more than 2^48 bytes, more than any "
+          "machine's memory");
+  }
   return RankedTensorType::get(shape, elementType);
 }
 
