@@ -79,9 +79,10 @@ for target in onnx:tern-onnx-fuzzer text:tern-onnx-text-fuzzer npy:tern-npy-fuzz
     # Executions for about a minute at each target's speed under the
     # sanitizers on two cores.
     case $fuzzer in
-      tern-onnx-fuzzer) runs=12000 ;;
-      tern-onnx-text-fuzzer) runs=3000 ;;
-      *) runs=1000000 ;;
+      tern-onnx-fuzzer) runs=20000 ;;
+      tern-onnx-text-fuzzer) runs=20000 ;;
+      tern-npy-fuzzer) runs=10000000 ;;
+      *) runs=2000000 ;;
     esac
     corpus=$(mktemp -d)
     limit=(-seed=1 -runs=$runs)

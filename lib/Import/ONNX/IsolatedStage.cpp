@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/Twine.h"
 
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <string>
