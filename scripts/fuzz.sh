@@ -25,7 +25,7 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
   -DCMAKE_BUILD_TYPE=Release -DTERN_BUILD_TESTS=ON \
   -DTERN_ENABLE_FUZZERS=ON -DLLVM_USE_SANITIZER="Address;Undefined" \
-  -DTERN_FUZZ_TERNC="${TERN_BUILD_DIR:-$ROOT/build}/bin/ternc" \
+  -DTERN_FUZZ_TERNC="$(realpath -m "${TERN_BUILD_DIR:-$ROOT/build}")/bin/ternc" \
   -DCMAKE_C_FLAGS="$SANITIZE" -DCMAKE_CXX_FLAGS="$SANITIZE" > /dev/null
 ninja -C "$BUILD" tern-fuzzers TernModelRuntimeTests TernRuntimeSupportTests
 
