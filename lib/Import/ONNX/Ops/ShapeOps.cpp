@@ -184,9 +184,13 @@ LogicalResult convertSqueeze(NodeImporter &node) {
           readAxisFlags(node, axesInput, rank);
       if (failed(dropped))
         return failure();
-      node.setOutput(
-          0, buildDropUnitDims(node, input, *dropped,
-                               rank - getType(axesInput).getDimSize(0)));
+      // Found by tern-onnx-text-fuzzer: more axes than dimensions.
+      int64_t numAxes = getType(axesInput).getDimSize(0);
+      if (numAxes > rank)
+        return node.emitError()
+               << numAxes << " axes given for a rank-" << rank << " input";
+      node.setOutput(0,
+                     buildDropUnitDims(node, input, *dropped, rank - numAxes));
       return success();
     }
     for (int64_t axis : *axes) {
