@@ -131,7 +131,7 @@ int tern_npy_parse(const void *data, size_t size, TernNpyArray *array,
   const char *p = shape + 1, *close = shapeEnd - 1;
   size_t expected = tern_dtype_size(t->dtype);
   while (p < close) {
-    while (p < close && (*p == ' ' || *p == ','))
+    while (p < close && *p == ' ')
       ++p;
     if (p >= close)
       break;
@@ -147,19 +147,23 @@ int tern_npy_parse(const void *data, size_t size, TernNpyArray *array,
     }
     if (p < close && *p == 'L')
       ++p;
-    if (p < close && *p != ',' && *p != ' ')
+    /* Sizes are separated by commas, as numpy writes and reads them. */
+    while (p < close && *p == ' ')
+      ++p;
+    if (p < close && *p++ != ',')
       return failWith(error, errorSize, "malformed .npy shape %.*s",
                       (int)(shapeEnd - shape), shape);
     if (t->rank == TERN_MAX_RANK)
       return failWith(error, errorSize, "rank is over the limit of %d",
                       TERN_MAX_RANK);
     t->shape[t->rank++] = dim;
-    if (expected && (uint64_t)dim > SIZE_MAX / expected)
-      return failWith(error, errorSize,
-                      "the .npy shape %.*s needs more bytes than memory holds",
-                      (int)(shapeEnd - shape), shape);
-    expected *= (size_t)dim;
   }
+  int64_t numElements = tern_tensor_num_elements(t);
+  if (numElements < 0 || (uint64_t)numElements > SIZE_MAX / expected)
+    return failWith(error, errorSize,
+                    "the .npy shape %.*s needs more bytes than memory holds",
+                    (int)(shapeEnd - shape), shape);
+  expected *= (size_t)numElements;
   size_t dataStart = headerStart + headerLength;
   if (size - dataStart != expected)
     return failWith(error, errorSize,

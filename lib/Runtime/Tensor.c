@@ -69,12 +69,20 @@ const char *tern_dtype_name(int32_t dtype) {
 int64_t tern_tensor_num_elements(const TernTensor *tensor) {
   if (tensor->rank < 0 || tensor->rank > TERN_MAX_RANK)
     return -1;
+  int hasZero = 0;
+  for (int32_t d = 0; d < tensor->rank; ++d) {
+    if (tensor->shape[d] < 0)
+      return -1;
+    hasZero |= tensor->shape[d] == 0;
+  }
+  /* A zero size empties the tensor whatever the others multiply to. */
+  if (hasZero)
+    return 0;
   int64_t n = 1;
   for (int32_t d = 0; d < tensor->rank; ++d) {
-    int64_t size = tensor->shape[d];
-    if (size < 0 || (size > 0 && n > INT64_MAX / size))
+    if (n > INT64_MAX / tensor->shape[d])
       return -1;
-    n *= size;
+    n *= tensor->shape[d];
   }
   return n;
 }

@@ -249,6 +249,13 @@ TEST(TensorHelpersTest, SizesAndNames) {
   EXPECT_EQ(tern_tensor_num_elements(&huge), -1);
   huge.shape[1] = 0;
   EXPECT_EQ(tern_tensor_num_elements(&huge), 0);
+  // Found by tern-npy-fuzzer: sizes that overflow before a zero still
+  // make an empty tensor.
+  huge.rank = 3;
+  huge.shape[1] = INT64_MAX;
+  huge.shape[2] = 0;
+  EXPECT_EQ(tern_tensor_num_elements(&huge), 0);
+  huge.rank = 2;
   huge.shape[1] = -2;
   EXPECT_EQ(tern_tensor_num_elements(&huge), -1);
   huge.rank = TERN_MAX_RANK + 1;
