@@ -210,11 +210,10 @@ LogicalResult convertReduceSumAtRunTime(NodeImporter &node, Value input) {
     x = ifOp.getResult(0);
   }
   if (!node.getIntAttr("keepdims", 1)) {
-    // Found by tern-onnx-fuzzer: more axes than dimensions.
-    if (count > rank)
-      return node.emitError()
-             << count << " axes given for a rank-" << rank << " input";
-    node.setOutput(0, buildDropUnitDims(node, x, *summed, rank - count));
+    FailureOr<Value> reduced = buildDropUnitDims(node, x, *summed, count);
+    if (failed(reduced))
+      return failure();
+    node.setOutput(0, *reduced);
     return success();
   }
   SmallVector<Value> sizes;

@@ -85,8 +85,15 @@ FailureOr<SmallVector<Value>> tern::readAxisFlags(NodeImporter &node,
   return flags;
 }
 
-Value tern::buildDropUnitDims(NodeImporter &node, Value input,
-                              ArrayRef<Value> dropped, int64_t resultRank) {
+FailureOr<Value> tern::buildDropUnitDims(NodeImporter &node, Value input,
+                                         ArrayRef<Value> dropped,
+                                         int64_t numDropped) {
+  // Found by the fuzzers (Squeeze, ReduceSum): more axes than dimensions.
+  int64_t rank = dropped.size();
+  if (numDropped > rank)
+    return node.emitError()
+           << numDropped << " axes given for a rank-" << rank << " input";
+  int64_t resultRank = rank - numDropped;
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   // Result dimension j is the input's dimension d that is kept with j kept

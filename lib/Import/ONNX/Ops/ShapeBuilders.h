@@ -54,11 +54,12 @@ mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 readAxisFlags(NodeImporter &node, mlir::Value axes, int64_t rank);
 
 /// `input` without the dimensions `dropped` flags (i1 values), which must
-/// be 1 when the model runs, as a tensor of rank `resultRank` shaped as
-/// shape inference says where it knows.
-mlir::Value buildDropUnitDims(NodeImporter &node, mlir::Value input,
-                              llvm::ArrayRef<mlir::Value> dropped,
-                              int64_t resultRank);
+/// be 1 when the model runs, as a tensor of rank `input`'s less
+/// `numDropped` (the axes' count) shaped as shape inference says where it
+/// knows. More axes than dimensions are reported on the node.
+mlir::FailureOr<mlir::Value>
+buildDropUnitDims(NodeImporter &node, mlir::Value input,
+                  llvm::ArrayRef<mlir::Value> dropped, int64_t numDropped);
 
 /// `input` with unit dimensions where `inserted` (i1 values, one per result
 /// dimension) says.

@@ -184,13 +184,11 @@ LogicalResult convertSqueeze(NodeImporter &node) {
           readAxisFlags(node, axesInput, rank);
       if (failed(dropped))
         return failure();
-      // Found by tern-onnx-text-fuzzer: more axes than dimensions.
-      int64_t numAxes = getType(axesInput).getDimSize(0);
-      if (numAxes > rank)
-        return node.emitError()
-               << numAxes << " axes given for a rank-" << rank << " input";
-      node.setOutput(0,
-                     buildDropUnitDims(node, input, *dropped, rank - numAxes));
+      FailureOr<Value> squeezed = buildDropUnitDims(
+          node, input, *dropped, getType(axesInput).getDimSize(0));
+      if (failed(squeezed))
+        return failure();
+      node.setOutput(0, *squeezed);
       return success();
     }
     for (int64_t axis : *axes) {
