@@ -692,15 +692,7 @@ template <Cell cell> LogicalResult convertRecurrent(NodeImporter &node) {
           Value length = arith::IndexCastOp::create(
               lb, lloc, lb.getIndexType(),
               tensor::ExtractOp::create(lb, lloc, *lengths, ValueRange{row}));
-          emitRuntimeCheck(
-              lb, lloc,
-              arith::OrIOp::create(
-                  lb, lloc,
-                  arith::CmpIOp::create(lb, lloc, arith::CmpIPredicate::slt,
-                                        length, indexConstant(lb, lloc, 0)),
-                  arith::CmpIOp::create(lb, lloc, arith::CmpIPredicate::sgt,
-                                        length, p.seq)),
-              TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+          emitRuntimeLengthCheck(lb, lloc, length, p.seq);
           scf::YieldOp::create(lb, lloc);
         });
     p.lengths = *lengths;

@@ -30,6 +30,19 @@ void emitRuntimeEqualityCheck(OpBuilder &b, Location loc, Value actual,
       code);
 }
 
+void emitRuntimeLengthCheck(OpBuilder &b, Location loc, Value length,
+                            Value limit) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  emitRuntimeCheck(b, loc,
+                   arith::OrIOp::create(
+                       b, loc,
+                       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                             length, zero),
+                       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                             length, limit)),
+                   TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+}
+
 Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
   Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rawIndex);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);

@@ -29,6 +29,12 @@ void emitRuntimeEqualityCheck(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value actual, mlir::Value expected,
                               TernRuntimeErrorCode code);
 
+/// Stops the run with TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE unless the
+/// index value `length` lies in [0, `limit`] (a sequence length against
+/// the steps there are).
+void emitRuntimeLengthCheck(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value length, mlir::Value limit);
+
 /// The index `rawIndex` (any integer type) names in a dimension of `size`,
 /// negative ones counting from the back. An index outside [-size, size)
 /// stops the run; the index returned is also clamped into range, so that

@@ -259,15 +259,7 @@ LogicalResult convertReverseSequence(NodeImporter &node) {
         Value length =
             arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), raw);
         // A length outside [0, steps] stops the run.
-        emitRuntimeCheck(
-            nb, nloc,
-            arith::OrIOp::create(
-                nb, nloc,
-                arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
-                                      length, c(nb, nloc, 0)),
-                arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sgt,
-                                      length, steps)),
-            TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+        emitRuntimeLengthCheck(nb, nloc, length, steps);
         Value t = at[timeAxis];
         Value reversed = arith::SubIOp::create(
             nb, nloc, arith::SubIOp::create(nb, nloc, length, c(nb, nloc, 1)),
