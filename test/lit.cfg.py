@@ -58,5 +58,14 @@ if qemu_riscv64 and os.path.isdir(
 elif os.environ.get("TERN_REQUIRE_CROSS"):
     lit_config.fatal("TERN_REQUIRE_CROSS is set but qemu-riscv64 or the "
                      "riscv64 runtime is missing")
-config.substitutions.append(("%cc", config.tern_c_compiler))
+# A sanitizer build (scripts/fuzz.sh) links an instrumented runtime into
+# every host model, which only programs carrying the sanitizers' runtimes
+# (its tern-run, or C programs linked with the same flags) can load. Tests
+# whose checks do not hold under the sanitizers (memory ratios, the
+# libraries a model needs) are UNSUPPORTED there.
+c_compiler = config.tern_c_compiler
+if config.tern_host_sanitizers:
+    config.available_features.add("sanitizers")
+    c_compiler += " -fsanitize=" + config.tern_host_sanitizers
+config.substitutions.append(("%cc", c_compiler))
 config.substitutions.append(("%llvm_lib_dir", config.llvm_lib_dir))

@@ -114,7 +114,8 @@ Error linkModel(OutputKind kind, StringRef objectPath, StringRef outputPath,
   }
   args.append(plan.libraries.begin(), plan.libraries.end());
   // Unresolved symbols fail here, not when the model is loaded.
-  args.push_back("-Wl,-z,defs");
+  if (!plan.allowUndefined)
+    args.push_back("-Wl,-z,defs");
   SmallVector<StringRef> argRefs(args.begin(), args.end());
   std::string error;
   int rc =

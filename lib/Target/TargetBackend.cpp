@@ -29,6 +29,12 @@ Expected<LinkPlan> TargetBackend::planLink(const Triple &triple,
   Triple host(sys::getDefaultTargetTriple());
   if (triple.getArch() == host.getArch() && triple.getOS() == host.getOS()) {
     plan.runtimeDir = env.libraryDir;
+    // A sanitizer build instruments the host runtime that models link, so
+    // its models link the sanitizers too (scripts/fuzz.sh).
+    if (StringRef(TERN_HOST_SANITIZERS).size()) {
+      plan.driverFlags.push_back("-fsanitize=" TERN_HOST_SANITIZERS);
+      plan.allowUndefined = true;
+    }
     if (hasOpenMP()) {
       plan.libraries.push_back("-L" TERN_OPENMP_LIBRARY_DIR);
       plan.libraries.push_back("-lomp");

@@ -57,6 +57,10 @@ struct LinkPlan {
   std::string runtimeDir;
   /// Libraries after the objects: `-lm`, libomp.
   llvm::SmallVector<std::string> libraries;
+  /// Whether a shared library may leave symbols for the program that loads
+  /// it to define: a sanitizer build's instrumented runtime calls into the
+  /// sanitizers' runtimes, which only executables carry.
+  bool allowUndefined = false;
 };
 
 class TargetBackend {
