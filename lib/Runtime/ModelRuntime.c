@@ -9,6 +9,7 @@
 
 #define _GNU_SOURCE /* dladdr */
 
+#include "DeviceHooks.h"
 #include "StridedCopy.h"
 #include "tern/Runtime/ModelDescriptor.h"
 
@@ -90,6 +91,8 @@ static const char *describeRuntimeError(int32_t code) {
     return "an attention's sequence lengths (seqlens_k, "
            "total_sequence_length) do not fit this step's tokens and the "
            "past KV cache";
+  case TERN_RUNTIME_ERROR_DEVICE:
+    return tern_device_error ? tern_device_error() : "a GPU driver call failed";
   default:
     return "the compiled model reported an unknown run-time error";
   }
@@ -110,6 +113,12 @@ static int32_t callEntry(const TernModelDescriptor *desc, int64_t *results,
   runtimeErrorExit = NULL;
   if (!runtimeError)
     runtimeError = atomic_load(&parallelRuntimeError);
+  /* A GPU model's kernels report their checks when they are done. */
+  if (tern_device_finish_run) {
+    int32_t kernelError = tern_device_finish_run();
+    if (!runtimeError)
+      runtimeError = kernelError;
+  }
   return runtimeError;
 }
 
@@ -171,6 +180,9 @@ __attribute__((visibility("hidden"))) const char *tern_weights_base;
 static pthread_mutex_t weightsMutex = PTHREAD_MUTEX_INITIALIZER;
 static void *weightsMapping;
 static size_t weightsMappingSize;
+/* A GPU model's copy of the weights in device memory, uploaded once when
+ * the first instance is created; the file's mapping is gone by then. */
+static void *deviceWeights;
 static unsigned weightsUsers;
 
 /* This thread's last create failure. A pointer, not the buffer: every
@@ -220,7 +232,25 @@ static void findWeightsFile(char *path, size_t size) {
   snprintf(path, size, "%s%s", self, tern_model_weights.file_name);
 }
 
-/* Maps the side file for the first instance; later ones share it. */
+/* Replaces the mapping of the weights with a copy in device memory. */
+static TernStatus uploadWeights(void) {
+  const char *host = (const char *)weightsMapping + TERN_WEIGHTS_HEADER_SIZE;
+  void *device = tern_device_alloc(tern_model_weights.data_size);
+  if (!device ||
+      tern_device_upload(device, host, tern_model_weights.data_size) != 0) {
+    tern_device_free(device);
+    return failCreate(TERN_ERROR_DEVICE, "uploading the weights: %s",
+                      tern_device_error());
+  }
+  munmap(weightsMapping, weightsMappingSize);
+  weightsMapping = NULL;
+  deviceWeights = device;
+  tern_weights_base = device;
+  return TERN_OK;
+}
+
+/* Maps the side file for the first instance; later ones share it (a GPU
+ * model uploads it to the device instead). */
 static TernStatus acquireWeights(void) {
   if (!&tern_model_weights)
     return TERN_OK;
@@ -255,6 +285,8 @@ static TernStatus acquireWeights(void) {
         weightsMapping = mapping;
         weightsMappingSize = expected;
         tern_weights_base = (const char *)mapping + TERN_WEIGHTS_HEADER_SIZE;
+        if (tern_device_alloc)
+          status = uploadWeights();
       }
     }
     if (fd >= 0)
@@ -271,8 +303,12 @@ static void releaseWeights(void) {
     return;
   pthread_mutex_lock(&weightsMutex);
   if (--weightsUsers == 0) {
-    munmap(weightsMapping, weightsMappingSize);
+    if (deviceWeights)
+      tern_device_free(deviceWeights);
+    else
+      munmap(weightsMapping, weightsMappingSize);
     weightsMapping = NULL;
+    deviceWeights = NULL;
     tern_weights_base = NULL;
   }
   pthread_mutex_unlock(&weightsMutex);
@@ -305,6 +341,8 @@ TernStatus tern_model_create(TernModel **model) {
                       "runtime is version %u",
                       tern_model_descriptor.abi_version,
                       TERN_MODEL_ABI_VERSION);
+  if (tern_device_open && tern_device_open() != 0)
+    return failCreate(TERN_ERROR_DEVICE, "%s", tern_device_error());
   TernModel *m = calloc(1, sizeof(TernModel));
   if (!m)
     return failCreate(TERN_ERROR_OUT_OF_MEMORY, "out of memory");
@@ -397,6 +435,14 @@ static int sharesEarlierBlock(const TernModelDescriptor *desc, int64_t *results,
   return 0;
 }
 
+/* Where the compiled code's buffers live: device memory in a GPU model. */
+static void releaseBuffer(void *block) {
+  if (tern_device_free)
+    tern_device_free(block);
+  else
+    free(block);
+}
+
 /* Frees every distinct result block that no tensor of `kept` (NULL for
  * none) took over. */
 static void freeResultBlocks(const TernModelDescriptor *desc, int64_t *results,
@@ -407,8 +453,41 @@ static void freeResultBlocks(const TernModelDescriptor *desc, int64_t *results,
     for (uint32_t j = 0; kept && j < desc->num_outputs; ++j)
       handedOver |= kept[j].data == block;
     if (!handedOver && !sharesEarlierBlock(desc, results, i))
-      free(block);
+      releaseBuffer(block);
   }
+}
+
+/* Copies each input into device memory for a GPU model. */
+static TernStatus copyInputsToDevice(TernModel *model, const TernTensor *inputs,
+                                     void **deviceInputs) {
+  const TernModelDescriptor *desc = model->descriptor;
+  for (uint32_t i = 0; i < desc->num_inputs; ++i) {
+    size_t bytes = (size_t)tern_tensor_num_elements(&inputs[i]) *
+                   tern_dtype_size(inputs[i].dtype);
+    deviceInputs[i] = tern_device_alloc(bytes);
+    if (!deviceInputs[i] ||
+        tern_device_upload(deviceInputs[i], inputs[i].data, bytes) != 0)
+      return fail(model, TERN_ERROR_DEVICE, "input '%s': %s",
+                  desc->inputs[i].name, tern_device_error());
+  }
+  return TERN_OK;
+}
+
+/* Frees the device copies of the inputs, but for those the compiled code
+ * returned as results (freed with them). */
+static void releaseDeviceInputs(const TernModelDescriptor *desc,
+                                int64_t *results, void **deviceInputs) {
+  if (!deviceInputs)
+    return;
+  for (uint32_t i = 0; i < desc->num_inputs; ++i) {
+    int returned = 0;
+    for (uint32_t j = 0; results && j < desc->num_outputs; ++j)
+      returned |= resultDescriptor(desc, results, j)[0] ==
+                  (int64_t)(intptr_t)deviceInputs[i];
+    if (!returned)
+      tern_device_free(deviceInputs[i]);
+  }
+  free(deviceInputs);
 }
 
 static TernStatus checkInputs(TernModel *model, const TernTensor *inputs) {
@@ -533,16 +612,30 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
     resultWords += descriptorWords(desc->outputs[i].rank);
   int64_t *words = calloc(inputWords + resultWords + 1, sizeof(int64_t));
   void **inputPtrs = calloc(desc->num_inputs + 1, sizeof(void *));
-  if (!words || !inputPtrs) {
+  /* A GPU model's kernels read their inputs from device memory. */
+  void **deviceInputs =
+      tern_device_alloc ? calloc(desc->num_inputs + 1, sizeof(void *)) : NULL;
+  if (!words || !inputPtrs || (tern_device_alloc && !deviceInputs)) {
     free(words);
     free(inputPtrs);
+    free(deviceInputs);
     return fail(model, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+  if (deviceInputs) {
+    status = copyInputsToDevice(model, inputs, deviceInputs);
+    if (status != TERN_OK) {
+      releaseDeviceInputs(desc, NULL, deviceInputs);
+      free(words);
+      free(inputPtrs);
+      return status;
+    }
   }
 
   int64_t *cursor = words;
   for (uint32_t i = 0; i < desc->num_inputs; ++i) {
     const TernTensor *t = &inputs[i];
-    cursor[0] = cursor[1] = (int64_t)(intptr_t)t->data;
+    void *data = deviceInputs ? deviceInputs[i] : t->data;
+    cursor[0] = cursor[1] = (int64_t)(intptr_t)data;
     cursor[2] = 0;
     int64_t stride = 1;
     for (int32_t d = t->rank - 1; d >= 0; --d) {
@@ -556,15 +649,20 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
   int64_t *results = cursor;
   if (callEntry(desc, results, inputPtrs)) {
     freeResultBlocks(desc, results, NULL);
+    releaseDeviceInputs(desc, results, deviceInputs);
     free(words);
     free(inputPtrs);
-    return fail(model, TERN_ERROR_INVALID_ARGUMENT, "%s",
-                describeRuntimeError(runtimeError));
+    return fail(model,
+                runtimeError == TERN_RUNTIME_ERROR_DEVICE
+                    ? TERN_ERROR_DEVICE
+                    : TERN_ERROR_INVALID_ARGUMENT,
+                "%s", describeRuntimeError(runtimeError));
   }
 
   /* Take over each result buffer, or copy it when it is not a dense heap
    * block of its own (strided, offset, aligned inside a larger block, or
-   * shared with an earlier output). */
+   * shared with an earlier output). A GPU model's results are in device
+   * memory, which the caller cannot free: they are always copied. */
   status = TERN_OK;
   for (uint32_t i = 0; i < desc->num_outputs; ++i) {
     const TernTensorInfo *info = &desc->outputs[i];
@@ -575,8 +673,8 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
     for (int32_t d = 0; d < info->rank; ++d)
       out->shape[d] = result[3 + d];
     int64_t n = tern_tensor_num_elements(out);
-    if (!sharesEarlierBlock(desc, results, i) && result[0] == result[1] &&
-        isDenseRowMajor(result, out->rank)) {
+    if (!tern_device_free && !sharesEarlierBlock(desc, results, i) &&
+        result[0] == result[1] && isDenseRowMajor(result, out->rank)) {
       out->data = (void *)(intptr_t)result[0];
     } else {
       out->data = copyDense(result, out->rank, tern_dtype_size(info->dtype), n);
@@ -586,6 +684,7 @@ TernStatus tern_model_run(TernModel *model, const TernTensor *inputs,
   }
   /* Free the blocks that were copied rather than handed over. */
   freeResultBlocks(desc, results, outputs);
+  releaseDeviceInputs(desc, results, deviceInputs);
   /* A failed run leaves the caller nothing to release. */
   if (status != TERN_OK)
     for (uint32_t i = 0; i < desc->num_outputs; ++i)

@@ -49,6 +49,8 @@ enum TernRuntimeErrorCode {
   /** An attention's sequence lengths (GroupQueryAttention's seqlens_k and
    *  total_sequence_length) do not fit this step's tokens and the cache. */
   TERN_RUNTIME_ERROR_SEQUENCE_LENGTH = 4,
+  /** A GPU driver call failed (the device runtime names it). */
+  TERN_RUNTIME_ERROR_DEVICE = 5,
 };
 
 typedef struct TernModelDescriptor {

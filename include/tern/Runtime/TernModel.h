@@ -44,6 +44,9 @@ typedef enum TernStatus {
   TERN_ERROR_OUT_OF_MEMORY = 4,
   /** The library was compiled against another version of this ABI. */
   TERN_ERROR_ABI_MISMATCH = 5,
+  /** A model compiled for a GPU found no usable device or driver, or a
+   *  driver call failed; the error message names the call. */
+  TERN_ERROR_DEVICE = 6,
 } TernStatus;
 
 typedef enum TernDType {

@@ -1,0 +1,356 @@
+/*===- CudaDriver.c - The CUDA driver behind a GPU model ------------------===*
+ *
+ * Linked into models compiled for NVPTX. MLIR's gpu-to-llvm lowering turns
+ * kernel launches, device allocations and copies into calls of the mgpu*
+ * functions that upstream's CudaRuntimeWrappers.cpp defines; Debian's MLIR
+ * ships no such library, and a model must load where no GPU is, so these
+ * are defined here over the CUDA driver API loaded with
+ * dlopen("libcuda.so.1"). The model names no CUDA library as NEEDED.
+ *
+ * Every launch runs on the legacy default stream and is waited for, so
+ * that the host code between kernels, and the C API after a run, may read
+ * what kernels wrote. Buffers are managed memory: the same address on the
+ * host and the device. A failed driver call records its name and the
+ * driver's error; inside a run it ends the run with that message, at load
+ * time tern_model_create reports it.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "DeviceHooks.h"
+#include "tern/Runtime/ModelDescriptor.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The few driver API types used, as cuda.h defines them, so that building
+ * needs no CUDA headers. */
+typedef int CUresult;
+typedef int CUdevice;
+typedef unsigned long long CUdeviceptr;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
+enum { CU_JIT_OPTIMIZATION_LEVEL = 7, CU_MEM_ATTACH_GLOBAL = 1 };
+
+#define TERN_CUDA_FUNCTIONS(X)                                                 \
+  X(cuInit, "cuInit", CUresult, (unsigned))                                    \
+  X(cuDeviceGet, "cuDeviceGet", CUresult, (CUdevice *, int))                   \
+  X(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain", CUresult,            \
+    (CUcontext *, CUdevice))                                                   \
+  X(cuCtxSetCurrent, "cuCtxSetCurrent", CUresult, (CUcontext))                 \
+  X(cuModuleLoadData, "cuModuleLoadData", CUresult,                            \
+    (CUmodule *, const void *))                                                \
+  X(cuModuleLoadDataEx, "cuModuleLoadDataEx", CUresult,                        \
+    (CUmodule *, const void *, unsigned, int *, void **))                      \
+  X(cuModuleUnload, "cuModuleUnload", CUresult, (CUmodule))                    \
+  X(cuModuleGetFunction, "cuModuleGetFunction", CUresult,                      \
+    (CUfunction *, CUmodule, const char *))                                    \
+  X(cuModuleGetGlobal, "cuModuleGetGlobal_v2", CUresult,                       \
+    (CUdeviceptr *, size_t *, CUmodule, const char *))                         \
+  X(cuLaunchKernel, "cuLaunchKernel", CUresult,                                \
+    (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,   \
+     unsigned, CUstream, void **, void **))                                    \
+  X(cuStreamSynchronize, "cuStreamSynchronize", CUresult, (CUstream))          \
+  X(cuMemAllocManaged, "cuMemAllocManaged", CUresult,                          \
+    (CUdeviceptr *, size_t, unsigned))                                         \
+  X(cuMemFree, "cuMemFree_v2", CUresult, (CUdeviceptr))                        \
+  X(cuMemcpy, "cuMemcpy", CUresult, (CUdeviceptr, CUdeviceptr, size_t))        \
+  X(cuMemsetD32, "cuMemsetD32_v2", CUresult, (CUdeviceptr, unsigned, size_t))  \
+  X(cuGetErrorName, "cuGetErrorName", CUresult, (CUresult, const char **))
+
+#define TERN_DECLARE_POINTER(field, symbol, result, params)                    \
+  result(*field) params;
+static struct { TERN_CUDA_FUNCTIONS(TERN_DECLARE_POINTER) } cuda;
+#undef TERN_DECLARE_POINTER
+
+extern void tern_report_runtime_error(int32_t code)
+    __attribute__((visibility("hidden")));
+
+static pthread_mutex_t errorMutex = PTHREAD_MUTEX_INITIALIZER;
+static char lastError[512];
+
+static void recordError(const char *format, ...) {
+  pthread_mutex_lock(&errorMutex);
+  va_list args;
+  va_start(args, format);
+  vsnprintf(lastError, sizeof(lastError), format, args);
+  va_end(args);
+  pthread_mutex_unlock(&errorMutex);
+}
+
+const char *tern_device_error(void) { return lastError; }
+
+static pthread_once_t driverOnce = PTHREAD_ONCE_INIT;
+static CUcontext context;
+static int driverReady;
+
+static const char *errorName(CUresult result) {
+  const char *name = NULL;
+  if (cuda.cuGetErrorName && cuda.cuGetErrorName(result, &name) == 0 && name)
+    return name;
+  return "an unknown CUDA error";
+}
+
+static void openDriver(void) {
+  void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    recordError("no CUDA driver: dlopen(\"libcuda.so.1\") failed (%s); this "
+                "model was compiled for an NVIDIA GPU",
+                dlerror());
+    return;
+  }
+#define TERN_RESOLVE(field, symbol, result, params)                            \
+  *(void **)&cuda.field = dlsym(library, symbol);                              \
+  if (!cuda.field) {                                                           \
+    recordError("the CUDA driver has no %s", symbol);                          \
+    return;                                                                    \
+  }
+  TERN_CUDA_FUNCTIONS(TERN_RESOLVE)
+#undef TERN_RESOLVE
+  CUdevice device;
+  CUresult result;
+  if ((result = cuda.cuInit(0)) != 0) {
+    recordError("cuInit failed: %s", errorName(result));
+    return;
+  }
+  if ((result = cuda.cuDeviceGet(&device, 0)) != 0) {
+    recordError("cuDeviceGet(0) failed: %s", errorName(result));
+    return;
+  }
+  if ((result = cuda.cuDevicePrimaryCtxRetain(&context, device)) != 0) {
+    recordError("cuDevicePrimaryCtxRetain failed: %s", errorName(result));
+    return;
+  }
+  driverReady = 1;
+}
+
+/* Initial-exec, as in ModelRuntime.c: no __tls_get_addr, so the model
+ * needs nothing of the dynamic loader. */
+static _Thread_local __attribute__((tls_model("initial-exec")))
+CUcontext currentContext;
+
+/* The driver, opened once, with its context current on this thread. */
+static int useDriver(void) {
+  pthread_once(&driverOnce, openDriver);
+  if (!driverReady)
+    return 0;
+  if (currentContext != context) {
+    CUresult result = cuda.cuCtxSetCurrent(context);
+    if (result != 0) {
+      recordError("cuCtxSetCurrent failed: %s", errorName(result));
+      return 0;
+    }
+    currentContext = context;
+  }
+  return 1;
+}
+
+/* A failed call inside a run ends the run with its message. */
+static int check(CUresult result, const char *call) {
+  if (result == 0)
+    return 1;
+  recordError("%s failed: %s", call, errorName(result));
+  tern_report_runtime_error(TERN_RUNTIME_ERROR_DEVICE);
+  return 0;
+}
+
+static void failRun(void) {
+  tern_report_runtime_error(TERN_RUNTIME_ERROR_DEVICE);
+}
+
+/* Set when the kernels' module did not load (at library load, before any
+ * instance exists): tern_model_create then fails with the reason. */
+static int moduleFailed;
+/* The kernels' module (ternc puts them all in one). */
+static CUmodule kernelModule;
+
+int32_t tern_device_finish_run(void) {
+  if (!kernelModule || !useDriver())
+    return 0;
+  /* Kernels' run-time checks record the largest error code in this global
+   * (tern-gpu-kernel-module); a module without checks has none. */
+  CUdeviceptr flag = 0;
+  size_t bytes = 0;
+  if (cuda.cuModuleGetGlobal(&flag, &bytes, kernelModule,
+                             "tern_kernel_error") != 0 ||
+      bytes != sizeof(int32_t))
+    return 0;
+  int32_t code = 0;
+  if (cuda.cuMemcpy((CUdeviceptr)(uintptr_t)&code, flag, sizeof(code)) != 0) {
+    recordError("cuMemcpy of the kernels' error flag failed");
+    return TERN_RUNTIME_ERROR_DEVICE;
+  }
+  if (code)
+    cuda.cuMemsetD32(flag, 0, 1);
+  return code;
+}
+
+int tern_device_open(void) {
+  if (!useDriver() || moduleFailed)
+    return -1;
+  return 0;
+}
+
+void *tern_device_alloc(size_t bytes) {
+  CUdeviceptr pointer = 0;
+  if (!useDriver())
+    return NULL;
+  CUresult result =
+      cuda.cuMemAllocManaged(&pointer, bytes ? bytes : 1, CU_MEM_ATTACH_GLOBAL);
+  if (result != 0) {
+    recordError("cuMemAllocManaged(%zu bytes) failed: %s", bytes,
+                errorName(result));
+    return NULL;
+  }
+  return (void *)(uintptr_t)pointer;
+}
+
+void tern_device_free(void *pointer) {
+  if (pointer && useDriver())
+    cuda.cuMemFree((CUdeviceptr)(uintptr_t)pointer);
+}
+
+int tern_device_upload(void *device, const void *host, size_t bytes) {
+  if (!bytes)
+    return 0;
+  if (!useDriver())
+    return -1;
+  CUresult result = cuda.cuMemcpy((CUdeviceptr)(uintptr_t)device,
+                                  (CUdeviceptr)(uintptr_t)host, bytes);
+  if (result != 0) {
+    recordError("cuMemcpy(%zu bytes) failed: %s", bytes, errorName(result));
+    return -1;
+  }
+  return 0;
+}
+
+/*===------------------------------------------------------------------===*
+ * The mgpu* ABI of MLIR's gpu-to-llvm lowering and its offloading
+ * translation (the module loads and unloads run as global constructors
+ * and destructors of the model library).
+ *===------------------------------------------------------------------===*/
+
+#define TERN_MGPU __attribute__((visibility("hidden")))
+
+TERN_MGPU void *mgpuModuleLoad(void *data, size_t size) {
+  (void)size;
+  CUmodule module = NULL;
+  if (!useDriver()) {
+    moduleFailed = 1;
+    return NULL;
+  }
+  CUresult result = cuda.cuModuleLoadData(&module, data);
+  if (result != 0) {
+    recordError("cuModuleLoadData failed: %s (the GPU may be older than the "
+                "code's target)",
+                errorName(result));
+    moduleFailed = 1;
+  }
+  kernelModule = module;
+  return module;
+}
+
+TERN_MGPU void *mgpuModuleLoadJIT(void *data, int optLevel) {
+  CUmodule module = NULL;
+  if (!useDriver()) {
+    moduleFailed = 1;
+    return NULL;
+  }
+  int options[] = {CU_JIT_OPTIMIZATION_LEVEL};
+  void *values[] = {(void *)(intptr_t)optLevel};
+  CUresult result = cuda.cuModuleLoadDataEx(&module, data, 1, options, values);
+  if (result != 0) {
+    recordError("cuModuleLoadDataEx (PTX JIT) failed: %s", errorName(result));
+    moduleFailed = 1;
+  }
+  kernelModule = module;
+  return module;
+}
+
+TERN_MGPU void mgpuModuleUnload(void *module) {
+  if (module && driverReady)
+    cuda.cuModuleUnload((CUmodule)module);
+  if (module == kernelModule)
+    kernelModule = NULL;
+}
+
+TERN_MGPU void *mgpuModuleGetFunction(void *module, const char *name) {
+  CUfunction function = NULL;
+  if (!module || !useDriver()) {
+    failRun();
+    return NULL;
+  }
+  if (!check(cuda.cuModuleGetFunction(&function, (CUmodule)module, name),
+             "cuModuleGetFunction"))
+    return NULL;
+  return function;
+}
+
+TERN_MGPU void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                                intptr_t gridZ, intptr_t blockX,
+                                intptr_t blockY, intptr_t blockZ,
+                                int32_t sharedBytes, void *stream,
+                                void **params, void **extra,
+                                size_t paramCount) {
+  (void)paramCount;
+  if (!useDriver()) {
+    failRun();
+    return;
+  }
+  /* An empty grid (a dimension of size 0 at run time) has nothing to do;
+   * the driver would refuse it. */
+  if (gridX <= 0 || gridY <= 0 || gridZ <= 0)
+    return;
+  check(cuda.cuLaunchKernel((CUfunction)function, (unsigned)gridX,
+                            (unsigned)gridY, (unsigned)gridZ, (unsigned)blockX,
+                            (unsigned)blockY, (unsigned)blockZ,
+                            (unsigned)sharedBytes, (CUstream)stream, params,
+                            extra),
+        "cuLaunchKernel");
+}
+
+/* The legacy default stream: every launch is ordered with every copy. */
+TERN_MGPU void *mgpuStreamCreate(void) { return NULL; }
+TERN_MGPU void mgpuStreamDestroy(void *stream) { (void)stream; }
+
+TERN_MGPU void mgpuStreamSynchronize(void *stream) {
+  if (useDriver())
+    check(cuda.cuStreamSynchronize((CUstream)stream), "cuStreamSynchronize");
+  else
+    failRun();
+}
+
+TERN_MGPU void *mgpuMemAlloc(uint64_t bytes, void *stream, int isHostShared) {
+  (void)stream;
+  (void)isHostShared;
+  void *pointer = tern_device_alloc((size_t)bytes);
+  if (!pointer)
+    failRun();
+  return pointer;
+}
+
+TERN_MGPU void mgpuMemFree(void *pointer, void *stream) {
+  (void)stream;
+  tern_device_free(pointer);
+}
+
+TERN_MGPU void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  (void)stream;
+  if (bytes && useDriver())
+    check(cuda.cuMemcpy((CUdeviceptr)(uintptr_t)dst,
+                        (CUdeviceptr)(uintptr_t)src, bytes),
+          "cuMemcpy");
+}
+
+TERN_MGPU void mgpuMemset32(void *dst, unsigned value, size_t count,
+                            void *stream) {
+  (void)stream;
+  if (count && useDriver())
+    check(cuda.cuMemsetD32((CUdeviceptr)(uintptr_t)dst, value, count),
+          "cuMemsetD32");
+}
