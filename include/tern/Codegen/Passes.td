@@ -122,4 +122,124 @@ def TernSimplifyMath : Pass<"tern-simplify-math", "func::FuncOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU targets (lib/Target/NVPTX): the loop nests above, mapped to kernels.
+//===----------------------------------------------------------------------===//
+
+def TernGPUManagedBuffers
+    : Pass<"tern-gpu-managed-buffers", "func::FuncOp"> {
+  let summary = "Allocate the model's buffers where both the host and the "
+                "GPU address them";
+  let description = [{
+    After bufferization, every `memref.alloc` of the function's own code
+    (not one inside a parallel loop, which becomes a kernel) becomes a
+    `gpu.alloc host_shared`, and its `memref.dealloc` a `gpu.dealloc` (asynchronous, then waited for:
+    the only form `gpu-to-llvm` lowers).
+    `gpu-to-llvm` lowers them to `mgpuMemAlloc`/`mgpuMemFree`, which the
+    device runtime (lib/Runtime/CudaDriver.c) serves with CUDA managed
+    memory: kernels read and write them at the device's bandwidth once the
+    pages are resident, and the host code between kernels (scalar shape
+    arithmetic, sequential loops) may still read them after a launch,
+    which is always waited for. The results the function returns are such
+    buffers too; the C API copies them out and frees them.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def TernGPUVectorAlignment
+    : Pass<"tern-gpu-vector-alignment", "::mlir::gpu::GPUFuncOp"> {
+  let summary = "Give a kernel's vector loads and stores the alignment "
+                "their addresses are known to have";
+  let description = [{
+    LLVM's NVPTX backend splits a vector load of the element type's
+    alignment into one load per element: the ternary kernels' 32-byte rows
+    of packed codes became 32 byte loads. This pass lowers the kernel's 1-D
+    vector transfers to `vector.load`/`vector.store` (and their masked
+    forms) and sets each one's `alignment` to what its address is known to
+    be a multiple of, where the buffer is a kernel argument (or a reshape
+    of one) with a static offset and strides: `base-alignment` for the
+    buffer's start, which the device runtime's allocations and the weights
+    file's 64-byte-aligned constants give, and for each index the largest
+    factor known from constants, products, sums and loop bounds and steps,
+    times its stride. A 32-byte row of codes at a column that is a multiple
+    of 32 becomes two 16-byte loads; an activation row of 300 bytes keeps
+    what 4 bytes allow.
+  }];
+  let options = [
+    Option<"baseAlignment", "base-alignment", "int64_t", /*default=*/"64",
+           "Bytes every kernel argument's buffer is aligned to">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+}
+
+def TernGPUMapParallelLoops
+    : Pass<"tern-gpu-map-parallel-loops", "func::FuncOp"> {
+  let summary = "Tile the outermost parallel loops into blocks and threads "
+                "and map them to the GPU";
+  let description = [{
+    Each outermost `scf.parallel` is first collapsed into one dimension
+    (`collapseParallelLoops`), its last dimension the fastest, so that
+    every block is full whatever the loop's shape (a GEMV has one row, a
+    prompt a few) and the threads of a warp take neighbouring iterations of
+    the innermost dimension, whose accesses are the contiguous ones. That
+    dimension is tiled by `threads-per-block`, with a constant inner bound
+    and a guard (`no-min-max-bounds`), as `convert-parallel-loops-to-gpu`
+    needs: the tile loop maps to `block_x` (up to 2^31 - 1 blocks) and the
+    loop inside a tile to `thread_x`. Loops nested inside the mapped ones
+    run sequentially in each thread.
+  }];
+  let options = [
+    Option<"threadsPerBlock", "threads-per-block", "int64_t",
+           /*default=*/"256", "Threads of a block">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
+def TernGPUKernelModule : Pass<"tern-gpu-kernel-module", "ModuleOp"> {
+  let summary = "Gather the outlined kernels into one GPU module and give "
+                "them the run-time error hook";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per kernel; the driver
+    would load each on its own. This pass moves every kernel into the first
+    module (renaming on clashes, and updating each `gpu.launch_func`), so
+    that the library loads one module.
+
+    Kernels keep the importer's run-time checks (an index outside its
+    tensor, whose load is then clamped). Their calls of
+    `tern_report_runtime_error` cannot reach the host, so the module
+    defines the hook itself: it records the largest code in the device
+    global `tern_kernel_error`, which the device runtime reads, and
+    clears, when the run's kernels are done.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def TernGPUEmbedCubins : Pass<"tern-gpu-embed-cubins", "ModuleOp"> {
+  let summary = "Add ptxas's cubins to the PTX of each GPU binary, as a "
+                "fatbin";
+  let description = [{
+    `gpu-module-to-binary` leaves PTX, which the driver compiles when the
+    library is loaded (each process, every time). This pass runs `ptxas`
+    on it once per entry of `archs`, at once, and packs the PTX and the
+    cubins with `fatbinary` into one fatbin, which replaces the object: the
+    driver then loads the cubin made for its GPU, and falls back to the PTX
+    on a GPU newer than any of them. ptxas's own errors fail the pass with
+    its message.
+  }];
+  let options = [
+    Option<"ptxas", "ptxas", "std::string", /*default=*/"\"\"",
+           "Path of ptxas">,
+    Option<"fatbinary", "fatbinary", "std::string", /*default=*/"\"\"",
+           "Path of fatbinary">,
+    ListOption<"archs", "archs", "std::string",
+               "The GPU architectures to make cubins for (sm_80, sm_90)">,
+  ];
+}
+
 #endif // TERN_CODEGEN_PASSES_TD
