@@ -233,10 +233,17 @@ Value buildLutTables(OpBuilder &b, Location loc, Value input, int64_t k,
 /// output, and registers for no more. The forall covers `rowTiles` whole
 /// tiles of rows from `firstRow`; a tile's outputs are one 2-D slice, so
 /// each iteration writes `init` in place.
+///
+/// With `slices`, a third dimension splits K: slice s adds blocks s,
+/// s + slices, ... and writes `init[s, row, channel]`. Each slice then
+/// subtracts the sum of its own activations (one more byte dot product
+/// with codes of 1 per block of activations) in place of `rowSums`, so
+/// that the slices' results add up to the output with nothing else to
+/// compute first.
 Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
                         const KernelWeights &weights, Value rowSums, Value init,
                         int64_t channelTile, int64_t rowTile, Value firstRow,
-                        Value rowTiles, bool wholeBlocks) {
+                        Value rowTiles, bool wholeBlocks, int64_t slices) {
   PackedLayoutAttr layout = weights.layout;
   int64_t lanes = getLanes(layout);
   int64_t fields = layout.getWeightsPerByte();
@@ -254,12 +261,17 @@ Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
   SmallVector<int64_t> concat;
   for (int64_t i = 0; i < 2 * lanes; ++i)
     concat.push_back(i);
+  SmallVector<OpFoldResult> bounds = {b.getIndexAttr(weights.n / channelTile),
+                                      rowTiles};
+  if (slices)
+    bounds.push_back(b.getIndexAttr(slices));
   auto forall = scf::ForallOp::create(
-      b, loc,
-      ArrayRef<OpFoldResult>{b.getIndexAttr(weights.n / channelTile), rowTiles},
-      ValueRange{init}, std::nullopt,
+      b, loc, bounds, ValueRange{init}, std::nullopt,
       [&](OpBuilder &nb, Location, ValueRange args) {
-        Value tile = args[0], out = args[2];
+        Value tile = args[0], out = args.back();
+        // Slice s reduces blocks s, s + slices, ...: side by side in a
+        // warp, the slices of one channel read adjacent bytes.
+        Value slice = slices ? args[2] : Value();
         Value first =
             arith::MulIOp::create(nb, loc, tile, index(nb, channelTile));
         SmallVector<Value> channels;
@@ -278,10 +290,13 @@ Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
           return (r * channelTile + c) * accsPerOutput +
                  (accsPerOutput == 1 ? 0 : pair);
         };
-        SmallVector<Value> inits(rowTile * channelTile * accsPerOutput,
+        // With slices, one more accumulator per row: its activations' sum.
+        int64_t outputAccs = rowTile * channelTile * accsPerOutput;
+        SmallVector<Value> inits(outputAccs + (slices ? rowTile : 0),
                                  createSplat(nb, loc, accVector, 0));
         auto blockLoop = scf::ForOp::create(
-            nb, loc, index(nb, 0), index(nb, blocks), index(nb, 1), inits,
+            nb, loc, slices ? slice : index(nb, 0), index(nb, blocks),
+            index(nb, slices ? slices : 1), inits,
             [&](OpBuilder &kb, Location, Value block, ValueRange state) {
               Value byteColumn =
                   arith::MulIOp::create(kb, loc, block, index(kb, lanes));
@@ -320,13 +335,25 @@ Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
                     acc = DotU8S8Op::create(kb, loc, acc, codes[c], x,
                                             /*small_codes=*/true);
                   }
+                  if (slices) {
+                    Value &sum = accs[outputAccs + r];
+                    sum = DotU8S8Op::create(kb, loc, sum,
+                                            createSplat(kb, loc, wide, 1), x,
+                                            /*small_codes=*/true);
+                  }
                 }
               }
               scf::YieldOp::create(kb, loc, accs);
             });
         SmallVector<Value> sums;
         for (auto [r, m] : llvm::enumerate(tileRows)) {
-          Value rowSum = tensor::ExtractOp::create(nb, loc, rowSums, m);
+          Value rowSum =
+              slices
+                  ? vector::ReductionOp::create(
+                        nb, loc, vector::CombiningKind::ADD,
+                        blockLoop.getResult(outputAccs + r))
+                        .getResult()
+                  : tensor::ExtractOp::create(nb, loc, rowSums, m).getResult();
           for (int64_t c = 0; c < channelTile; ++c) {
             Value total = blockLoop.getResult(accIndex(r, c, 0));
             for (int64_t p = 1; p < accsPerOutput; ++p)
@@ -337,11 +364,17 @@ Value buildByteDotTiles(OpBuilder &b, Location loc, Value input,
             sums.push_back(arith::SubIOp::create(nb, loc, sum, rowSum));
           }
         }
+        SmallVector<int64_t> shape = {rowTile, channelTile};
+        SmallVector<OpFoldResult> offsets = {tileRow, first};
+        if (slices) {
+          shape.insert(shape.begin(), 1);
+          offsets.insert(offsets.begin(), slice);
+        }
         Value outputs = vector::ShapeCastOp::create(
-            nb, loc, VectorType::get({rowTile, channelTile}, i32),
+            nb, loc, VectorType::get(shape, i32),
             vector::FromElementsOp::create(
                 nb, loc, VectorType::get({rowTile * channelTile}, i32), sums));
-        writeFromForall(nb, loc, out, {outputs}, {{tileRow, first}});
+        writeFromForall(nb, loc, out, {outputs}, {offsets});
       });
   return forall.getResult(0);
 }
@@ -352,7 +385,8 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
                                           Value input,
                                           const KernelWeights &weights,
                                           MatmulStrategy strategy, Type accType,
-                                          const BlockScales &scales) {
+                                          const BlockScales &scales,
+                                          int64_t kSliceBlocks) {
   assert(strategy != MatmulStrategy::Auto && "resolve auto first");
   auto inputType = cast<RankedTensorType>(input.getType());
   Type inType = inputType.getElementType();
@@ -386,8 +420,17 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   int64_t scaleGroups =
       scales.values ? llvm::divideCeil(weights.k, scales.block) : 0;
 
-  Value rowSums =
-      subtractRowSums ? buildRowSums(b, loc, input, accType) : Value();
+  // Split K into slices added afterwards (exact: integers), for more
+  // parallel iterations than output channels; each slice subtracts its own
+  // activations' sum.
+  int64_t slices = bytewiseDot && kSliceBlocks > 0
+                       ? llvm::divideCeil(blocks, kSliceBlocks)
+                       : 0;
+  if (slices == 1)
+    slices = 0;
+  Value rowSums = subtractRowSums && !slices
+                      ? buildRowSums(b, loc, input, accType)
+                      : Value();
   Value tables =
       strategy == MatmulStrategy::Lut
           ? buildLutTables(b, loc, input, weights.k, lanes, blocks, accType)
@@ -401,19 +444,56 @@ Value mlir::tern::buildTernaryContraction(OpBuilder &b, Location loc,
   if (bytewiseDot) {
     int64_t channelTile = weights.n % kChannelTile == 0 ? kChannelTile : 1;
     Value rows = tensor::DimOp::create(b, loc, input, 0);
-    if (inputType.getDimSize(0) == 1)
-      return buildByteDotTiles(b, loc, input, weights, rowSums, init,
-                               channelTile, 1, index(b, 0), rows, wholeBlocks);
-    // Whole tiles of 4 rows (a prompt: each decoded block of codes serves 4
-    // rows), then the rows left one at a time (all of a decoding step's).
-    return buildRowTiles(b, loc, rows, init, kRowTile,
-                         [&](OpBuilder &tb, Value out, int64_t tileRows,
-                             Value firstRow, Value tiles) {
-                           return buildByteDotTiles(tb, loc, input, weights,
-                                                    rowSums, out, channelTile,
-                                                    tileRows, firstRow, tiles,
-                                                    wholeBlocks);
-                         });
+    Value tilesInit = init;
+    if (slices) {
+      SmallVector<Value> dynamicRows;
+      if (inputType.isDynamicDim(0))
+        dynamicRows.push_back(rows);
+      tilesInit = tensor::EmptyOp::create(
+          b, loc, ArrayRef<int64_t>{slices, inputType.getDimSize(0), weights.n},
+          accType, dynamicRows);
+    }
+    Value tiles;
+    if (inputType.getDimSize(0) == 1) {
+      tiles = buildByteDotTiles(b, loc, input, weights, rowSums, tilesInit,
+                                channelTile, 1, index(b, 0), rows, wholeBlocks,
+                                slices);
+    } else {
+      // Whole tiles of 4 rows (a prompt: each decoded block of codes serves
+      // 4 rows), then the rows left one at a time (all of a decoding
+      // step's).
+      tiles = buildRowTiles(b, loc, rows, tilesInit, kRowTile,
+                            [&](OpBuilder &tb, Value out, int64_t tileRows,
+                                Value firstRow, Value rowTiles) {
+                              return buildByteDotTiles(
+                                  tb, loc, input, weights, rowSums, out,
+                                  channelTile, tileRows, firstRow, rowTiles,
+                                  wholeBlocks, slices);
+                            });
+    }
+    if (!slices)
+      return tiles;
+    // acc[m, n] = sum_s partial[s, m, n].
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+               d2 = getAffineDimExpr(2, ctx);
+    Value zeros =
+        linalg::FillOp::create(b, loc, createSplat(b, loc, accType, 0), init)
+            .getResult(0);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), tiles, zeros,
+               ArrayRef<AffineMap>{AffineMap::get(3, 0, {d2, d0, d1}, ctx),
+                                   AffineMap::get(3, 0, {d0, d1}, ctx)},
+               ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                             utils::IteratorType::parallel,
+                                             utils::IteratorType::reduction},
+               [&](OpBuilder &gb, Location, ValueRange args) {
+                 linalg::YieldOp::create(
+                     gb, loc,
+                     arith::AddIOp::create(gb, loc, args[1], args[0])
+                         .getResult());
+               })
+        .getResult(0);
   }
   // Every (row, channel) output is independent: a parallel linalg.generic
   // whose body runs one channel's reduction in order. Threads split the

@@ -3,6 +3,7 @@
 // RUN: tern-opt %s -tern-lower-kernel-ops="dot=x86-avx2" | FileCheck %s --check-prefix=AVX2
 // RUN: tern-opt %s -tern-lower-kernel-ops="dot=aarch64-i8mm" | FileCheck %s --check-prefix=I8MM
 // RUN: tern-opt %s -tern-lower-kernel-ops="dot=aarch64-dotprod" | FileCheck %s --check-prefix=DOTPROD
+// RUN: tern-opt %s -tern-lower-kernel-ops="dot=nvvm-dp4a" | FileCheck %s --check-prefix=DP4A
 // RUN: tern-opt %s -tern-lower-kernel-ops | FileCheck %s --check-prefix=PORTABLE
 
 // With AVX-512 VNNI, 64 byte products fold into 16 lanes in one vpdpbusd.
@@ -27,6 +28,20 @@
 // DOTPROD-LABEL: func @dot
 // DOTPROD-NOT: llvm.call_intrinsic
 // DOTPROD: vector.multi_reduction
+// On the GPU, one dp4a per i32 lane: four codes (unsigned) and four
+// activations (signed), lane i reading bytes 4i to 4i + 3.
+// DP4A-LABEL: func @dot
+// DP4A: %[[A0:.*]] = vector.extract %arg0[0] : i32 from vector<16xi32>
+// DP4A: %[[C0:.*]] = vector.extract_strided_slice %arg1 {offsets = [0], sizes = [4], strides = [1]} : vector<64xi8> to vector<4xi8>
+// DP4A: %[[X0:.*]] = vector.extract_strided_slice %arg2 {offsets = [0], sizes = [4], strides = [1]} : vector<64xi8> to vector<4xi8>
+// DP4A: %[[D0:.*]] = nvvm.dot.accumulate.4way %[[C0]] <unsigned>, %[[X0]] <signed>, %[[A0]] : vector<4xi8>, vector<4xi8>
+// DP4A: %[[R0:.*]] = vector.insert %[[D0]], %arg0 [0] : i32 into vector<16xi32>
+// DP4A: vector.extract_strided_slice %arg1 {offsets = [60], sizes = [4], strides = [1]}
+// DP4A: nvvm.dot.accumulate.4way
+// DP4A: vector.insert %{{.*}} [15] : i32 into vector<16xi32>
+// DP4A-NOT: nvvm.dot.accumulate.4way
+// DP4A-NOT: vector.multi_reduction
+// DP4A-NOT: tern.
 // Elsewhere: codes widen unsigned, activations signed, and each group of
 // four products adds into its lane.
 // PORTABLE-LABEL: func @dot
@@ -57,6 +72,10 @@ func.func @dot(%acc: vector<16xi32>, %codes: vector<64xi8>, %x: vector<64xi8>) -
 // VNNI512-LABEL: func @small_codes
 // I8MM-LABEL: func @small_codes
 // PORTABLE-LABEL: func @small_codes
+// dp4a takes any codes: the promise changes nothing.
+// DP4A-LABEL: func @small_codes
+// DP4A-COUNT-16: nvvm.dot.accumulate.4way
+// DP4A-NOT: nvvm.dot.accumulate.4way
 // DOTPROD-COUNT-4: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"
 // DOTPROD-NOT: vector.multi_reduction
 func.func @small_codes(%acc: vector<16xi32>, %codes: vector<64xi8>, %x: vector<64xi8>) -> vector<16xi32> {
@@ -70,6 +89,9 @@ func.func @small_codes(%acc: vector<16xi32>, %codes: vector<64xi8>, %x: vector<6
 // VNNI512-NOT: llvm.call_intrinsic
 // VNNI512: vector.multi_reduction
 // VNNI256-LABEL: func @narrow
+// DP4A-LABEL: func @narrow
+// DP4A-COUNT-8: nvvm.dot.accumulate.4way
+// DP4A-NOT: nvvm.dot.accumulate.4way
 // VNNI256: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%arg0, %arg1, %arg2) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
 func.func @narrow(%acc: vector<8xi32>, %codes: vector<32xi8>, %x: vector<32xi8>) -> vector<8xi32> {
   %r = tern.dot_u8s8 %acc, %codes, %x : vector<32xi8> into vector<8xi32>

@@ -43,11 +43,15 @@ struct BlockScales {
 /// float with the same float `accType`). `strategy` must not be `Auto`;
 /// `Lut` needs i2-packed weights. Per-block `scales` need float
 /// activations, `AddSub` or `Dot`, and a block that is a multiple of the
-/// kernel's lanes.
+/// kernel's lanes. `kSliceBlocks` > 0 splits the byte dot product kernel's
+/// K loop (int8 activations, `Dot`, packed weights) into parallel slices
+/// of that many blocks each, added afterwards: a GPU's GEMV needs more
+/// parallel iterations than there are output channels.
 Value buildTernaryContraction(OpBuilder &b, Location loc, Value input,
                               const KernelWeights &weights,
                               MatmulStrategy strategy, Type accType,
-                              const BlockScales &scales = {});
+                              const BlockScales &scales = {},
+                              int64_t kSliceBlocks = 0);
 
 } // namespace tern
 } // namespace mlir

@@ -3,6 +3,7 @@
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -48,6 +49,7 @@ std::optional<DotIntrinsic> getDotIntrinsic(DotInstruction dot) {
     return DotIntrinsic{"llvm.x86.avx2.pmadd.ub.sw", 8,
                         /*needsSmallCodes=*/true, "llvm.x86.avx2.pmadd.wd"};
   case DotInstruction::Portable:
+  case DotInstruction::NVVMDp4a:
     return std::nullopt;
   }
   llvm_unreachable("unknown dot instruction");
@@ -123,6 +125,42 @@ private:
   DotIntrinsic intrinsic;
 };
 
+/// NVIDIA's dp4a, one i32 lane at a time: the NVVM op takes the four
+/// codes (unsigned) and four activations (signed) of a lane as vectors.
+struct DotToNVVMDp4a : public OpRewritePattern<DotU8S8Op> {
+  DotToNVVMDp4a(MLIRContext *context)
+      : OpRewritePattern(context, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(DotU8S8Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t lanes = op.getAcc().getType().getNumElements();
+    auto unsignedBytes = NVVM::DotAccumulateTypeAttr::get(
+        getContext(), NVVM::DotAccumulateType::UNSIGNED);
+    auto signedBytes = NVVM::DotAccumulateTypeAttr::get(
+        getContext(), NVVM::DotAccumulateType::SIGNED);
+    auto slice = [&](Value v, int64_t lane) -> Value {
+      return vector::ExtractStridedSliceOp::create(
+          rewriter, loc, v, ArrayRef<int64_t>{4 * lane}, ArrayRef<int64_t>{4},
+          ArrayRef<int64_t>{1});
+    };
+    Value result = op.getAcc();
+    for (int64_t lane = 0; lane < lanes; ++lane) {
+      Value acc = vector::ExtractOp::create(rewriter, loc, op.getAcc(),
+                                            ArrayRef<int64_t>{lane});
+      Value codes = slice(op.getCodes(), lane);
+      Value activations = slice(op.getActivations(), lane);
+      Value sum = NVVM::DotAccumulate4WayOp::create(
+          rewriter, loc, rewriter.getI32Type(), codes, unsignedBytes,
+          activations, signedBytes, acc);
+      result = vector::InsertOp::create(rewriter, loc, sum, result,
+                                        ArrayRef<int64_t>{lane});
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// Portable: widen both to i32, multiply, fold groups of four lanes.
 struct DotToVectorArith : public OpRewritePattern<DotU8S8Op> {
   using OpRewritePattern::OpRewritePattern;
@@ -157,6 +195,8 @@ struct LowerKernelOpsPass
     // rest.
     if (std::optional<DotIntrinsic> intrinsic = getDotIntrinsic(dot))
       patterns.add<DotToIntrinsic>(&getContext(), *intrinsic);
+    if (dot == DotInstruction::NVVMDp4a)
+      patterns.add<DotToNVVMDp4a>(&getContext());
     patterns.add<DotToVectorArith>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

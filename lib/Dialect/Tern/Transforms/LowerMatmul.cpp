@@ -58,13 +58,14 @@ FailureOr<KernelWeights> getKernelWeights(PatternRewriter &rewriter,
 Value buildContraction(PatternRewriter &rewriter, Location loc, Value input,
                        const KernelWeights &weights, MatmulStrategy strategy,
                        RankedTensorType resultType,
-                       const BlockScales &scales = {}) {
+                       const BlockScales &scales = {},
+                       int64_t kSliceBlocks = 0) {
   auto inputType = cast<RankedTensorType>(input.getType());
   int64_t rank = inputType.getRank();
   Type accType = resultType.getElementType();
   if (rank == 2)
     return buildTernaryContraction(rewriter, loc, input, weights, strategy,
-                                   accType, scales);
+                                   accType, scales, kSliceBlocks);
   ReassociationIndices rows;
   for (int64_t d = 0; d < rank - 1; ++d)
     rows.push_back(d);
@@ -80,8 +81,8 @@ Value buildContraction(PatternRewriter &rewriter, Location loc, Value input,
                       .getResult()
                 : tensor::CollapseShapeOp::create(rewriter, loc, input, groups)
                       .getResult();
-  Value product = buildTernaryContraction(rewriter, loc, flat, weights,
-                                          strategy, accType, scales);
+  Value product = buildTernaryContraction(
+      rewriter, loc, flat, weights, strategy, accType, scales, kSliceBlocks);
   if (rank == 1)
     return tensor::CollapseShapeOp::create(
         rewriter, loc, resultType, product,
@@ -178,8 +179,9 @@ struct SplitQuantizedMatmul : public OpRewritePattern<MatmulOp> {
 };
 
 struct LowerIntMatmul : public OpRewritePattern<IntMatmulOp> {
-  LowerIntMatmul(MLIRContext *ctx, MatmulStrategy strategy)
-      : OpRewritePattern(ctx), strategy(strategy) {}
+  LowerIntMatmul(MLIRContext *ctx, MatmulStrategy strategy,
+                 int64_t kSliceBlocks)
+      : OpRewritePattern(ctx), strategy(strategy), kSliceBlocks(kSliceBlocks) {}
 
   LogicalResult matchAndRewrite(IntMatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -189,11 +191,13 @@ struct LowerIntMatmul : public OpRewritePattern<IntMatmulOp> {
       return failure();
     rewriter.replaceOp(op, buildContraction(rewriter, op.getLoc(),
                                             op.getInput(), *weights, strategy,
-                                            op.getResult().getType()));
+                                            op.getResult().getType(),
+                                            /*scales=*/{}, kSliceBlocks));
     return success();
   }
 
   MatmulStrategy strategy;
+  int64_t kSliceBlocks;
 };
 
 /// The strategy a target prefers when asked for `auto`: int8 dot products,
@@ -431,7 +435,8 @@ struct LowerMatmulPass
     RewritePatternSet patterns(&getContext());
     patterns.add<SplitQuantizedMatmul, LowerTernaryConstant,
                  LowerPackedConstant, LowerQuantMatmul>(&getContext());
-    patterns.add<LowerFloatMatmul, LowerIntMatmul>(&getContext(), chosen);
+    patterns.add<LowerFloatMatmul>(&getContext(), chosen);
+    patterns.add<LowerIntMatmul>(&getContext(), chosen, kSliceBlocks);
     patterns.add<LowerQuantMatmulToKernel>(&getContext(), int8Activations);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

@@ -63,6 +63,7 @@ enum class DotInstruction {
   X86Avx2,
   AArch64Dotprod,
   AArch64I8mm,
+  NVVMDp4a,
 };
 
 #define TERN_DOT_INSTRUCTION_CL_VALUES                                         \
@@ -78,7 +79,9 @@ enum class DotInstruction {
       clEnumValN(::mlir::tern::DotInstruction::AArch64Dotprod,                 \
                  "aarch64-dotprod", "sdot (signed bytes, small codes)"),       \
       clEnumValN(::mlir::tern::DotInstruction::AArch64I8mm, "aarch64-i8mm",    \
-                 "usdot (unsigned by signed bytes)"))
+                 "usdot (unsigned by signed bytes)"),                          \
+      clEnumValN(::mlir::tern::DotInstruction::NVVMDp4a, "nvvm-dp4a",          \
+                 "dp4a (unsigned by signed bytes), one lane at a time"))
 
 } // namespace tern
 } // namespace mlir

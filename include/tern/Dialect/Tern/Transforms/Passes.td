@@ -262,6 +262,16 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
     * `auto`: the target's preferred strategy (`dot` on CPU targets; see
       docs/Strategies.md).
 
+    `k-slice-blocks` (GPU targets) splits the K loop of the byte dot
+    product kernel into parallel slices: slice `s` of `S` adds the codes'
+    blocks `s`, `s + S`, ... (`S` blocks apart, so that neighbouring slices
+    read neighbouring bytes) into `partial[s, m, n]`, less the sum of the
+    activations it read (one more byte dot product, with codes of 1, per
+    block of activations), and a reduction over `s` adds the slices. A
+    GEMV then has `S` times as many parallel iterations as output channels
+    and no row sums to compute first; the sums are integers, so the
+    results are the same bits.
+
     On int8 activations every strategy gives bit-identical int32
     accumulators. The per-tensor or per-channel weight scale is applied once
     per output.
@@ -281,12 +291,16 @@ def TernLowerMatmul : Pass<"tern-lower-matmul", "func::FuncOp"> {
            [{TERN_MATMUL_STRATEGY_CL_VALUES}]>,
     Option<"int8Activations", "quant-int8-activations", "bool",
            /*default=*/"false",
-           "Quantize every tern.quant_matmul's activations to int8 per block">
+           "Quantize every tern.quant_matmul's activations to int8 per block">,
+    Option<"kSliceBlocks", "k-slice-blocks", "int64_t", /*default=*/"0",
+           "Split the byte dot product kernel's K loop into parallel slices "
+           "of this many blocks, added afterwards (0: no split)">
   ];
 }
 
+// On any function-like op: host functions and GPU kernels alike.
 def TernLowerDynamicExpandShape
-    : Pass<"tern-lower-dynamic-expand-shape", "func::FuncOp"> {
+    : Pass<"tern-lower-dynamic-expand-shape"> {
   let summary = "Turn expand_shapes that split a dynamic size into "
                 "reinterpret_casts";
   let description = [{
@@ -366,6 +380,9 @@ def TernLowerKernelOps : Pass<"tern-lower-kernel-ops", "func::FuncOp"> {
     - `aarch64-i8mm`: `usdot`, unsigned by signed, 4 lanes at a time;
     - `aarch64-dotprod`: `sdot`, signed by signed, only where the op
       promises `small_codes`;
+    - `nvvm-dp4a`: NVIDIA's `dp4a` (`nvvm.dot.accumulate.4way`, unsigned
+      codes by signed activations), one i32 lane at a time, for kernels that
+      run on the GPU;
     - `portable`: widen to i32, multiply, and add each group of four lanes.
 
     Accumulators wider than the instruction are split into its width. Ops
@@ -374,7 +391,8 @@ def TernLowerKernelOps : Pass<"tern-lower-kernel-ops", "func::FuncOp"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::vector::VectorDialect",
-    "::mlir::LLVM::LLVMDialect"
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect"
   ];
   let options = [
     Option<"dot", "dot", "::mlir::tern::DotInstruction",
