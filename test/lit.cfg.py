@@ -2,6 +2,7 @@
 # Lit configuration for Tern, in the style of upstream MLIR's test/lit.cfg.py.
 
 import os
+import subprocess
 
 import lit.formats
 import lit.util
@@ -68,4 +69,38 @@ if config.tern_host_sanitizers:
     config.available_features.add("sanitizers")
     c_compiler += " -fsanitize=" + config.tern_host_sanitizers
 config.substitutions.append(("%cc", c_compiler))
+
+# GPU models run against the test double of the CUDA driver
+# (test/lib/FakeCuda.c) unless a test names the real one; ptxas checks the
+# PTX where the CUDA toolkit is installed.
+config.substitutions.append(("%fake_cuda_dir", config.tern_fake_cuda_dir))
+ptxas = lit.util.which("ptxas", os.pathsep.join(
+    [os.environ.get("PATH", ""), "/usr/local/cuda/bin"]))
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+    fatbinary = os.path.join(os.path.dirname(ptxas), "fatbinary")
+    if os.path.exists(fatbinary):
+        config.available_features.add("fatbinary")
+        config.substitutions.append(("%fatbinary", fatbinary))
+elif os.environ.get("TERN_REQUIRE_PTXAS"):
+    lit_config.fatal("TERN_REQUIRE_PTXAS is set but ptxas is not on PATH "
+                     "or in /usr/local/cuda/bin")
+# Tests that need a real GPU run where nvidia-smi lists one and are
+# reported UNSUPPORTED elsewhere; scripts/gpu-check.sh sets TERN_REQUIRE_GPU
+# so that they cannot be skipped there.
+def has_nvidia_gpu():
+    smi = lit.util.which("nvidia-smi")
+    if not smi:
+        return False
+    try:
+        listing = subprocess.run([smi, "-L"], capture_output=True, text=True,
+                                 timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return listing.returncode == 0 and "GPU " in listing.stdout
+if has_nvidia_gpu():
+    config.available_features.add("gpu")
+elif os.environ.get("TERN_REQUIRE_GPU"):
+    lit_config.fatal("TERN_REQUIRE_GPU is set but nvidia-smi lists no GPU")
 config.substitutions.append(("%llvm_lib_dir", config.llvm_lib_dir))

@@ -8,6 +8,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -41,15 +43,19 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(createTernPackWeights(
       TernPackWeightsOptions{/*format=*/options.pack, /*block=*/0}));
-  funcPm.addPass(createTernLowerMatmul(
-      TernLowerMatmulOptions{/*strategy=*/options.strategy}));
+  TernLowerMatmulOptions matmulOptions;
+  matmulOptions.strategy = options.strategy;
+  matmulOptions.kSliceBlocks = options.kSliceBlocks;
+  funcPm.addPass(createTernLowerMatmul(matmulOptions));
   funcPm.addPass(createTernLowerQuant());
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());
 }
 
-void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
-                                           const TernPipelineOptions &options) {
+/// Linalg on tensors to loop nests on buffers, every target alike: the
+/// contractions' tiles, fusion, bufferization and deallocation.
+static void buildBufferizationPipeline(OpPassManager &pm,
+                                       const TernPipelineOptions &options) {
   pm.addPass(createTernExportEntry());
   // Contractions first, while their bodies are still a bare multiply-add
   // (elementwise fusion would pull producers into batched matmuls).
@@ -85,6 +91,56 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
 
   // Integer powers become a loop in a helper function.
   pm.addPass(createConvertMathToFuncs());
+}
+
+/// The kernels' target instructions and the vector forms the LLVM
+/// conversions do not take, on loops of any kind.
+static void buildKernelLoweringPipeline(OpPassManager &pm,
+                                        const TernPipelineOptions &options) {
+  // The kernels' byte dot products, after bufferization, which knows
+  // nothing of target intrinsics.
+  pm.addNestedPass<func::FuncOp>(
+      createTernLowerKernelOps(TernLowerKernelOpsOptions{/*dot=*/options.dot}));
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
+  pm.addPass(createLowerAffinePass());
+}
+
+/// Host code on buffers to the LLVM dialect. `gpu` adds the lowering of
+/// GPU launches, allocations and copies to the device runtime's calls.
+static void buildHostToLLVMPipeline(OpPassManager &pm,
+                                    const TernPipelineOptions &options,
+                                    bool gpu) {
+  // The ternary kernels' vector loads (masked past the end of a row),
+  // gathers and reductions.
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  // expand-strided-metadata crashes (LLVM 22) on an expand_shape that
+  // splits one dynamic size in two; those become reinterpret_casts first.
+  pm.addNestedPass<func::FuncOp>(createTernLowerDynamicExpandShape());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  if (gpu)
+    pm.addPass(createGpuToLLVMConversionPass());
+  // Before scf-to-cf: the alloca scopes scf-to-openmp puts around parallel
+  // loop bodies must still hold one block when they are lowered.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  // Math ops without an LLVM intrinsic (erf, tanh, acos, ...) call libm.
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  if (options.threads)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                           const TernPipelineOptions &options) {
+  buildBufferizationPipeline(pm, options);
   if (options.threads) {
     // Parallel iterators (the kernels' rows and channels, elementwise ops)
     // become OpenMP worksharing loops; reductions stay sequential inside
@@ -101,36 +157,72 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
   } else {
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   }
-  // The kernels' byte dot products, after bufferization, which knows
-  // nothing of target intrinsics.
-  pm.addNestedPass<func::FuncOp>(
-      createTernLowerKernelOps(TernLowerKernelOpsOptions{/*dot=*/options.dot}));
-  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
+  buildKernelLoweringPipeline(pm, options);
+  buildHostToLLVMPipeline(pm, options, /*gpu=*/false);
+}
+
+void mlir::tern::buildLinalgToNVVMPipeline(OpPassManager &pm,
+                                           const TernPipelineOptions &options,
+                                           const GPUPipelineOptions &gpu) {
+  buildBufferizationPipeline(pm, options);
+  // Every parallel dimension of a linalg op becomes one of an scf.parallel,
+  // reductions a sequential loop inside: the same loop nests as the CPU's,
+  // before they are mapped.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  buildKernelLoweringPipeline(pm, options);
+  if (gpu.loopsOnHost) {
+    buildHostToLLVMPipeline(pm, options, /*gpu=*/false);
+    return;
+  }
+
+  // The outermost parallel loops become kernels; the code between them
+  // stays on the host, on buffers both sides address.
+  pm.addNestedPass<func::FuncOp>(createTernGPUManagedBuffers());
+  TernGPUMapParallelLoopsOptions mapOptions;
+  mapOptions.threadsPerBlock = gpu.threadsPerBlock;
+  pm.addNestedPass<func::FuncOp>(createTernGPUMapParallelLoops(mapOptions));
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createLowerAffinePass());
-  // The ternary kernels' vector loads (masked past the end of a row),
-  // gathers and reductions.
-  pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
-  // expand-strided-metadata crashes (LLVM 22) on an expand_shape that
-  // splits one dynamic size in two; those become reinterpret_casts first.
-  pm.addNestedPass<func::FuncOp>(createTernLowerDynamicExpandShape());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  // Before scf-to-cf: the alloca scopes scf-to-openmp puts around parallel
-  // loop bodies must still hold one block when they are lowered.
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  // Math ops without an LLVM intrinsic (erf, tanh, acos, ...) call libm.
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  if (options.threads)
-    pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createTernGPUKernelModule());
+
+  GpuNVVMAttachTargetOptions target;
+  target.chip = gpu.chip;
+  target.features = gpu.ptxFeatures;
+  target.optLevel = 3;
+  target.linkLibs = gpu.bitcodeLibraries;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertVectorToSCFPass());
+  // Vector loads of the alignment their addresses have, before the index
+  // arithmetic is lowered: NVPTX splits an underaligned vector load into
+  // one load per element.
+  kernels.addNestedPass<gpu::GPUFuncOp>(createTernGPUVectorAlignment());
+  // Views (subviews, reshapes) become plain descriptor arithmetic, as on
+  // the host below.
+  kernels.addNestedPass<gpu::GPUFuncOp>(createTernLowerDynamicExpandShape());
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertVectorToLLVMPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  // PTX, which the driver compiles for the GPU it finds; ternc adds the
+  // cubins ptxas makes of it.
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  binary.toolkitPath = gpu.toolkitPath;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  if (!gpu.ptxas.empty() && !gpu.fatbinary.empty() && !gpu.cubinArchs.empty()) {
+    TernGPUEmbedCubinsOptions cubins;
+    cubins.ptxas = gpu.ptxas;
+    cubins.fatbinary = gpu.fatbinary;
+    cubins.archs = gpu.cubinArchs;
+    pm.addPass(createTernGPUEmbedCubins(cubins));
+  }
+
+  buildHostToLLVMPipeline(pm, options, /*gpu=*/true);
 }
 
 void mlir::tern::buildTernToLLVMPipeline(OpPassManager &pm,
@@ -153,4 +245,17 @@ void mlir::tern::registerTernPipelines() {
   PassPipelineRegistration<TernPipelineOptions>(
       "tern-to-llvm", "The whole of ternc's pipeline, tern to LLVM dialect",
       buildTernToLLVMPipeline);
+  PassPipelineRegistration<TernPipelineOptions>(
+      "tern-linalg-to-nvvm",
+      "Bufferize linalg on tensors and lower it to kernels for sm_80 in PTX "
+      "(with an installed CUDA toolkit's libdevice) and host code in the "
+      "LLVM dialect",
+      [](OpPassManager &pm, const TernPipelineOptions &options) {
+        GPUPipelineOptions gpu;
+        gpu.loopsOnHost = options.gpuLoopsOnHost;
+        findCudaToolkit(gpu);
+        // The PTX stays as it is, for tests to read.
+        gpu.cubinArchs.clear();
+        buildLinalgToNVVMPipeline(pm, options, gpu);
+      });
 }

@@ -14,6 +14,7 @@ namespace tern {
 void registerX86TargetBackend();
 void registerAArch64TargetBackend();
 void registerRISCVTargetBackend();
+void registerNVPTXTargetBackend();
 
 void registerAllTargetBackends() {
   static std::once_flag once;
@@ -21,6 +22,7 @@ void registerAllTargetBackends() {
     registerX86TargetBackend();
     registerAArch64TargetBackend();
     registerRISCVTargetBackend();
+    registerNVPTXTargetBackend();
   });
 }
 

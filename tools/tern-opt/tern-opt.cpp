@@ -13,6 +13,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
@@ -24,6 +25,9 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR for the NVPTX
+  // backend.
+  mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<mlir::tern::TernDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tern optimizer driver\n", registry));

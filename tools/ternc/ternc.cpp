@@ -144,6 +144,12 @@ cl::opt<WeightsPlacement> weightsPlacement(
                           "In OUTPUT.weights, mapped when the model is "
                           "created (for big models)")),
     cl::cat(ternCategory));
+cl::opt<bool> gpuLoopsOnHost(
+    "gpu-loops-on-host",
+    cl::desc("With a GPU --target: run the loop nests its kernels would run "
+             "on the host CPU instead, unmapped (checks their arithmetic "
+             "where no GPU is)"),
+    cl::init(false), cl::cat(ternCategory));
 cl::opt<bool> quiet("quiet",
                     cl::desc("Do not show the compile's stages on a terminal"),
                     cl::init(false), cl::cat(ternCategory));
@@ -324,10 +330,17 @@ int main(int argc, char **argv) {
   auto backend = tern::lookupTargetBackend(triple);
   if (!backend)
     return fail(toString(backend.takeError()));
+  // A GPU target's object code is the host's; its kernels are inside.
+  Triple objectTriple = backend->getObjectTriple(triple);
+  if (gpuLoopsOnHost && objectTriple == triple)
+    return fail("--gpu-loops-on-host needs a GPU --target (" +
+                backend->getName().str() +
+                " has no kernels to keep on the "
+                "host)");
   bool isHost =
-      triple.getArch() == Triple(sys::getDefaultTargetTriple()).getArch();
+      objectTriple.getArch() == Triple(sys::getDefaultTargetTriple()).getArch();
   tern::CodeGenOptions codegen;
-  codegen.triple = triple.str();
+  codegen.triple = objectTriple.str();
   codegen.cpu = !targetCpu.empty() ? targetCpu.getValue()
                 : isHost           ? std::string("native")
                                    : backend->getDefaultCpu().str();
@@ -353,6 +366,7 @@ int main(int argc, char **argv) {
   options.quantizeActs = quantizeActs;
   options.quantizeHead = quantizeHead;
   options.threads = backend->hasOpenMP();
+  options.gpuLoopsOnHost = gpuLoopsOnHost;
   backend->configurePipeline(**machine, options);
   if (emitKind == EmitKind::Tern)
     mlir::tern::buildFindTernaryPipeline(pm, options);
@@ -371,19 +385,27 @@ int main(int argc, char **argv) {
                         emitKind == EmitKind::Object;
   if (weightsPlacement == WeightsPlacement::External && !canExternalize)
     return fail("--weights=external needs --emit=lib, exe or obj");
+  // A GPU's kernels read every constant from the device's memory: all go
+  // to the side file, which the device runtime uploads.
+  bool deviceWeights = backend->needsDeviceWeights() && canExternalize;
+  if (deviceWeights && weightsPlacement == WeightsPlacement::Embedded)
+    return fail("--weights=embedded: the " + backend->getName().str() +
+                " target keeps its weights in the device's memory, loaded "
+                "from OUTPUT.weights");
+  uint64_t minWeightBytes = deviceWeights ? 1 : tern::kMinExternalWeightBytes;
   std::optional<tern::ExternalWeightsInfo> externalWeights;
   std::string weightsPath = output + ".weights";
-  if (weightsPlacement == WeightsPlacement::External ||
+  if (weightsPlacement == WeightsPlacement::External || deviceWeights ||
       (weightsPlacement == WeightsPlacement::Auto && canExternalize &&
        tern::getLargeConstantBytes(*module, tern::kMinExternalWeightBytes) >=
            tern::kAutoExternalWeightBytes)) {
     progress.stage("writing " + sys::path::filename(weightsPath).str());
     mlir::TimingScope weightsTimer = rootTimer.nest("Write weights");
-    auto info = tern::writeExternalWeights(
-        *module, weightsPath, tern::kMinExternalWeightBytes,
-        [&](uint64_t done, uint64_t total) {
-          progress.update(done, total, "bytes");
-        });
+    auto info =
+        tern::writeExternalWeights(*module, weightsPath, minWeightBytes,
+                                   [&](uint64_t done, uint64_t total) {
+                                     progress.update(done, total, "bytes");
+                                   });
     if (!info)
       return fail(toString(info.takeError()));
     externalWeights = *info;

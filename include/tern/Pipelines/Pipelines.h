@@ -12,6 +12,8 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 
@@ -69,6 +71,17 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
       *this, "thread-tile-n",
       llvm::cl::desc("Columns of the float matmul tile one thread computes"),
       llvm::cl::init(256)};
+  Option<int64_t> kSliceBlocks{
+      *this, "k-slice-blocks",
+      llvm::cl::desc("Split ternary byte dot product kernels' K loops into "
+                     "parallel slices of this many blocks (0: no split)"),
+      llvm::cl::init(0)};
+  Option<bool> gpuLoopsOnHost{
+      *this, "gpu-loops-on-host",
+      llvm::cl::desc("On a GPU target, compile the loop nests its kernels "
+                     "would run for the host CPU instead (to check their "
+                     "arithmetic without a GPU)"),
+      llvm::cl::init(false)};
   Option<bool> ternarize{
       *this, "ternarize",
       llvm::cl::desc("Turn ternary-valued float weights into tern ops"),
@@ -95,6 +108,41 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
 /// Both of the above.
 void buildTernToLLVMPipeline(OpPassManager &pm,
                              const TernPipelineOptions &options);
+
+/// What a GPU target decides beyond TernPipelineOptions.
+struct GPUPipelineOptions {
+  /// The PTX target the kernels are compiled for ("sm_80").
+  std::string chip = "sm_80";
+  /// LLVM NVPTX features ("+ptx80").
+  std::string ptxFeatures;
+  /// Threads of a block along a loop's innermost dimension.
+  int64_t threadsPerBlock = 256;
+  /// Bitcode linked into the kernels (libdevice, for math functions).
+  llvm::SmallVector<std::string> bitcodeLibraries;
+  /// The CUDA toolkit, where gpu-module-to-binary looks for tools.
+  std::string toolkitPath;
+  /// ptxas and fatbinary: with both, the kernels' PTX is embedded with a
+  /// cubin for each of `cubinArchs`, as one fatbin.
+  std::string ptxas, fatbinary;
+  llvm::SmallVector<std::string> cubinArchs;
+  /// Stop before mapping: the loop nests the kernels would run are compiled
+  /// for the host CPU instead, so that their arithmetic can be checked
+  /// where no GPU is (`ternc --gpu-loops-on-host`).
+  bool loopsOnHost = false;
+};
+
+/// Fills in what `gpu` takes from an installed CUDA toolkit (CUDA_PATH,
+/// /usr/local/cuda, /usr/lib/cuda): libdevice, ptxas and fatbinary, with
+/// cubins for sm_80 and sm_90. Leaves them empty where there is none.
+void findCudaToolkit(GPUPipelineOptions &gpu);
+
+/// Linalg on tensors to the LLVM dialect for an NVIDIA GPU: the CPU's loop
+/// nests on buffers, their outermost parallel loops as kernels in one
+/// `gpu.binary` of PTX, and the host code between them calling the device
+/// runtime (lib/Runtime/CudaDriver.c).
+void buildLinalgToNVVMPipeline(OpPassManager &pm,
+                               const TernPipelineOptions &options,
+                               const GPUPipelineOptions &gpu);
 
 /// Registers `tern-to-linalg`, `tern-linalg-to-llvm` and `tern-to-llvm`.
 void registerTernPipelines();

@@ -73,6 +73,13 @@ public:
   /// Whether this target compiles for `triple`.
   virtual bool acceptsTriple(const llvm::Triple &triple) const = 0;
 
+  /// The triple the model's object code is compiled for: `triple` itself
+  /// on a CPU; the host for a GPU target, whose kernels are embedded in
+  /// the host library.
+  virtual llvm::Triple getObjectTriple(const llvm::Triple &triple) const {
+    return triple;
+  }
+
   /// The CPU when none is named and the target is not the host.
   virtual llvm::StringRef getDefaultCpu() const = 0;
 
@@ -82,6 +89,11 @@ public:
 
   /// The ABI LLVM emits for ("lp64d"), or "" for LLVM's default.
   virtual llvm::StringRef getABIName() const { return ""; }
+
+  /// Whether the model's constants must live in the device's memory: ternc
+  /// then moves all of them, small ones too, to OUTPUT.weights, which the
+  /// device runtime uploads when a model is created.
+  virtual bool needsDeviceWeights() const { return false; }
 
   /// Whether models run their parallel loops on libomp. Targets without an
   /// OpenMP runtime to link compile single-threaded code.
