@@ -8,10 +8,17 @@
 //   of_bw   that rate as a fraction of the memory-read bandwidth this
 //           process measured at start-up on one core
 //
+// With --reference=cuda (models compiled for nvptx64-nvidia-cuda, from
+// bench/run-gpu-bench.sh) the reference is the GPU's instead: of_bw sets
+// the rate against device-to-device copies measured in this process (read
+// plus write bytes), of_peak against the peak its memory clock and bus
+// width give.
+//
 // Timing and repetitions are Google Benchmark's; quote the medians.
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaBandwidth.h"
 #include "tern/Runtime/ModelLibrary.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -37,6 +44,15 @@ llvm::cl::opt<unsigned> bandwidthMiB(
     "bandwidth-mib",
     llvm::cl::desc("Buffer read to measure memory bandwidth (MiB)"),
     llvm::cl::init(1024));
+enum class Reference { Cpu, Cuda };
+llvm::cl::opt<Reference> reference(
+    "reference", llvm::cl::desc("The bandwidth rates are set against"),
+    llvm::cl::values(
+        clEnumValN(Reference::Cpu, "cpu", "This machine's one-core reads"),
+        clEnumValN(Reference::Cuda, "cuda",
+                   "GPU 0's device-to-device copies (models compiled for "
+                   "nvptx64-nvidia-cuda)")),
+    llvm::cl::init(Reference::Cpu));
 llvm::cl::list<unsigned> threadCounts(
     "bench-threads",
     llvm::cl::desc("Thread counts to run each model with (default 1, which "
@@ -71,7 +87,7 @@ struct Model {
 };
 
 void runModel(benchmark::State &state, const Model &model, double bandwidth,
-              unsigned threads) {
+              double peak, unsigned threads) {
   std::string error;
   std::unique_ptr<tern::ModelLibrary> library =
       tern::ModelLibrary::open(model.library, error);
@@ -120,6 +136,8 @@ void runModel(benchmark::State &state, const Model &model, double bandwidth,
   state.counters["GOPS"] = ops / seconds / 1e9;
   state.counters["weight_GBps"] = weightRate / 1e9;
   state.counters["of_bw"] = weightRate / bandwidth;
+  if (peak > 0)
+    state.counters["of_peak"] = weightRate / peak;
 }
 
 } // namespace
@@ -158,9 +176,25 @@ int main(int argc, char **argv) {
                         object->getInteger("weight_bytes").value_or(0)});
   }
 
-  double bandwidth = measureReadBandwidth(size_t(bandwidthMiB) << 20);
-  std::printf("memory read bandwidth (one core, median of 5): %.2f GB/s\n",
-              bandwidth / 1e9);
+  double bandwidth = 0, peak = 0;
+  if (reference == Reference::Cuda) {
+    llvm::Expected<tern::CudaBandwidth> gpu =
+        tern::measureCudaBandwidth(size_t(bandwidthMiB) << 20);
+    if (!gpu) {
+      std::fprintf(stderr, "tern-matmul-bench: %s\n",
+                   llvm::toString(gpu.takeError()).c_str());
+      return 1;
+    }
+    bandwidth = gpu->copyBytesPerSecond;
+    peak = gpu->peakBytesPerSecond;
+    std::printf("GPU: %s; device-to-device copy (read + write, median of "
+                "5): %.1f GB/s; peak from clock and bus width: %.1f GB/s\n",
+                gpu->device.c_str(), bandwidth / 1e9, peak / 1e9);
+  } else {
+    bandwidth = measureReadBandwidth(size_t(bandwidthMiB) << 20);
+    std::printf("memory read bandwidth (one core, median of 5): %.2f GB/s\n",
+                bandwidth / 1e9);
+  }
   std::vector<unsigned> threads(threadCounts.begin(), threadCounts.end());
   if (threads.empty())
     threads.push_back(1);
@@ -170,8 +204,8 @@ int main(int argc, char **argv) {
           (model.name + "/" + model.strategy +
            "/threads:" + std::to_string(count))
               .c_str(),
-          [model, bandwidth, count](benchmark::State &state) {
-            runModel(state, model, bandwidth, count);
+          [model, bandwidth, peak, count](benchmark::State &state) {
+            runModel(state, model, bandwidth, peak, count);
           })
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Compares a tern-run output with a reference .npy file.
 
-compare_npy.py ACTUAL EXPECTED [--exact | --rtol R --atol A]
+compare_npy.py ACTUAL EXPECTED [--exact | --rtol R --atol A | --of-max F]
 
 Exits non-zero, printing the worst element, when they differ in dtype,
 shape, or values beyond the tolerance. --exact demands bit equality, the
-bar for integer ternary paths.
+bar for integer ternary paths; --of-max F allows F times the largest
+magnitude in EXPECTED everywhere (a GPU's float results against the
+CPU's).
 """
 
 import argparse
@@ -21,6 +23,7 @@ def main():
     parser.add_argument("--exact", action="store_true")
     parser.add_argument("--rtol", type=float, default=1e-5)
     parser.add_argument("--atol", type=float, default=1e-6)
+    parser.add_argument("--of-max", type=float)
     args = parser.parse_args()
 
     actual = np.load(args.actual)
@@ -39,6 +42,9 @@ def main():
         return
     error = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
     bound = args.atol + args.rtol * np.abs(expected.astype(np.float64))
+    if args.of_max is not None:
+        bound = np.full(error.shape, args.of_max *
+                        float(np.abs(expected.astype(np.float64)).max()))
     if not np.all(error <= bound):
         index = np.unravel_index(np.argmax(error - bound), error.shape)
         sys.exit(f"values differ at {index}: {actual[index]} vs "
