@@ -68,6 +68,14 @@ public:
     // busy, and the slices of one channel read adjacent bytes.
     if (options.kSliceBlocks == 0)
       options.kSliceBlocks = 1;
+    // Float contractions: a thread computes 4 rows of one panel of 8
+    // columns (32 bytes of weights, a whole memory sector, per step of K),
+    // so that a GEMV has N / 8 threads where the CPU tiles have N / 256.
+    options.vectorBits = 256;
+    options.registerVectorsN = 1;
+    options.registerTileM = 4;
+    options.threadTileM = 4;
+    options.threadTileN = 8;
     options.threads = false;
   }
 
