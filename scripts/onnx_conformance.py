@@ -17,6 +17,8 @@ Exits non-zero when any test is wrong or crashes, so a subset can gate CI.
   scripts/onnx_conformance.py --build build --table build/onnx-conformance.md
   scripts/onnx_conformance.py --build build --quick
   scripts/onnx_conformance.py --build build --suite models --table models.md
+  scripts/onnx_conformance.py --build build --ternc-flag=--target=nvptx64-nvidia-cuda \
+      --ternc-flag=--gpu-loops-on-host     # the GPU target's loop nests, on the host
 """
 
 import argparse
@@ -148,7 +150,7 @@ def run_test(test_dir, args):
 def run_test_in(test_dir, name, tmp, args):
     library = os.path.join(tmp, "model.so")
     rc, stderr = run([args.ternc, os.path.join(test_dir, "model.onnx"),
-                      "-o", library], args.timeout)
+                      "-o", library] + args.ternc_flag, args.timeout)
     if rc != 0:
         return (name,) + classify_failure(rc, stderr)
 
@@ -210,6 +212,10 @@ def main():
     parser.add_argument("--timeout", type=int, default=120)
     parser.add_argument("--rtol", type=float, default=1e-3)
     parser.add_argument("--atol", type=float, default=1e-5)
+    parser.add_argument("--ternc-flag", action="append", default=[],
+                        help="pass this flag to ternc too (repeat for more),"
+                             " e.g. --ternc-flag=--target=nvptx64-nvidia-cuda"
+                             " --ternc-flag=--gpu-loops-on-host")
     args = parser.parse_args()
     args.ternc = os.path.join(args.build, "bin", "ternc")
     args.tern_run = os.path.join(args.build, "bin", "tern-run")
