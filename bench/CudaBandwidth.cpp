@@ -9,6 +9,11 @@
 
 using namespace tern;
 
+// At global scope, as cuda.h declares it: a driver test double built with
+// UBSan checks calls against its own signature.
+struct CUctx_st;
+using CUcontext = CUctx_st *;
+
 namespace {
 
 // The driver API's types and attribute numbers, as cuda.h has them, so
@@ -25,8 +30,8 @@ struct Driver {
   CUresult (*cuDeviceGet)(int *, int);
   CUresult (*cuDeviceGetName)(char *, int, int);
   CUresult (*cuDeviceGetAttribute)(int *, int, int);
-  CUresult (*cuDevicePrimaryCtxRetain)(void **, int);
-  CUresult (*cuCtxSetCurrent)(void *);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, int);
+  CUresult (*cuCtxSetCurrent)(CUcontext);
   CUresult (*cuCtxSynchronize)();
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
@@ -70,7 +75,7 @@ llvm::Expected<CudaBandwidth> tern::measureCudaBandwidth(size_t bytes) {
 
   CudaBandwidth result;
   int device = 0, clockKHz = 0, busBits = 0;
-  void *context = nullptr;
+  CUcontext context = nullptr;
   char name[256] = {0};
   if (CUresult r = cuda.cuInit(0))
     return failed("cuInit", r);

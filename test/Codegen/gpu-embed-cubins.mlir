@@ -1,6 +1,6 @@
 // REQUIRES: ptxas, fatbinary
 // RUN: tern-opt %s -split-input-file -verify-diagnostics -tern-gpu-embed-cubins="ptxas=%ptxas fatbinary=%fatbinary archs=sm_80,sm_90" | FileCheck %s
-// RUN: tern-opt %s -split-input-file -verify-diagnostics -tern-gpu-embed-cubins | FileCheck %s --check-prefix=NONE
+// RUN: tern-opt %s -split-input-file -tern-gpu-embed-cubins | FileCheck %s --check-prefix=NONE
 
 // The PTX object becomes one fatbin (the default format, printed without a
 // keyword) holding it and a cubin for each arch, which fatbinary writes

@@ -21,8 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The driver API's types as cuda.h spells them (and CudaDriver.c calls
+ * them): UBSan's function-type check compares the exact signatures. */
 typedef int CUresult;
+typedef int CUdevice;
 typedef unsigned long long CUdeviceptr;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
 
 enum { kFakeError = 999 };
 
@@ -63,21 +70,21 @@ CUresult cuInit(unsigned flags) {
   return 0;
 }
 
-CUresult cuDeviceGet(int *device, int ordinal) {
+CUresult cuDeviceGet(CUdevice *device, int ordinal) {
   FAKE_CALL("cuDeviceGet", "cuDeviceGet %d", ordinal);
   *device = ordinal;
   return 0;
 }
 
-CUresult cuDevicePrimaryCtxRetain(void **context, int device) {
+CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice device) {
   FAKE_CALL("cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRetain %d", device);
-  *context = &fakeContext;
+  *context = (CUcontext)&fakeContext;
   return 0;
 }
 
-CUresult cuCtxSetCurrent(void *context) {
+CUresult cuCtxSetCurrent(CUcontext context) {
   FAKE_CALL("cuCtxSetCurrent", "cuCtxSetCurrent");
-  return context == &fakeContext ? 0 : kFakeError;
+  return context == (CUcontext)&fakeContext ? 0 : kFakeError;
 }
 
 /* A fatbin's header: its magic, then the size of what follows it. */
@@ -102,44 +109,45 @@ static void saveModule(const void *image) {
   fclose(out);
 }
 
-CUresult cuModuleLoadData(void **module, const void *image) {
+CUresult cuModuleLoadData(CUmodule *module, const void *image) {
   uint32_t magic;
   memcpy(&magic, image, sizeof(magic));
   FAKE_CALL("cuModuleLoadData", "cuModuleLoadData %s=%zu",
             magic == kFatbinMagic ? "fatbin" : "image", getImageSize(image));
   saveModule(image);
-  *module = &fakeModule;
+  *module = (CUmodule)&fakeModule;
   return 0;
 }
 
-CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned count,
+CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned count,
                             int *options, void **values) {
   (void)options;
   (void)values;
   FAKE_CALL("cuModuleLoadDataEx", "cuModuleLoadDataEx ptx=%zu options=%u",
             strlen((const char *)image), count);
   saveModule(image);
-  *module = &fakeModule;
+  *module = (CUmodule)&fakeModule;
   return 0;
 }
 
-CUresult cuModuleUnload(void *module) {
+CUresult cuModuleUnload(CUmodule module) {
   FAKE_CALL("cuModuleUnload", "cuModuleUnload");
-  return module == &fakeModule ? 0 : kFakeError;
+  return module == (CUmodule)&fakeModule ? 0 : kFakeError;
 }
 
-CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
+CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
+                             const char *name) {
   FAKE_CALL("cuModuleGetFunction", "cuModuleGetFunction %s", name);
-  if (module != &fakeModule)
+  if (module != (CUmodule)&fakeModule)
     return kFakeError;
-  *function = strdup(name);
+  *function = (CUfunction)strdup(name);
   return 0;
 }
 
-CUresult cuModuleGetGlobal_v2(CUdeviceptr *pointer, size_t *bytes, void *module,
-                              const char *name) {
+CUresult cuModuleGetGlobal_v2(CUdeviceptr *pointer, size_t *bytes,
+                              CUmodule module, const char *name) {
   FAKE_CALL("cuModuleGetGlobal_v2", "cuModuleGetGlobal_v2 %s", name);
-  if (module != &fakeModule || strcmp(name, "tern_kernel_error") != 0)
+  if (module != (CUmodule)&fakeModule || strcmp(name, "tern_kernel_error") != 0)
     return kFakeError;
   const char *code = getenv("TERN_FAKE_CUDA_KERNEL_ERROR");
   if (code && !kernelErrorFlag)
@@ -149,9 +157,9 @@ CUresult cuModuleGetGlobal_v2(CUdeviceptr *pointer, size_t *bytes, void *module,
   return 0;
 }
 
-CUresult cuLaunchKernel(void *function, unsigned gridX, unsigned gridY,
+CUresult cuLaunchKernel(CUfunction function, unsigned gridX, unsigned gridY,
                         unsigned gridZ, unsigned blockX, unsigned blockY,
-                        unsigned blockZ, unsigned sharedBytes, void *stream,
+                        unsigned blockZ, unsigned sharedBytes, CUstream stream,
                         void **params, void **extra) {
   (void)stream;
   (void)params;
@@ -163,7 +171,7 @@ CUresult cuLaunchKernel(void *function, unsigned gridX, unsigned gridY,
   return 0;
 }
 
-CUresult cuStreamSynchronize(void *stream) {
+CUresult cuStreamSynchronize(CUstream stream) {
   FAKE_CALL("cuStreamSynchronize", "cuStreamSynchronize");
   return stream == NULL ? 0 : kFakeError;
 }
