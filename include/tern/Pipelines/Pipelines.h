@@ -144,7 +144,8 @@ void buildLinalgToNVVMPipeline(OpPassManager &pm,
                                const TernPipelineOptions &options,
                                const GPUPipelineOptions &gpu);
 
-/// Registers `tern-to-linalg`, `tern-linalg-to-llvm` and `tern-to-llvm`.
+/// Registers `tern-to-linalg`, `tern-linalg-to-llvm`, `tern-to-llvm` and
+/// `tern-linalg-to-nvvm`.
 void registerTernPipelines();
 
 } // namespace tern
