@@ -64,8 +64,8 @@ public:
     if (options.strategy == mlir::tern::MatmulStrategy::Auto)
       options.strategy = mlir::tern::MatmulStrategy::Dot;
     // One block of K (128 weights, 32 bytes of codes per channel) per
-    // thread: a GEMV has as many threads as codes / 128 to keep memory
-    // busy, and the slices of one channel read adjacent bytes.
+    // thread: a GEMV has a thread per 4 channels and block (N * K / 512)
+    // to keep memory busy, and the slices of a channel read adjacent bytes.
     if (options.kSliceBlocks == 0)
       options.kSliceBlocks = 1;
     // Float contractions: a thread computes 4 rows of one panel of 8
