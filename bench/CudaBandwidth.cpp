@@ -1,6 +1,7 @@
 //===- CudaBandwidth.cpp - The GPU's memory bandwidth, measured -----------===//
 
 #include "CudaBandwidth.h"
+#include "CudaDriverApi.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,34 +10,16 @@
 
 using namespace tern;
 
-// At global scope, as cuda.h declares it: a driver test double built with
-// UBSan checks calls against its own signature.
-struct CUctx_st;
-using CUcontext = CUctx_st *;
-
 namespace {
 
-// The driver API's types and attribute numbers, as cuda.h has them, so
-// that the benchmark builds without CUDA headers.
-using CUresult = int;
-using CUdeviceptr = unsigned long long;
-enum {
-  kMemoryClockRate = 36,      // CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, kHz
-  kGlobalMemoryBusWidth = 37, // CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH
-};
-
+// The functions this file calls, declared as the device runtime and the
+// driver's test double declare them (lib/Runtime/CudaDriverApi.h).
+#define TERN_DECLARE_POINTER(name, symbol, result, params) result(*name) params;
 struct Driver {
-  CUresult (*cuInit)(unsigned);
-  CUresult (*cuDeviceGet)(int *, int);
-  CUresult (*cuDeviceGetName)(char *, int, int);
-  CUresult (*cuDeviceGetAttribute)(int *, int, int);
-  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, int);
-  CUresult (*cuCtxSetCurrent)(CUcontext);
-  CUresult (*cuCtxSynchronize)();
-  CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
-  CUresult (*cuMemFree)(CUdeviceptr);
-  CUresult (*cuMemcpyDtoD)(CUdeviceptr, CUdeviceptr, size_t);
+  TERN_CUDA_RUNTIME_FUNCTIONS(TERN_DECLARE_POINTER)
+  TERN_CUDA_BANDWIDTH_FUNCTIONS(TERN_DECLARE_POINTER)
 };
+#undef TERN_DECLARE_POINTER
 
 llvm::Error failed(const char *call, CUresult result) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -51,27 +34,13 @@ llvm::Expected<CudaBandwidth> tern::measureCudaBandwidth(size_t bytes) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "no CUDA driver: %s", dlerror());
   Driver cuda;
-  struct Symbol {
-    void **slot;
-    const char *name;
-  } symbols[] = {
-      {reinterpret_cast<void **>(&cuda.cuInit), "cuInit"},
-      {reinterpret_cast<void **>(&cuda.cuDeviceGet), "cuDeviceGet"},
-      {reinterpret_cast<void **>(&cuda.cuDeviceGetName), "cuDeviceGetName"},
-      {reinterpret_cast<void **>(&cuda.cuDeviceGetAttribute),
-       "cuDeviceGetAttribute"},
-      {reinterpret_cast<void **>(&cuda.cuDevicePrimaryCtxRetain),
-       "cuDevicePrimaryCtxRetain"},
-      {reinterpret_cast<void **>(&cuda.cuCtxSetCurrent), "cuCtxSetCurrent"},
-      {reinterpret_cast<void **>(&cuda.cuCtxSynchronize), "cuCtxSynchronize"},
-      {reinterpret_cast<void **>(&cuda.cuMemAlloc), "cuMemAlloc_v2"},
-      {reinterpret_cast<void **>(&cuda.cuMemFree), "cuMemFree_v2"},
-      {reinterpret_cast<void **>(&cuda.cuMemcpyDtoD), "cuMemcpyDtoD_v2"},
-  };
-  for (const Symbol &symbol : symbols)
-    if (!(*symbol.slot = dlsym(handle, symbol.name)))
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "the CUDA driver has no %s", symbol.name);
+#define TERN_RESOLVE(name, symbol, result, params)                             \
+  if (!(*reinterpret_cast<void **>(&cuda.name) = dlsym(handle, #symbol)))      \
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),             \
+                                   "the CUDA driver has no " #symbol);
+  TERN_CUDA_RUNTIME_FUNCTIONS(TERN_RESOLVE)
+  TERN_CUDA_BANDWIDTH_FUNCTIONS(TERN_RESOLVE)
+#undef TERN_RESOLVE
 
   CudaBandwidth result;
   int device = 0, clockKHz = 0, busBits = 0;
@@ -83,11 +52,11 @@ llvm::Expected<CudaBandwidth> tern::measureCudaBandwidth(size_t bytes) {
     return failed("cuDeviceGet", r);
   if (CUresult r = cuda.cuDeviceGetName(name, sizeof(name) - 1, device))
     return failed("cuDeviceGetName", r);
-  if (CUresult r =
-          cuda.cuDeviceGetAttribute(&clockKHz, kMemoryClockRate, device))
+  if (CUresult r = cuda.cuDeviceGetAttribute(
+          &clockKHz, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, device))
     return failed("cuDeviceGetAttribute", r);
-  if (CUresult r =
-          cuda.cuDeviceGetAttribute(&busBits, kGlobalMemoryBusWidth, device))
+  if (CUresult r = cuda.cuDeviceGetAttribute(
+          &busBits, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, device))
     return failed("cuDeviceGetAttribute", r);
   if (CUresult r = cuda.cuDevicePrimaryCtxRetain(&context, device))
     return failed("cuDevicePrimaryCtxRetain", r);

@@ -16,6 +16,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "CudaDriverApi.h"
 #include "DeviceHooks.h"
 #include "tern/Runtime/ModelDescriptor.h"
 
@@ -26,46 +27,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The few driver API types used, as cuda.h defines them, so that building
- * needs no CUDA headers. */
-typedef int CUresult;
-typedef int CUdevice;
-typedef unsigned long long CUdeviceptr;
-typedef struct CUctx_st *CUcontext;
-typedef struct CUmod_st *CUmodule;
-typedef struct CUfunc_st *CUfunction;
-typedef struct CUstream_st *CUstream;
-enum { CU_JIT_OPTIMIZATION_LEVEL = 7, CU_MEM_ATTACH_GLOBAL = 1 };
-
-#define TERN_CUDA_FUNCTIONS(X)                                                 \
-  X(cuInit, "cuInit", CUresult, (unsigned))                                    \
-  X(cuDeviceGet, "cuDeviceGet", CUresult, (CUdevice *, int))                   \
-  X(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain", CUresult,            \
-    (CUcontext *, CUdevice))                                                   \
-  X(cuCtxSetCurrent, "cuCtxSetCurrent", CUresult, (CUcontext))                 \
-  X(cuModuleLoadData, "cuModuleLoadData", CUresult,                            \
-    (CUmodule *, const void *))                                                \
-  X(cuModuleLoadDataEx, "cuModuleLoadDataEx", CUresult,                        \
-    (CUmodule *, const void *, unsigned, int *, void **))                      \
-  X(cuModuleUnload, "cuModuleUnload", CUresult, (CUmodule))                    \
-  X(cuModuleGetFunction, "cuModuleGetFunction", CUresult,                      \
-    (CUfunction *, CUmodule, const char *))                                    \
-  X(cuModuleGetGlobal, "cuModuleGetGlobal_v2", CUresult,                       \
-    (CUdeviceptr *, size_t *, CUmodule, const char *))                         \
-  X(cuLaunchKernel, "cuLaunchKernel", CUresult,                                \
-    (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,   \
-     unsigned, CUstream, void **, void **))                                    \
-  X(cuStreamSynchronize, "cuStreamSynchronize", CUresult, (CUstream))          \
-  X(cuMemAllocManaged, "cuMemAllocManaged", CUresult,                          \
-    (CUdeviceptr *, size_t, unsigned))                                         \
-  X(cuMemFree, "cuMemFree_v2", CUresult, (CUdeviceptr))                        \
-  X(cuMemcpy, "cuMemcpy", CUresult, (CUdeviceptr, CUdeviceptr, size_t))        \
-  X(cuMemsetD32, "cuMemsetD32_v2", CUresult, (CUdeviceptr, unsigned, size_t))  \
-  X(cuGetErrorName, "cuGetErrorName", CUresult, (CUresult, const char **))
-
 #define TERN_DECLARE_POINTER(field, symbol, result, params)                    \
   result(*field) params;
-static struct { TERN_CUDA_FUNCTIONS(TERN_DECLARE_POINTER) } cuda;
+static struct { TERN_CUDA_RUNTIME_FUNCTIONS(TERN_DECLARE_POINTER) } cuda;
 #undef TERN_DECLARE_POINTER
 
 extern void tern_report_runtime_error(int32_t code)
@@ -105,12 +69,12 @@ static void openDriver(void) {
     return;
   }
 #define TERN_RESOLVE(field, symbol, result, params)                            \
-  *(void **)&cuda.field = dlsym(library, symbol);                              \
+  *(void **)&cuda.field = dlsym(library, #symbol);                             \
   if (!cuda.field) {                                                           \
-    recordError("the CUDA driver has no %s", symbol);                          \
+    recordError("the CUDA driver has no %s", #symbol);                         \
     return;                                                                    \
   }
-  TERN_CUDA_FUNCTIONS(TERN_RESOLVE)
+  TERN_CUDA_RUNTIME_FUNCTIONS(TERN_RESOLVE)
 #undef TERN_RESOLVE
   CUdevice device;
   CUresult result;

@@ -15,21 +15,21 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "CudaDriverApi.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The driver API's types as cuda.h spells them (and CudaDriver.c calls
- * them): UBSan's function-type check compares the exact signatures. */
-typedef int CUresult;
-typedef int CUdevice;
-typedef unsigned long long CUdeviceptr;
-typedef struct CUctx_st *CUcontext;
-typedef struct CUmod_st *CUmodule;
-typedef struct CUfunc_st *CUfunction;
-typedef struct CUstream_st *CUstream;
+/* The same declarations as the device runtime's: the compiler checks each
+ * definition below against the signature the runtime calls. */
+#define TERN_FAKE_CUDA_PROTOTYPE(name, symbol, result, params)                 \
+  result symbol params;
+TERN_CUDA_RUNTIME_FUNCTIONS(TERN_FAKE_CUDA_PROTOTYPE)
+TERN_CUDA_BANDWIDTH_FUNCTIONS(TERN_FAKE_CUDA_PROTOTYPE)
+#undef TERN_FAKE_CUDA_PROTOTYPE
 
 enum { kFakeError = 999 };
 
@@ -216,9 +216,9 @@ CUresult cuDeviceGetName(char *name, int length, int device) {
 /* A 1 GHz memory clock on a 1024-bit bus: a 256 GB/s peak. */
 CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
   FAKE_CALL("cuDeviceGetAttribute", "cuDeviceGetAttribute %d", attribute);
-  if (attribute == 36)
+  if (attribute == CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE)
     *value = 1000000;
-  else if (attribute == 37)
+  else if (attribute == CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH)
     *value = 1024;
   else
     return kFakeError;
