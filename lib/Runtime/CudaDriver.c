@@ -133,24 +133,22 @@ static int moduleFailed;
 /* The kernels' module (ternc puts them all in one). */
 static CUmodule kernelModule;
 
+/* Where the kernels' run-time checks record the largest error code
+ * (tern-gpu-kernel-module's tern_kernel_error), found once when the module
+ * loads; 0 for a module without checks. */
+static CUdeviceptr kernelErrorFlag;
+
 int32_t tern_device_finish_run(void) {
-  if (!kernelModule || !useDriver())
-    return 0;
-  /* Kernels' run-time checks record the largest error code in this global
-   * (tern-gpu-kernel-module); a module without checks has none. */
-  CUdeviceptr flag = 0;
-  size_t bytes = 0;
-  if (cuda.cuModuleGetGlobal(&flag, &bytes, kernelModule,
-                             "tern_kernel_error") != 0 ||
-      bytes != sizeof(int32_t))
+  if (!kernelErrorFlag || !useDriver())
     return 0;
   int32_t code = 0;
-  if (cuda.cuMemcpy((CUdeviceptr)(uintptr_t)&code, flag, sizeof(code)) != 0) {
+  if (cuda.cuMemcpy((CUdeviceptr)(uintptr_t)&code, kernelErrorFlag,
+                    sizeof(code)) != 0) {
     recordError("cuMemcpy of the kernels' error flag failed");
     return TERN_RUNTIME_ERROR_DEVICE;
   }
   if (code)
-    cuda.cuMemsetD32(flag, 0, 1);
+    cuda.cuMemsetD32(kernelErrorFlag, 0, 1);
   return code;
 }
 
@@ -201,6 +199,24 @@ int tern_device_upload(void *device, const void *host, size_t bytes) {
 
 #define TERN_MGPU __attribute__((visibility("hidden")))
 
+/* Keeps the module `call` loaded (`result`), and its error flag; a
+ * failure is reported when a model instance is created. */
+static void *keepKernelModule(CUmodule module, CUresult result,
+                              const char *call, const char *hint) {
+  if (result != 0) {
+    recordError("%s failed: %s%s", call, errorName(result), hint);
+    moduleFailed = 1;
+  }
+  kernelModule = module;
+  kernelErrorFlag = 0;
+  size_t bytes = 0;
+  if (module && (cuda.cuModuleGetGlobal(&kernelErrorFlag, &bytes, module,
+                                        "tern_kernel_error") != 0 ||
+                 bytes != sizeof(int32_t)))
+    kernelErrorFlag = 0;
+  return module;
+}
+
 TERN_MGPU void *mgpuModuleLoad(void *data, size_t size) {
   (void)size;
   CUmodule module = NULL;
@@ -209,14 +225,8 @@ TERN_MGPU void *mgpuModuleLoad(void *data, size_t size) {
     return NULL;
   }
   CUresult result = cuda.cuModuleLoadData(&module, data);
-  if (result != 0) {
-    recordError("cuModuleLoadData failed: %s (the GPU may be older than the "
-                "code's target)",
-                errorName(result));
-    moduleFailed = 1;
-  }
-  kernelModule = module;
-  return module;
+  return keepKernelModule(module, result, "cuModuleLoadData",
+                          " (the GPU may be older than the code's target)");
 }
 
 TERN_MGPU void *mgpuModuleLoadJIT(void *data, int optLevel) {
@@ -228,19 +238,16 @@ TERN_MGPU void *mgpuModuleLoadJIT(void *data, int optLevel) {
   int options[] = {CU_JIT_OPTIMIZATION_LEVEL};
   void *values[] = {(void *)(intptr_t)optLevel};
   CUresult result = cuda.cuModuleLoadDataEx(&module, data, 1, options, values);
-  if (result != 0) {
-    recordError("cuModuleLoadDataEx (PTX JIT) failed: %s", errorName(result));
-    moduleFailed = 1;
-  }
-  kernelModule = module;
-  return module;
+  return keepKernelModule(module, result, "cuModuleLoadDataEx (PTX JIT)", "");
 }
 
 TERN_MGPU void mgpuModuleUnload(void *module) {
   if (module && driverReady)
     cuda.cuModuleUnload((CUmodule)module);
-  if (module == kernelModule)
+  if (module == kernelModule) {
     kernelModule = NULL;
+    kernelErrorFlag = 0;
+  }
 }
 
 TERN_MGPU void *mgpuModuleGetFunction(void *module, const char *name) {
