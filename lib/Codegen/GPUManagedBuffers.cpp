@@ -1,8 +1,20 @@
-//===- GPUManagedBuffers.cpp - Buffers both the host and the GPU reach ----===//
+//===- GPUManagedBuffers.cpp - Buffers where kernels reach them -----------===//
+//
+// Decides, after bufferization, which of the host code's buffers live in
+// device memory: those a kernel (an outermost parallel loop) reads or
+// writes, those the function returns, and those copied to or from such
+// buffers, whose copies become parallel loops and so kernels too. The rest
+// (shape vectors the host builds for reshapes, scalars of the shape
+// arithmetic) stay host memory, which the host code reaches without
+// waiting for the GPU.
+//
+//===----------------------------------------------------------------------===//
 
 #include "tern/Codegen/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir {
 namespace tern {
@@ -20,12 +32,83 @@ bool isInsideParallelLoop(Operation *op) {
   return op->getParentOfType<scf::ParallelOp>() != nullptr;
 }
 
+/// The buffer `value` views (through subviews, reshapes, casts): its
+/// allocation, a function argument, a global, or what else made it.
+Value bufferRoot(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>()) {
+    if (view.getViewDest() != value)
+      break;
+    value = view.getViewSource();
+  }
+  return value;
+}
+
+/// Whether every use of `buffer` (and of its views) is host code that
+/// reads or writes it in place: loads, stores, a reshape's shape, its
+/// dealloc. Copies are collected in `copies`, to be decided together.
+bool onlyHostUses(Value buffer, SmallVectorImpl<memref::CopyOp> &copies) {
+  for (OpOperand &use : buffer.getUses()) {
+    Operation *user = use.getOwner();
+    if (isInsideParallelLoop(user))
+      return false;
+    if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+      if (view.getViewSource() == buffer) {
+        if (!onlyHostUses(view.getViewDest(), copies))
+          return false;
+        continue;
+      }
+    }
+    if (auto copy = dyn_cast<memref::CopyOp>(user)) {
+      copies.push_back(copy);
+      continue;
+    }
+    if (isa<memref::LoadOp, memref::StoreOp, memref::DimOp, memref::DeallocOp,
+            memref::ExtractStridedMetadataOp, memref::ReshapeOp>(user))
+      continue;
+    // Returned, passed on or yielded: the caller, or a kernel, may read it.
+    return false;
+  }
+  return true;
+}
+
+/// Replaces the host copy `copy` by a parallel loop over its elements,
+/// which becomes a kernel.
+void copyInParallel(IRRewriter &rewriter, memref::CopyOp copy) {
+  Location loc = copy.getLoc();
+  rewriter.setInsertionPoint(copy);
+  Value source = copy.getSource(), target = copy.getTarget();
+  auto type = cast<MemRefType>(source.getType());
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  SmallVector<Value> lower, upper, steps;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    lower.push_back(zero);
+    upper.push_back(rewriter.createOrFold<memref::DimOp>(loc, source, d));
+    steps.push_back(one);
+  }
+  // A 0-d buffer: one iteration.
+  bool scalar = type.getRank() == 0;
+  if (scalar) {
+    lower.push_back(zero);
+    upper.push_back(one);
+    steps.push_back(one);
+  }
+  scf::ParallelOp::create(
+      rewriter, loc, lower, upper, steps,
+      [&](OpBuilder &b, Location bodyLoc, ValueRange ivs) {
+        ValueRange indices = scalar ? ValueRange() : ivs;
+        Value element = memref::LoadOp::create(b, bodyLoc, source, indices);
+        memref::StoreOp::create(b, bodyLoc, element, target, indices);
+      });
+  rewriter.eraseOp(copy);
+}
+
 struct TernGPUManagedBuffersPass
     : public tern::impl::TernGPUManagedBuffersBase<TernGPUManagedBuffersPass> {
   void runOnOperation() override {
-    IRRewriter rewriter(&getContext());
     SmallVector<memref::AllocOp> allocs;
     SmallVector<memref::DeallocOp> deallocs;
+    SmallVector<memref::CopyOp> hostCopies;
     getOperation().walk([&](Operation *op) {
       if (isInsideParallelLoop(op))
         return;
@@ -33,31 +116,62 @@ struct TernGPUManagedBuffersPass
         allocs.push_back(alloc);
       else if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
         deallocs.push_back(dealloc);
+      else if (auto copy = dyn_cast<memref::CopyOp>(op))
+        hostCopies.push_back(copy);
     });
+
+    // Buffers the host alone uses; a copy that touches device memory
+    // becomes a kernel, which puts both its sides on the device, until
+    // nothing changes.
+    llvm::SetVector<Value> hostOnly;
+    DenseMap<Value, SmallVector<memref::CopyOp>> copiesOf;
     for (memref::AllocOp alloc : allocs) {
+      SmallVector<memref::CopyOp> copies;
+      if (onlyHostUses(alloc.getResult(), copies)) {
+        hostOnly.insert(alloc.getResult());
+        copiesOf[alloc.getResult()] = std::move(copies);
+      }
+    }
+    auto onDevice = [&](Value buffer) {
+      return !hostOnly.contains(bufferRoot(buffer));
+    };
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (Value buffer : SmallVector<Value>(hostOnly.getArrayRef()))
+        for (memref::CopyOp copy : copiesOf[buffer])
+          if (onDevice(copy.getSource()) || onDevice(copy.getTarget())) {
+            hostOnly.remove(buffer);
+            changed = true;
+            break;
+          }
+    }
+
+    IRRewriter rewriter(&getContext());
+    for (memref::CopyOp copy : hostCopies)
+      if (onDevice(copy.getSource()) || onDevice(copy.getTarget()))
+        copyInParallel(rewriter, copy);
+    // Synchronous forms: tern-gpu-async-launches puts them on the stream
+    // with the launches.
+    for (memref::DeallocOp dealloc : deallocs) {
+      if (!onDevice(dealloc.getMemref()))
+        continue;
+      rewriter.setInsertionPoint(dealloc);
+      gpu::DeallocOp::create(rewriter, dealloc.getLoc(), /*asyncToken=*/Type(),
+                             ValueRange(), dealloc.getMemref());
+      rewriter.eraseOp(dealloc);
+    }
+    for (memref::AllocOp alloc : allocs) {
+      if (hostOnly.contains(alloc.getResult()))
+        continue;
       rewriter.setInsertionPoint(alloc);
-      // No stream: every launch is waited for (gpu-to-llvm's synchronous
-      // form), so buffers need no ordering of their own.
-      auto managed = gpu::AllocOp::create(
+      // Not `host_shared`, which gpu-to-llvm cannot allocate on a stream:
+      // the device runtime's allocations are all managed memory, which
+      // the host code that reads a kernel's result also addresses.
+      auto device = gpu::AllocOp::create(
           rewriter, alloc.getLoc(), alloc.getType(), /*asyncToken=*/Type(),
           /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
-          alloc.getSymbolOperands(), rewriter.getUnitAttr());
-      rewriter.replaceOp(alloc, managed.getMemref());
-    }
-    // gpu-to-llvm lowers only the asynchronous form of gpu.dealloc: a
-    // token from gpu.wait, waited for at once.
-    Type tokenType = gpu::AsyncTokenType::get(&getContext());
-    for (memref::DeallocOp dealloc : deallocs) {
-      Location loc = dealloc.getLoc();
-      rewriter.setInsertionPoint(dealloc);
-      Value ready = gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange())
-                        .getAsyncToken();
-      Value freed =
-          gpu::DeallocOp::create(rewriter, loc, tokenType, ValueRange{ready},
-                                 dealloc.getMemref())
-              .getAsyncToken();
-      gpu::WaitOp::create(rewriter, loc, Type(), ValueRange{freed});
-      rewriter.eraseOp(dealloc);
+          alloc.getSymbolOperands(), /*hostShared=*/nullptr);
+      rewriter.replaceOp(alloc, device.getMemref());
     }
   }
 };

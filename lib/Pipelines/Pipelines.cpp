@@ -175,8 +175,9 @@ void mlir::tern::buildLinalgToNVVMPipeline(OpPassManager &pm,
     return;
   }
 
-  // The outermost parallel loops become kernels; the code between them
-  // stays on the host, on buffers both sides address.
+  // The outermost parallel loops become kernels, and so do copies of
+  // device memory; the code between them stays on the host, its own
+  // buffers in host memory.
   pm.addNestedPass<func::FuncOp>(createTernGPUManagedBuffers());
   TernGPUMapParallelLoopsOptions mapOptions;
   mapOptions.threadsPerBlock = gpu.threadsPerBlock;
@@ -186,6 +187,9 @@ void mlir::tern::buildLinalgToNVVMPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createTernGPUKernelModule());
+  // Launches one after another on the stream; the host waits only where it
+  // reads what kernels wrote, and at the end of the run.
+  pm.addNestedPass<func::FuncOp>(createTernGPUAsyncLaunches());
 
   GpuNVVMAttachTargetOptions target;
   target.chip = gpu.chip;

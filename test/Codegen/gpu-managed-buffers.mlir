@@ -1,18 +1,16 @@
-// RUN: tern-opt %s -tern-gpu-managed-buffers | FileCheck %s
+// RUN: tern-opt %s -split-input-file -tern-gpu-managed-buffers | FileCheck %s
 
-// The host code's buffers become host-shared GPU allocations, freed by an
-// asynchronous gpu.dealloc that is waited for at once; a buffer inside a
-// parallel loop (a kernel's own) stays a memref.alloc.
-// CHECK-LABEL: func @buffers
-// CHECK: %[[A:.*]] = gpu.alloc host_shared (%arg0) : memref<?xf32>
+// A buffer a parallel loop (a kernel) reads goes to device memory, freed
+// by a gpu.dealloc; a buffer inside the loop (a kernel's own) stays a
+// memref.alloc.
+// CHECK-LABEL: func @kernel_buffer
+// CHECK: %[[A:.*]] = gpu.alloc  (%arg0) : memref<?xf32>
 // CHECK: scf.parallel
 // CHECK: memref.alloc() : memref<4xf32>
 // CHECK: memref.dealloc %{{.*}} : memref<4xf32>
-// CHECK: %[[READY:.*]] = gpu.wait async
-// CHECK: %[[FREED:.*]] = gpu.dealloc async [%[[READY]]] %[[A]] : memref<?xf32>
-// CHECK: gpu.wait [%[[FREED]]]
+// CHECK: gpu.dealloc  %[[A]] : memref<?xf32>
 // CHECK-NOT: memref.dealloc
-func.func @buffers(%n: index) {
+func.func @kernel_buffer(%n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %a = memref.alloc(%n) : memref<?xf32>
@@ -24,5 +22,86 @@ func.func @buffers(%n: index) {
     scf.reduce
   }
   memref.dealloc %a : memref<?xf32>
+  return
+}
+
+// -----
+
+// A shape vector the host builds for a reshape stays host memory; the
+// reshaped buffer, which the function returns, is device memory.
+// CHECK-LABEL: func @shape_vector
+// CHECK: %[[SHAPE:.*]] = memref.alloc() : memref<2xi64>
+// CHECK: memref.store %{{.*}}, %[[SHAPE]][%{{.*}}] : memref<2xi64>
+// CHECK: %[[DATA:.*]] = gpu.alloc  (%arg0) : memref<?xf32>
+// CHECK: memref.reshape %[[DATA]](%[[SHAPE]])
+// CHECK: memref.dealloc %[[SHAPE]] : memref<2xi64>
+func.func @shape_vector(%n: index, %rows: i64, %cols: i64) -> memref<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %shape = memref.alloc() : memref<2xi64>
+  memref.store %rows, %shape[%c0] : memref<2xi64>
+  memref.store %cols, %shape[%c1] : memref<2xi64>
+  %data = memref.alloc(%n) : memref<?xf32>
+  %r = memref.reshape %data(%shape) : (memref<?xf32>, memref<2xi64>) -> memref<?x?xf32>
+  memref.dealloc %shape : memref<2xi64>
+  return %r : memref<?x?xf32>
+}
+
+// -----
+
+// A copy out of device memory (an argument) becomes a parallel loop over
+// its elements (a kernel), and its target device memory; a copy between
+// the host's own buffers stays a host copy.
+// CHECK-LABEL: func @copies
+// CHECK: %[[OUT:.*]] = gpu.alloc  () : memref<3x4xf32>
+// CHECK: %[[VIEW:.*]] = memref.subview %[[OUT]]
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = (%[[C0]], %[[C0]]) to (%[[C3]], %[[C2]]) step (%[[C1]], %[[C1]])
+// CHECK-NEXT: %[[V:.*]] = memref.load %arg0[%[[I]], %[[J]]] : memref<3x2xf32>
+// CHECK-NEXT: memref.store %[[V]], %[[VIEW]][%[[I]], %[[J]]]
+// CHECK: %[[H0:.*]] = memref.alloc() : memref<2xi64>
+// CHECK: %[[H1:.*]] = memref.alloc() : memref<2xi64>
+// CHECK: memref.copy %[[H0]], %[[H1]] : memref<2xi64> to memref<2xi64>
+// CHECK-NOT: memref.copy
+func.func @copies(%arg0: memref<3x2xf32>) -> (memref<3x4xf32>, i64) {
+  %c0 = arith.constant 0 : index
+  %c7 = arith.constant 7 : i64
+  %out = memref.alloc() : memref<3x4xf32>
+  %view = memref.subview %out[0, 0] [3, 2] [1, 1] : memref<3x4xf32> to memref<3x2xf32, strided<[4, 1]>>
+  memref.copy %arg0, %view : memref<3x2xf32> to memref<3x2xf32, strided<[4, 1]>>
+  %h0 = memref.alloc() : memref<2xi64>
+  memref.store %c7, %h0[%c0] : memref<2xi64>
+  %h1 = memref.alloc() : memref<2xi64>
+  memref.copy %h0, %h1 : memref<2xi64> to memref<2xi64>
+  %v = memref.load %h1[%c0] : memref<2xi64>
+  memref.dealloc %h0 : memref<2xi64>
+  memref.dealloc %h1 : memref<2xi64>
+  return %out, %v : memref<3x4xf32>, i64
+}
+
+// -----
+
+// A host buffer copied into device memory goes to device memory too (the
+// copy's kernel reads it), and so does one copied from that one: copies
+// are decided together.
+// CHECK-LABEL: func @copy_chain
+// CHECK: %[[A:.*]] = gpu.alloc  () : memref<i64>
+// CHECK: %[[B:.*]] = gpu.alloc  () : memref<i64>
+// CHECK: scf.parallel
+// CHECK: memref.load %[[A]][] : memref<i64>
+// CHECK: memref.store %{{.*}}, %[[B]][] : memref<i64>
+// CHECK: scf.parallel
+// CHECK: memref.load %[[B]][] : memref<i64>
+// CHECK: memref.store %{{.*}}, %arg0[] : memref<i64>
+// CHECK-NOT: memref.copy
+func.func @copy_chain(%arg0: memref<i64>, %x: i64) {
+  %a = memref.alloc() : memref<i64>
+  memref.store %x, %a[] : memref<i64>
+  %b = memref.alloc() : memref<i64>
+  memref.copy %a, %b : memref<i64> to memref<i64>
+  memref.copy %b, %arg0 : memref<i64> to memref<i64>
   return
 }

@@ -128,20 +128,59 @@ def TernSimplifyMath : Pass<"tern-simplify-math", "func::FuncOp"> {
 
 def TernGPUManagedBuffers
     : Pass<"tern-gpu-managed-buffers", "func::FuncOp"> {
-  let summary = "Allocate the model's buffers where both the host and the "
-                "GPU address them";
+  let summary = "Put the buffers kernels reach in device memory, and the "
+                "copies between them in parallel loops";
   let description = [{
-    After bufferization, every `memref.alloc` of the function's own code
-    (not one inside a parallel loop, which becomes a kernel) becomes a
-    `gpu.alloc host_shared`, and its `memref.dealloc` a `gpu.dealloc` (asynchronous, then waited for:
-    the only form `gpu-to-llvm` lowers).
-    `gpu-to-llvm` lowers them to `mgpuMemAlloc`/`mgpuMemFree`, which the
-    device runtime (lib/Runtime/CudaDriver.c) serves with CUDA managed
-    memory: kernels read and write them at the device's bandwidth once the
-    pages are resident, and the host code between kernels (scalar shape
-    arithmetic, sequential loops) may still read them after a launch,
-    which is always waited for. The results the function returns are such
-    buffers too; the C API copies them out and frees them.
+    After bufferization, decides where each `memref.alloc` of the
+    function's own code (not one inside a parallel loop, which becomes a
+    kernel) lives:
+
+    - in device memory (`gpu.alloc`, freed by `gpu.dealloc`) when a
+      parallel loop uses it or one of its views, when it is returned,
+      passed on or yielded, or when it is copied to or from device memory;
+    - in host memory (it stays a `memref.alloc`) when only host code reads
+      and writes it: the shape vectors of reshapes, scalars of the shape
+      arithmetic.
+
+    Function arguments and globals (the inputs and weights the runtime
+    uploads) are device memory. A host `memref.copy` that touches device
+    memory becomes an `scf.parallel` over its elements, which
+    `tern-gpu-map-parallel-loops` turns into a kernel: the host never
+    copies what kernels wrote.
+
+    The ops are left synchronous; `tern-gpu-async-launches` puts them on
+    the stream. `gpu-to-llvm` lowers them to `mgpuMemAlloc`/`mgpuMemFree`,
+    which the device runtime (lib/Runtime/CudaDriver.c) serves from a
+    cache of CUDA managed memory: the host code between kernels may still
+    read a kernel's result (a computed shape) once it has waited for it.
+    The results the function returns are such buffers too; the C API
+    copies them out and frees them.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def TernGPUAsyncLaunches
+    : Pass<"tern-gpu-async-launches", "func::FuncOp"> {
+  let summary = "Launch kernels without waiting for them, and wait only "
+                "where the host reads or writes device memory";
+  let description = [{
+    After kernel outlining, threads an `!gpu.async.token` through the GPU
+    ops of each block (`gpu.launch_func`, `gpu.alloc`, `gpu.dealloc`,
+    `gpu.memcpy`), so that the host launches one kernel after another
+    without waiting, and inserts a `gpu.wait` only before:
+
+    - a host op that may read or write device memory: one on a buffer that
+      is not the host code's own `memref.alloc` or `memref.alloca`, a call
+      of a function defined in the module;
+    - an op whose regions hold such code or GPU work;
+    - the block's terminator, so that every region, and the function,
+      ends with the GPU idle.
+
+    This is upstream's `gpu-async-region` with a narrower idea of what
+    must wait: that pass also waits before the stores into a host shape
+    vector and before each run-time check's call of the error report,
+    which reach no device memory.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
