@@ -7,12 +7,15 @@
  * are defined here over the CUDA driver API loaded with
  * dlopen("libcuda.so.1"). The model names no CUDA library as NEEDED.
  *
- * Every launch runs on the legacy default stream and is waited for, so
- * that the host code between kernels, and the C API after a run, may read
- * what kernels wrote. Buffers are managed memory: the same address on the
- * host and the device. A failed driver call records its name and the
- * driver's error; inside a run it ends the run with that message, at load
- * time tern_model_create reports it.
+ * Every launch, copy and free runs on the legacy default stream, in the
+ * order the host issues them; the compiled code waits for the stream
+ * (mgpuStreamSynchronize) only before host code that reads or writes
+ * device memory and at the end of a run (tern-gpu-async-launches).
+ * Buffers are managed memory: the same address on the host and the
+ * device. A run's buffers come from a cache (below), so that a run in the
+ * steady state makes no allocation of the driver's. A failed driver call
+ * records its name and the driver's error; inside a run it ends the run
+ * with that message, at load time tern_model_create reports it.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -25,6 +28,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TERN_DECLARE_POINTER(field, symbol, result, params)                    \
@@ -152,16 +156,88 @@ int32_t tern_device_finish_run(void) {
   return code;
 }
 
+/*===------------------------------------------------------------------===*
+ * The cache of a run's buffers. Without it every buffer of every run is
+ * a cuMemAllocManaged and a cuMemFree, which waits for the device to be
+ * idle; and a run allocates buffers of the same sizes as the run before
+ * it. Freed buffers are kept, by size class, for the next
+ * allocation of their class. A buffer may be freed while kernels that use
+ * it are still queued: a later user on the same thread is ordered after
+ * them (kernels by the stream, host code by the wait the compiled code
+ * puts before it), but another thread's host code is not, so a buffer
+ * freed on one thread and taken on another waits for the stream first.
+ * Idle buffers past twice the most ever in use are really freed (sizes
+ * that change from run to run, a growing cache of keys and values), and
+ * all of them when the last model instance is destroyed.
+ *===------------------------------------------------------------------===*/
+
+typedef struct Buffer {
+  CUdeviceptr pointer;
+  size_t bytes; /* its size class */
+  pthread_t freedBy;
+  struct Buffer *next;
+} Buffer;
+
+enum { kLiveBuckets = 1024 };
+
+static pthread_mutex_t cacheMutex = PTHREAD_MUTEX_INITIALIZER;
+static Buffer *idleBuffers;               /* freed, most recent first */
+static Buffer *liveBuffers[kLiveBuckets]; /* in use, by address */
+static size_t idleBytes, liveBytes, peakLiveBytes;
+static int openInstances;
+
+/* Sizes rounded up to 512 bytes, or to 2 MiB past 1 MiB. */
+static size_t sizeClass(size_t bytes) {
+  size_t granule = bytes > (1u << 20) ? (2u << 20) : 512u;
+  return (bytes + granule - 1) / granule * granule;
+}
+
+static Buffer **liveBucket(CUdeviceptr pointer) {
+  return &liveBuffers[(pointer >> 9) % kLiveBuckets];
+}
+
+/* Frees every idle buffer; called with the cache's mutex held. */
+static void releaseIdleBuffers(void) {
+  while (idleBuffers) {
+    Buffer *buffer = idleBuffers;
+    idleBuffers = buffer->next;
+    cuda.cuMemFree(buffer->pointer);
+    idleBytes -= buffer->bytes;
+    free(buffer);
+  }
+}
+
+/* An idle buffer of `bytes` (a size class), or NULL. */
+static Buffer *takeIdleBuffer(size_t bytes) {
+  for (Buffer **link = &idleBuffers; *link; link = &(*link)->next) {
+    Buffer *buffer = *link;
+    if (buffer->bytes != bytes)
+      continue;
+    *link = buffer->next;
+    idleBytes -= bytes;
+    return buffer;
+  }
+  return NULL;
+}
+
 int tern_device_open(void) {
   if (!useDriver() || moduleFailed)
     return -1;
+  pthread_mutex_lock(&cacheMutex);
+  ++openInstances;
+  pthread_mutex_unlock(&cacheMutex);
   return 0;
 }
 
-void *tern_device_alloc(size_t bytes) {
+void tern_device_close(void) {
+  pthread_mutex_lock(&cacheMutex);
+  if (--openInstances == 0 && useDriver())
+    releaseIdleBuffers();
+  pthread_mutex_unlock(&cacheMutex);
+}
+
+static void *allocateManaged(size_t bytes) {
   CUdeviceptr pointer = 0;
-  if (!useDriver())
-    return NULL;
   CUresult result =
       cuda.cuMemAllocManaged(&pointer, bytes ? bytes : 1, CU_MEM_ATTACH_GLOBAL);
   if (result != 0) {
@@ -172,9 +248,82 @@ void *tern_device_alloc(size_t bytes) {
   return (void *)(uintptr_t)pointer;
 }
 
+void *tern_device_alloc(size_t bytes) {
+  if (!useDriver())
+    return NULL;
+  return allocateManaged(bytes);
+}
+
+void *tern_device_alloc_buffer(size_t bytes) {
+  if (!useDriver())
+    return NULL;
+  size_t size = sizeClass(bytes ? bytes : 1);
+  pthread_mutex_lock(&cacheMutex);
+  Buffer *buffer = takeIdleBuffer(size);
+  if (buffer && !pthread_equal(buffer->freedBy, pthread_self()) &&
+      cuda.cuStreamSynchronize(NULL) != 0) {
+    /* The wait for the other thread's kernels failed: not this one. */
+    cuda.cuMemFree(buffer->pointer);
+    free(buffer);
+    buffer = NULL;
+  }
+  if (!buffer) {
+    buffer = malloc(sizeof(Buffer));
+    void *pointer = buffer ? allocateManaged(size) : NULL;
+    if (!pointer && buffer && idleBuffers) {
+      /* Out of device memory: what the cache holds first. */
+      releaseIdleBuffers();
+      pointer = allocateManaged(size);
+    }
+    if (!pointer) {
+      if (!buffer)
+        recordError("out of host memory for a device buffer's record");
+      free(buffer);
+      pthread_mutex_unlock(&cacheMutex);
+      return NULL;
+    }
+    buffer->pointer = (CUdeviceptr)(uintptr_t)pointer;
+    buffer->bytes = size;
+  }
+  Buffer **bucket = liveBucket(buffer->pointer);
+  buffer->next = *bucket;
+  *bucket = buffer;
+  liveBytes += size;
+  if (liveBytes > peakLiveBytes)
+    peakLiveBytes = liveBytes;
+  pthread_mutex_unlock(&cacheMutex);
+  return (void *)(uintptr_t)buffer->pointer;
+}
+
 void tern_device_free(void *pointer) {
-  if (pointer && useDriver())
-    cuda.cuMemFree((CUdeviceptr)(uintptr_t)pointer);
+  if (!pointer || !useDriver())
+    return;
+  CUdeviceptr address = (CUdeviceptr)(uintptr_t)pointer;
+  pthread_mutex_lock(&cacheMutex);
+  Buffer *buffer = NULL;
+  for (Buffer **link = liveBucket(address); *link; link = &(*link)->next)
+    if ((*link)->pointer == address) {
+      buffer = *link;
+      *link = buffer->next;
+      break;
+    }
+  if (!buffer) {
+    /* Not a run's buffer: the weights. */
+    pthread_mutex_unlock(&cacheMutex);
+    cuda.cuMemFree(address);
+    return;
+  }
+  liveBytes -= buffer->bytes;
+  if (idleBytes + buffer->bytes > 2 * peakLiveBytes) {
+    cuda.cuMemFree(address);
+    free(buffer);
+  } else {
+    buffer->freedBy = pthread_self();
+    buffer->next = idleBuffers;
+    idleBuffers = buffer;
+    idleBytes += buffer->bytes;
+  }
+  pthread_mutex_unlock(&cacheMutex);
 }
 
 int tern_device_upload(void *device, const void *host, size_t bytes) {
@@ -186,6 +335,14 @@ int tern_device_upload(void *device, const void *host, size_t bytes) {
                                   (CUdeviceptr)(uintptr_t)host, bytes);
   if (result != 0) {
     recordError("cuMemcpy(%zu bytes) failed: %s", bytes, errorName(result));
+    return -1;
+  }
+  /* A copy from pageable memory may return before it reaches the device;
+   * the host code of a run may read an input before any wait. */
+  result = cuda.cuStreamSynchronize(NULL);
+  if (result != 0) {
+    recordError("cuStreamSynchronize after an upload failed: %s",
+                errorName(result));
     return -1;
   }
   return 0;
@@ -299,7 +456,7 @@ TERN_MGPU void mgpuStreamSynchronize(void *stream) {
 TERN_MGPU void *mgpuMemAlloc(uint64_t bytes, void *stream, int isHostShared) {
   (void)stream;
   (void)isHostShared;
-  void *pointer = tern_device_alloc((size_t)bytes);
+  void *pointer = tern_device_alloc_buffer((size_t)bytes);
   if (!pointer)
     failRun();
   return pointer;

@@ -19,9 +19,17 @@
 /* Opens the device for a new model instance: 0, or -1 with the reason in
  * tern_device_error(). */
 extern int tern_device_open(void) TERN_DEVICE_HOOK;
-/* `bytes` of memory the device and the host both address; NULL (with the
- * reason in tern_device_error()) when the driver refuses. */
+/* Closes what tern_device_open opened; the last instance's close releases
+ * the buffers the device runtime keeps for later runs. */
+extern void tern_device_close(void) TERN_DEVICE_HOOK;
+/* `bytes` of memory the device and the host both address, the driver's
+ * own allocation (the weights); NULL (with the reason in
+ * tern_device_error()) when the driver refuses. */
 extern void *tern_device_alloc(size_t bytes) TERN_DEVICE_HOOK;
+/* The same, for a buffer of one run (an input): from the buffers earlier
+ * runs freed where one fits. */
+extern void *tern_device_alloc_buffer(size_t bytes) TERN_DEVICE_HOOK;
+/* Frees either kind. */
 extern void tern_device_free(void *pointer) TERN_DEVICE_HOOK;
 /* Copies host bytes into a buffer of tern_device_alloc: 0, or -1. */
 extern int tern_device_upload(void *device, const void *host,

@@ -328,6 +328,12 @@ static void keepBuffersInTheHeap(void) {
   mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
 }
 
+/* The other half of tern_device_open, in a GPU model. */
+static void closeDevice(void) {
+  if (tern_device_close)
+    tern_device_close();
+}
+
 TernStatus tern_model_create(TernModel **model) {
   pthread_once(&heapOnce, keepBuffersInTheHeap);
   if (createError)
@@ -344,11 +350,14 @@ TernStatus tern_model_create(TernModel **model) {
   if (tern_device_open && tern_device_open() != 0)
     return failCreate(TERN_ERROR_DEVICE, "%s", tern_device_error());
   TernModel *m = calloc(1, sizeof(TernModel));
-  if (!m)
+  if (!m) {
+    closeDevice();
     return failCreate(TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
   TernStatus weights = acquireWeights();
   if (weights != TERN_OK) {
     free(m);
+    closeDevice();
     return weights;
   }
   m->descriptor = &tern_model_descriptor;
@@ -356,6 +365,7 @@ TernStatus tern_model_create(TernModel **model) {
   if (!m->sharedDims) {
     releaseWeights();
     free(m);
+    closeDevice();
     return failCreate(TERN_ERROR_OUT_OF_MEMORY, "out of memory");
   }
   *model = m;
@@ -368,6 +378,7 @@ void tern_model_destroy(TernModel *model) {
   releaseWeights();
   free(model->sharedDims);
   free(model);
+  closeDevice();
 }
 
 size_t tern_model_num_inputs(const TernModel *model) {
@@ -464,7 +475,7 @@ static TernStatus copyInputsToDevice(TernModel *model, const TernTensor *inputs,
   for (uint32_t i = 0; i < desc->num_inputs; ++i) {
     size_t bytes = (size_t)tern_tensor_num_elements(&inputs[i]) *
                    tern_dtype_size(inputs[i].dtype);
-    deviceInputs[i] = tern_device_alloc(bytes);
+    deviceInputs[i] = tern_device_alloc_buffer(bytes);
     if (!deviceInputs[i] ||
         tern_device_upload(deviceInputs[i], inputs[i].data, bytes) != 0)
       return fail(model, TERN_ERROR_DEVICE, "input '%s': %s",
