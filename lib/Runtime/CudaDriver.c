@@ -356,6 +356,34 @@ int tern_device_upload(void *device, const void *host, size_t bytes) {
 
 #define TERN_MGPU __attribute__((visibility("hidden")))
 
+/* The kernels looked up in the module, by the address of their name:
+ * gpu-to-llvm looks a kernel up before each launch. */
+typedef struct Kernel {
+  const char *name;
+  CUfunction function;
+  struct Kernel *next;
+} Kernel;
+
+enum { kKernelBuckets = 256 };
+
+static pthread_mutex_t kernelMutex = PTHREAD_MUTEX_INITIALIZER;
+static Kernel *kernels[kKernelBuckets];
+
+static Kernel **kernelBucket(const char *name) {
+  return &kernels[((uintptr_t)name >> 3) % kKernelBuckets];
+}
+
+static void forgetKernels(void) {
+  pthread_mutex_lock(&kernelMutex);
+  for (int i = 0; i < kKernelBuckets; ++i)
+    while (kernels[i]) {
+      Kernel *kernel = kernels[i];
+      kernels[i] = kernel->next;
+      free(kernel);
+    }
+  pthread_mutex_unlock(&kernelMutex);
+}
+
 /* Keeps the module `call` loaded (`result`), and its error flag; a
  * failure is reported when a model instance is created. */
 static void *keepKernelModule(CUmodule module, CUresult result,
@@ -404,6 +432,7 @@ TERN_MGPU void mgpuModuleUnload(void *module) {
   if (module == kernelModule) {
     kernelModule = NULL;
     kernelErrorFlag = 0;
+    forgetKernels();
   }
 }
 
@@ -413,9 +442,29 @@ TERN_MGPU void *mgpuModuleGetFunction(void *module, const char *name) {
     failRun();
     return NULL;
   }
+  if (module == kernelModule) {
+    pthread_mutex_lock(&kernelMutex);
+    for (Kernel *kernel = *kernelBucket(name); kernel; kernel = kernel->next)
+      if (kernel->name == name) {
+        function = kernel->function;
+        break;
+      }
+    pthread_mutex_unlock(&kernelMutex);
+    if (function)
+      return function;
+  }
   if (!check(cuda.cuModuleGetFunction(&function, (CUmodule)module, name),
              "cuModuleGetFunction"))
     return NULL;
+  Kernel *kernel = module == kernelModule ? malloc(sizeof(Kernel)) : NULL;
+  if (kernel) {
+    kernel->name = name;
+    kernel->function = function;
+    pthread_mutex_lock(&kernelMutex);
+    kernel->next = *kernelBucket(name);
+    *kernelBucket(name) = kernel;
+    pthread_mutex_unlock(&kernelMutex);
+  }
   return function;
 }
 
