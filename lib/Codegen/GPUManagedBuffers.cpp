@@ -6,13 +6,16 @@
 // buffers, whose copies become parallel loops and so kernels too. The rest
 // (shape vectors the host builds for reshapes, scalars of the shape
 // arithmetic) stay host memory, which the host code reaches without
-// waiting for the GPU.
+// waiting for the GPU; the pieces of such vectors that are constants are
+// stored as values rather than copied from the device's globals.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tern/Codegen/Passes.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -69,6 +72,48 @@ bool onlyHostUses(Value buffer, SmallVectorImpl<memref::CopyOp> &copies) {
     return false;
   }
   return true;
+}
+
+/// The values of `buffer` when it is a constant global of a few elements
+/// (a piece of a shape, as Concat and Reshape take them), else null.
+DenseElementsAttr smallConstant(Value buffer) {
+  // Few enough stores on the host to cost less than a kernel's launch.
+  constexpr int64_t kMaxElements = 16;
+  auto get = buffer.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return nullptr;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  if (!global || !global.getConstant() ||
+      !get.getType().getLayout().isIdentity())
+    return nullptr;
+  auto values =
+      dyn_cast_or_null<DenseElementsAttr>(global.getConstantInitValue());
+  if (!values || values.getNumElements() > kMaxElements)
+    return nullptr;
+  return values;
+}
+
+/// Replaces the host copy `copy` of a small constant by stores of its
+/// values, which leave the target in host memory.
+void storeConstant(IRRewriter &rewriter, memref::CopyOp copy,
+                   DenseElementsAttr values) {
+  Location loc = copy.getLoc();
+  rewriter.setInsertionPoint(copy);
+  ArrayRef<int64_t> shape = values.getType().getShape();
+  SmallVector<int64_t> strides = computeSuffixProduct(shape);
+  int64_t linear = 0;
+  for (Attribute value : values.getValues<Attribute>()) {
+    SmallVector<Value> indices;
+    for (auto [size, stride] : llvm::zip(shape, strides))
+      indices.push_back(arith::ConstantIndexOp::create(rewriter, loc,
+                                                       linear / stride % size));
+    Value element =
+        arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(value));
+    memref::StoreOp::create(rewriter, loc, element, copy.getTarget(), indices);
+    ++linear;
+  }
+  rewriter.eraseOp(copy);
 }
 
 /// Replaces the host copy `copy` by a parallel loop over its elements,
@@ -135,11 +180,16 @@ struct TernGPUManagedBuffersPass
     auto onDevice = [&](Value buffer) {
       return !hostOnly.contains(bufferRoot(buffer));
     };
+    // A copy of a small constant into host memory is stores of its values.
+    auto copiesOnDevice = [&](memref::CopyOp copy) {
+      return onDevice(copy.getTarget()) ||
+             (onDevice(copy.getSource()) && !smallConstant(copy.getSource()));
+    };
     for (bool changed = true; changed;) {
       changed = false;
       for (Value buffer : SmallVector<Value>(hostOnly.getArrayRef()))
         for (memref::CopyOp copy : copiesOf[buffer])
-          if (onDevice(copy.getSource()) || onDevice(copy.getTarget())) {
+          if (copiesOnDevice(copy)) {
             hostOnly.remove(buffer);
             changed = true;
             break;
@@ -147,9 +197,12 @@ struct TernGPUManagedBuffersPass
     }
 
     IRRewriter rewriter(&getContext());
-    for (memref::CopyOp copy : hostCopies)
-      if (onDevice(copy.getSource()) || onDevice(copy.getTarget()))
+    for (memref::CopyOp copy : hostCopies) {
+      if (copiesOnDevice(copy))
         copyInParallel(rewriter, copy);
+      else if (DenseElementsAttr values = smallConstant(copy.getSource()))
+        storeConstant(rewriter, copy, values);
+    }
     // Synchronous forms: tern-gpu-async-launches puts them on the stream
     // with the launches.
     for (memref::DeallocOp dealloc : deallocs) {

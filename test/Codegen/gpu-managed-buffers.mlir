@@ -105,3 +105,39 @@ func.func @copy_chain(%arg0: memref<i64>, %x: i64) {
   memref.copy %b, %arg0 : memref<i64> to memref<i64>
   return
 }
+
+// -----
+
+// A shape vector put together from a constant piece (as Concat of a
+// Shape and a constant gives it) stays host memory: the piece is stored as
+// its values, not copied from the global, which is device memory. A
+// constant copied into device memory is a copy kernel as any other.
+// CHECK-LABEL: func @constant_pieces
+// CHECK: %[[SHAPE:.*]] = memref.alloc() : memref<3xi64>
+// CHECK: %[[PIECE:.*]] = memref.subview %[[SHAPE]][1] [2] [1]
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[FOUR:.*]] = arith.constant 4 : i64
+// CHECK: memref.store %[[FOUR]], %[[PIECE]][%[[C0]]]
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[THIRTYTWO:.*]] = arith.constant 32 : i64
+// CHECK: memref.store %[[THIRTYTWO]], %[[PIECE]][%[[C1]]]
+// CHECK: memref.reshape %arg0(%[[SHAPE]])
+// CHECK: %[[DEVICE:.*]] = gpu.alloc  () : memref<2xi64>
+// CHECK: scf.parallel
+// CHECK: memref.load %{{.*}} : memref<2xi64>
+// CHECK: memref.store %{{.*}}, %[[DEVICE]]
+// CHECK-NOT: memref.copy
+memref.global "private" constant @heads_and_width : memref<2xi64> = dense<[4, 32]>
+func.func @constant_pieces(%arg0: memref<?xf32>, %rows: i64) -> (memref<?x?x?xf32>, memref<2xi64>) {
+  %c0 = arith.constant 0 : index
+  %piece = memref.get_global @heads_and_width : memref<2xi64>
+  %shape = memref.alloc() : memref<3xi64>
+  memref.store %rows, %shape[%c0] : memref<3xi64>
+  %tail = memref.subview %shape[1] [2] [1] : memref<3xi64> to memref<2xi64, strided<[1], offset: 1>>
+  memref.copy %piece, %tail : memref<2xi64> to memref<2xi64, strided<[1], offset: 1>>
+  %r = memref.reshape %arg0(%shape) : (memref<?xf32>, memref<3xi64>) -> memref<?x?x?xf32>
+  memref.dealloc %shape : memref<3xi64>
+  %device = memref.alloc() : memref<2xi64>
+  memref.copy %piece, %device : memref<2xi64> to memref<2xi64>
+  return %r, %device : memref<?x?x?xf32>, memref<2xi64>
+}

@@ -140,7 +140,9 @@ def TernGPUManagedBuffers
       passed on or yielded, or when it is copied to or from device memory;
     - in host memory (it stays a `memref.alloc`) when only host code reads
       and writes it: the shape vectors of reshapes, scalars of the shape
-      arithmetic.
+      arithmetic. A copy into such a buffer from a constant global of at
+      most 16 elements (a piece of a shape) becomes stores of the
+      constant's values, since the globals are device memory.
 
     Function arguments and globals (the inputs and weights the runtime
     uploads) are device memory. A host `memref.copy` that touches device
