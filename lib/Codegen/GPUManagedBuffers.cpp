@@ -150,6 +150,8 @@ void copyInParallel(IRRewriter &rewriter, memref::CopyOp copy) {
 
 struct TernGPUManagedBuffersPass
     : public tern::impl::TernGPUManagedBuffersBase<TernGPUManagedBuffersPass> {
+  using TernGPUManagedBuffersBase::TernGPUManagedBuffersBase;
+
   void runOnOperation() override {
     SmallVector<memref::AllocOp> allocs;
     SmallVector<memref::DeallocOp> deallocs;
@@ -203,6 +205,8 @@ struct TernGPUManagedBuffersPass
       else if (DenseElementsAttr values = smallConstant(copy.getSource()))
         storeConstant(rewriter, copy, values);
     }
+    if (hostMemory)
+      return;
     // Synchronous forms: tern-gpu-async-launches puts them on the stream
     // with the launches.
     for (memref::DeallocOp dealloc : deallocs) {

@@ -171,6 +171,10 @@ void mlir::tern::buildLinalgToNVVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   buildKernelLoweringPipeline(pm, options);
   if (gpu.loopsOnHost) {
+    // The copies and stores the GPU runs instead of host copies, too.
+    TernGPUManagedBuffersOptions hostBuffers;
+    hostBuffers.hostMemory = true;
+    pm.addNestedPass<func::FuncOp>(createTernGPUManagedBuffers(hostBuffers));
     buildHostToLLVMPipeline(pm, options, /*gpu=*/false);
     return;
   }

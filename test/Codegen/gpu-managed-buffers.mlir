@@ -1,4 +1,5 @@
 // RUN: tern-opt %s -split-input-file -tern-gpu-managed-buffers | FileCheck %s
+// RUN: tern-opt %s -split-input-file -tern-gpu-managed-buffers=host-memory | FileCheck %s --check-prefix=HOST
 
 // A buffer a parallel loop (a kernel) reads goes to device memory, freed
 // by a gpu.dealloc; a buffer inside the loop (a kernel's own) stays a
@@ -140,4 +141,24 @@ func.func @constant_pieces(%arg0: memref<?xf32>, %rows: i64) -> (memref<?x?x?xf3
   %device = memref.alloc() : memref<2xi64>
   memref.copy %piece, %device : memref<2xi64> to memref<2xi64>
   return %r, %device : memref<?x?x?xf32>, memref<2xi64>
+}
+
+// -----
+
+// For the loop nests on the host: the same copy loops and stores, every
+// buffer still a memref.alloc.
+// HOST-LABEL: func @host_memory
+// HOST: %[[OUT:.*]] = memref.alloc() : memref<4xf32>
+// HOST: scf.parallel
+// HOST: memref.load %arg0
+// HOST: memref.store %{{.*}}, %[[OUT]]
+// HOST: memref.dealloc %[[OUT]]
+// HOST-NOT: gpu.
+func.func @host_memory(%arg0: memref<4xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %out = memref.alloc() : memref<4xf32>
+  memref.copy %arg0, %out : memref<4xf32> to memref<4xf32>
+  %v = memref.load %out[%c0] : memref<4xf32>
+  memref.dealloc %out : memref<4xf32>
+  return %v : f32
 }

@@ -158,6 +158,12 @@ def TernGPUManagedBuffers
     The results the function returns are such buffers too; the C API
     copies them out and frees them.
   }];
+  let options = [
+    Option<"hostMemory", "host-memory", "bool", /*default=*/"false",
+           "Rewrite the copies as for the GPU, but keep every buffer a "
+           "memref.alloc: the loop nests the GPU would run, for the host "
+           "(--gpu-loops-on-host)">,
+  ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect"];
 }
