@@ -161,14 +161,14 @@ int32_t tern_device_finish_run(void) {
  * a cuMemAllocManaged and a cuMemFree, which waits for the device to be
  * idle; and a run allocates buffers of the same sizes as the run before
  * it. Freed buffers are kept, by size class, for the next
- * allocation of their class. A buffer may be freed while kernels that use
- * it are still queued: a later user on the same thread is ordered after
- * them (kernels by the stream, host code by the wait the compiled code
- * puts before it), but another thread's host code is not, so a buffer
- * freed on one thread and taken on another waits for the stream first.
- * Idle buffers past twice the most ever in use are really freed (sizes
- * that change from run to run, a growing cache of keys and values), and
- * all of them when the last model instance is destroyed.
+ * allocation of their class or of one down to half of it. A buffer may be freed
+ *while kernels that use it are still queued: a later user on the same thread is
+ *ordered after them (kernels by the stream, host code by the wait the compiled
+ *code puts before it), but another thread's host code is not, so a buffer freed
+ *on one thread and taken on another waits for the stream first. Idle buffers
+ *past twice the most ever in use are really freed, the longest idle first (the
+ *sizes a growing cache of keys and values no longer takes), and all of them
+ *when the last model instance is destroyed.
  *===------------------------------------------------------------------===*/
 
 typedef struct Buffer {
@@ -186,9 +186,16 @@ static Buffer *liveBuffers[kLiveBuckets]; /* in use, by address */
 static size_t idleBytes, liveBytes, peakLiveBytes;
 static int openInstances;
 
-/* Sizes rounded up to 512 bytes, or to 2 MiB past 1 MiB. */
+/* Eight classes from one power of two to the next (at most an eighth
+ * wasted), at least 512 bytes: a cache of keys and values that grows by a
+ * token a run stays in one class for many runs. */
 static size_t sizeClass(size_t bytes) {
-  size_t granule = bytes > (1u << 20) ? (2u << 20) : 512u;
+  if (bytes <= 512)
+    return 512;
+  size_t power = 1024;
+  while (power < bytes)
+    power <<= 1;
+  size_t granule = power / 16;
   return (bytes + granule - 1) / granule * granule;
 }
 
@@ -207,17 +214,37 @@ static void releaseIdleBuffers(void) {
   }
 }
 
-/* An idle buffer of `bytes` (a size class), or NULL. */
+/* Frees the buffer idle the longest (the list's last); called with the
+ * cache's mutex held. */
+static void releaseOldestIdleBuffer(void) {
+  Buffer **link = &idleBuffers;
+  while ((*link)->next)
+    link = &(*link)->next;
+  Buffer *oldest = *link;
+  *link = NULL;
+  cuda.cuMemFree(oldest->pointer);
+  idleBytes -= oldest->bytes;
+  free(oldest);
+}
+
+/* The smallest idle buffer of `bytes` (a size class) up to twice that,
+ * or NULL: buffers that change size from run to run (a cache of keys and
+ * values growing by a token) take the last run's larger ones. */
 static Buffer *takeIdleBuffer(size_t bytes) {
+  Buffer **best = NULL;
   for (Buffer **link = &idleBuffers; *link; link = &(*link)->next) {
-    Buffer *buffer = *link;
-    if (buffer->bytes != bytes)
-      continue;
-    *link = buffer->next;
-    idleBytes -= bytes;
-    return buffer;
+    size_t size = (*link)->bytes;
+    if (size >= bytes && size / 2 <= bytes && (!best || size < (*best)->bytes))
+      best = link;
+    if (best && (*best)->bytes == bytes)
+      break;
   }
-  return NULL;
+  if (!best)
+    return NULL;
+  Buffer *buffer = *best;
+  *best = buffer->next;
+  idleBytes -= buffer->bytes;
+  return buffer;
 }
 
 int tern_device_open(void) {
@@ -288,7 +315,7 @@ void *tern_device_alloc_buffer(size_t bytes) {
   Buffer **bucket = liveBucket(buffer->pointer);
   buffer->next = *bucket;
   *bucket = buffer;
-  liveBytes += size;
+  liveBytes += buffer->bytes;
   if (liveBytes > peakLiveBytes)
     peakLiveBytes = liveBytes;
   pthread_mutex_unlock(&cacheMutex);
@@ -314,15 +341,12 @@ void tern_device_free(void *pointer) {
     return;
   }
   liveBytes -= buffer->bytes;
-  if (idleBytes + buffer->bytes > 2 * peakLiveBytes) {
-    cuda.cuMemFree(address);
-    free(buffer);
-  } else {
-    buffer->freedBy = pthread_self();
-    buffer->next = idleBuffers;
-    idleBuffers = buffer;
-    idleBytes += buffer->bytes;
-  }
+  buffer->freedBy = pthread_self();
+  buffer->next = idleBuffers;
+  idleBuffers = buffer;
+  idleBytes += buffer->bytes;
+  while (idleBytes > 2 * peakLiveBytes)
+    releaseOldestIdleBuffer();
   pthread_mutex_unlock(&cacheMutex);
 }
 

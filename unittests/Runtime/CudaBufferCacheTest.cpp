@@ -75,8 +75,8 @@ TEST_F(CudaBufferCacheTest, FreedBufferServesTheNextOfItsSizeClass) {
   EXPECT_EQ(takeCalls(),
             std::vector<std::string>{"cuMemAllocManaged 1024 flags=1"});
   tern_device_free(first);
-  // 1000 and 600 bytes are both the 1024-byte class.
-  void *again = tern_device_alloc_buffer(600);
+  // 1000 and 980 bytes are both the 1024-byte class (from 960 up).
+  void *again = tern_device_alloc_buffer(980);
   EXPECT_EQ(again, first);
   // Neither the free nor the second allocation reached the driver.
   EXPECT_TRUE(takeCalls().empty());
@@ -86,7 +86,7 @@ TEST_F(CudaBufferCacheTest, FreedBufferServesTheNextOfItsSizeClass) {
   void *large = tern_device_alloc_buffer((1u << 20) + 1);
   EXPECT_EQ(takeCalls(),
             (std::vector<std::string>{"cuMemAllocManaged 1024 flags=1",
-                                      "cuMemAllocManaged 2097152 flags=1"}));
+                                      "cuMemAllocManaged 1179648 flags=1"}));
   tern_device_free(again);
   tern_device_free(other);
   tern_device_free(large);
@@ -127,22 +127,22 @@ TEST_F(CudaBufferCacheTest, AnotherThreadWaitsForTheStreamFirst) {
   takeCalls();
 }
 
-TEST_F(CudaBufferCacheTest, IdleBuffersPastTwiceThePeakAreFreed) {
+TEST_F(CudaBufferCacheTest, LongestIdleBuffersPastTwiceThePeakAreFreed) {
   // Sizes that change from run to run (a growing cache of keys and
   // values): each run's buffer is a new class. The cache keeps idle
-  // buffers up to twice the most ever in use (here the 68 MiB buffer;
-  // the other tests' are smaller), and frees the rest at once.
+  // buffers up to twice the most ever in use (here the 96 MiB buffer; the
+  // other tests' are smaller), and frees the longest idle past that.
   const size_t mib = 1u << 20;
-  for (size_t bytes : {64 * mib, 66 * mib, 68 * mib})
+  for (size_t bytes : {64 * mib, 80 * mib, 96 * mib})
     tern_device_free(tern_device_alloc_buffer(bytes));
-  // 64 + 66 MiB idle; 68 more would pass 2 x 68 MiB.
+  // 64 + 80 + 96 MiB idle would pass 2 x 96 MiB: the 64 MiB buffer goes.
   EXPECT_EQ(takeCalls(),
             (std::vector<std::string>{"cuMemAllocManaged 67108864 flags=1",
-                                      "cuMemAllocManaged 69206016 flags=1",
-                                      "cuMemAllocManaged 71303168 flags=1",
+                                      "cuMemAllocManaged 83886080 flags=1",
+                                      "cuMemAllocManaged 100663296 flags=1",
                                       "cuMemFree_v2"}));
   // The kept ones serve their classes again.
-  void *kept = tern_device_alloc_buffer(66 * mib);
+  void *kept = tern_device_alloc_buffer(80 * mib);
   EXPECT_TRUE(takeCalls().empty());
   tern_device_free(kept);
   tern_device_close();
