@@ -526,6 +526,9 @@ TERN_MGPU void mgpuStreamSynchronize(void *stream) {
     failRun();
 }
 
+/* Managed memory whether `isHostShared` or not (tern-gpu-managed-buffers
+ * asks for device memory, which gpu-to-llvm can allocate on a stream):
+ * host code may read what a kernel wrote, once it has waited. */
 TERN_MGPU void *mgpuMemAlloc(uint64_t bytes, void *stream, int isHostShared) {
   (void)stream;
   (void)isHostShared;
