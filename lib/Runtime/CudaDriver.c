@@ -361,11 +361,15 @@ int tern_device_upload(void *device, const void *host, size_t bytes) {
     recordError("cuMemcpy(%zu bytes) failed: %s", bytes, errorName(result));
     return -1;
   }
-  /* A copy from pageable memory may return before it reaches the device;
-   * the host code of a run may read an input before any wait. */
-  result = cuda.cuStreamSynchronize(NULL);
+  return 0;
+}
+
+int tern_device_wait(void) {
+  if (!useDriver())
+    return -1;
+  CUresult result = cuda.cuStreamSynchronize(NULL);
   if (result != 0) {
-    recordError("cuStreamSynchronize after an upload failed: %s",
+    recordError("cuStreamSynchronize after the uploads failed: %s",
                 errorName(result));
     return -1;
   }

@@ -237,7 +237,8 @@ static TernStatus uploadWeights(void) {
   const char *host = (const char *)weightsMapping + TERN_WEIGHTS_HEADER_SIZE;
   void *device = tern_device_alloc(tern_model_weights.data_size);
   if (!device ||
-      tern_device_upload(device, host, tern_model_weights.data_size) != 0) {
+      tern_device_upload(device, host, tern_model_weights.data_size) != 0 ||
+      tern_device_wait() != 0) {
     tern_device_free(device);
     return failCreate(TERN_ERROR_DEVICE, "uploading the weights: %s",
                       tern_device_error());
@@ -481,6 +482,10 @@ static TernStatus copyInputsToDevice(TernModel *model, const TernTensor *inputs,
       return fail(model, TERN_ERROR_DEVICE, "input '%s': %s",
                   desc->inputs[i].name, tern_device_error());
   }
+  /* One wait for all of them. */
+  if (tern_device_wait() != 0)
+    return fail(model, TERN_ERROR_DEVICE, "uploading the inputs: %s",
+                tern_device_error());
   return TERN_OK;
 }
 
