@@ -13,6 +13,7 @@
 #include "tern/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -31,18 +32,14 @@ namespace {
 /// Whether `buffer` may be device memory: anything but the host code's
 /// own allocations and stack buffers.
 bool mayBeDeviceMemory(Value buffer) {
-  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>()) {
-    if (view.getViewDest() != buffer)
-      break;
-    buffer = view.getViewSource();
-  }
-  return !buffer.getDefiningOp<memref::AllocOp>() &&
-         !buffer.getDefiningOp<memref::AllocaOp>();
+  Value root = memref::skipViewLikeOps(cast<MemrefValue>(buffer));
+  return !root.getDefiningOp<memref::AllocOp>() &&
+         !root.getDefiningOp<memref::AllocaOp>();
 }
 
 /// Whether the host op `op` (without regions, not a GPU op) may touch
 /// memory a kernel in flight reads or writes.
-bool touchesDeviceMemory(Operation *op) {
+bool touchesDeviceMemory(Operation *op, SymbolTableCollection &symbols) {
   if (isMemoryEffectFree(op))
     return false;
   // A view reads none of the memory it views (a reshape reads its shape).
@@ -63,7 +60,7 @@ bool touchesDeviceMemory(Operation *op) {
   // model's buffers only through its arguments: the module's globals are
   // private.
   if (auto call = dyn_cast<func::CallOp>(op)) {
-    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+    auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(
         call, call.getCalleeAttr());
     return !callee || !callee.isExternal();
   }
@@ -73,14 +70,14 @@ bool touchesDeviceMemory(Operation *op) {
 /// Whether the host must wait for the GPU before `op`: it touches device
 /// memory, or holds code that does or GPU work of its own (which starts a
 /// stream of its own).
-bool needsIdleGPU(Operation *op) {
+bool needsIdleGPU(Operation *op, SymbolTableCollection &symbols) {
   if (op->getNumRegions() == 0)
-    return touchesDeviceMemory(op);
+    return touchesDeviceMemory(op, symbols);
   return op
       ->walk([&](Operation *inner) {
-        if (inner != op &&
-            (isa<gpu::AsyncOpInterface>(inner) ||
-             (inner->getNumRegions() == 0 && touchesDeviceMemory(inner))))
+        if (inner != op && (isa<gpu::AsyncOpInterface>(inner) ||
+                            (inner->getNumRegions() == 0 &&
+                             touchesDeviceMemory(inner, symbols))))
           return WalkResult::interrupt();
         return WalkResult::advance();
       })
@@ -106,8 +103,8 @@ public:
         token = makeAsync(async, token);
         continue;
       }
-      if (token &&
-          (op.hasTrait<OpTrait::IsTerminator>() || needsIdleGPU(&op))) {
+      if (token && (op.hasTrait<OpTrait::IsTerminator>() ||
+                    needsIdleGPU(&op, symbols))) {
         gpu::WaitOp::create(builder, op.getLoc(), Type(), ValueRange{token});
         token = {};
       }
@@ -147,6 +144,7 @@ private:
 
   OpBuilder builder;
   Type tokenType;
+  SymbolTableCollection symbols;
 };
 
 struct TernGPUAsyncLaunchesPass

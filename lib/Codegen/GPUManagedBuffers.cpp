@@ -13,6 +13,7 @@
 
 #include "tern/Codegen/Passes.h"
 
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
@@ -33,17 +34,6 @@ namespace {
 /// Whether `op` runs inside what will become a kernel.
 bool isInsideParallelLoop(Operation *op) {
   return op->getParentOfType<scf::ParallelOp>() != nullptr;
-}
-
-/// The buffer `value` views (through subviews, reshapes, casts): its
-/// allocation, a function argument, a global, or what else made it.
-Value bufferRoot(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>()) {
-    if (view.getViewDest() != value)
-      break;
-    value = view.getViewSource();
-  }
-  return value;
 }
 
 /// Whether every use of `buffer` (and of its views) is host code that
@@ -76,14 +66,14 @@ bool onlyHostUses(Value buffer, SmallVectorImpl<memref::CopyOp> &copies) {
 
 /// The values of `buffer` when it is a constant global of a few elements
 /// (a piece of a shape, as Concat and Reshape take them), else null.
-DenseElementsAttr smallConstant(Value buffer) {
+DenseElementsAttr smallConstant(Value buffer, SymbolTableCollection &symbols) {
   // Few enough stores on the host to cost less than a kernel's launch.
   constexpr int64_t kMaxElements = 16;
   auto get = buffer.getDefiningOp<memref::GetGlobalOp>();
   if (!get)
     return nullptr;
-  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-      get, get.getNameAttr());
+  auto global =
+      symbols.lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
   if (!global || !global.getConstant() ||
       !get.getType().getLayout().isIdentity())
     return nullptr;
@@ -102,16 +92,13 @@ void storeConstant(IRRewriter &rewriter, memref::CopyOp copy,
   rewriter.setInsertionPoint(copy);
   ArrayRef<int64_t> shape = values.getType().getShape();
   SmallVector<int64_t> strides = computeSuffixProduct(shape);
-  int64_t linear = 0;
-  for (Attribute value : values.getValues<Attribute>()) {
+  for (auto [linear, value] : llvm::enumerate(values.getValues<Attribute>())) {
     SmallVector<Value> indices;
-    for (auto [size, stride] : llvm::zip(shape, strides))
-      indices.push_back(arith::ConstantIndexOp::create(rewriter, loc,
-                                                       linear / stride % size));
+    for (int64_t index : delinearize(linear, strides))
+      indices.push_back(arith::ConstantIndexOp::create(rewriter, loc, index));
     Value element =
         arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(value));
     memref::StoreOp::create(rewriter, loc, element, copy.getTarget(), indices);
-    ++linear;
   }
   rewriter.eraseOp(copy);
 }
@@ -180,12 +167,18 @@ struct TernGPUManagedBuffersPass
       }
     }
     auto onDevice = [&](Value buffer) {
-      return !hostOnly.contains(bufferRoot(buffer));
+      return !hostOnly.contains(
+          memref::skipViewLikeOps(cast<MemrefValue>(buffer)));
     };
     // A copy of a small constant into host memory is stores of its values.
+    SymbolTableCollection symbols;
+    DenseMap<Operation *, DenseElementsAttr> constantSources;
+    for (memref::CopyOp copy : hostCopies)
+      if (DenseElementsAttr values = smallConstant(copy.getSource(), symbols))
+        constantSources[copy] = values;
     auto copiesOnDevice = [&](memref::CopyOp copy) {
       return onDevice(copy.getTarget()) ||
-             (onDevice(copy.getSource()) && !smallConstant(copy.getSource()));
+             (onDevice(copy.getSource()) && !constantSources.count(copy));
     };
     for (bool changed = true; changed;) {
       changed = false;
@@ -202,7 +195,7 @@ struct TernGPUManagedBuffersPass
     for (memref::CopyOp copy : hostCopies) {
       if (copiesOnDevice(copy))
         copyInParallel(rewriter, copy);
-      else if (DenseElementsAttr values = smallConstant(copy.getSource()))
+      else if (DenseElementsAttr values = constantSources.lookup(copy))
         storeConstant(rewriter, copy, values);
     }
     if (hostMemory)
