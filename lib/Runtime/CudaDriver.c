@@ -203,14 +203,20 @@ static Buffer **liveBucket(CUdeviceptr pointer) {
   return &liveBuffers[(pointer >> 9) % kLiveBuckets];
 }
 
+/* Gives an idle buffer back to the driver; called with the cache's mutex
+ * held, `buffer` already off the idle list. */
+static void destroyIdleBuffer(Buffer *buffer) {
+  cuda.cuMemFree(buffer->pointer);
+  idleBytes -= buffer->bytes;
+  free(buffer);
+}
+
 /* Frees every idle buffer; called with the cache's mutex held. */
 static void releaseIdleBuffers(void) {
   while (idleBuffers) {
     Buffer *buffer = idleBuffers;
     idleBuffers = buffer->next;
-    cuda.cuMemFree(buffer->pointer);
-    idleBytes -= buffer->bytes;
-    free(buffer);
+    destroyIdleBuffer(buffer);
   }
 }
 
@@ -222,9 +228,7 @@ static void releaseOldestIdleBuffer(void) {
     link = &(*link)->next;
   Buffer *oldest = *link;
   *link = NULL;
-  cuda.cuMemFree(oldest->pointer);
-  idleBytes -= oldest->bytes;
-  free(oldest);
+  destroyIdleBuffer(oldest);
 }
 
 /* The smallest idle buffer of `bytes` (a size class) up to twice that,

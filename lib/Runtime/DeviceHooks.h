@@ -31,8 +31,9 @@ extern void *tern_device_alloc(size_t bytes) TERN_DEVICE_HOOK;
 extern void *tern_device_alloc_buffer(size_t bytes) TERN_DEVICE_HOOK;
 /* Frees either kind. */
 extern void tern_device_free(void *pointer) TERN_DEVICE_HOOK;
-/* Copies host bytes into a buffer of tern_device_alloc: 0, or -1. The
- * copy may still be on its way (from pageable memory) when this returns. */
+/* Copies host bytes into a buffer of tern_device_alloc or
+ * tern_device_alloc_buffer: 0, or -1. The copy may still be on its way
+ * (from pageable memory) when this returns. */
 extern int tern_device_upload(void *device, const void *host,
                               size_t bytes) TERN_DEVICE_HOOK;
 /* Waits until the uploads are in device memory, where the host code of a
