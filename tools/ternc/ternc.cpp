@@ -284,6 +284,13 @@ int main(int argc, char **argv) {
   mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<mlir::tern::TernDialect>();
   mlir::MLIRContext context(registry);
+  // A diagnostic that shows its operation prints all of it: a broken
+  // model's op of a million dimensions, or a function holding a whole
+  // model, takes minutes and gigabytes to print. Only on request.
+  cl::Option *printOp =
+      cl::getRegisteredOptions().lookup("mlir-print-op-on-diagnostic");
+  if (!printOp || printOp->getNumOccurrences() == 0)
+    context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   tern::Progress progress(!quiet);
   activeProgress = &progress;

@@ -1,7 +1,9 @@
 //===- GraphValidation.cpp - What libonnx trusts, checked first -----------===//
 
 #include "GraphValidation.h"
+#include "tern/Import/ONNX/NodeImporter.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/Twine.h"
 
@@ -30,8 +32,79 @@ std::string describe(const onnx::NodeProto &node, int index) {
          ")";
 }
 
+/// The inputs whose length is the rank of the node's result (or must equal
+/// the rank of its data): a shape, repeats, sizes, scales or axes.
+llvm::ArrayRef<int> rankFixingInputs(llvm::StringRef op) {
+  static const int one[] = {1}, zero[] = {0}, scalesAndSizes[] = {2, 3};
+  if (op == "Reshape" || op == "Expand" || op == "Tile" || op == "Unsqueeze" ||
+      op == "Upsample")
+    return one;
+  if (op == "ConstantOfShape")
+    return zero;
+  if (op == "Resize")
+    return scalesAndSizes;
+  return {};
+}
+
+/// Declared ranks above NodeImporter::kMaxRank, and shape-like inputs
+/// longer than it, are refused before libonnx's shape inference, which
+/// would build a result of that rank (a 174-byte Reshape whose shape input
+/// declared 2^20 entries kept ternc busy for minutes).
+llvm::Error checkRanks(const onnx::GraphProto &graph) {
+  constexpr int64_t limit = NodeImporter::kMaxRank;
+  llvm::StringMap<int64_t> lengths; // of declared 1-D values
+  auto declared = [&](const onnx::ValueInfoProto &info,
+                      const char *what) -> llvm::Error {
+    if (!info.type().has_tensor_type() ||
+        !info.type().tensor_type().has_shape())
+      return llvm::Error::success();
+    const onnx::TensorShapeProto &shape = info.type().tensor_type().shape();
+    if (shape.dim_size() > limit)
+      return fail(llvm::Twine(what) + " '" + printable(info.name()) +
+                  "': its rank " + llvm::Twine(shape.dim_size()) +
+                  " is above Tern's limit of " + llvm::Twine(limit));
+    if (shape.dim_size() == 1 && shape.dim(0).has_dim_value())
+      lengths[info.name()] = shape.dim(0).dim_value();
+    return llvm::Error::success();
+  };
+  for (const onnx::ValueInfoProto &info : graph.input())
+    if (llvm::Error err = declared(info, "graph input"))
+      return err;
+  for (const onnx::ValueInfoProto &info : graph.output())
+    if (llvm::Error err = declared(info, "graph output"))
+      return err;
+  for (const onnx::ValueInfoProto &info : graph.value_info())
+    if (llvm::Error err = declared(info, "value"))
+      return err;
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    if (tensor.dims_size() > limit)
+      return fail("initializer '" + printable(tensor.name()) + "': its rank " +
+                  llvm::Twine(tensor.dims_size()) +
+                  " is above Tern's limit of " + llvm::Twine(limit));
+    if (tensor.dims_size() == 1)
+      lengths[tensor.name()] = tensor.dims(0);
+  }
+  for (int i = 0, e = graph.node_size(); i < e; ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    for (int input : rankFixingInputs(node.op_type())) {
+      if (input >= node.input_size())
+        continue;
+      auto length = lengths.find(node.input(input));
+      if (length != lengths.end() && length->second > limit)
+        return fail(describe(node, i) + ": input '" +
+                    printable(node.input(input)) + "' has " +
+                    llvm::Twine(length->second) +
+                    " entries, a rank above Tern's limit of " +
+                    llvm::Twine(limit));
+    }
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error validate(const onnx::GraphProto &graph,
                      const llvm::StringSet<> &outer, unsigned depth) {
+  if (llvm::Error err = checkRanks(graph))
+    return err;
   if (depth > kMaxSubgraphDepth)
     return fail("subgraphs nest deeper than " + llvm::Twine(kMaxSubgraphDepth) +
                 " levels");

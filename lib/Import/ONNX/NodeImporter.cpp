@@ -55,6 +55,13 @@ void NodeImporter::setSequenceOutput(unsigned i,
     scope.sequences[node.output(i)] = std::move(values);
 }
 
+LogicalResult NodeImporter::checkResultRank(int64_t rank, StringRef what) {
+  if (rank <= kMaxRank)
+    return success();
+  return emitError() << what << " gives a result of rank " << rank
+                     << ", above Tern's limit of " << kMaxRank;
+}
+
 RankedTensorType NodeImporter::getInferredOutputType(unsigned i) const {
   if (i >= static_cast<unsigned>(node.output_size()))
     return nullptr;

@@ -139,11 +139,21 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   }
   if (failed(converter->convert(importer)))
     return failure();
-  for (int i = 0, e = node.output_size(); i < e; ++i)
-    if (!node.output(i).empty() && !scope.values.count(node.output(i)) &&
-        !scope.sequences.count(node.output(i)))
+  for (int i = 0, e = node.output_size(); i < e; ++i) {
+    if (node.output(i).empty() || scope.sequences.count(node.output(i)))
+      continue;
+    Value output = scope.values.lookup(node.output(i));
+    if (!output)
       return importer.emitError() << "the converter did not produce output '"
                                   << node.output(i) << "'";
+    // Converters whose inputs fix the result's rank check it before they
+    // build; this catches every other way to a huge rank.
+    auto type = dyn_cast<ShapedType>(output.getType());
+    if (type && type.hasRank() &&
+        failed(importer.checkResultRank(type.getRank(),
+                                        "output '" + node.output(i) + "'")))
+      return failure();
+  }
   return success();
 }
 

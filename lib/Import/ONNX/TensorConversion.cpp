@@ -3,6 +3,7 @@
 #include "TensorConversion.h"
 
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
+#include "tern/Import/ONNX/NodeImporter.h"
 #include "llvm/Support/MathExtras.h"
 
 #include "mlir/IR/Builders.h"
@@ -73,6 +74,12 @@ llvm::Expected<RankedTensorType> convertTypeProto(const onnx::TypeProto &type,
   if (!tensorType.has_shape())
     return createStringError(inconvertibleErrorCode(),
                              "the value has no known rank");
+  if (tensorType.shape().dim_size() > NodeImporter::kMaxRank)
+    return createStringError(inconvertibleErrorCode(),
+                             "its rank " +
+                                 std::to_string(tensorType.shape().dim_size()) +
+                                 " is above Tern's limit of " +
+                                 std::to_string(NodeImporter::kMaxRank));
   SmallVector<int64_t> shape;
   // Sizes no machine's memory holds are refused here, before any code
   // computes with them (a dim of 2^40 squared overflows int64).

@@ -142,6 +142,15 @@ public:
   std::optional<KnownInts> getKnownInts(unsigned i);
   void setKnownInts(unsigned output, KnownInts known);
   static constexpr int64_t kMaxKnownInts = 64;
+  /// The largest rank a tensor may have in an imported model. The C API
+  /// takes inputs and outputs of rank TERN_MAX_RANK (8); inside a model
+  /// Tern allows more, but a rank in the thousands only comes from a broken
+  /// or hostile file, and building it costs time and memory in proportion.
+  static constexpr int64_t kMaxRank = 32;
+  /// An error unless `rank`, the rank the node's result would have (`what`
+  /// says where it comes from), is at most kMaxRank. Converters call it
+  /// before they build anything of that rank.
+  mlir::LogicalResult checkResultRank(int64_t rank, llvm::StringRef what);
 
   /// Records that `value` dequantizes constants (see DequantizedConstant).
   void setDequantized(mlir::Value value, DequantizedConstant info) {

@@ -230,6 +230,9 @@ LogicalResult convertUnsqueeze(NodeImporter &node) {
       return failure();
     auto axesType = getType(axesInput);
     int64_t count = axesType.getRank() == 1 ? axesType.getDimSize(0) : 0;
+    if (failed(node.checkResultRank(type.getRank() + std::max<int64_t>(count, 0),
+                                    "the axes input")))
+      return failure();
     FailureOr<SmallVector<Value>> inserted = readAxisFlags(
         node, axesInput, type.getRank() + std::max<int64_t>(count, 0));
     if (failed(inserted))
@@ -238,6 +241,8 @@ LogicalResult convertUnsqueeze(NodeImporter &node) {
     return success();
   }
   int64_t outRank = type.getRank() + axes->size();
+  if (failed(node.checkResultRank(outRank, "the axes input")))
+    return failure();
   SmallVector<bool> kept(outRank, true);
   for (int64_t axis : *axes) {
     FailureOr<int64_t> d = normalizeAxis(node, axis, outRank);
@@ -427,6 +432,15 @@ FailureOr<SmallVector<Value>> tern::readShapeEntries(NodeImporter &node,
                      << type;
     return failure();
   }
+  // Shapes, pads (two per dimension) and axes of the ranks Tern takes;
+  // anything longer would only build one read per entry for nothing.
+  if (type.getDimSize(0) > 2 * NodeImporter::kMaxRank) {
+    node.emitError() << "the shape, pads or axes input has "
+                     << type.getDimSize(0) << " entries, more than the "
+                     << 2 * NodeImporter::kMaxRank << " a tensor of rank "
+                     << NodeImporter::kMaxRank << " (Tern's limit) can need";
+    return failure();
+  }
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   // Entries shape folding knows to be an input's size are that size, so
@@ -577,6 +591,8 @@ LogicalResult convertReshape(NodeImporter &node) {
   std::optional<SmallVector<int64_t>> target = node.getConstantInts(1);
   if (!target)
     return convertReshapeOfRunTimeShape(node, input);
+  if (failed(node.checkResultRank(target->size(), "the shape input")))
+    return failure();
   auto type = getType(input);
   bool allowZero = node.getIntAttr("allowzero", 0);
   OpBuilder &b = node.getBuilder();
@@ -661,6 +677,8 @@ LogicalResult convertExpand(NodeImporter &node) {
   // bidirectional rule: a target 1 keeps the input's size.
   Value shapeOnly;
   if (std::optional<SmallVector<int64_t>> target = node.getConstantInts(1)) {
+    if (failed(node.checkResultRank(target->size(), "the shape input")))
+      return failure();
     for (int64_t size : *target)
       if (size < 0)
         return node.emitError() << "shape entries must not be negative";
@@ -674,7 +692,8 @@ LogicalResult convertExpand(NodeImporter &node) {
     if (!shape)
       return failure();
     FailureOr<SmallVector<Value>> entries = readShapeEntries(node, shape);
-    if (failed(entries))
+    if (failed(entries) ||
+        failed(node.checkResultRank(entries->size(), "the shape input")))
       return failure();
     std::optional<KnownInts> known = node.getKnownInts(1);
     // Shape inference (or the model's declared output) may know a size
@@ -748,6 +767,8 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
     element = tensor->getValues<Attribute>()[0];
   }
   if (std::optional<SmallVector<int64_t>> shape = node.getConstantInts(0)) {
+    if (failed(node.checkResultRank(shape->size(), "the shape input")))
+      return failure();
     for (int64_t size : *shape)
       if (size < 0)
         return node.emitError() << "shape entries must not be negative";
@@ -761,7 +782,8 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
   if (!shapeInput)
     return failure();
   FailureOr<SmallVector<Value>> sizes = readShapeEntries(node, shapeInput);
-  if (failed(sizes))
+  if (failed(sizes) ||
+      failed(node.checkResultRank(sizes->size(), "the shape input")))
     return failure();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value negative = arith::ConstantIntOp::create(b, loc, 0, 1);
