@@ -58,6 +58,12 @@ TINY = dict(hidden=256, ffn=512, layers=2, heads=4, kv_heads=2,
             head_dim=64, vocab=1000, rope_theta=500000.0, max_pos=256)
 EPS = 1e-5
 
+# How the Optimum layout's layers are written (--repeat-kv, ...): exporters
+# write the same decoder in many ways, and the compiler must take them all.
+PATTERNS = dict(repeat_kv=("expand", "expand-dyn", "tile", "concat",
+                           "interleave"))
+DEFAULT_PATTERNS = {k: v[0] for k, v in PATTERNS.items()}
+
 
 class Writer:
     """Streams initializers into one external data file."""
@@ -207,7 +213,57 @@ def rotate(g, x, cos, sin, half, prefix):
                           g.node("Mul", [rotated, sin])])
 
 
-def build_optimum_layers(g, x, c, form, rng, level, i64):
+def runtime_dims(g, t, axes, prefix, i64):
+    """[t.shape[a] for a in axes] as 1-element int64 tensors, the way a
+    torch export reads sizes: Shape, Gather, Unsqueeze."""
+    shape = g.node("Shape", [t])
+    return [g.node("Unsqueeze", [g.node("Gather", [
+        shape, i64(f"{prefix}.dim{a}", a)], axis=0),
+        i64(f"{prefix}.dim{a}.ax", [0])]) for a in axes]
+
+
+def repeat_kv(g, t, nh, nkv, hd, prefix, patterns, i64):
+    """[b, kv, T, d] -> [b, heads, T, d], query head j reading key head
+    j // (heads / kv), written the way `patterns.repeat_kv` says:
+      expand      Unsqueeze, Expand to a constant shape, Reshape [0, heads,
+                  -1, d] (this generator's original form)
+      expand-dyn  HF's `x[:, :, None].expand(b, kv, rep, T, d).reshape(b,
+                  heads, T, d)` as torch exports it: both shapes built at
+                  run time from Shape/Gather/Concat
+      tile        `x[:, :, None].repeat(1, 1, rep, 1, 1).reshape(...)`:
+                  Tile, then the run-time Reshape
+      concat      `torch.cat([x[:, :, None]] * rep, 2).reshape(...)`
+      interleave  `torch.repeat_interleave(x, rep, dim=1)` as torch's
+                  opset-13 symbolic writes it: Unsqueeze after the axis,
+                  Tile, Reshape to [b, -1, T, d]"""
+    rep = nh // nkv
+    kind = patterns["repeat_kv"]
+    u = g.node("Unsqueeze", [t, i64(prefix + ".ax", [2])])
+    if kind == "expand":
+        return g.node("Reshape", [g.node("Expand", [
+            u, i64(prefix + ".rep", [1, 1, rep, 1, 1])]),
+            i64(prefix + ".kv_shape", [0, nh, -1, hd])])
+    b, T = runtime_dims(g, t, (0, 2), prefix, i64)
+    const = lambda name, v: i64(f"{prefix}.{name}", v)
+    final = g.node("Concat", [b, const("heads", [nh]), T, const("hd", [hd])],
+                   axis=0)
+    if kind == "expand-dyn":
+        shape = g.node("Concat", [b, const("kv", [nkv]), const("rep", [rep]),
+                                  T, const("hd5", [hd])], axis=0)
+        repeated = g.node("Expand", [u, shape])
+    elif kind in ("tile", "interleave"):
+        repeated = g.node("Tile", [u, const("repeats", [1, 1, rep, 1, 1])])
+        if kind == "interleave":
+            final = g.node("Concat", [b, const("minus1", [-1]), T,
+                                      const("hd.last", [hd])], axis=0)
+    elif kind == "concat":
+        repeated = g.node("Concat", [u] * rep, axis=2)
+    else:
+        raise ValueError(f"unknown repeat_kv pattern {kind}")
+    return g.node("Reshape", [repeated, final])
+
+
+def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
     """The layers as a torch export of Llama-style code writes them."""
     h, hd, nh, nkv = c["hidden"], c["head_dim"], c["heads"], c["kv_heads"]
     layers = c["layers"]
@@ -265,14 +321,8 @@ def build_optimum_layers(g, x, c, form, rng, level, i64):
                    axis=2)
         v = g.node("Concat", [f"past_key_values.{i}.value", v],
                    [f"present.{i}.value"], axis=2)
-        # repeat_kv: [b, kv, T, d] -> [b, kv, rep, T, d] -> [b, heads, T, d]
-        rep = nh // nkv
-        rep_shape = i64(p + ".rep", [1, 1, rep, 1, 1])
-        kv_shape = i64(p + ".kv_shape", [0, nh, -1, hd])
-        repeat = lambda t: g.node("Reshape", [g.node("Expand", [g.node(
-            "Unsqueeze", [t, i64(p + f".ax{g.count}", [2])]), rep_shape]),
-            kv_shape])
-        kr, vr = repeat(k), repeat(v)
+        kr = repeat_kv(g, k, nh, nkv, hd, p + ".repeat_k", patterns, i64)
+        vr = repeat_kv(g, v, nh, nkv, hd, p + ".repeat_v", patterns, i64)
         scores = g.node("MatMul", [q, g.node("Transpose", [kr],
                                              perm=[0, 1, 3, 2])])
         scores = g.node("Add", [g.node("Mul", [scores, scale]), mask])
@@ -353,7 +403,9 @@ def build_genai_layers(g, x, c, form, rng, level, i64):
     return normed
 
 
-def build(out_dir, c, form, head, seed, level=4, layout="optimum"):
+def build(out_dir, c, form, head, seed, level=4, layout="optimum",
+          patterns=None):
+    patterns = dict(DEFAULT_PATTERNS, **(patterns or {}))
     rng = np.random.default_rng(seed)
     w = Writer(out_dir)
     g = Graph(w)
@@ -394,7 +446,7 @@ def build(out_dir, c, form, head, seed, level=4, layout="optimum"):
     if genai:
         x = build_genai_layers(g, x, c, form, rng, level, i64)
     else:
-        x = build_optimum_layers(g, x, c, form, rng, level, i64)
+        x = build_optimum_layers(g, x, c, form, rng, level, i64, patterns)
 
     if head == "fp32":
         wt = g.node("Transpose", [embed_name], perm=[1, 0])
@@ -454,13 +506,17 @@ def main():
     parser.add_argument("--accuracy-level", type=int, default=4,
                         help="MatMulNBits accuracy_level (4: int8 "
                         "activations in ONNX Runtime, 0: float)")
+    parser.add_argument("--repeat-kv", choices=PATTERNS["repeat_kv"],
+                        default=DEFAULT_PATTERNS["repeat_kv"],
+                        help="how repeat_kv is written (see repeat_kv())")
     args = parser.parse_args()
     config = dict({"full": FULL, "small": SMALL, "tiny": TINY}[args.size])
     if args.layers is not None:
         config["layers"] = args.layers
     os.makedirs(args.out_dir, exist_ok=True)
     path = build(args.out_dir, config, args.form, args.head, args.seed,
-                 args.accuracy_level, args.layout)
+                 args.accuracy_level, args.layout,
+                 dict(repeat_kv=args.repeat_kv))
     size = os.path.getsize(path) + os.path.getsize(path + ".data")
     print(f"{path}: {size / 1e9:.3f} GB with its data", file=sys.stderr)
 

@@ -22,6 +22,10 @@ class BitNetConfig:
     rope_theta: float = 10000.0
     norm_eps: float = 1e-6
     tie_embeddings: bool = True
+    # How the attention repeats the KV heads for the query heads, written
+    # the ways modeling code in the wild writes it (see repeat_kv): the
+    # exports differ, the model does not.
+    repeat_kv: str = "expand"
 
     @property
     def head_dim(self) -> int:
@@ -50,14 +54,32 @@ def rotate_half(x):
     return torch.cat((-x2, x1), dim=-1)
 
 
-def repeat_kv(hidden_states, n_rep: int):
-    """Hugging Face's: [B, KV, T, D] -> [B, KV * n_rep, T, D], each KV head
-    serving n_rep query heads (an expand, then a reshape)."""
+REPEAT_KV = ("expand", "tile", "interleave", "concat")
+
+
+def repeat_kv(hidden_states, n_rep: int, how: str = "expand"):
+    """[B, KV, T, D] -> [B, KV * n_rep, T, D], each KV head serving n_rep
+    query heads, written as
+      expand      Hugging Face's: an expand, then a reshape (ONNX: Expand)
+      tile        x[:, :, None].repeat(1, 1, n_rep, 1, 1), then a reshape
+                  (ONNX: Tile)
+      interleave  torch.repeat_interleave(x, n_rep, dim=1)
+      concat      torch.cat of n_rep copies on a new axis, then a reshape"""
     batch, num_key_value_heads, slen, head_dim = hidden_states.shape
     if n_rep == 1:
         return hidden_states
-    hidden_states = hidden_states[:, :, None, :, :].expand(
-        batch, num_key_value_heads, n_rep, slen, head_dim)
+    if how == "interleave":
+        return torch.repeat_interleave(hidden_states, n_rep, dim=1)
+    unsqueezed = hidden_states[:, :, None, :, :]
+    if how == "expand":
+        hidden_states = unsqueezed.expand(batch, num_key_value_heads, n_rep,
+                                          slen, head_dim)
+    elif how == "tile":
+        hidden_states = unsqueezed.repeat(1, 1, n_rep, 1, 1)
+    elif how == "concat":
+        hidden_states = torch.cat([unsqueezed] * n_rep, dim=2)
+    else:
+        raise ValueError(f"repeat_kv must be one of {REPEAT_KV}, not {how}")
     return hidden_states.reshape(batch, num_key_value_heads * n_rep, slen,
                                  head_dim)
 
@@ -101,8 +123,8 @@ class Attention(torch.nn.Module):
         total = k.shape[2]
         # Grouped-query attention: each KV head serves heads / kv_heads
         # query heads.
-        k = repeat_kv(k, c.heads // c.kv_heads)
-        v = repeat_kv(v, c.heads // c.kv_heads)
+        k = repeat_kv(k, c.heads // c.kv_heads, c.repeat_kv)
+        v = repeat_kv(v, c.heads // c.kv_heads, c.repeat_kv)
         scores = q @ k.transpose(2, 3) / (c.head_dim ** 0.5)
         # Query i (at position past_len + i) sees keys 0 .. past_len + i.
         future = torch.arange(total)[None, :] > positions[:, None]

@@ -65,8 +65,9 @@ def test_every_weight_form_compiles_and_agrees(model, form, tmp_path):
                           reference(model, ids))
 
 
-def bent_repeat_kv(hidden_states, n_rep):
-    """repeat_kv as concatenated copies instead of expand."""
+def bent_repeat_kv(hidden_states, n_rep, how="expand"):
+    """repeat_kv as concatenated copies instead of expand, whatever the
+    config asks for (BitNetConfig.repeat_kv="concat" writes it too)."""
     batch, heads, steps, dim = hidden_states.shape
     copies = torch.cat([hidden_states[:, :, None]] * n_rep, dim=2)
     return copies.reshape(batch, heads * n_rep, steps, dim)

@@ -286,15 +286,29 @@ std::optional<KnownInts> foldCast(NodeImporter &node) {
   return data;
 }
 
+/// Whether an affine form of sizes is never negative: sizes are not, so
+/// neither is a sum of them with coefficients and a constant of zero or
+/// more.
+bool isNonNegative(const Affine &form) {
+  return form.constant >= 0 &&
+         llvm::all_of(form.terms, [](const Affine::Term &term) {
+           return term.coefficient >= 0;
+         });
+}
+
 /// Elementwise arithmetic or comparison of two known tensors, one of them
 /// possibly a single element broadcast against the other. Unknown elements
-/// stay unknown unless `combineAffine` combines their affine forms;
-/// `combine` returns nothing where it cannot fold (a zero divisor).
+/// stay unknown unless `combineAffine` combines their affine forms, or
+/// `decide` decides the result from one side's affine form and the other
+/// side's value (in either order); `combine` returns nothing where it
+/// cannot fold (a zero divisor).
 std::optional<KnownInts>
 foldBinary(NodeImporter &node,
            function_ref<std::optional<int64_t>(int64_t, int64_t)> combine,
            function_ref<std::optional<Affine>(const Affine &, const Affine &)>
-               combineAffine = nullptr) {
+               combineAffine = nullptr,
+           function_ref<std::optional<int64_t>(const Affine &, int64_t)>
+               decide = nullptr) {
   std::optional<KnownInts> lhs = node.getKnownInts(0);
   std::optional<KnownInts> rhs = node.getKnownInts(1);
   if (!lhs || !rhs)
@@ -314,10 +328,15 @@ foldBinary(NodeImporter &node,
     std::optional<int64_t> a = lhs->values[l];
     std::optional<int64_t> c = rhs->values[r];
     if (!a || !c) {
-      known.values.push_back(std::nullopt);
       std::optional<Affine> lhsForm = lhs->getAffine(l);
       std::optional<Affine> rhsForm = rhs->getAffine(r);
-      if (combineAffine && lhsForm && rhsForm)
+      std::optional<int64_t> decided;
+      if (decide && lhsForm && c)
+        decided = decide(*lhsForm, *c);
+      else if (decide && rhsForm && a)
+        decided = decide(*rhsForm, *a);
+      known.values.push_back(decided);
+      if (!decided && combineAffine && lhsForm && rhsForm)
         setAffine(known, i, combineAffine(*lhsForm, *rhsForm));
       continue;
     }
@@ -350,7 +369,13 @@ std::optional<KnownInts> foldWhere(NodeImporter &node) {
       known.shape = part->shape;
   for (size_t i = 0; i < n; ++i) {
     std::optional<int64_t> c = pick(*condition, i);
-    known.values.push_back(!c ? std::nullopt : *c ? pick(*x, i) : pick(*y, i));
+    if (!c) {
+      known.values.push_back(std::nullopt);
+      continue;
+    }
+    // The chosen element, with its affine form where only that is known.
+    const KnownInts &chosen = *c ? *x : *y;
+    known.append(chosen, chosen.values.size() == 1 ? 0 : i);
   }
   return known;
 }
@@ -436,6 +461,20 @@ std::optional<KnownInts> foldRange(NodeImporter &node) {
   return known;
 }
 
+/// Reshape of a known 1-D tensor to one dimension ([-1] or its length),
+/// as torch flattens a shape it built: the same elements.
+std::optional<KnownInts> foldFlatReshape(NodeImporter &node) {
+  std::optional<KnownInts> input = node.getKnownInts(0);
+  std::optional<SmallVector<int64_t>> target = node.getConstantInts(1);
+  if (!input || !target || target->size() != 1 || input->shape.size() > 1)
+    return std::nullopt;
+  int64_t length = input->values.size();
+  if ((*target)[0] != -1 && (*target)[0] != length)
+    return std::nullopt;
+  input->shape = {length};
+  return input;
+}
+
 /// C's truncating division, as ONNX Runtime divides integers.
 std::optional<int64_t> divide(int64_t a, int64_t b) {
   if (b == 0)
@@ -471,6 +510,8 @@ bool tern::foldShapeComputation(NodeImporter &node) {
     known = foldSlice(node);
   } else if (op == "Identity") {
     known = node.getKnownInts(0);
+  } else if (op == "Reshape") {
+    known = foldFlatReshape(node);
   } else if (op == "Cast") {
     known = foldCast(node);
     if (std::optional<unsigned> width =
@@ -496,9 +537,16 @@ bool tern::foldShapeComputation(NodeImporter &node) {
     known =
         foldBinary(node, [](int64_t a, int64_t c) { return std::min(a, c); });
   } else if (op == "Equal") {
-    known =
-        foldBinary(node, [](int64_t a, int64_t c) -> std::optional<int64_t> {
-          return a == c;
+    // A size never equals a negative value: torch's expand(..., -1) checks
+    // every entry of a shape built from sizes against -1.
+    known = foldBinary(
+        node,
+        [](int64_t a, int64_t c) -> std::optional<int64_t> { return a == c; },
+        nullptr,
+        [](const Affine &form, int64_t c) -> std::optional<int64_t> {
+          if (c < 0 && isNonNegative(form))
+            return 0;
+          return std::nullopt;
         });
     fallback = i1;
   } else if (op == "Where") {

@@ -12,6 +12,7 @@
 #include "Broadcast.h"
 #include "RuntimeChecks.h"
 #include "ShapeBuilders.h"
+#include "SizeOrigin.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -529,11 +530,20 @@ namespace {
 /// Reshape to a shape computed at run time: the rules for 0 and -1 are
 /// applied to the values when the model runs, and a shape that is invalid
 /// or holds another element count stops the run.
+///
+/// Exporters compute most entries from the input's own sizes (torch's
+/// `x.view(batch, seq, heads, head_dim)`), and shape folding knows them:
+/// a constant entry, or a tensor's size. Those build no run-time selects,
+/// so the result's sizes stay the sizes they were read from: broadcasts
+/// and bufferization's subset analysis then relate them without a search
+/// through select chains.
 LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
   FailureOr<SmallVector<Value>> entries =
       readShapeEntries(node, node.getInput(1));
-  if (failed(entries))
+  if (failed(entries) ||
+      failed(node.checkResultRank(entries->size(), "the shape input")))
     return failure();
+  std::optional<KnownInts> folded = node.getKnownInts(1);
   bool allowZero = node.getIntAttr("allowzero", 0);
   int64_t rank = getType(input).getRank();
   OpBuilder &b = node.getBuilder();
@@ -545,12 +555,64 @@ LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
     return arith::CmpIOp::create(b, loc, predicate, lhs, rhs).getResult();
   };
   Value zero = constant(0), one = constant(1), minusOne = constant(-1);
+  // The product of the sizes that are not inferred, and how many are.
   Value known = one, numInferred = zero;
   Value invalid = arith::ConstantIntOp::create(b, loc, 0, 1);
+  // Per entry its size, and whether it is the one inferred: a constant
+  // i1, or a flag computed when the model runs.
   SmallVector<Value> sizes, isInferred;
+  Value isTrue = arith::ConstantIntOp::create(b, loc, 1, 1);
+  Value isFalse = arith::ConstantIntOp::create(b, loc, 0, 1);
   for (auto [i, entry] : llvm::enumerate(*entries)) {
-    Value size = entry;
-    if (!allowZero && static_cast<int64_t>(i) < rank)
+    std::optional<int64_t> value =
+        folded && i < folded->values.size() ? folded->values[i]
+                                           : std::nullopt;
+    bool inRank = static_cast<int64_t>(i) < rank;
+    auto dimOp = entry.getDefiningOp<tensor::DimOp>();
+    std::optional<int64_t> dimIndex =
+        dimOp ? dimOp.getConstantIndex() : std::nullopt;
+    if (value && *value < -1)
+      return node.emitError() << "shape entry " << *value << " is invalid";
+    if (value && *value == -1) {
+      sizes.push_back(nullptr);
+      isInferred.push_back(isTrue);
+      numInferred = arith::AddIOp::create(b, loc, numInferred, one);
+      continue;
+    }
+    Value size;
+    if (value && *value == 0 && !allowZero) {
+      if (!inRank)
+        return node.emitError()
+               << "shape entry " << i << " copies a dimension the input lacks";
+      size = dimValue(b, loc, input, i);
+    } else if (value) {
+      size = constant(*value);
+    } else if (dimIndex) {
+      // A tensor's size (shape folding read it through Shape): never
+      // negative, so never the one inferred, and the result's size unless
+      // it is 0 where the input's size at i is not (ONNX copies that one
+      // then; the run stops instead, as that shape cannot hold the input's
+      // elements unless both are 0).
+      size = entry;
+      if (!allowZero && inRank &&
+          relateSizes(node, dimOp.getSource(), *dimIndex, input, i) !=
+              SizeRelation::Same)
+        invalid = arith::OrIOp::create(
+            b, loc, invalid,
+            arith::AndIOp::create(
+                b, loc, compare(arith::CmpIPredicate::eq, entry, zero),
+                compare(arith::CmpIPredicate::ne, dimValue(b, loc, input, i),
+                        zero)));
+    }
+    if (size) {
+      known = arith::MulIOp::create(b, loc, known, size);
+      sizes.push_back(size);
+      isInferred.push_back(isFalse);
+      continue;
+    }
+    // Known only when the model runs.
+    size = entry;
+    if (!allowZero && inRank)
       size = arith::SelectOp::create(
           b, loc, compare(arith::CmpIPredicate::eq, entry, zero),
           dimValue(b, loc, input, i), entry);
@@ -571,7 +633,10 @@ LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
       b, loc, total, arith::MaxUIOp::create(b, loc, known, one));
   Value count = one;
   for (auto [size, inferredHere] : llvm::zip(sizes, isInferred)) {
-    size = arith::SelectOp::create(b, loc, inferredHere, inferredSize, size);
+    if (inferredHere == isTrue)
+      size = inferredSize;
+    else if (inferredHere != isFalse)
+      size = arith::SelectOp::create(b, loc, inferredHere, inferredSize, size);
     count = arith::MulIOp::create(b, loc, count, size);
   }
   invalid = arith::OrIOp::create(
@@ -1537,8 +1602,12 @@ LogicalResult convertTile(NodeImporter &node) {
       sizes.push_back(size);
       if (type.isDynamicDim(d)) {
         shape.push_back(ShapedType::kDynamic);
-        dynamicSizes.push_back(arith::MulIOp::create(
-            b, loc, size, arith::ConstantIndexOp::create(b, loc, r)));
+        // Repeated once, the size stays the input's (SizeOrigin.h).
+        dynamicSizes.push_back(
+            r == 1 ? size
+                   : arith::MulIOp::create(
+                         b, loc, size, arith::ConstantIndexOp::create(b, loc, r))
+                         .getResult());
       } else {
         shape.push_back(type.getDimSize(d) * r);
       }
