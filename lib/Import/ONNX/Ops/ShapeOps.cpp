@@ -693,9 +693,37 @@ LogicalResult convertReshape(NodeImporter &node) {
   }
   Value total = elementCount(b, loc, input);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  if (inferred >= 0)
-    sizes[inferred] = arith::DivUIOp::create(
-        b, loc, total, arith::MaxUIOp::create(b, loc, known, one));
+  if (inferred >= 0) {
+    // When the input's dimensions that no 0 entry copies hold one dynamic
+    // size and static ones whose product the other entries repeat, the
+    // -1 is that size (GPT-J's rotation flattens [b, h, s, d/2, 2] to
+    // [0, 0, -1, d]): the size value itself, which SizeOrigin relates.
+    auto copied = [&](int64_t d) {
+      return d < int64_t(target->size()) && (*target)[d] == 0 && !allowZero;
+    };
+    std::optional<int64_t> dynamicDim;
+    bool single = true;
+    int64_t inputStatic = 1, targetStatic = 1;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (copied(d))
+        continue;
+      if (type.isDynamicDim(d)) {
+        single &= !dynamicDim;
+        dynamicDim = d;
+      } else {
+        inputStatic *= type.getDimSize(d);
+      }
+    }
+    for (auto [i, entry] : llvm::enumerate(*target))
+      if (int64_t(i) != inferred && !copied(i))
+        targetStatic *= entry;
+    if (single && dynamicDim && inputStatic != 0 &&
+        inputStatic == targetStatic)
+      sizes[inferred] = dimValue(b, loc, input, *dynamicDim);
+    else
+      sizes[inferred] = arith::DivUIOp::create(
+          b, loc, total, arith::MaxUIOp::create(b, loc, known, one));
+  }
   // Dynamic sizes can disagree at run time; fail the run rather than read
   // past the input.
   if (!type.hasStaticShape()) {
