@@ -32,9 +32,16 @@ Weight forms of the ternary projections (--form):
 The head is tied to the embedding (--head): fp32 (MatMul with the
 transposed embedding) or q4 (MatMulNBits, bits=4, block 32, of it).
 
+Exporters write the same decoder many ways; the Optimum layout's layers
+can be written each way (defaults first, see PATTERNS): --repeat-kv
+expand|expand-dyn|tile|concat|interleave, --mask where|trilu|less, --rope
+rotate_half|interleaved, --norm pow|simplified|sumsquare. bench/
+export_zoo.py compiles and runs each against ONNX Runtime.
+
 gen_bitnet_2b4t.py OUT_DIR [--form F] [--head fp32|q4] [--layers N]
                    [--size full|small|tiny] [--seed S] [--accuracy-level L]
-                   [--layout optimum|genai]
+                   [--layout optimum|genai] [--repeat-kv ...] [--mask ...]
+                   [--rope ...] [--norm ...]
   -> OUT_DIR/model.onnx, OUT_DIR/model.onnx.data
 """
 
@@ -61,7 +68,10 @@ EPS = 1e-5
 # How the Optimum layout's layers are written (--repeat-kv, ...): exporters
 # write the same decoder in many ways, and the compiler must take them all.
 PATTERNS = dict(repeat_kv=("expand", "expand-dyn", "tile", "concat",
-                           "interleave"))
+                           "interleave"),
+                mask=("where", "trilu", "less"),
+                rope=("rotate_half", "interleaved"),
+                norm=("pow", "simplified", "sumsquare"))
 DEFAULT_PATTERNS = {k: v[0] for k, v in PATTERNS.items()}
 
 
@@ -120,13 +130,27 @@ class Graph:
         return self.w.add(name, np.asarray(array))
 
 
-def rms_norm(g, x, hidden, prefix, rng):
+def rms_norm(g, x, hidden, prefix, rng, kind="pow"):
+    """RMSNorm written as
+      pow         HF's x * rsqrt(mean(x^2) + eps) as torch exports it: Pow,
+                  ReduceMean, Add, Sqrt, Div, Mul
+      simplified  ONNX Runtime's SimplifiedLayerNormalization
+      sumsquare   ReduceSumSquare, divided by the width"""
     weight = g.const(prefix + ".weight",
                      (1 + 0.1 * rng.standard_normal(hidden)).astype(np.float32))
-    two = g.const(prefix + ".two", np.float32(2))
+    if kind == "simplified":
+        return g.node("SimplifiedLayerNormalization", [x, weight],
+                      name=prefix + "/SimplifiedLayerNormalization",
+                      axis=-1, epsilon=EPS, stash_type=1)
     eps = g.const(prefix + ".eps", np.float32(EPS))
-    var = g.node("ReduceMean", [g.node("Pow", [x, two])], axes=[-1],
-                 keepdims=1)
+    if kind == "sumsquare":
+        var = g.node("Div", [g.node("ReduceSumSquare", [x], axes=[-1],
+                                    keepdims=1),
+                             g.const(prefix + ".width", np.float32(hidden))])
+    else:
+        two = g.const(prefix + ".two", np.float32(2))
+        var = g.node("ReduceMean", [g.node("Pow", [x, two])], axes=[-1],
+                     keepdims=1)
     rms = g.node("Sqrt", [g.node("Add", [var, eps])])
     return g.node("Mul", [weight, g.node("Div", [x, rms])])
 
@@ -201,14 +225,29 @@ def projection(g, x, n, k, name, form, rng, level):
     return g.node("MatMul", [x, wq], name=name + "/MatMul")
 
 
-def rotate(g, x, cos, sin, half, prefix):
-    """x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1)."""
+def rotate(g, x, cos, sin, half, prefix, kind="rotate_half"):
+    """x * cos + rotate(x) * sin, with
+      rotate_half  HF Llama's cat(-x2, x1) of the two halves
+      interleaved  GPT-J's: pairs (x[2i], x[2i+1]) become (-x[2i+1], x[2i]),
+                   Slices of step 2 stacked and flattened"""
     zero, mid, end, axis = (g.const(prefix + n, np.array([v], np.int64))
                             for n, v in ((".s0", 0), (".s1", half),
                                          (".s2", 2 * half), (".ax", 3)))
-    x1 = g.node("Slice", [x, zero, mid, axis])
-    x2 = g.node("Slice", [x, mid, end, axis])
-    rotated = g.node("Concat", [g.node("Neg", [x2]), x1], axis=-1)
+    if kind == "interleaved":
+        one, two, last = (g.const(prefix + n, np.array(v, np.int64))
+                          for n, v in ((".one", [1]), (".two", [2]),
+                                       (".last", [-1])))
+        even = g.node("Slice", [x, zero, end, axis, two])
+        odd = g.node("Slice", [x, one, end, axis, two])
+        pairs = g.node("Concat", [
+            g.node("Unsqueeze", [g.node("Neg", [odd]), last]),
+            g.node("Unsqueeze", [even, last])], axis=-1)
+        rotated = g.node("Reshape", [pairs, g.const(
+            prefix + ".flat", np.array([0, 0, -1, 2 * half], np.int64))])
+    else:
+        x1 = g.node("Slice", [x, zero, mid, axis])
+        x2 = g.node("Slice", [x, mid, end, axis])
+        rotated = g.node("Concat", [g.node("Neg", [x2]), x1], axis=-1)
     return g.node("Add", [g.node("Mul", [x, cos]),
                           g.node("Mul", [rotated, sin])])
 
@@ -267,10 +306,13 @@ def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
     """The layers as a torch export of Llama-style code writes them."""
     h, hd, nh, nkv = c["hidden"], c["head_dim"], c["heads"], c["kv_heads"]
     layers = c["layers"]
+    norm = patterns["norm"]
     # RoPE caches (HF: cat(freqs, freqs)).
     inv = 1.0 / (c["rope_theta"] ** (np.arange(0, hd, 2) / hd))
     freqs = np.outer(np.arange(c["max_pos"]), inv)
-    emb = np.concatenate([freqs, freqs], axis=-1)
+    # Each rotated pair's angle: the halves (HF), or adjacent (GPT-J).
+    emb = (np.repeat(freqs, 2, axis=-1) if patterns["rope"] == "interleaved"
+           else np.concatenate([freqs, freqs], axis=-1))
     cos = g.node("Gather", [g.const("model.rotary_emb.cos_cached",
                                     np.cos(emb).astype(np.float32)),
                             "position_ids"])
@@ -294,7 +336,20 @@ def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
                                 i64("mask.ax0", [0])])
     neg = g.const("mask.neg", np.float32(-3.4028234663852886e38))
     fzero = g.const("mask.fzero", np.float32(0))
-    causal = g.node("Where", [g.node("Greater", [cols, rows]), neg, fzero])
+    if patterns["mask"] == "trilu":
+        # HF's older torch.triu(full((seq, total), min), diagonal=past + 1).
+        full = g.node("ConstantOfShape", [g.node("Concat", [
+            g.node("Unsqueeze", [seq, i64("mask.ax_s", [0])]),
+            g.node("Unsqueeze", [total, i64("mask.ax_t", [0])])], axis=0)],
+            value=helper.make_tensor("min", TensorProto.FLOAT, [1],
+                                     [-3.4028234663852886e38]))
+        causal = g.node("Trilu", [full, g.node("Add", [past, step])], upper=1)
+    elif patterns["mask"] == "less":
+        # Allowed where the key is not after the query.
+        causal = g.node("Where", [g.node("LessOrEqual", [cols, rows]), fzero,
+                                  neg])
+    else:
+        causal = g.node("Where", [g.node("Greater", [cols, rows]), neg, fzero])
     pad = g.node("Unsqueeze", [g.node("Cast", ["attention_mask"],
                                       to=TensorProto.FLOAT),
                                i64("mask.ax12", [1, 2])])
@@ -306,7 +361,7 @@ def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
 
     for i in range(layers):
         p = f"model.layers.{i}"
-        a = rms_norm(g, x, h, p + ".input_layernorm", rng)
+        a = rms_norm(g, x, h, p + ".input_layernorm", rng, norm)
         q = projection(g, a, nh * hd, h, p + ".self_attn.q_proj", form, rng, level)
         k = projection(g, a, nkv * hd, h, p + ".self_attn.k_proj", form, rng, level)
         v = projection(g, a, nkv * hd, h, p + ".self_attn.v_proj", form, rng, level)
@@ -315,8 +370,8 @@ def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
         q = split(q, nh, p + ".q_shape")
         k = split(k, nkv, p + ".k_shape")
         v = split(v, nkv, p + ".v_shape")
-        q = rotate(g, q, cos, sin, hd // 2, p + ".rope_q")
-        k = rotate(g, k, cos, sin, hd // 2, p + ".rope_k")
+        q = rotate(g, q, cos, sin, hd // 2, p + ".rope_q", patterns["rope"])
+        k = rotate(g, k, cos, sin, hd // 2, p + ".rope_k", patterns["rope"])
         k = g.node("Concat", [f"past_key_values.{i}.key", k], [f"present.{i}.key"],
                    axis=2)
         v = g.node("Concat", [f"past_key_values.{i}.value", v],
@@ -330,20 +385,20 @@ def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
         attn = g.node("Reshape", [g.node("Transpose", [attn],
                                          perm=[0, 2, 1, 3]),
                                   i64(p + ".o_shape", [0, 0, nh * hd])])
-        attn = rms_norm(g, attn, nh * hd, p + ".self_attn.attn_sub_norm", rng)
+        attn = rms_norm(g, attn, nh * hd, p + ".self_attn.attn_sub_norm", rng, norm)
         x = g.node("Add", [x, projection(g, attn, h, nh * hd,
                                          p + ".self_attn.o_proj", form, rng, level)])
-        m = rms_norm(g, x, h, p + ".post_attention_layernorm", rng)
+        m = rms_norm(g, x, h, p + ".post_attention_layernorm", rng, norm)
         gate = projection(g, m, c["ffn"], h, p + ".mlp.gate_proj", form, rng, level)
         up = projection(g, m, c["ffn"], h, p + ".mlp.up_proj", form, rng, level)
         gate = g.node("Relu", [gate])
         act = g.node("Mul", [g.node("Mul", [gate, gate]), up])
-        act = rms_norm(g, act, c["ffn"], p + ".mlp.ffn_sub_norm", rng)
+        act = rms_norm(g, act, c["ffn"], p + ".mlp.ffn_sub_norm", rng, norm)
         x = g.node("Add", [x, projection(g, act, h, c["ffn"],
                                          p + ".mlp.down_proj", form, rng, level)])
         print(f"gen_bitnet_2b4t: layer {i + 1}/{layers}", file=sys.stderr)
 
-    return rms_norm(g, x, h, "model.norm", rng)
+    return rms_norm(g, x, h, "model.norm", rng, norm)
 
 
 def build_genai_layers(g, x, c, form, rng, level, i64):
@@ -506,9 +561,14 @@ def main():
     parser.add_argument("--accuracy-level", type=int, default=4,
                         help="MatMulNBits accuracy_level (4: int8 "
                         "activations in ONNX Runtime, 0: float)")
-    parser.add_argument("--repeat-kv", choices=PATTERNS["repeat_kv"],
-                        default=DEFAULT_PATTERNS["repeat_kv"],
-                        help="how repeat_kv is written (see repeat_kv())")
+    for name, helptext in (("repeat_kv", "repeat_kv (see repeat_kv())"),
+                           ("mask", "the causal mask"),
+                           ("rope", "RoPE (see rotate())"),
+                           ("norm", "RMSNorm (see rms_norm())")):
+        parser.add_argument("--" + name.replace("_", "-"),
+                            choices=PATTERNS[name],
+                            default=DEFAULT_PATTERNS[name],
+                            help=f"how {helptext} is written (Optimum layout)")
     args = parser.parse_args()
     config = dict({"full": FULL, "small": SMALL, "tiny": TINY}[args.size])
     if args.layers is not None:
@@ -516,7 +576,7 @@ def main():
     os.makedirs(args.out_dir, exist_ok=True)
     path = build(args.out_dir, config, args.form, args.head, args.seed,
                  args.accuracy_level, args.layout,
-                 dict(repeat_kv=args.repeat_kv))
+                 {name: getattr(args, name) for name in PATTERNS})
     size = os.path.getsize(path) + os.path.getsize(path + ".data")
     print(f"{path}: {size / 1e9:.3f} GB with its data", file=sys.stderr)
 
