@@ -4,8 +4,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DIR="${TERN_BUILD_DIR:-build}"
+# ccache, where installed, keyed on paths relative to the checkout, so that
+# another clone of the same tree (CI's) reuses what this one compiled.
+LAUNCHER=()
+if command -v ccache > /dev/null; then
+  export CCACHE_BASEDIR="$PWD"
+  LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache
+            -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -G Ninja -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+  cmake -G Ninja -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "${LAUNCHER[@]}"
 fi
 cmake --build "$BUILD_DIR"
 # Debian's arm64 libomp, for linking AArch64 models (scripts/install-deps.sh

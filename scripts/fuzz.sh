@@ -22,7 +22,14 @@ if [[ "${1:-}" == "--ci" ]]; then
 fi
 
 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -fsanitize=fuzzer-no-link"
-cmake -S "$ROOT" -B "$BUILD" -G Ninja \
+# ccache as in scripts/build.sh.
+LAUNCHER=()
+if command -v ccache > /dev/null; then
+  export CCACHE_BASEDIR="$ROOT"
+  LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache
+            -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S "$ROOT" -B "$BUILD" -G Ninja "${LAUNCHER[@]}" \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
   -DCMAKE_BUILD_TYPE=Release -DTERN_BUILD_TESTS=ON \
   -DTERN_ENABLE_FUZZERS=ON -DLLVM_USE_SANITIZER="Address;Undefined" \

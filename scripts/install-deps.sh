@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES=(
   # Toolchain and build.
-  cmake ninja-build g++ pkg-config git
+  cmake ninja-build g++ pkg-config git ccache
   # LLVM/MLIR 22 (shared libMLIR.so / libLLVM.so), lit/FileCheck, clang/lld.
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   libomp-22-dev libomp5-19
