@@ -91,11 +91,10 @@ llvm::Error checkRanks(const onnx::GraphProto &graph) {
         continue;
       auto length = lengths.find(node.input(input));
       if (length != lengths.end() && length->second > limit)
-        return fail(describe(node, i) + ": input '" +
-                    printable(node.input(input)) + "' has " +
-                    llvm::Twine(length->second) +
-                    " entries, a rank above Tern's limit of " +
-                    llvm::Twine(limit));
+        return fail(
+            describe(node, i) + ": input '" + printable(node.input(input)) +
+            "' has " + llvm::Twine(length->second) +
+            " entries, a rank above Tern's limit of " + llvm::Twine(limit));
     }
   }
   return llvm::Error::success();

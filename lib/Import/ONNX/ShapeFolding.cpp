@@ -302,13 +302,13 @@ bool isNonNegative(const Affine &form) {
 /// `decide` decides the result from one side's affine form and the other
 /// side's value (in either order); `combine` returns nothing where it
 /// cannot fold (a zero divisor).
-std::optional<KnownInts>
-foldBinary(NodeImporter &node,
-           function_ref<std::optional<int64_t>(int64_t, int64_t)> combine,
-           function_ref<std::optional<Affine>(const Affine &, const Affine &)>
-               combineAffine = nullptr,
-           function_ref<std::optional<int64_t>(const Affine &, int64_t)>
-               decide = nullptr) {
+std::optional<KnownInts> foldBinary(
+    NodeImporter &node,
+    function_ref<std::optional<int64_t>(int64_t, int64_t)> combine,
+    function_ref<std::optional<Affine>(const Affine &, const Affine &)>
+        combineAffine = nullptr,
+    function_ref<std::optional<int64_t>(const Affine &, int64_t)> decide =
+        nullptr) {
   std::optional<KnownInts> lhs = node.getKnownInts(0);
   std::optional<KnownInts> rhs = node.getKnownInts(1);
   if (!lhs || !rhs)

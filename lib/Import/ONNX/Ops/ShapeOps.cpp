@@ -231,8 +231,8 @@ LogicalResult convertUnsqueeze(NodeImporter &node) {
       return failure();
     auto axesType = getType(axesInput);
     int64_t count = axesType.getRank() == 1 ? axesType.getDimSize(0) : 0;
-    if (failed(node.checkResultRank(type.getRank() + std::max<int64_t>(count, 0),
-                                    "the axes input")))
+    if (failed(node.checkResultRank(
+            type.getRank() + std::max<int64_t>(count, 0), "the axes input")))
       return failure();
     FailureOr<SmallVector<Value>> inserted = readAxisFlags(
         node, axesInput, type.getRank() + std::max<int64_t>(count, 0));
@@ -565,8 +565,7 @@ LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
   Value isFalse = arith::ConstantIntOp::create(b, loc, 0, 1);
   for (auto [i, entry] : llvm::enumerate(*entries)) {
     std::optional<int64_t> value =
-        folded && i < folded->values.size() ? folded->values[i]
-                                           : std::nullopt;
+        folded && i < folded->values.size() ? folded->values[i] : std::nullopt;
     bool inRank = static_cast<int64_t>(i) < rank;
     auto dimOp = entry.getDefiningOp<tensor::DimOp>();
     std::optional<int64_t> dimIndex =
@@ -717,8 +716,7 @@ LogicalResult convertReshape(NodeImporter &node) {
     for (auto [i, entry] : llvm::enumerate(*target))
       if (int64_t(i) != inferred && !copied(i))
         targetStatic *= entry;
-    if (single && dynamicDim && inputStatic != 0 &&
-        inputStatic == targetStatic)
+    if (single && dynamicDim && inputStatic != 0 && inputStatic == targetStatic)
       sizes[inferred] = dimValue(b, loc, input, *dynamicDim);
     else
       sizes[inferred] = arith::DivUIOp::create(
@@ -1632,10 +1630,11 @@ LogicalResult convertTile(NodeImporter &node) {
         shape.push_back(ShapedType::kDynamic);
         // Repeated once, the size stays the input's (SizeOrigin.h).
         dynamicSizes.push_back(
-            r == 1 ? size
-                   : arith::MulIOp::create(
-                         b, loc, size, arith::ConstantIndexOp::create(b, loc, r))
-                         .getResult());
+            r == 1
+                ? size
+                : arith::MulIOp::create(
+                      b, loc, size, arith::ConstantIndexOp::create(b, loc, r))
+                      .getResult());
       } else {
         shape.push_back(type.getDimSize(d) * r);
       }
