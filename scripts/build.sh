@@ -9,6 +9,7 @@ BUILD_DIR="${TERN_BUILD_DIR:-build}"
 LAUNCHER=()
 if command -v ccache > /dev/null; then
   export CCACHE_BASEDIR="$PWD"
+  export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
   LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache
             -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi

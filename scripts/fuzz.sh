@@ -26,6 +26,7 @@ SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit
 LAUNCHER=()
 if command -v ccache > /dev/null; then
   export CCACHE_BASEDIR="$ROOT"
+  export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
   LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache
             -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
