@@ -91,26 +91,32 @@ def compile_model(model, library):
 
 # --- BitNet-2B4T-shaped decoder -------------------------------------------
 
-def decoder_feeds(ids, past, total, layers):
+def decoder_feeds(ids, past, total, layers, config=FULL, positions=True):
+    """One step's inputs in the Optimum layout; without `positions`, ONNX
+    Runtime GenAI's (no position_ids)."""
     feeds = {"input_ids": np.array([ids], np.int64),
-             "attention_mask": np.ones((1, total), np.int64),
-             "position_ids": np.arange(total - len(ids), total,
-                                       dtype=np.int64)[None]}
-    empty = np.zeros((1, FULL["kv_heads"], 0, FULL["head_dim"]), np.float32)
+             "attention_mask": np.ones((1, total), np.int64)}
+    if positions:
+        feeds["position_ids"] = np.arange(total - len(ids), total,
+                                          dtype=np.int64)[None]
+    empty = np.zeros((1, config["kv_heads"], 0, config["head_dim"]),
+                     np.float32)
     for i in range(layers):
         for kind in ("key", "value"):
             feeds[f"past_key_values.{i}.{kind}"] = past.get((i, kind), empty)
     return feeds
 
 
-def tern_decode(session, prompt, tokens, layers):
+def tern_decode(session, prompt, tokens, layers, **feed_options):
     """Greedy decoding with the KV cache, as ONNX Runtime's generate does
-    it: seconds of the prompt step and of the rest."""
+    it: seconds of the prompt step and of the rest. `feed_options` go to
+    decoder_feeds."""
     past, ids, total, out = {}, prompt, len(prompt), []
     start = time.perf_counter()
     first = None
     for _ in range(tokens):
-        result = session.run(decoder_feeds(ids, past, total, layers))
+        result = session.run(decoder_feeds(ids, past, total, layers,
+                                           **feed_options))
         token = int(result["logits"][0, -1].argmax())
         out.append(token)
         for i in range(layers):

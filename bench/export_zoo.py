@@ -27,7 +27,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,8 @@ sys.path.insert(0, str(ROOT / "python"))
 sys.path.insert(0, str(ROOT / "bench"))
 import tern  # noqa: E402
 import tern.ort  # noqa: E402
-from e2e_vs_ort import median_seconds, read_bandwidth  # noqa: E402
+from e2e_vs_ort import (decoder_feeds, median_seconds,  # noqa: E402
+                        read_bandwidth, tern_decode)
 from gen_bitnet_2b4t import FULL, SMALL  # noqa: E402
 import scale_report  # noqa: E402
 
@@ -60,39 +60,6 @@ VARIANTS = {
 }
 
 
-def feeds(names, ids, past, total, config):
-    """One step's inputs for either layout (GenAI's has no position_ids)."""
-    f = {"input_ids": np.array([ids], np.int64),
-         "attention_mask": np.ones((1, total), np.int64)}
-    if "position_ids" in names:
-        f["position_ids"] = np.arange(total - len(ids), total,
-                                      dtype=np.int64)[None]
-    empty = np.zeros((1, config["kv_heads"], 0, config["head_dim"]),
-                     np.float32)
-    for i in range(config["layers"]):
-        for kind in ("key", "value"):
-            f[f"past_key_values.{i}.{kind}"] = past.get((i, kind), empty)
-    return f
-
-
-def decode(session, names, prompt, tokens, config):
-    """Greedy decoding with the KV cache: seconds of the prompt step and of
-    the whole."""
-    past, ids, total, out = {}, prompt, len(prompt), []
-    start = time.perf_counter()
-    first = None
-    for _ in range(tokens):
-        result = session.run(feeds(names, ids, past, total, config))
-        out.append(int(result["logits"][0, -1].argmax()))
-        for i in range(config["layers"]):
-            for kind in ("key", "value"):
-                past[(i, kind)] = result[f"present.{i}.{kind}"]
-        ids, total = [out[-1]], total + 1
-        if first is None:
-            first = time.perf_counter() - start
-    return out, first, time.perf_counter() - start
-
-
 def bench_variant(name, work, args, config):
     out = work / name
     out.mkdir(parents=True, exist_ok=True)
@@ -111,8 +78,10 @@ def bench_variant(name, work, args, config):
           f"{built['peak'] / size:.2f}x the model", flush=True)
 
     session = tern.load(str(library))
-    names = {i.name for i in onnx.load(str(model),
-                                       load_external_data=False).graph.input}
+    # GenAI's layout takes no position_ids.
+    inputs = onnx.load(str(model), load_external_data=False).graph.input
+    options = {"config": config,
+               "positions": any(i.name == "position_ids" for i in inputs)}
     prompt = [int(t) for t in np.random.default_rng(0).integers(
         0, config["vocab"], args.prompt)]
     rates, ort_rates, same = [], [], None
@@ -120,22 +89,21 @@ def bench_variant(name, work, args, config):
     class Cache:
         layers, kv_heads, head_dim = (config["layers"], config["kv_heads"],
                                       config["head_dim"])
-    # ort_run.js feeds position_ids only where the model takes them.
-    layout = "optimum"
     for _ in range(args.runs):
-        tokens, first, total = decode(session, names, prompt, args.new,
-                                      config)
+        tokens, first, total = tern_decode(session, prompt, args.new,
+                                           config["layers"], **options)
         rates.append((args.new - 1) / (total - first))
         if not args.skip_ort:
+            # ort_run.js feeds position_ids only where the model takes them.
             reply = tern.ort.generate(str(model), prompt, args.new, Cache,
-                                      threads=args.threads, layout=layout)
+                                      threads=args.threads, layout="optimum")
             ort_rates.append((args.new - 1) /
                              (reply["seconds"] - reply["first_seconds"]))
             same = sum(a == b for a, b in zip(tokens, reply["tokens"]))
     row["decode_tokens_per_s"] = statistics.median(rates)
     ids = [int(t) for t in np.random.default_rng(1).integers(
         0, config["vocab"], args.prefill)]
-    step = feeds(names, ids, {}, args.prefill, config)
+    step = decoder_feeds(ids, {}, args.prefill, config["layers"], **options)
     row["prefill_s"] = median_seconds(lambda: session.run(step), args.runs)
     if not args.skip_ort:
         row["ort_decode_tokens_per_s"] = statistics.median(ort_rates)
