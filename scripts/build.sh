@@ -4,15 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DIR="${TERN_BUILD_DIR:-build}"
-# ccache, where installed, keyed on paths relative to the checkout, so that
-# another clone of the same tree (CI's) reuses what this one compiled.
-LAUNCHER=()
-if command -v ccache > /dev/null; then
-  export CCACHE_BASEDIR="$PWD"
-  export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
-  LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache
-            -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-fi
+source scripts/ccache-launcher.sh "$PWD"
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -G Ninja -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "${LAUNCHER[@]}"
 fi

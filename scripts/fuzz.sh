@@ -22,14 +22,7 @@ if [[ "${1:-}" == "--ci" ]]; then
 fi
 
 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -fsanitize=fuzzer-no-link"
-# ccache as in scripts/build.sh.
-LAUNCHER=()
-if command -v ccache > /dev/null; then
-  export CCACHE_BASEDIR="$ROOT"
-  export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
-  LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache
-            -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-fi
+source "$ROOT/scripts/ccache-launcher.sh" "$ROOT"
 cmake -S "$ROOT" -B "$BUILD" -G Ninja "${LAUNCHER[@]}" \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
   -DCMAKE_BUILD_TYPE=Release -DTERN_BUILD_TESTS=ON \
