@@ -72,13 +72,18 @@ def gqa_case(rng, batch, seq, past, seqlens, total, heads=4, kv_heads=2,
 
 
 def mha_case(rng, batch, seq, past, heads=4, head=8, bias=False,
-             padding=None, attention_bias=False, **attrs):
+             padding=None, attention_bias=False, kv_length=None, **attrs):
+    """With `kv_length`, key and value come split into heads, [batch,
+    heads, kv_length, head] (ONNX Runtime's BNSH form)."""
     hidden = heads * head
     feeds, initializers = {}, []
     names = []
     for n in ("query", "key", "value"):
-        feeds[n] = rng.standard_normal((batch, seq, hidden), np.float32)
+        shape = ((batch, heads, kv_length, head) if kv_length and n != "query"
+                 else (batch, seq, hidden))
+        feeds[n] = rng.standard_normal(shape, np.float32)
         names.append(n)
+    total = kv_length or past + seq
     if bias:
         initializers.append(numpy_helper.from_array(
             rng.standard_normal(3 * hidden).astype(np.float32), "bias"))
@@ -88,7 +93,7 @@ def mha_case(rng, batch, seq, past, heads=4, head=8, bias=False,
     names.append("key_padding_mask" if padding is not None else "")
     if attention_bias:
         feeds["attention_bias"] = rng.standard_normal(
-            (1, heads, seq, past + seq), np.float32)
+            (1, heads, seq, total), np.float32)
     names.append("attention_bias" if attention_bias else "")
     if past:
         for n in ("past_key", "past_value"):
@@ -133,6 +138,10 @@ def cases(rng):
                               padding=[[1, 1, 1, 0], [1, 1, 0, 0]],
                               attention_bias=True),
         "mha_past": mha_case(rng, 2, 3, 2, unidirectional=1),
+        # Keys and values cached and repeated before the node (an Optimum
+        # export fused by ONNX Runtime): 3 queries over 7 keys, masked.
+        "mha_bnsh": mha_case(rng, 2, 3, 0, kv_length=7,
+                             attention_bias=True),
         "skip_layer_norm": skip_layer_norm_case(rng),
     }
 

@@ -677,7 +677,8 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
 }
 
 /// com.microsoft MultiHeadAttention with query, key and value
-/// [B, S | L, N * H] (optional bias [3 N H] added first), past_key and
+/// [B, S | L, N * H] (optional bias [3 N H] added first) or key and value
+/// already [B, N, L, H] (no bias, no past), past_key and
 /// past_value [B, N, P, H] concatenated before this step's keys into
 /// present_key/present_value, key_padding_mask [B, P + L] (0 hides a key)
 /// and attention_bias [B | 1, N | 1, S, P + L] added to the scores, and
@@ -702,22 +703,39 @@ LogicalResult convertMultiHeadAttention(NodeImporter &node) {
   if (!query || !key || !value)
     return failure();
   Type elementType = getType(query).getElementType();
+  // Key and value come [B, L, N * H] like the query, or already split into
+  // heads, [B, N, L, H] (ONNX Runtime's BNSH form: keys computed, cached or
+  // repeated for grouped heads before the node).
+  bool headsFirst = getType(key).getRank() == 4;
   for (Value t : {query, key, value}) {
     auto type = getType(t);
-    if (type.getRank() != 3 || type.isDynamicDim(2) ||
+    int64_t rank = t == query || !headsFirst ? 3 : 4;
+    if (type.getRank() != rank || type.isDynamicDim(rank - 1) ||
         type.getElementType() != elementType || !elementType.isF32())
       return node.emitError()
-             << "query, key and value must be float32 [batch, sequence, "
-                "hidden] with static hidden sizes, got "
+             << "query must be float32 [batch, sequence, hidden], and key "
+                "and value the same or both [batch, num_heads, length, "
+                "head_size], with static hidden and head sizes, got "
              << t.getType();
   }
   int64_t hidden = getType(query).getDimSize(2);
-  if (hidden % numHeads != 0 || getType(key).getDimSize(2) != hidden ||
-      getType(value).getDimSize(2) != hidden)
-    return node.emitError() << "query, key and value must share a hidden "
-                               "size that num_heads = "
-                            << numHeads << " divides";
+  if (hidden % numHeads != 0)
+    return node.emitError()
+           << "num_heads = " << numHeads
+           << " does not divide the query's hidden size " << hidden;
   int64_t headSize = hidden / numHeads;
+  for (Value t : {key, value}) {
+    auto type = getType(t);
+    if (headsFirst
+            ? type.getDimSize(1) != numHeads || type.getDimSize(3) != headSize
+            : type.getDimSize(2) != hidden)
+      return node.emitError()
+             << "key and value must match the query's " << numHeads
+             << " heads of " << headSize << ", got " << t.getType();
+  }
+  if (headsFirst && (node.hasInput(3) || node.hasInput(6)))
+    return node.emitError() << "key and value split into heads take no bias "
+                               "and no past_key/past_value";
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   Value q = query, k = key, v = value;
@@ -750,11 +768,15 @@ LogicalResult convertMultiHeadAttention(NodeImporter &node) {
   for (Value t : {key, value})
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, t, 0), batch,
                              TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
-  emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, key, 1),
-                           tensor::DimOp::create(b, loc, value, 1),
+  int64_t lengthDim = headsFirst ? 2 : 1;
+  emitRuntimeEqualityCheck(b, loc,
+                           tensor::DimOp::create(b, loc, key, lengthDim),
+                           tensor::DimOp::create(b, loc, value, lengthDim),
                            TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
-  Value presentKey = toHeadsFirst(b, loc, k, numHeads, headSize);
-  Value presentValue = toHeadsFirst(b, loc, v, numHeads, headSize);
+  Value presentKey =
+      headsFirst ? k : toHeadsFirst(b, loc, k, numHeads, headSize);
+  Value presentValue =
+      headsFirst ? v : toHeadsFirst(b, loc, v, numHeads, headSize);
   Value pastLength = indexConstant(b, loc, 0);
   if (node.hasInput(6)) {
     Value pastKey = node.getInput(6), pastValue = node.getInput(7);
