@@ -81,7 +81,12 @@ void NodeImporter::setOutput(unsigned i, Value value) {
 
 StringAttr NodeImporter::getDimSymbol(Value value, int64_t dim) const {
   auto it = scope.dimParams.find(value);
-  return it == scope.dimParams.end() ? nullptr : it->second[dim];
+  if (it == scope.dimParams.end() || !it->second[dim])
+    return nullptr;
+  StringAttr symbol = it->second[dim];
+  return scope.sameSizeNames.contains(symbol)
+             ? scope.sameSizeNames.getLeaderValue(symbol)
+             : symbol;
 }
 
 Value NodeImporter::getOutputValue(unsigned i) const {

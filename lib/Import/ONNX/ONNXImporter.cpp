@@ -47,6 +47,9 @@ private:
   DictionaryAttr getValueAttrs(const onnx::ValueInfoProto &info);
   /// Records the dim_params of `info` (if it names any) in the scope.
   void recordDimParams(const onnx::ValueInfoProto &info);
+  /// Gives the input of each Cast, CastLike or Identity the dim_params of
+  /// its output where it has none of its own (see the definition).
+  void shareDimParamsWithCastInputs(const llvm::StringSet<> &declared);
   int64_t getOpsetFor(StringRef domain) const;
 
   const onnx::ModelProto &model;
@@ -86,8 +89,53 @@ void GraphImporter::recordDimParams(const onnx::ValueInfoProto &info) {
   if (llvm::all_of(params, [](const std::string &p) { return p.empty(); }))
     return;
   SmallVector<StringAttr> &symbols = scope.dimParamsByName[info.name()];
+  symbols.clear(); // An output may also be listed in value_info.
   for (const std::string &param : params)
     symbols.push_back(param.empty() ? nullptr : builder.getStringAttr(param));
+}
+
+// Exporters cast a model's outputs to their declared types at the end
+// (float16 caches and logits computed in float32), so the sizes a
+// present cache's dim_params name are those of the Cast's input, which
+// the attention reads. Named there too, they tie to the other sizes of
+// that name (the attention mask's) instead of being stretched at run time
+// (SizeOrigin.h). A Cast's input has its output's shape, so the output's
+// names are as true of it: where the input has no name of its own it takes
+// the output's, and where shape inference named it apart (unk__N) the two
+// names join one class. Relying on a name is checked at run time as
+// before. Nodes are in topological order: walking them backwards carries
+// names through chains of such ops.
+void GraphImporter::shareDimParamsWithCastInputs(
+    const llvm::StringSet<> &declared) {
+  const auto &nodes = model.graph().node();
+  for (int i = nodes.size() - 1; i >= 0; --i) {
+    const onnx::NodeProto &node = nodes[i];
+    if (!node.domain().empty() ||
+        !llvm::is_contained({"Cast", "CastLike", "Identity"}, node.op_type()) ||
+        node.input_size() < 1 || node.output_size() < 1 ||
+        node.input(0).empty())
+      continue;
+    auto output = scope.dimParamsByName.find(node.output(0));
+    if (output == scope.dimParamsByName.end())
+      continue;
+    SmallVector<StringAttr> names = output->second;
+    auto input = scope.dimParamsByName.find(node.input(0));
+    if (input == scope.dimParamsByName.end()) {
+      if (!declared.contains(node.input(0)))
+        scope.dimParamsByName[node.input(0)] = std::move(names);
+      continue;
+    }
+    if (input->second.size() != names.size())
+      continue;
+    for (auto [inputName, outputName] : llvm::zip(input->second, names)) {
+      if (!outputName)
+        continue;
+      if (!inputName && !declared.contains(node.input(0)))
+        inputName = outputName;
+      else if (inputName && inputName != outputName)
+        scope.sameSizeNames.unionSets(inputName, outputName);
+    }
+  }
 }
 
 LogicalResult GraphImporter::importInitializers() {
@@ -208,6 +256,11 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       scope.dimParams[entry->getArgument(i)] = params->second;
   }
   builder.setInsertionPointToStart(entry);
+  // Graph inputs and initializers keep the names they are declared with.
+  llvm::StringSet<> declared = initializerNames;
+  for (const onnx::ValueInfoProto &info : graph.input())
+    declared.insert(info.name());
+  shareDimParamsWithCastInputs(declared);
 
   if (failed(importInitializers()))
     return nullptr;

@@ -7,6 +7,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
@@ -88,6 +89,9 @@ struct GraphScope {
   /// one name are equal when the model runs (see Ops/SizeOrigin.h).
   llvm::StringMap<llvm::SmallVector<mlir::StringAttr>> dimParamsByName;
   llvm::DenseMap<mlir::Value, llvm::SmallVector<mlir::StringAttr>> dimParams;
+  /// dim_params that name one size: those of a Cast's input and output,
+  /// which shape inference may name apart. A name stands for its class.
+  llvm::EquivalenceClasses<mlir::StringAttr> sameSizeNames;
 };
 
 /// One ONNX node being converted. Converters read inputs and attributes
