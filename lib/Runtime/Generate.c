@@ -245,6 +245,27 @@ static int64_t pick(const float *logits, int64_t vocab, long topK,
   return best[k - 1];
 }
 
+/* An IEEE half's bits as a float (logits of float16 models). */
+static float halfToFloat(uint16_t h) {
+  int exponent = (h >> 10) & 0x1f;
+  float fraction = (float)(h & 0x3ff);
+  float magnitude = exponent == 0    ? ldexpf(fraction, -24)
+                    : exponent == 31 ? (fraction ? NAN : INFINITY)
+                                     : ldexpf(1024 + fraction, exponent - 25);
+  return h & 0x8000 ? -magnitude : magnitude;
+}
+
+/* `count` ids from `values` as a tensor of the input's type: int64 as they
+ * are, int32 through `scratch` (room for `count`). */
+static TernTensor idsTensor(const TernTensorInfo *info, int64_t *values,
+                            int32_t *scratch, int64_t count) {
+  if (info->dtype != TERN_DTYPE_I32)
+    return (TernTensor){values, TERN_DTYPE_I64, 2, {1, count}};
+  for (int64_t i = 0; i < count; ++i)
+    scratch[i] = (int32_t)values[i];
+  return (TernTensor){scratch, TERN_DTYPE_I32, 2, {1, count}};
+}
+
 static double seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -363,9 +384,12 @@ int main(int argc, char **argv) {
   int64_t *sequence = malloc(capacity * sizeof(int64_t));
   int64_t *positions = malloc(capacity * sizeof(int64_t));
   int64_t *mask = malloc(capacity * sizeof(int64_t));
+  int32_t *narrowIds = malloc(3 * capacity * sizeof(int32_t));
+  float *lastLogits = malloc((size_t)vocab * sizeof(float));
   TernTensor *inputs = calloc(numInputs, sizeof(TernTensor));
   TernTensor *outputs = calloc(numOutputs, sizeof(TernTensor));
-  if (!sequence || !positions || !mask || !inputs || !outputs)
+  if (!sequence || !positions || !mask || !narrowIds || !lastLogits ||
+      !inputs || !outputs)
     return fail("out of memory", NULL);
   size_t length = 0;
   if (o.promptIds) {
@@ -421,14 +445,16 @@ int main(int argc, char **argv) {
     int fromCache = step > 0 && !o.noCache;
     size_t first = fromCache ? length - 1 : 0;
     int64_t seq = (int64_t)(length - first);
-    inputs[layout.inputIds] =
-        (TernTensor){sequence + first, TERN_DTYPE_I64, 2, {1, seq}};
+    inputs[layout.inputIds] = idsTensor(&inputInfos[layout.inputIds],
+                                        sequence + first, narrowIds, seq);
     if (layout.attentionMask >= 0)
       inputs[layout.attentionMask] =
-          (TernTensor){mask, TERN_DTYPE_I64, 2, {1, (int64_t)length}};
+          idsTensor(&inputInfos[layout.attentionMask], mask,
+                    narrowIds + capacity, (int64_t)length);
     if (layout.positionIds >= 0)
       inputs[layout.positionIds] =
-          (TernTensor){positions + first, TERN_DTYPE_I64, 2, {1, seq}};
+          idsTensor(&inputInfos[layout.positionIds], positions + first,
+                    narrowIds + 2 * capacity, seq);
     for (int c = 0; c < layout.numCaches; ++c) {
       TernTensor *cache = &inputs[layout.cacheInputs[c]];
       const TernTensorInfo *info = &inputInfos[layout.cacheInputs[c]];
@@ -436,7 +462,7 @@ int main(int argc, char **argv) {
         if (cache->data != &empty)
           tern_tensor_release(cache);
         *cache = (TernTensor){
-            &empty, TERN_DTYPE_F32, 4, {1, info->shape[1], 0, info->shape[3]}};
+            &empty, info->dtype, 4, {1, info->shape[1], 0, info->shape[3]}};
       }
     }
     if (tern_model_run(model, inputs, numInputs, outputs, numOutputs) !=
@@ -447,9 +473,16 @@ int main(int argc, char **argv) {
     if (step == 0)
       firstStep = seconds() - start;
     TernTensor *logitsOut = &outputs[layout.logits];
-    const float *logits = logitsOut->data;
     int64_t rows = logitsOut->shape[1];
-    int64_t token = pick(logits + (rows - 1) * vocab, vocab, o.topK, &state);
+    const float *last = lastLogits;
+    if (logitsOut->dtype == TERN_DTYPE_F16) {
+      const uint16_t *halves = (const uint16_t *)logitsOut->data;
+      for (int64_t v = 0; v < vocab; ++v)
+        lastLogits[v] = halfToFloat(halves[(rows - 1) * vocab + v]);
+    } else {
+      last = (const float *)logitsOut->data + (rows - 1) * vocab;
+    }
+    int64_t token = pick(last, vocab, o.topK, &state);
     sequence[length++] = token;
     ++generated;
     if (printIds)
@@ -469,7 +502,7 @@ int main(int argc, char **argv) {
       present->data = NULL;
       if (o.noCache) {
         tern_tensor_release(cache);
-        *cache = (TernTensor){&empty, TERN_DTYPE_F32, 4, {0}};
+        *cache = (TernTensor){&empty, cache->dtype, 4, {0}};
       }
     }
   }
@@ -492,6 +525,8 @@ int main(int argc, char **argv) {
   free(sequence);
   free(positions);
   free(mask);
+  free(narrowIds);
+  free(lastLogits);
   free(inputs);
   free(outputs);
   free(inputInfos);

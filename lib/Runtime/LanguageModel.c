@@ -4,13 +4,20 @@
 
 #include <string.h>
 
+/* Exporters type ids int64 or int32, and caches and logits float32 or
+ * float16. */
 static int isIds(const TernTensorInfo *info) {
-  return info->dtype == TERN_DTYPE_I64 && info->rank == 2;
+  return (info->dtype == TERN_DTYPE_I64 || info->dtype == TERN_DTYPE_I32) &&
+         info->rank == 2;
+}
+
+static int isFloat(TernDType dtype) {
+  return dtype == TERN_DTYPE_F32 || dtype == TERN_DTYPE_F16;
 }
 
 static int isCache(const TernTensorInfo *info) {
-  return info->dtype == TERN_DTYPE_F32 && info->rank == 4 &&
-         info->shape[1] >= 0 && info->shape[3] >= 0;
+  return isFloat(info->dtype) && info->rank == 4 && info->shape[1] >= 0 &&
+         info->shape[3] >= 0;
 }
 
 int tern_find_language_model_layout(const TernTensorInfo *inputs,
@@ -20,7 +27,7 @@ int tern_find_language_model_layout(const TernTensorInfo *inputs,
                                     TernLanguageModelLayout *layout) {
   if (numInputs < 2 || numOutputs < 2 || strcmp(inputs[0].name, "input_ids") ||
       !isIds(&inputs[0]) || strcmp(outputs[0].name, "logits") ||
-      outputs[0].dtype != TERN_DTYPE_F32 || outputs[0].rank != 3)
+      !isFloat(outputs[0].dtype) || outputs[0].rank != 3)
     return 0;
   layout->inputIds = 0;
   layout->attentionMask = layout->positionIds = -1;
@@ -45,8 +52,8 @@ int tern_find_language_model_layout(const TernTensorInfo *inputs,
   for (int c = 0; c < layout->numCaches; ++c) {
     const TernTensorInfo *out = &outputs[c + 1];
     const TernTensorInfo *in = &inputs[layout->cacheInputs[c]];
-    if (!isCache(out) || out->shape[1] != in->shape[1] ||
-        out->shape[3] != in->shape[3])
+    if (!isCache(out) || out->dtype != in->dtype ||
+        out->shape[1] != in->shape[1] || out->shape[3] != in->shape[3])
       return 0;
     layout->cacheOutputs[c] = c + 1;
   }

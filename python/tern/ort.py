@@ -81,7 +81,17 @@ def generate(model: str, prompt: List[int], tokens: int, config,
     return _call({"mode": "generate", "model": str(model), "prompt": prompt,
                   "tokens": tokens, "kv_heads": config.kv_heads,
                   "head_dim": config.head_dim, "layers": config.layers,
-                  "threads": threads, "layout": layout})
+                  "threads": threads, "layout": layout,
+                  "dtypes": input_dtypes(model)})
+
+
+def input_dtypes(model: str) -> Dict[str, str]:
+    """Each graph input's element type as ONNX Runtime names it (int64,
+    float16, ...): exports type the ids and caches differently."""
+    import onnx
+    graph = onnx.load(str(model), load_external_data=False).graph
+    return {i.name: str(np.dtype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[
+        i.type.tensor_type.elem_type])) for i in graph.input}
 
 
 def version() -> str:

@@ -6,7 +6,8 @@
 //   {"mode": "bench", "model": path, "feeds": {...}, "runs": n, "threads": t}
 //     -> {"seconds": [s, ...]}              (graph optimizations on)
 //   {"mode": "generate", "model": path, "prompt": [ids], "tokens": n,
-//    "kv_heads": h, "head_dim": d, "layers": l, "layout": "tern"|"optimum"}
+//    "kv_heads": h, "head_dim": d, "layers": l, "layout": "tern"|"optimum",
+//    "dtypes": {input: dtype}}   (int32 ids, float16 caches where declared)
 //     -> {"tokens": [ids], "seconds": s, "first_seconds": s}
 // The layouts name the cache: Tern's past_key_<i> -> present_key_<i>, or
 // Hugging Face Optimum's past_key_values.<i>.key -> present.<i>.key with
@@ -17,7 +18,17 @@ const ort = require('onnxruntime-node');
 const typed = {
   float32: Float32Array, int64: BigInt64Array, int32: Int32Array,
   int8: Int8Array, uint8: Uint8Array, float64: Float64Array,
+  float16: Uint16Array,
 };
+
+// An IEEE half's bits as a number.
+function halfToFloat(h) {
+  const sign = h & 0x8000 ? -1 : 1, exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
 
 function decode(t) {
   const bytes = Buffer.from(t.data, 'base64');
@@ -34,8 +45,17 @@ function encode(t) {
 }
 
 async function generate(session, req) {
-  let ids = req.prompt.map(BigInt);
-  const empty = () => new ort.Tensor('float32', new Float32Array(0),
+  // The ids, mask and caches in the types the model declares (int64 and
+  // float32 unless req.dtypes says otherwise).
+  const dtypes = req.dtypes || {};
+  const ids = (name, values, dims) => {
+    const type = dtypes[name] || 'int64';
+    return new ort.Tensor(type, type === 'int32' ? Int32Array.from(
+        values, Number) : BigInt64Array.from(values, BigInt), dims);
+  };
+  const cacheType = dtypes[Object.keys(dtypes).find(
+      (n) => n.startsWith('past_'))] || 'float32';
+  const empty = () => new ort.Tensor(cacheType, new typed[cacheType](0),
                                      [1, req.kv_heads, 0, req.head_dim]);
   const optimum = req.layout === 'optimum';
   const pastName = (kind, i) =>
@@ -49,28 +69,29 @@ async function generate(session, req) {
   }
   let total = 0;
   const out = [];
-  let feedIds = ids;
+  let feedIds = req.prompt;
   const start = process.hrtime.bigint();
   let first = 0;
   for (let step = 0; step < req.tokens; ++step) {
-    const feeds = {input_ids: new ort.Tensor('int64',
-        BigInt64Array.from(feedIds), [1, feedIds.length]), ...past};
+    const feeds = {input_ids: ids('input_ids', feedIds, [1, feedIds.length]),
+                   ...past};
     if (optimum) {
-      const positions = BigInt64Array.from(feedIds, (_, j) =>
-          BigInt(total + j));
+      const positions = Array.from(feedIds, (_, j) => total + j);
       total += feedIds.length;
-      feeds.attention_mask = new ort.Tensor(
-          'int64', new BigInt64Array(total).fill(1n), [1, total]);
+      feeds.attention_mask = ids('attention_mask', new Array(total).fill(1),
+                                 [1, total]);
       // ORT GenAI's layout has no position_ids: GroupQueryAttention
       // derives the positions from the mask.
       if (session.inputNames.includes('position_ids'))
-        feeds.position_ids = new ort.Tensor('int64', positions,
-                                            [1, feedIds.length]);
+        feeds.position_ids = ids('position_ids', positions,
+                                 [1, feedIds.length]);
     }
     const r = await session.run(feeds);
     const vocab = r.logits.dims[2];
-    const last = r.logits.data.subarray((feedIds.length - 1) * vocab,
-                                        feedIds.length * vocab);
+    let last = r.logits.data.subarray((feedIds.length - 1) * vocab,
+                                      feedIds.length * vocab);
+    if (r.logits.type === 'float16' && last instanceof Uint16Array)
+      last = Float32Array.from(last, halfToFloat);
     let best = 0;
     for (let v = 1; v < vocab; ++v) if (last[v] > last[best]) best = v;
     out.push(best);
@@ -78,7 +99,7 @@ async function generate(session, req) {
       past[pastName('key', i)] = r[presentName('key', i)];
       past[pastName('value', i)] = r[presentName('value', i)];
     }
-    feedIds = [BigInt(best)];
+    feedIds = [best];
     if (step === 0) first = Number(process.hrtime.bigint() - start) / 1e9;
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

@@ -144,21 +144,27 @@ class Session:
         {"mask": name or None, "positions": name or None,
         "caches": [(input, output), ...]}; None otherwise."""
         ins, outs = self.inputs, self.outputs
+        # Exporters type ids int64 or int32, and caches and logits float32
+        # or float16.
+        def is_ids(spec):
+            return spec.dtype in (np.int64, np.int32) and len(spec.shape) == 2
+
+        def is_cache(spec):
+            return (spec.dtype in (np.float32, np.float16) and
+                    len(spec.shape) == 4 and spec.shape[1] >= 0 and
+                    spec.shape[3] >= 0)
         if (len(ins) < 2 or len(outs) < 2 or ins[0].name != "input_ids" or
-                ins[0].dtype is not np.int64 or len(ins[0].shape) != 2 or
-                outs[0].name != "logits" or len(outs[0].shape) != 3):
+                not is_ids(ins[0]) or outs[0].name != "logits" or
+                outs[0].dtype not in (np.float32, np.float16) or
+                len(outs[0].shape) != 3):
             return None
         layout = {"mask": None, "positions": None, "caches": []}
         caches = []
-
-        def is_cache(spec):
-            return (spec.dtype is np.float32 and len(spec.shape) == 4 and
-                    spec.shape[1] >= 0 and spec.shape[3] >= 0)
         for spec in ins[1:]:
-            is_ids = spec.dtype is np.int64 and len(spec.shape) == 2
-            if spec.name == "attention_mask" and is_ids and not layout["mask"]:
+            if (spec.name == "attention_mask" and is_ids(spec) and
+                    not layout["mask"]):
                 layout["mask"] = spec.name
-            elif (spec.name == "position_ids" and is_ids and
+            elif (spec.name == "position_ids" and is_ids(spec) and
                   not layout["positions"]):
                 layout["positions"] = spec.name
             elif is_cache(spec):
@@ -168,7 +174,8 @@ class Session:
         if not caches or len(caches) != len(outs) - 1:
             return None
         for past, present in zip(caches, outs[1:]):
-            if (not is_cache(present) or present.shape[1] != past.shape[1] or
+            if (not is_cache(present) or present.dtype is not past.dtype or
+                    present.shape[1] != past.shape[1] or
                     present.shape[3] != past.shape[3]):
                 return None
             layout["caches"].append((past, present.name))
@@ -194,23 +201,25 @@ class Session:
             raise RunError(f"the prompt's {len(prompt)} tokens exceed "
                            f"max_context {max_context}")
         sequence = list(prompt)
-        caches = {past.name: np.zeros((1, past.shape[1], 0, past.shape[3]),
-                                      np.float32)
-                  for past, _ in layout["caches"]}
+        dtypes = {spec.name: spec.dtype for spec in self.inputs}
+        caches = {}
         generated = []
         for step in range(tokens):
             if max_context is not None and len(sequence) >= max_context:
                 break
             first = len(sequence) - 1 if step > 0 and use_cache else 0
-            feeds = {"input_ids": np.array([sequence[first:]], np.int64)}
+            feeds = {"input_ids": np.array([sequence[first:]],
+                                           dtypes["input_ids"])}
             if layout["mask"]:
-                feeds[layout["mask"]] = np.ones((1, len(sequence)), np.int64)
+                feeds[layout["mask"]] = np.ones((1, len(sequence)),
+                                                dtypes[layout["mask"]])
             if layout["positions"]:
                 feeds[layout["positions"]] = np.arange(
-                    first, len(sequence), dtype=np.int64)[None]
+                    first, len(sequence),
+                    dtype=dtypes[layout["positions"]])[None]
             for past, _ in layout["caches"]:
                 feeds[past.name] = caches[past.name] if first else np.zeros(
-                    (1, past.shape[1], 0, past.shape[3]), np.float32)
+                    (1, past.shape[1], 0, past.shape[3]), past.dtype)
             results = self.run(feeds)
             token = int(results["logits"][0, -1].argmax())
             sequence.append(token)

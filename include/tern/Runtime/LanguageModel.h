@@ -30,10 +30,11 @@ extern "C" {
  *    `position_ids` (its GroupQueryAttention derives the positions from
  *    `attention_mask`), so this one rule takes both.
  *
- *  `input_ids` is int64 [batch, seq], `attention_mask` int64 [batch, past +
- *  seq], `position_ids` int64 [batch, seq], `logits` float [batch, seq,
- *  vocab], every cache float [batch, heads, length, head_dim] with static
- *  heads and head_dim. */
+ *  `input_ids` is [batch, seq], `attention_mask` [batch, past + seq] and
+ *  `position_ids` [batch, seq], each int64 or int32; `logits` is [batch,
+ *  seq, vocab] and every cache [batch, heads, length, head_dim] with static
+ *  heads and head_dim, each float32 or float16 (a cache's output of its
+ *  input's type). */
 typedef struct TernLanguageModelLayout {
   int inputIds;
   int attentionMask; /* -1 when absent */
