@@ -91,16 +91,22 @@ def compile_model(model, library):
 
 # --- BitNet-2B4T-shaped decoder -------------------------------------------
 
-def decoder_feeds(ids, past, total, layers, config=FULL, positions=True):
+def decoder_feeds(ids, past, total, layers, config=FULL, positions=True,
+                  dtypes=None):
     """One step's inputs in the Optimum layout; without `positions`, ONNX
-    Runtime GenAI's (no position_ids)."""
-    feeds = {"input_ids": np.array([ids], np.int64),
-             "attention_mask": np.ones((1, total), np.int64)}
+    Runtime GenAI's (no position_ids). `dtypes` maps inputs typed other
+    than int64 ids and float32 caches to their numpy types."""
+    dtypes = dtypes or {}
+    ids_type = dtypes.get("input_ids", np.int64)
+    feeds = {"input_ids": np.array([ids], ids_type),
+             "attention_mask": np.ones((1, total), dtypes.get(
+                 "attention_mask", ids_type))}
     if positions:
-        feeds["position_ids"] = np.arange(total - len(ids), total,
-                                          dtype=np.int64)[None]
+        feeds["position_ids"] = np.arange(
+            total - len(ids), total,
+            dtype=dtypes.get("position_ids", ids_type))[None]
     empty = np.zeros((1, config["kv_heads"], 0, config["head_dim"]),
-                     np.float32)
+                     dtypes.get("past_key_values.0.key", np.float32))
     for i in range(layers):
         for kind in ("key", "value"):
             feeds[f"past_key_values.{i}.{kind}"] = past.get((i, kind), empty)

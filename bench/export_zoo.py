@@ -56,7 +56,14 @@ VARIANTS = {
     "rope-gptj": ["--rope", "interleaved"],
     "norm-simplified": ["--norm", "simplified"],
     "norm-sumsquare": ["--norm", "sumsquare"],
+    "rope-computed": ["--rope", "computed"],
+    "mha": ["--attention", "mha"],
+    "io-fp16": ["--io", "fp16"],
+    "ids-int32": ["--ids", "int32"],
+    "batch-static": ["--batch", "static"],
     "gqa": ["--layout", "genai"],
+    "gqa-fp16-int32": ["--layout", "genai", "--io", "fp16", "--ids", "int32",
+                       "--batch", "static"],
 }
 
 
@@ -81,7 +88,9 @@ def bench_variant(name, work, args, config):
     # GenAI's layout takes no position_ids.
     inputs = onnx.load(str(model), load_external_data=False).graph.input
     options = {"config": config,
-               "positions": any(i.name == "position_ids" for i in inputs)}
+               "positions": any(i.name == "position_ids" for i in inputs),
+               "dtypes": {name: np.dtype(t) for name, t in
+                          tern.ort.input_dtypes(str(model)).items()}}
     prompt = [int(t) for t in np.random.default_rng(0).integers(
         0, config["vocab"], args.prompt)]
     rates, ort_rates, same = [], [], None
@@ -150,13 +159,13 @@ def main():
              "threads": args.threads, "config": config, "rows": rows},
             indent=1))
     fastest = max(r["decode_tokens_per_s"] for r in rows)
-    print(f"\n{'variant':<12} {'compile s':>9} {'RSS/model':>9} "
+    print(f"\n{'variant':<15} {'compile s':>9} {'RSS/model':>9} "
           f"{'decode t/s':>10} {'vs best':>7} {'vs ORT':>7} "
           f"{'prefill s':>9} {'vs ORT':>7}")
     for r in rows:
         ort = r.get("ort_decode_tokens_per_s")
         ort_p = r.get("ort_prefill_s")
-        print(f"{r['variant']:<12} {r['compile_s']:>9.1f} "
+        print(f"{r['variant']:<15} {r['compile_s']:>9.1f} "
               f"{r['peak_rss_ratio']:>9.2f} {r['decode_tokens_per_s']:>10.1f} "
               f"{r['decode_tokens_per_s'] / fastest:>7.2f} "
               f"{(r['decode_tokens_per_s'] / ort if ort else float('nan')):>7.2f} "

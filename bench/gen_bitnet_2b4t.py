@@ -35,13 +35,18 @@ transposed embedding) or q4 (MatMulNBits, bits=4, block 32, of it).
 Exporters write the same decoder many ways; the Optimum layout's layers
 can be written each way (defaults first, see PATTERNS): --repeat-kv
 expand|expand-dyn|tile|concat|interleave, --mask where|trilu|less, --rope
-rotate_half|interleaved, --norm pow|simplified|sumsquare. bench/
+rotate_half|interleaved|computed, --norm pow|simplified|sumsquare,
+--attention matmul|mha. In either layout --io fp16 gives the caches and
+logits as float16 (computing in float32 behind Casts), --batch static
+fixes the batch at 1 and --ids int32 types the ids and mask int32. bench/
 export_zoo.py compiles and runs each against ONNX Runtime.
 
 gen_bitnet_2b4t.py OUT_DIR [--form F] [--head fp32|q4] [--layers N]
                    [--size full|small|tiny] [--seed S] [--accuracy-level L]
                    [--layout optimum|genai] [--repeat-kv ...] [--mask ...]
-                   [--rope ...] [--norm ...]
+                   [--rope ...] [--norm ...] [--attention ...]
+                   [--io fp32|fp16] [--batch dynamic|static]
+                   [--ids int64|int32]
   -> OUT_DIR/model.onnx, OUT_DIR/model.onnx.data
 """
 
@@ -70,9 +75,14 @@ EPS = 1e-5
 PATTERNS = dict(repeat_kv=("expand", "expand-dyn", "tile", "concat",
                            "interleave"),
                 mask=("where", "trilu", "less"),
-                rope=("rotate_half", "interleaved"),
-                norm=("pow", "simplified", "sumsquare"))
+                rope=("rotate_half", "interleaved", "computed"),
+                norm=("pow", "simplified", "sumsquare"),
+                attention=("matmul", "mha"))
+# The graph's inputs and outputs, in either layout (--io, --batch, --ids).
+BOUNDARY = dict(io=("fp32", "fp16"), batch=("dynamic", "static"),
+                ids=("int64", "int32"))
 DEFAULT_PATTERNS = {k: v[0] for k, v in PATTERNS.items()}
+DEFAULT_BOUNDARY = {k: v[0] for k, v in BOUNDARY.items()}
 
 
 class Writer:
@@ -302,23 +312,47 @@ def repeat_kv(g, t, nh, nkv, hd, prefix, patterns, i64):
     return g.node("Reshape", [repeated, final])
 
 
+def rope_angles(g, c, kind, i64):
+    """cos and sin [batch, seq, head_dim] of each position's angles (HF:
+    cat(freqs, freqs); GPT-J's pairs are adjacent), either
+      gathered by position_ids from precomputed tables (HF before 4.38, and
+      the cos/sin caches of most exports), or
+      computed  as HF's LlamaRotaryEmbedding computes them since 4.38:
+                inv_freq [1, d/2, 1] expanded by the batch, MatMul with the
+                positions [b, 1, s] as float, Transpose, Concat, Cos, Sin."""
+    hd = c["head_dim"]
+    inv = 1.0 / (c["rope_theta"] ** (np.arange(0, hd, 2) / hd))
+    if kind == "computed":
+        inv = g.const("model.rotary_emb.inv_freq",
+                      inv.astype(np.float32)[None, :, None])
+        batch = g.node("Unsqueeze", [g.node("Gather", [
+            g.node("Shape", ["position_ids"]), i64("rope.zero", 0)], axis=0),
+            i64("rope.ax0", [0])])
+        inv = g.node("Expand", [inv, g.node("Concat", [
+            batch, i64("rope.one_one", [1, 1])], axis=0)])
+        pos = g.node("Unsqueeze", [g.node("Cast", ["position_ids"],
+                                          to=TensorProto.FLOAT),
+                                   i64("rope.ax1", [1])])
+        freqs = g.node("Transpose", [g.node("MatMul", [inv, pos])],
+                       perm=[0, 2, 1])
+        emb = g.node("Concat", [freqs, freqs], axis=-1)
+        return g.node("Cos", [emb]), g.node("Sin", [emb])
+    freqs = np.outer(np.arange(c["max_pos"]), inv)
+    emb = (np.repeat(freqs, 2, axis=-1) if kind == "interleaved"
+           else np.concatenate([freqs, freqs], axis=-1))
+    return tuple(g.node("Gather", [g.const(f"model.rotary_emb.{f.__name__}"
+                                           "_cached",
+                                           f(emb).astype(np.float32)),
+                                   "position_ids"])
+                 for f in (np.cos, np.sin))
+
+
 def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
     """The layers as a torch export of Llama-style code writes them."""
     h, hd, nh, nkv = c["hidden"], c["head_dim"], c["heads"], c["kv_heads"]
     layers = c["layers"]
     norm = patterns["norm"]
-    # RoPE caches (HF: cat(freqs, freqs)).
-    inv = 1.0 / (c["rope_theta"] ** (np.arange(0, hd, 2) / hd))
-    freqs = np.outer(np.arange(c["max_pos"]), inv)
-    # Each rotated pair's angle: the halves (HF), or adjacent (GPT-J).
-    emb = (np.repeat(freqs, 2, axis=-1) if patterns["rope"] == "interleaved"
-           else np.concatenate([freqs, freqs], axis=-1))
-    cos = g.node("Gather", [g.const("model.rotary_emb.cos_cached",
-                                    np.cos(emb).astype(np.float32)),
-                            "position_ids"])
-    sin = g.node("Gather", [g.const("model.rotary_emb.sin_cached",
-                                    np.sin(emb).astype(np.float32)),
-                            "position_ids"])
+    cos, sin = rope_angles(g, c, patterns["rope"], i64)
     cos = g.node("Unsqueeze", [cos, i64("rope.axis", [1])])
     sin = g.node("Unsqueeze", [sin, i64("rope.axis2", [1])])
 
@@ -378,13 +412,24 @@ def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
                    [f"present.{i}.value"], axis=2)
         kr = repeat_kv(g, k, nh, nkv, hd, p + ".repeat_k", patterns, i64)
         vr = repeat_kv(g, v, nh, nkv, hd, p + ".repeat_v", patterns, i64)
-        scores = g.node("MatMul", [q, g.node("Transpose", [kr],
-                                             perm=[0, 1, 3, 2])])
-        scores = g.node("Add", [g.node("Mul", [scores, scale]), mask])
-        attn = g.node("MatMul", [g.node("Softmax", [scores], axis=-1), vr])
-        attn = g.node("Reshape", [g.node("Transpose", [attn],
-                                         perm=[0, 2, 1, 3]),
-                                  i64(p + ".o_shape", [0, 0, nh * hd])])
+        if patterns["attention"] == "mha":
+            # ONNX Runtime's fusion: com.microsoft MultiHeadAttention with
+            # the query [b, s, heads * d] and the repeated keys and values
+            # [b, heads, T, d] (its BNSH form), the mask as attention_bias.
+            q = g.node("Reshape", [g.node("Transpose", [q], perm=[0, 2, 1, 3]),
+                                   i64(p + ".q_flat", [0, 0, nh * hd])])
+            attn = g.node("MultiHeadAttention", [q, kr, vr, "", "", mask],
+                          domain="com.microsoft",
+                          name=p + "/attn/MultiHeadAttention", num_heads=nh,
+                          scale=float(1 / np.sqrt(hd)))
+        else:
+            scores = g.node("MatMul", [q, g.node("Transpose", [kr],
+                                                 perm=[0, 1, 3, 2])])
+            scores = g.node("Add", [g.node("Mul", [scores, scale]), mask])
+            attn = g.node("MatMul", [g.node("Softmax", [scores], axis=-1), vr])
+            attn = g.node("Reshape", [g.node("Transpose", [attn],
+                                             perm=[0, 2, 1, 3]),
+                                      i64(p + ".o_shape", [0, 0, nh * hd])])
         attn = rms_norm(g, attn, nh * hd, p + ".self_attn.attn_sub_norm", rng, norm)
         x = g.node("Add", [x, projection(g, attn, h, nh * hd,
                                          p + ".self_attn.o_proj", form, rng, level)])
@@ -401,7 +446,7 @@ def build_optimum_layers(g, x, c, form, rng, level, i64, patterns):
     return rms_norm(g, x, h, "model.norm", rng, norm)
 
 
-def build_genai_layers(g, x, c, form, rng, level, i64):
+def build_genai_layers(g, x, c, form, rng, level, i64, ids_type):
     """The layers as ONNX Runtime GenAI's model builder writes them."""
     h, hd, nh, nkv = c["hidden"], c["head_dim"], c["heads"], c["kv_heads"]
     # Rotary caches of half width, as the builder stores them.
@@ -413,7 +458,9 @@ def build_genai_layers(g, x, c, form, rng, level, i64):
     # total_sequence_length, both int32.
     summed = g.node("ReduceSum", ["attention_mask", i64("mask.axes", [1])],
                     name="/model/attn_mask_reformat/ReduceSum", keepdims=0)
-    seqlens = g.node("Cast", [g.node("Sub", [summed, i64("mask.one", 1)])],
+    one = g.const("mask.one", np.array(1, onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[
+        ids_type]))
+    seqlens = g.node("Cast", [g.node("Sub", [summed, one])],
                      name="/model/attn_mask_reformat/Cast", to=TensorProto.INT32)
     total = g.node("Cast", [g.node("Gather", [
         g.node("Shape", ["attention_mask"]), i64("mask.index", 1)], axis=0)],
@@ -458,9 +505,26 @@ def build_genai_layers(g, x, c, form, rng, level, i64):
     return normed
 
 
+def retype_boundary(g, inputs, outputs, to_float, from_float):
+    """Computes in float32 behind float16 `inputs` and `outputs` (names), as
+    a mixed-precision export does: each input is Cast to float where it is
+    read, each output Cast to float16 from the float the graph computes."""
+    renamed = {name: name + ".float" for name in inputs + outputs}
+    for n in g.nodes:
+        n.input[:] = [renamed.get(i, i) for i in n.input]
+        n.output[:] = [renamed.get(o, o) for o in n.output]
+    for name in inputs:
+        g.nodes.insert(0, helper.make_node("Cast", [name], [renamed[name]],
+                                           name=f"/{name}/Cast", to=to_float))
+    for name in outputs:
+        g.nodes.append(helper.make_node("Cast", [renamed[name]], [name],
+                                        name=f"/{name}/Cast", to=from_float))
+
+
 def build(out_dir, c, form, head, seed, level=4, layout="optimum",
-          patterns=None):
+          patterns=None, boundary=None):
     patterns = dict(DEFAULT_PATTERNS, **(patterns or {}))
+    boundary = dict(DEFAULT_BOUNDARY, **(boundary or {}))
     rng = np.random.default_rng(seed)
     w = Writer(out_dir)
     g = Graph(w)
@@ -468,27 +532,32 @@ def build(out_dir, c, form, head, seed, level=4, layout="optimum",
     layers = c["layers"]
     i64 = lambda name, v: g.const(name, np.array(v, np.int64))
 
-    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64,
-                                            ["batch_size", "sequence_length"]),
+    ids_type = (TensorProto.INT32 if boundary["ids"] == "int32"
+                else TensorProto.INT64)
+    io_type = (TensorProto.FLOAT16 if boundary["io"] == "fp16"
+               else TensorProto.FLOAT)
+    batch = 1 if boundary["batch"] == "static" else "batch_size"
+    inputs = [helper.make_tensor_value_info("input_ids", ids_type,
+                                            [batch, "sequence_length"]),
               helper.make_tensor_value_info(
-                  "attention_mask", TensorProto.INT64,
-                  ["batch_size", "total_sequence_length"])]
+                  "attention_mask", ids_type,
+                  [batch, "total_sequence_length"])]
     genai = layout == "genai"
+    if genai and patterns != DEFAULT_PATTERNS:
+        raise ValueError("the pattern options write the Optimum layout")
     if not genai:
         inputs.append(helper.make_tensor_value_info(
-            "position_ids", TensorProto.INT64,
-            ["batch_size", "sequence_length"]))
+            "position_ids", ids_type, [batch, "sequence_length"]))
     outputs = [helper.make_tensor_value_info(
-        "logits", TensorProto.FLOAT,
-        ["batch_size", "sequence_length", c["vocab"]])]
+        "logits", io_type, [batch, "sequence_length", c["vocab"]])]
     for i in range(layers):
         for kind in ("key", "value"):
             inputs.append(helper.make_tensor_value_info(
-                f"past_key_values.{i}.{kind}", TensorProto.FLOAT,
-                ["batch_size", nkv, "past_sequence_length", hd]))
+                f"past_key_values.{i}.{kind}", io_type,
+                [batch, nkv, "past_sequence_length", hd]))
             outputs.append(helper.make_tensor_value_info(
-                f"present.{i}.{kind}", TensorProto.FLOAT,
-                ["batch_size", nkv, "total_sequence_length", hd]))
+                f"present.{i}.{kind}", io_type,
+                [batch, nkv, "total_sequence_length", hd]))
 
     # Embedding, generated in row blocks (1.3 GB at full size).
     embed = np.empty((c["vocab"], h), np.float32)
@@ -499,7 +568,7 @@ def build(out_dir, c, form, head, seed, level=4, layout="optimum",
     x = g.node("Gather", [embed_name, "input_ids"], name="/embed_tokens/Gather")
 
     if genai:
-        x = build_genai_layers(g, x, c, form, rng, level, i64)
+        x = build_genai_layers(g, x, c, form, rng, level, i64, ids_type)
     else:
         x = build_optimum_layers(g, x, c, form, rng, level, i64, patterns)
 
@@ -527,6 +596,10 @@ def build(out_dir, c, form, head, seed, level=4, layout="optimum",
                block_size=block, accuracy_level=level)
     del embed
     w.close()
+    if io_type == TensorProto.FLOAT16:
+        retype_boundary(g, [i.name for i in inputs[-2 * layers:]],
+                        [o.name for o in outputs], TensorProto.FLOAT,
+                        TensorProto.FLOAT16)
 
     graph = helper.make_graph(g.nodes, "main_graph", inputs, outputs,
                               w.initializers)
@@ -563,12 +636,18 @@ def main():
                         "activations in ONNX Runtime, 0: float)")
     for name, helptext in (("repeat_kv", "repeat_kv (see repeat_kv())"),
                            ("mask", "the causal mask"),
-                           ("rope", "RoPE (see rotate())"),
-                           ("norm", "RMSNorm (see rms_norm())")):
+                           ("rope", "RoPE (see rotate(), rope_angles())"),
+                           ("norm", "RMSNorm (see rms_norm())"),
+                           ("attention", "attention")):
         parser.add_argument("--" + name.replace("_", "-"),
                             choices=PATTERNS[name],
                             default=DEFAULT_PATTERNS[name],
                             help=f"how {helptext} is written (Optimum layout)")
+    for name, helptext in (("io", "the caches' and logits' type"),
+                           ("batch", "the batch size, dynamic or 1"),
+                           ("ids", "the ids' and mask's type")):
+        parser.add_argument("--" + name, choices=BOUNDARY[name],
+                            default=DEFAULT_BOUNDARY[name], help=helptext)
     args = parser.parse_args()
     config = dict({"full": FULL, "small": SMALL, "tiny": TINY}[args.size])
     if args.layers is not None:
@@ -576,7 +655,8 @@ def main():
     os.makedirs(args.out_dir, exist_ok=True)
     path = build(args.out_dir, config, args.form, args.head, args.seed,
                  args.accuracy_level, args.layout,
-                 {name: getattr(args, name) for name in PATTERNS})
+                 {name: getattr(args, name) for name in PATTERNS},
+                 {name: getattr(args, name) for name in BOUNDARY})
     size = os.path.getsize(path) + os.path.getsize(path + ".data")
     print(f"{path}: {size / 1e9:.3f} GB with its data", file=sys.stderr)
 

@@ -242,12 +242,16 @@ def test_session_generate_matches_the_executable_and_onnx_runtime(tmp_path):
         session.generate(prompt, 4, max_context=3)
 
 
-@pytest.mark.parametrize("layout", ["optimum", "genai"])
-def test_session_generate_takes_the_optimum_and_genai_layouts(tmp_path,
-                                                               layout):
+@pytest.mark.parametrize("layout,boundary", [
+    ("optimum", []), ("genai", []),
+    ("optimum", ["--io", "fp16", "--ids", "int32"]),
+    ("genai", ["--io", "fp16", "--ids", "int32", "--batch", "static"])])
+def test_session_generate_takes_the_optimum_and_genai_layouts(
+        tmp_path, layout, boundary):
     """Decoders in Hugging Face Optimum's layout (input_ids,
     attention_mask, position_ids, past_key_values.<i>.key/value) and in ONNX
-    Runtime GenAI's (no position_ids; GroupQueryAttention): greedy ids from
+    Runtime GenAI's (no position_ids; GroupQueryAttention), with int64 or
+    int32 ids and float32 or float16 caches and logits: greedy ids from
     Session.generate equal ONNX Runtime's on the same file."""
     require_ort()
     root = os.path.join(os.path.dirname(__file__), "..", "..")
@@ -255,8 +259,8 @@ def test_session_generate_takes_the_optimum_and_genai_layouts(tmp_path,
                                                  "gen_bitnet_2b4t.py"),
                     "--form", "matmulnbits", "--head", "q4", "--tiny",
                     "--layers", "2", "--accuracy-level", "0",
-                    "--layout", layout, str(tmp_path / layout)], check=True,
-                   capture_output=True)
+                    "--layout", layout, *boundary, str(tmp_path / layout)],
+                   check=True, capture_output=True)
     model = str(tmp_path / layout / "model.onnx")
     session = tern.load(tern.compile(model, str(tmp_path / "model.so")))
     found = session.language_model_layout()
@@ -265,6 +269,7 @@ def test_session_generate_takes_the_optimum_and_genai_layouts(tmp_path,
         "position_ids" if layout == "optimum" else None)
     assert found["caches"][0][1] == "present.0.key"
     past = found["caches"][0][0]
+    assert past.dtype is (np.float16 if "fp16" in boundary else np.float32)
 
     class Config:
         layers = len(found["caches"]) // 2
