@@ -192,7 +192,24 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
   Value total = tensor::DimOp::create(b, loc, keys, 2);
   int64_t dyn = ShapedType::kDynamic;
 
-  // [B, S, N * H] -> [B, S, KVN, G, H].
+  // Both products are batched matmuls over (B, KVN) whose rows are the
+  // G * S queries that share a key head, in the layout the contraction
+  // kernels take (Codegen/VectorizeContractions.cpp): each operand's
+  // innermost dimension its reduction or its columns. Only the query, the
+  // keys' transpose and the result are copied; the values and keys are
+  // read in place, never repeated per query head.
+  auto transposed = [&](Value x, ArrayRef<int64_t> perm,
+                        ValueRange dynamicSizes) {
+    auto type = getType(x);
+    SmallVector<int64_t> shape;
+    for (int64_t d : perm)
+      shape.push_back(type.getDimSize(d));
+    Value init =
+        tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+    return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
+  };
+  // [B, S, N * H] -> [B, S, KVN, G, H] -> [B, KVN, G, S, H] -> [B, KVN,
+  // G * S, H].
   auto q5Type =
       RankedTensorType::get({dyn, dyn, kvHeads, group, headSize}, elementType);
   Value q5 = tensor::ExpandShapeOp::create(
@@ -200,6 +217,11 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
       SmallVector<OpFoldResult>{batch, seq, b.getIndexAttr(kvHeads),
                                 b.getIndexAttr(group),
                                 b.getIndexAttr(headSize)});
+  Value queries = tensor::CollapseShapeOp::create(
+      b, loc, transposed(q5, {0, 2, 3, 1, 4}, {batch, seq}),
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
+  // [B, KVN, T, H] -> [B, KVN, H, T].
+  Value keysT = transposed(keys, {0, 1, 3, 2}, {batch, total});
 
   auto map = [&](unsigned numDims, ArrayRef<unsigned> dims) {
     SmallVector<AffineExpr> exprs;
@@ -216,24 +238,39 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
   };
   using utils::IteratorType;
   IteratorType par = IteratorType::parallel, red = IteratorType::reduction;
+  // out[b, kh, m, n] = sum_k lhs[b, kh, m, k] rhs[b, kh, k, n].
+  auto batchedMatmul = [&](Value lhs, Value rhs, RankedTensorType type,
+                           ValueRange dynamicSizes) {
+    return linalg::GenericOp::create(
+               b, loc, type, ValueRange{lhs, rhs},
+               ValueRange{zeroFilled(type, dynamicSizes)},
+               ArrayRef<AffineMap>{map(5, {0, 1, 2, 4}), map(5, {0, 1, 4, 3}),
+                                   map(5, {0, 1, 2, 3})},
+               ArrayRef<IteratorType>{par, par, par, par, red},
+               [](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value product =
+                     arith::MulFOp::create(nb, nloc, args[0], args[1]);
+                 linalg::YieldOp::create(
+                     nb, nloc,
+                     arith::AddFOp::create(nb, nloc, args[2], product)
+                         .getResult());
+               })
+        .getResult(0);
+  };
+  Value rows = tensor::DimOp::create(b, loc, queries, 2);
 
-  // scores[b, kh, g, s, t] = sum_h q5[b, s, kh, g, h] keys[b, kh, t, h].
+  // scores[b, kh, g, s, t] = sum_h q[b, s, kh, g, h] keys[b, kh, t, h].
   auto scoresType =
       RankedTensorType::get({dyn, kvHeads, group, dyn, dyn}, elementType);
-  Value scores =
-      linalg::GenericOp::create(
-          b, loc, scoresType, ValueRange{q5, keys},
-          ValueRange{zeroFilled(scoresType, {batch, seq, total})},
-          ArrayRef<AffineMap>{map(6, {0, 3, 1, 2, 5}), map(6, {0, 1, 4, 5}),
-                              map(6, {0, 1, 2, 3, 4})},
-          ArrayRef<IteratorType>{par, par, par, par, par, red},
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value product = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-            linalg::YieldOp::create(
-                nb, nloc,
-                arith::AddFOp::create(nb, nloc, args[2], product).getResult());
-          })
-          .getResult(0);
+  Value scores = tensor::ExpandShapeOp::create(
+      b, loc, scoresType,
+      batchedMatmul(
+          queries, keysT,
+          RankedTensorType::get({dyn, kvHeads, dyn, dyn}, elementType),
+          {batch, rows, total}),
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}},
+      SmallVector<OpFoldResult>{batch, b.getIndexAttr(kvHeads),
+                                b.getIndexAttr(group), seq, total});
 
   // Scale, soft cap, bias and mask, elementwise.
   SmallVector<Value> inputs = {scores};
@@ -311,20 +348,20 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
     return failure();
 
   // out[b, s, kh, g, h] = sum_t probs[b, kh, g, s, t] values[b, kh, t, h].
-  Value out =
-      linalg::GenericOp::create(
-          b, loc, q5Type, ValueRange{*probs, values},
-          ValueRange{zeroFilled(q5Type, {batch, seq})},
-          ArrayRef<AffineMap>{map(6, {0, 1, 2, 3, 5}), map(6, {0, 1, 5, 4}),
-                              map(6, {0, 3, 1, 2, 4})},
-          ArrayRef<IteratorType>{par, par, par, par, par, red},
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value product = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-            linalg::YieldOp::create(
-                nb, nloc,
-                arith::AddFOp::create(nb, nloc, args[2], product).getResult());
-          })
-          .getResult(0);
+  Value probRows = tensor::CollapseShapeOp::create(
+      b, loc, *probs, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
+  Value weighted = batchedMatmul(
+      probRows, values,
+      RankedTensorType::get({dyn, kvHeads, dyn, headSize}, elementType),
+      {batch, rows});
+  Value headsFirst = tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get({dyn, kvHeads, group, dyn, headSize}, elementType),
+      weighted, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}},
+      SmallVector<OpFoldResult>{batch, b.getIndexAttr(kvHeads),
+                                b.getIndexAttr(group), seq,
+                                b.getIndexAttr(headSize)});
+  Value out = transposed(headsFirst, {0, 3, 1, 2, 4}, {batch, seq});
   return Value(tensor::CollapseShapeOp::create(
       b, loc, out, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}}));
 }
