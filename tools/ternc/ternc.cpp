@@ -268,7 +268,21 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "Tern: ternary model compiler\n");
+  // --help shows ternc's own options; the hundreds that LLVM and MLIR
+  // register (code generation internals, IR printing, timing) still work
+  // and are listed by --help-hidden, as clang keeps LLVM's behind -mllvm.
+  for (auto &[name, option] : cl::getRegisteredOptions()) {
+    if (!llvm::is_contained(option->Categories, &ternCategory) &&
+        !llvm::is_contained({"help", "help-hidden", "version"}, name) &&
+        option->getOptionHiddenFlag() == cl::NotHidden)
+      option->setHiddenFlag(cl::Hidden);
+  }
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Tern: ternary model compiler\n\n"
+      "  ternc model.onnx -o model.so   (see --emit for other outputs)\n\n"
+      "--help-hidden also lists LLVM's and MLIR's options (for example "
+      "--mlir-timing and --mlir-print-ir-after-all).\n");
 
   if (listOps) {
     printOpList();
