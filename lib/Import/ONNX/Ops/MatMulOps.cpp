@@ -9,6 +9,7 @@
 #include "Broadcast.h"
 #include "MatMul.h"
 #include "QuantArithmetic.h"
+#include "RepeatedHeads.h"
 #include "RuntimeChecks.h"
 #include "Signedness.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
@@ -365,7 +366,13 @@ LogicalResult convertMatMul(NodeImporter &node) {
   Value lhs = node.getInput(0), rhs = node.getInput(1);
   if (!lhs || !rhs || failed(checkFloatOperands(node, lhs, rhs)))
     return failure();
-  FailureOr<Value> product = buildMatMul(node, lhs, rhs);
+  // Attention against keys or values repeated per query head (repeat_kv):
+  // grouped by key head instead, reading each once.
+  FailureOr<Value> product = buildGroupedHeadsMatMul(node, lhs, rhs);
+  if (failed(product))
+    return failure();
+  if (!*product)
+    product = buildMatMul(node, lhs, rhs);
   if (failed(product))
     return failure();
   node.setOutput(0, *product);

@@ -405,6 +405,29 @@ FailureOr<Value> tern::buildConcat(NodeImporter &node, ArrayRef<Value> inputs,
 
 namespace {
 
+/// `input` repeated `times` along each of its static size-1 dimensions
+/// `dim`, as Expand broadcasts it: the broadcast reads the one element
+/// there, and keeps every other size the input's.
+FailureOr<Value>
+buildUnitDimRepeat(NodeImporter &node, Value input,
+                   ArrayRef<std::pair<int64_t, int64_t>> dimAndTimes) {
+  OpBuilder &b = node.getBuilder();
+  Location loc = node.getLoc();
+  auto type = getType(input);
+  SmallVector<int64_t> shape(type.getShape());
+  SmallVector<Value> dynamicSizes;
+  for (auto [dim, times] : dimAndTimes)
+    shape[dim] = times;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, d));
+  Value shapeOnly = tensor::EmptyOp::create(
+      b, loc, shape, type.getElementType(), dynamicSizes);
+  return buildBroadcastElementwise(
+      node, {input, shapeOnly}, type.getElementType(),
+      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+}
+
 LogicalResult convertConcat(NodeImporter &node) {
   SmallVector<Value> inputs;
   for (unsigned i = 0; i < node.getNumInputs(); ++i) {
@@ -412,6 +435,22 @@ LogicalResult convertConcat(NodeImporter &node) {
     if (!input)
       return failure();
     inputs.push_back(input);
+  }
+  // One tensor of size 1 along the axis, n times (`torch.cat([x] * n)`, a
+  // repeat_kv): a broadcast, as Expand builds it, which the attention's
+  // matmul recognizes (RepeatedHeads.h) instead of a chain of copies.
+  int64_t rank = getType(inputs[0]).getRank();
+  int64_t axis = node.getIntAttr("axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (inputs.size() > 1 && axis >= 0 && axis < rank &&
+      llvm::all_equal(inputs) && getType(inputs[0]).getDimSize(axis) == 1) {
+    FailureOr<Value> repeated =
+        buildUnitDimRepeat(node, inputs[0], {{axis, int64_t(inputs.size())}});
+    if (failed(repeated))
+      return failure();
+    node.setOutput(0, *repeated);
+    return success();
   }
   FailureOr<Value> result =
       buildConcat(node, inputs, node.getIntAttr("axis", 0));
@@ -555,6 +594,51 @@ LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
     return arith::CmpIOp::create(b, loc, predicate, lhs, rhs).getResult();
   };
   Value zero = constant(0), one = constant(1), minusOne = constant(-1);
+  // A -1 among entries that are constants and the input's own dynamic
+  // sizes, each once (`view(batch, -1, seq, head_dim)` after repeat_kv), is
+  // the quotient of the static sizes: known now, so the result's size is
+  // static (the element count is still checked when the model runs).
+  std::optional<int64_t> staticInferred;
+  {
+    auto inputType = getType(input);
+    SmallVector<bool> matched(rank, false);
+    int64_t constants = 1, inferredAt = -1;
+    bool fits = !allowZero && folded;
+    for (auto [i, entry] : llvm::enumerate(*entries)) {
+      if (!fits)
+        break;
+      std::optional<int64_t> value =
+          i < folded->values.size() ? folded->values[i] : std::nullopt;
+      if (value && *value == -1 && inferredAt < 0) {
+        inferredAt = i;
+      } else if (value && *value > 0) {
+        constants *= *value;
+      } else if (auto dimOp = entry.getDefiningOp<tensor::DimOp>();
+                 dimOp && dimOp.getConstantIndex() && !value) {
+        auto same = llvm::find_if(llvm::seq<int64_t>(0, rank), [&](int64_t d) {
+          return inputType.isDynamicDim(d) && !matched[d] &&
+                 relateSizes(node, dimOp.getSource(), *dimOp.getConstantIndex(),
+                             input, d) == SizeRelation::Same;
+        });
+        if (same == llvm::seq<int64_t>(0, rank).end())
+          fits = false;
+        else
+          matched[*same] = true;
+      } else {
+        fits = false;
+      }
+    }
+    int64_t staticElements = 1;
+    for (int64_t d = 0; d < rank && fits; ++d) {
+      if (inputType.isDynamicDim(d))
+        fits = matched[d];
+      else
+        staticElements *= inputType.getDimSize(d);
+    }
+    if (fits && inferredAt >= 0 && constants > 0 &&
+        staticElements % constants == 0)
+      staticInferred = staticElements / constants;
+  }
   // The product of the sizes that are not inferred, and how many are.
   Value known = one, numInferred = zero;
   Value invalid = arith::ConstantIntOp::create(b, loc, 0, 1);
@@ -572,7 +656,9 @@ LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
         dimOp ? dimOp.getConstantIndex() : std::nullopt;
     if (value && *value < -1)
       return node.emitError() << "shape entry " << *value << " is invalid";
-    if (value && *value == -1) {
+    if (value && *value == -1 && staticInferred) {
+      value = staticInferred;
+    } else if (value && *value == -1) {
       sizes.push_back(nullptr);
       isInferred.push_back(isTrue);
       numInferred = arith::AddIOp::create(b, loc, numInferred, one);
@@ -644,6 +730,11 @@ LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
       b, loc, invalid, compare(arith::CmpIPredicate::ne, count, total));
   emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_RESHAPE_MISMATCH);
   SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, sizes);
+  // Entries known now (constants, a -1 inferred above) are static sizes.
+  for (auto [d, size] : llvm::enumerate(sizes))
+    if (std::optional<int64_t> constant = getConstantIntValue(size);
+        constant && ShapedType::isDynamic(shape[d]))
+      shape[d] = *constant;
   node.setOutput(0, buildReshape(b, loc, input, sizes, shape));
   return success();
 }
@@ -1620,6 +1711,25 @@ LogicalResult convertTile(NodeImporter &node) {
     if (static_cast<int64_t>(repeats->size()) != rank)
       return node.emitError() << "repeats has " << repeats->size()
                               << " entries for rank " << rank;
+    // Repeating only dimensions of size 1 (`x[:, :, None].repeat(1, 1, n,
+    // 1, 1)`, a repeat_kv) broadcasts them, as Expand does: the attention's
+    // matmul recognizes that (RepeatedHeads.h), and it needs no modulo.
+    SmallVector<std::pair<int64_t, int64_t>> unitRepeats;
+    bool onlyUnitDims = true;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t r = (*repeats)[d];
+      if (r > 1 && type.getDimSize(d) == 1)
+        unitRepeats.push_back({d, r});
+      else if (r != 1)
+        onlyUnitDims = false;
+    }
+    if (onlyUnitDims && !unitRepeats.empty()) {
+      FailureOr<Value> repeated = buildUnitDimRepeat(node, input, unitRepeats);
+      if (failed(repeated))
+        return failure();
+      node.setOutput(0, *repeated);
+      return success();
+    }
     for (int64_t d = 0; d < rank; ++d) {
       int64_t r = (*repeats)[d];
       if (r < 0)
