@@ -200,12 +200,12 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
   Value total = tensor::DimOp::create(b, loc, keys, 2);
   int64_t dyn = ShapedType::kDynamic;
 
-  // Both products are batched matmuls over (B, KVN) whose rows are the
-  // G * S queries that share a key head, in the layout the contraction
-  // kernels take (Codegen/VectorizeContractions.cpp): each operand's
-  // innermost dimension its reduction or its columns. Only the query, the
-  // keys' transpose and the result are copied; the values and keys are
-  // read in place, never repeated per query head.
+  // With batchedProducts, both products are batched matmuls over (B, KVN)
+  // whose rows are the G * S queries that share a key head, in the layout the
+  // contraction kernels take (Codegen/VectorizeContractions.cpp): each
+  // operand's innermost dimension its reduction or its columns. Only the query,
+  // the keys' transpose and the result are copied; the values and keys are read
+  // in place, never repeated per query head.
   auto transposed = [&](Value x, ArrayRef<int64_t> perm,
                         ValueRange dynamicSizes) {
     auto type = getType(x);
@@ -216,8 +216,8 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
         tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
     return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
   };
-  // [B, S, N * H] -> [B, S, KVN, G, H] -> [B, KVN, G, S, H] -> [B, KVN,
-  // G * S, H].
+  // [B, S, N * H] -> [B, S, KVN, G, H] (then, for the batched products,
+  // [B, KVN, G, S, H] -> [B, KVN, G * S, H]).
   auto q5Type =
       RankedTensorType::get({dyn, dyn, kvHeads, group, headSize}, elementType);
   Value q5 = tensor::ExpandShapeOp::create(
