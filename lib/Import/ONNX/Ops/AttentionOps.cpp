@@ -241,15 +241,14 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
   };
   using utils::IteratorType;
   IteratorType par = IteratorType::parallel, red = IteratorType::reduction;
-  // out[b, kh, m, n] = sum_k lhs[b, kh, m, k] rhs[b, kh, k, n].
-  auto batchedMatmul = [&](Value lhs, Value rhs, RankedTensorType type,
-                           ValueRange dynamicSizes) {
+  // out = sum over the last loop of lhs * rhs, each read through its map.
+  auto sumOfProducts = [&](Value lhs, Value rhs, RankedTensorType type,
+                           ValueRange dynamicSizes, ArrayRef<AffineMap> maps) {
+    SmallVector<IteratorType> iterators(maps[0].getNumDims() - 1, par);
+    iterators.push_back(red);
     return linalg::GenericOp::create(
                b, loc, type, ValueRange{lhs, rhs},
-               ValueRange{zeroFilled(type, dynamicSizes)},
-               ArrayRef<AffineMap>{map(5, {0, 1, 2, 4}), map(5, {0, 1, 4, 3}),
-                                   map(5, {0, 1, 2, 3})},
-               ArrayRef<IteratorType>{par, par, par, par, red},
+               ValueRange{zeroFilled(type, dynamicSizes)}, maps, iterators,
                [](OpBuilder &nb, Location nloc, ValueRange args) {
                  Value product =
                      arith::MulFOp::create(nb, nloc, args[0], args[1]);
@@ -259,6 +258,13 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
                          .getResult());
                })
         .getResult(0);
+  };
+  // out[b, kh, m, n] = sum_k lhs[b, kh, m, k] rhs[b, kh, k, n].
+  auto batchedMatmul = [&](Value lhs, Value rhs, RankedTensorType type,
+                           ValueRange dynamicSizes) {
+    return sumOfProducts(
+        lhs, rhs, type, dynamicSizes,
+        {map(5, {0, 1, 2, 4}), map(5, {0, 1, 4, 3}), map(5, {0, 1, 2, 3})});
   };
 
   // scores[b, kh, g, s, t] = sum_h q[b, s, kh, g, h] keys[b, kh, t, h].
@@ -282,21 +288,9 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
         SmallVector<OpFoldResult>{batch, b.getIndexAttr(kvHeads),
                                   b.getIndexAttr(group), seq, total});
   } else {
-    scores =
-        linalg::GenericOp::create(
-            b, loc, scoresType, ValueRange{q5, keys},
-            ValueRange{zeroFilled(scoresType, {batch, seq, total})},
-            ArrayRef<AffineMap>{map(6, {0, 3, 1, 2, 5}), map(6, {0, 1, 4, 5}),
-                                map(6, {0, 1, 2, 3, 4})},
-            ArrayRef<IteratorType>{par, par, par, par, par, red},
-            [](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value product = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-              linalg::YieldOp::create(
-                  nb, nloc,
-                  arith::AddFOp::create(nb, nloc, args[2], product)
-                      .getResult());
-            })
-            .getResult(0);
+    scores = sumOfProducts(q5, keys, scoresType, {batch, seq, total},
+                           {map(6, {0, 3, 1, 2, 5}), map(6, {0, 1, 4, 5}),
+                            map(6, {0, 1, 2, 3, 4})});
   }
 
   // Scale, soft cap, bias and mask, elementwise.
@@ -394,21 +388,9 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
                                   b.getIndexAttr(headSize)});
     out = transposed(headsFirst, {0, 3, 1, 2, 4}, {batch, seq});
   } else {
-    out = linalg::GenericOp::create(
-              b, loc, q5Type, ValueRange{*probs, values},
-              ValueRange{zeroFilled(q5Type, {batch, seq})},
-              ArrayRef<AffineMap>{map(6, {0, 1, 2, 3, 5}), map(6, {0, 1, 5, 4}),
-                                  map(6, {0, 3, 1, 2, 4})},
-              ArrayRef<IteratorType>{par, par, par, par, par, red},
-              [](OpBuilder &nb, Location nloc, ValueRange args) {
-                Value product =
-                    arith::MulFOp::create(nb, nloc, args[0], args[1]);
-                linalg::YieldOp::create(
-                    nb, nloc,
-                    arith::AddFOp::create(nb, nloc, args[2], product)
-                        .getResult());
-              })
-              .getResult(0);
+    out = sumOfProducts(*probs, values, q5Type, {batch, seq},
+                        {map(6, {0, 1, 2, 3, 5}), map(6, {0, 1, 5, 4}),
+                         map(6, {0, 3, 1, 2, 4})});
   }
   return Value(tensor::CollapseShapeOp::create(
       b, loc, out, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}}));
