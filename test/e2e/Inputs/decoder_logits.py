@@ -6,11 +6,16 @@ wrong mask or rotation barely moves a small random model's argmax), so
 this compares the values. Feeds are typed as the model declares them
 (int32 ids, float16 caches).
 
-decoder_logits.py MODEL LIBRARY PROMPT_IDS
+The library runs in TERN_RUN, not in this process: in the sanitizer build
+the library carries an instrumented runtime that only tern-run, built with
+the same sanitizers, can load.
+
+decoder_logits.py MODEL LIBRARY PROMPT_IDS TERN_RUN WORK_DIR
   prints "ok: ..." or "FAIL: ..." for each step
 """
 
 import os
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -19,13 +24,25 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
-import tern  # noqa: E402
 import tern.ort  # noqa: E402
 from e2e_vs_ort import decoder_feeds  # noqa: E402
 
 
+def run_library(tern_run, library, feeds, work):
+    """Runs LIBRARY on FEEDS with tern-run and returns its outputs."""
+    os.makedirs(work, exist_ok=True)
+    command = [tern_run, library, "--output-dir", os.path.join(work, "out")]
+    for name, value in feeds.items():
+        path = os.path.join(work, name + ".npy")
+        np.save(path, value)
+        command += ["--input", f"{name}={path}"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    out = os.path.join(work, "out")
+    return {f[:-4]: np.load(os.path.join(out, f)) for f in os.listdir(out)}
+
+
 def main():
-    model, library, prompt = sys.argv[1:4]
+    model, library, prompt, tern_run, work = sys.argv[1:6]
     prompt = [int(t) for t in prompt.split(",")]
     graph = onnx.load(model, load_external_data=False).graph
     names = [i.name for i in graph.input]
@@ -36,11 +53,11 @@ def main():
     options = {"config": config, "positions": "position_ids" in names,
                "dtypes": {n: np.dtype(t) for n, t in
                           tern.ort.input_dtypes(model).items()}}
-    session = tern.load(library)
     steps = [(prompt, {}, len(prompt))]
     for step, (ids, past, total) in enumerate(steps):
         feeds = decoder_feeds(ids, past, total, layers, **options)
-        got = session.run(feeds)
+        got = run_library(tern_run, library, feeds,
+                          os.path.join(work, f"step{step}"))
         want = tern.ort.run(model, feeds)
         for name in ["logits"] + [n for n in want if n.startswith("present")]:
             a = got[name].astype(np.float64)
