@@ -2,6 +2,7 @@
 
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Codegen/Passes.h"
+#include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"

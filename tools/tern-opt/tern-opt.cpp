@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Codegen/Passes.h"
+#include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Pipelines/Pipelines.h"
@@ -19,6 +20,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::tern::registerTernPasses();
+  mlir::tern::registerTernConversionPasses();
   mlir::tern::registerTernCodegenPasses();
   mlir::tern::registerTernPipelines();
 

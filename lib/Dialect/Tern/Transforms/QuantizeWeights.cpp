@@ -9,10 +9,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "MatmulWeights.h"
-#include "tern/Codegen/QuantKernels.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Dialect/Tern/Transforms/QuantBlocks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"

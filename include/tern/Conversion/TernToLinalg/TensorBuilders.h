@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TERN_CODEGEN_TENSORBUILDERS_H
-#define TERN_CODEGEN_TENSORBUILDERS_H
+#ifndef TERN_CONVERSION_TERNTOLINALG_TENSORBUILDERS_H
+#define TERN_CONVERSION_TERNTOLINALG_TENSORBUILDERS_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
@@ -59,4 +59,4 @@ AffineMap getScaleMap(MLIRContext *ctx, int64_t scaleRank, unsigned numLoops,
 } // namespace tern
 } // namespace mlir
 
-#endif // TERN_CODEGEN_TENSORBUILDERS_H
+#endif // TERN_CONVERSION_TERNTOLINALG_TENSORBUILDERS_H

@@ -1,7 +1,7 @@
 //===- LowerKernelOps.cpp - Kernel-level tern ops to target code ----------===//
 
+#include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
-#include "tern/Dialect/Tern/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/PatternMatch.h"
@@ -10,7 +10,7 @@
 namespace mlir {
 namespace tern {
 #define GEN_PASS_DEF_TERNLOWERKERNELOPS
-#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+#include "tern/Conversion/Passes.h.inc"
 } // namespace tern
 } // namespace mlir
 

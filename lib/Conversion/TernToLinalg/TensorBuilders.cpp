@@ -1,6 +1,6 @@
 //===- TensorBuilders.cpp - Shared tensor-building helpers ----------------===//
 
-#include "tern/Codegen/TensorBuilders.h"
+#include "tern/Conversion/TernToLinalg/TensorBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

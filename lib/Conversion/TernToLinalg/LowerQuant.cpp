@@ -1,8 +1,8 @@
 //===- LowerQuant.cpp - Activation quantization to linalg -----------------===//
 
-#include "tern/Codegen/TensorBuilders.h"
+#include "tern/Conversion/Passes.h"
+#include "tern/Conversion/TernToLinalg/TensorBuilders.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
-#include "tern/Dialect/Tern/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -10,7 +10,7 @@
 namespace mlir {
 namespace tern {
 #define GEN_PASS_DEF_TERNLOWERQUANT
-#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+#include "tern/Conversion/Passes.h.inc"
 } // namespace tern
 } // namespace mlir
 

@@ -7,25 +7,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TERN_CODEGEN_QUANTKERNELS_H
-#define TERN_CODEGEN_QUANTKERNELS_H
+#ifndef TERN_CONVERSION_TERNTOLINALG_QUANTKERNELS_H
+#define TERN_CONVERSION_TERNTOLINALG_QUANTKERNELS_H
+
+#include "tern/Dialect/Tern/Transforms/QuantBlocks.h"
 
 #include "mlir/IR/Builders.h"
 
 namespace mlir {
 namespace tern {
-
-/// Weights one step of the kernels reads.
-constexpr int64_t kQuantKernelStep = 64;
-
-/// Whether the kernels take blocks of `block` weights: a power of two from
-/// 16 up to a step (a step holds whole blocks), or a whole number of steps
-/// (a block holds whole steps).
-inline bool isQuantKernelBlock(int64_t block) {
-  return block >= 16 &&
-         (block % kQuantKernelStep == 0 ||
-          (block < kQuantKernelStep && (block & (block - 1)) == 0));
-}
 
 /// Block-quantized weights as the kernels read them.
 struct QuantWeights {
@@ -59,4 +49,4 @@ Value buildQuantContraction(OpBuilder &b, Location loc, Value input,
 } // namespace tern
 } // namespace mlir
 
-#endif // TERN_CODEGEN_QUANTKERNELS_H
+#endif // TERN_CONVERSION_TERNTOLINALG_QUANTKERNELS_H

@@ -23,8 +23,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Codegen/TernaryKernels.h"
-#include "tern/Codegen/TensorBuilders.h"
+#include "tern/Conversion/TernToLinalg/TernaryKernels.h"
+#include "tern/Conversion/TernToLinalg/TensorBuilders.h"
 #include "tern/Dialect/Tern/IR/Packing.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 

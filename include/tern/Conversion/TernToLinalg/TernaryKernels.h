@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TERN_CODEGEN_TERNARYKERNELS_H
-#define TERN_CODEGEN_TERNARYKERNELS_H
+#ifndef TERN_CONVERSION_TERNTOLINALG_TERNARYKERNELS_H
+#define TERN_CONVERSION_TERNTOLINALG_TERNARYKERNELS_H
 
 #include "tern/Dialect/Tern/IR/TernAttrs.h"
 #include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
@@ -56,4 +56,4 @@ Value buildTernaryContraction(OpBuilder &b, Location loc, Value input,
 } // namespace tern
 } // namespace mlir
 
-#endif // TERN_CODEGEN_TERNARYKERNELS_H
+#endif // TERN_CONVERSION_TERNTOLINALG_TERNARYKERNELS_H

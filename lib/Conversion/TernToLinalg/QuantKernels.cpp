@@ -18,8 +18,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Codegen/QuantKernels.h"
-#include "tern/Codegen/TensorBuilders.h"
+#include "tern/Conversion/TernToLinalg/QuantKernels.h"
+#include "tern/Conversion/TernToLinalg/TensorBuilders.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

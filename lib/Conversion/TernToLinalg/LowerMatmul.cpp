@@ -1,12 +1,12 @@
 //===- LowerMatmul.cpp - Multiplication-free ternary matmuls --------------===//
 
-#include "tern/Codegen/QuantKernels.h"
-#include "tern/Codegen/TensorBuilders.h"
-#include "tern/Codegen/TernaryKernels.h"
+#include "tern/Conversion/Passes.h"
+#include "tern/Conversion/TernToLinalg/QuantKernels.h"
+#include "tern/Conversion/TernToLinalg/TensorBuilders.h"
+#include "tern/Conversion/TernToLinalg/TernaryKernels.h"
 #include "tern/Dialect/Tern/IR/Packing.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
-#include "tern/Dialect/Tern/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -17,7 +17,7 @@
 namespace mlir {
 namespace tern {
 #define GEN_PASS_DEF_TERNLOWERMATMUL
-#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+#include "tern/Conversion/Passes.h.inc"
 } // namespace tern
 } // namespace mlir
 

@@ -1,0 +1,31 @@
+//===- Passes.h - Tern conversion pass entry points -------------*- C++ -*-===//
+
+#ifndef TERN_CONVERSION_PASSES_H
+#define TERN_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
+
+namespace mlir {
+namespace tern {
+
+#define GEN_PASS_DECL
+#include "tern/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tern/Conversion/Passes.h.inc"
+
+} // namespace tern
+} // namespace mlir
+
+#endif // TERN_CONVERSION_PASSES_H
