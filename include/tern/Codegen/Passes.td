@@ -1,8 +1,10 @@
 //===- Passes.td - Tern code generation passes -------------*- tablegen -*-===//
 //
-// The code generation layer: how linalg ops become loops of vector code on
-// a CPU. Every pass takes the target's strategy (vector width, register
-// and thread tiles) as options; target plug-ins fill them in
+// The code generation layer: how linalg ops become loops of vector code,
+// in three libraries: target-independent passes (lib/Codegen/Common), the
+// CPU strategy (lib/Codegen/CPU) and the GPU mapping (lib/Codegen/GPU).
+// Every pass takes the target's strategy (vector width, register and
+// thread tiles) as options; target plug-ins fill them in
 // (TargetBackend::configurePipeline), and lit tests name them.
 //
 //===----------------------------------------------------------------------===//
@@ -11,6 +13,139 @@
 #define TERN_CODEGEN_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Target-independent (lib/Codegen/Common): the entry, shapes, loops.
+//===----------------------------------------------------------------------===//
+
+def TernExportEntry : Pass<"tern-export-entry", "ModuleOp"> {
+  let summary = "Give the model's public functions the compiled-model ABI";
+  let description = [{
+    Marks every public `func.func` with `llvm.emit_c_interface` so the LLVM
+    lowering emits an `_mlir_ciface_<name>` wrapper taking memref
+    descriptors, and marks its tensor arguments as not writable so that
+    bufferization never writes into the caller's input buffers.
+  }];
+}
+
+// On any function-like op: host functions and GPU kernels alike.
+def TernLowerDynamicExpandShape
+    : Pass<"tern-lower-dynamic-expand-shape"> {
+  let summary = "Turn expand_shapes that split a dynamic size into "
+                "reinterpret_casts";
+  let description = [{
+    A `memref.expand_shape` that splits one dynamic size into several
+    dynamic sizes (`[?, 64] -> [?, ?, 64]`, a sequence axis split from a
+    batch-times-sequence axis) becomes a `memref.reinterpret_cast` of the
+    buffer's base (`memref.extract_strided_metadata`) with the
+    `output_shape` sizes, the source's offset, and strides that are
+    row-major within each group, starting from the stride of the source
+    dimension the group splits. Sources may be strided: a matmul's result
+    padded to whole vector panels and cut back to size is. Upstream
+    `expand-strided-metadata` crashes on such expand_shapes in LLVM 22; the
+    cast is what it would produce.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def TernOutlineParallelLoops : Pass<"tern-outline-parallel-loops", "ModuleOp"> {
+  let summary = "Move each outermost parallel loop into a function of its own";
+  let description = [{
+    A model is one function, and a large one holds thousands of parallel
+    loops. The translation of OpenMP regions to LLVM IR outlines each
+    region by scanning the whole function it is in, so its time grows with
+    the square of the model's size (20 s of a 2B model's compile). Run
+    before `convert-scf-to-openmp`, this pass moves every `scf.parallel`
+    that is not inside another one into a private `func.func` named after
+    the function it came from, called in its place with the values the loop
+    uses; each OpenMP region then lives in a small function. A model's
+    repeated layers give the same loop many times over: functions whose
+    bodies are equivalent are merged into one (calls pass the values that
+    differ), so LLVM optimizes and emits each loop once.
+
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) { ... %buf ... }
+    ```
+
+    becomes `func.call @main_graph_parallel_0(%c0, %n, %c1, %buf)`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def TernParallelThreshold : Pass<"tern-parallel-threshold", "func::FuncOp"> {
+  let summary = "Run small parallel loops on one thread";
+  let description = [{
+    Starting and joining OpenMP threads costs microseconds, more than a
+    small loop's work: a model decoding one token runs hundreds of small
+    elementwise loops. After `convert-scf-to-openmp`, each `omp.parallel`
+    around a worksharing loop gets an `if` clause that is true only when
+    the loop's trip count (computed when the model runs, from its bounds)
+    times an estimate of its body's operations reaches `min-work`. The
+    body estimate multiplies nested `scf.for` loops' static trip counts
+    (16 for dynamic ones). False runs the region on the calling thread.
+    Which thread computes an element does not change its value.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"262144",
+           "Estimated operations below which a loop stays on one thread">
+  ];
+}
+
+def TernSerializeInnerLoops
+    : Pass<"tern-serialize-inner-loops", "func::FuncOp"> {
+  let summary = "Run the innermost dimension of flat parallel loops in order";
+  let description = [{
+    A multi-dimensional `scf.parallel` becomes one OpenMP loop over the
+    collapsed iteration space, whose every iteration recomputes its indices
+    with divisions: LLVM cannot vectorize that. For a parallel loop of two
+    or more dimensions whose body has no loop of its own (an elementwise op,
+    a copy, a broadcast), this pass keeps the outer dimensions parallel and
+    makes the innermost one an `scf.for` inside, a plain loop over
+    consecutive elements that LLVM's loop vectorizer takes. Loops with
+    nested loops (the matmul kernels) are left alone: their innermost
+    dimension may be all the parallelism there is (a GEMV's channels).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+def TernSimplifyMath : Pass<"tern-simplify-math", "func::FuncOp"> {
+  let summary = "Strength-reduce math ops with constant exponents";
+  let description = [{
+    Upstream's algebraic simplification of the math dialect: `math.powf`
+    with a constant exponent of 2 becomes one multiplication (an export's
+    squared ReLU, `Pow(x, 2)`, was a libm call per element), small integer
+    exponents a few, `-1` a division, `0.5` a square root. Runs after
+    elementwise fusion has folded the constant exponent into the body.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// CPU targets (lib/Codegen/CPU): vector register tiles.
+//===----------------------------------------------------------------------===//
+
+def TernLowerVectors : Pass<"tern-lower-vectors", "func::FuncOp"> {
+  let summary = "Lower register tiles' vector contractions to FMAs";
+  let description = [{
+    Runs after bufferization on the loops `tern-vectorize-contractions`
+    made (whose K loops already carry their accumulators as vectors). It
+    lowers `vector.contract` to outer products and those to `vector.fma`
+    (one broadcast of the left-hand side per row), and n-D transfers,
+    masks, broadcasts and transposes to the 1-D vector ops the LLVM
+    lowering takes.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
 
 def TernVectorizeContractions
     : Pass<"tern-vectorize-contractions", "func::FuncOp"> {
@@ -74,56 +209,8 @@ def TernVectorizeContractions
   ];
 }
 
-def TernLowerVectors : Pass<"tern-lower-vectors", "func::FuncOp"> {
-  let summary = "Lower register tiles' vector contractions to FMAs";
-  let description = [{
-    Runs after bufferization on the loops `tern-vectorize-contractions`
-    made (whose K loops already carry their accumulators as vectors). It
-    lowers `vector.contract` to outer products and those to `vector.fma`
-    (one broadcast of the left-hand side per row), and n-D transfers,
-    masks, broadcasts and transposes to the 1-D vector ops the LLVM
-    lowering takes.
-  }];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
-  ];
-}
-
-def TernSerializeInnerLoops
-    : Pass<"tern-serialize-inner-loops", "func::FuncOp"> {
-  let summary = "Run the innermost dimension of flat parallel loops in order";
-  let description = [{
-    A multi-dimensional `scf.parallel` becomes one OpenMP loop over the
-    collapsed iteration space, whose every iteration recomputes its indices
-    with divisions: LLVM cannot vectorize that. For a parallel loop of two
-    or more dimensions whose body has no loop of its own (an elementwise op,
-    a copy, a broadcast), this pass keeps the outer dimensions parallel and
-    makes the innermost one an `scf.for` inside, a plain loop over
-    consecutive elements that LLVM's loop vectorizer takes. Loops with
-    nested loops (the matmul kernels) are left alone: their innermost
-    dimension may be all the parallelism there is (a GEMV's channels).
-  }];
-  let dependentDialects = ["::mlir::scf::SCFDialect"];
-}
-
-def TernSimplifyMath : Pass<"tern-simplify-math", "func::FuncOp"> {
-  let summary = "Strength-reduce math ops with constant exponents";
-  let description = [{
-    Upstream's algebraic simplification of the math dialect: `math.powf`
-    with a constant exponent of 2 becomes one multiplication (an export's
-    squared ReLU, `Pow(x, 2)`, was a libm call per element), small integer
-    exponents a few, `-1` a division, `0.5` a square root. Runs after
-    elementwise fusion has folded the constant exponent into the body.
-  }];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::vector::VectorDialect"
-  ];
-}
-
 //===----------------------------------------------------------------------===//
-// GPU targets (lib/Target/NVPTX): the loop nests above, mapped to kernels.
+// GPU targets (lib/Codegen/GPU): the loop nests above, mapped to kernels.
 //===----------------------------------------------------------------------===//
 
 def TernGPUManagedBuffers

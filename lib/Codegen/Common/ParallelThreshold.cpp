@@ -1,6 +1,6 @@
 //===- ParallelThreshold.cpp - Small parallel loops on one thread ---------===//
 
-#include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -11,7 +11,7 @@
 namespace mlir {
 namespace tern {
 #define GEN_PASS_DEF_TERNPARALLELTHRESHOLD
-#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+#include "tern/Codegen/Passes.h.inc"
 } // namespace tern
 } // namespace mlir
 

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -19,7 +19,7 @@
 namespace mlir {
 namespace tern {
 #define GEN_PASS_DEF_TERNOUTLINEPARALLELLOOPS
-#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+#include "tern/Codegen/Passes.h.inc"
 } // namespace tern
 } // namespace mlir
 

@@ -1,6 +1,6 @@
 //===- LowerDynamicExpandShape.cpp - expand_shape to reinterpret_cast -----===//
 
-#include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -10,7 +10,7 @@
 namespace mlir {
 namespace tern {
 #define GEN_PASS_DEF_TERNLOWERDYNAMICEXPANDSHAPE
-#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+#include "tern/Codegen/Passes.h.inc"
 } // namespace tern
 } // namespace mlir
 

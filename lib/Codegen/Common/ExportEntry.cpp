@@ -1,6 +1,6 @@
 //===- ExportEntry.cpp - Compiled-model ABI for public functions ----------===//
 
-#include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Codegen/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -8,7 +8,7 @@
 namespace mlir {
 namespace tern {
 #define GEN_PASS_DEF_TERNEXPORTENTRY
-#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+#include "tern/Codegen/Passes.h.inc"
 } // namespace tern
 } // namespace mlir
 
