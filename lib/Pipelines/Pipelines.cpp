@@ -49,8 +49,12 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
   matmulOptions.kSliceBlocks = options.kSliceBlocks;
   funcPm.addPass(createTernLowerMatmul(matmulOptions));
   funcPm.addPass(createTernLowerQuant());
-  funcPm.addPass(createCanonicalizerPass());
-  funcPm.addPass(createCSEPass());
+  // The importer's run-time checks, last of the tern ops, so that every
+  // tern-to-tern pass sees them as one op.
+  pm.addPass(createTernLowerChecks());
+  OpPassManager &cleanupPm = pm.nest<func::FuncOp>();
+  cleanupPm.addPass(createCanonicalizerPass());
+  cleanupPm.addPass(createCSEPass());
 }
 
 /// Linalg on tensors to loop nests on buffers, every target alike: the

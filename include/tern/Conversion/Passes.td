@@ -141,4 +141,22 @@ def TernLowerKernelOps : Pass<"tern-lower-kernel-ops", "func::FuncOp"> {
   ];
 }
 
+def TernLowerChecks : Pass<"tern-lower-checks", "ModuleOp"> {
+  let summary = "Turn tern.check into calls of the runtime's error hook";
+  let description = [{
+    Each `tern.check %ok, error` becomes `scf.if` on `not %ok` around a
+    call of `tern_report_runtime_error` with the runtime's code for
+    `error` (`TernRuntimeErrorCode` in `tern/Runtime/ModelDescriptor.h`),
+    and the module declares the hook once when it calls it. The runtime
+    stops the run and fails it with the code's message (see
+    docs/Architecture.md). GPU kernels that call the hook get a device body
+    for it from `tern-gpu-kernel-module`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // TERN_CONVERSION_PASSES_TD

@@ -308,7 +308,6 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (auto [i, info] : llvm::enumerate(graph.output()))
     func.setResultAttrs(i, getValueAttrs(info));
 
-  declareRuntimeErrorHookIfUsed(*module);
   if (failed(verify(*module)))
     return nullptr;
   return module;

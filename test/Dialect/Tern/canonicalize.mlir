@@ -102,3 +102,23 @@ func.func @unpack_constant() -> tensor<1x8xi8> {
   %w = tern.unpack %p : !tern.packed<1x8, #tern.layout<i2, block = 8>> -> tensor<1x8xi8>
   return %w : tensor<1x8xi8>
 }
+
+// -----
+
+// A check whose condition folds to true goes; the others stay, even when
+// their condition is false (the run must stop there).
+// CHECK-LABEL: func @check_folds
+// CHECK-NOT: tern.check %true
+// CHECK: tern.check %{{.*}}, shape_mismatch
+// CHECK: tern.check %false, index_out_of_range
+// CHECK-NOT: tern.check
+func.func @check_folds(%a: index) {
+  %c4 = arith.constant 4 : index
+  %same = arith.cmpi eq, %c4, %c4 : index
+  tern.check %same, reshape_mismatch
+  %ok = arith.cmpi eq, %a, %c4 : index
+  tern.check %ok, shape_mismatch
+  %false = arith.constant false
+  tern.check %false, index_out_of_range
+  return
+}

@@ -79,3 +79,17 @@ func.func @quant_matmul(%x: tensor<?x64xf32>, %c4: tensor<16x32xi8>, %s: tensor<
   %q = tern.quant_matmul %x, %c8, %s8 {bits = 8 : i64, block_size = 64 : i64, k = 64 : i64, k_major, signed_codes} : tensor<?x64xf32>, tensor<64x16xi8>, tensor<16x1xf32> -> tensor<?x16xf32>
   return %y, %q : tensor<?x16xf32>, tensor<?x16xf32>
 }
+
+// CHECK-LABEL: func @check
+func.func @check(%a: index, %b: index) {
+  %ok = arith.cmpi eq, %a, %b : index
+  // CHECK: tern.check %{{.*}}, reshape_mismatch
+  tern.check %ok, reshape_mismatch
+  // CHECK: tern.check %{{.*}}, index_out_of_range
+  tern.check %ok, index_out_of_range
+  // CHECK: tern.check %{{.*}}, shape_mismatch
+  tern.check %ok, shape_mismatch
+  // CHECK: tern.check %{{.*}}, sequence_length
+  tern.check %ok, sequence_length
+  return
+}

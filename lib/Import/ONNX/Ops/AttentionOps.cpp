@@ -30,10 +30,12 @@
 using namespace mlir;
 using namespace ::tern;
 
-Value tern::buildRotaryEmbedding(OpBuilder &b, Location loc, Value input,
-                                 Value positions, Value cosCache,
-                                 Value sinCache, int64_t headSize,
-                                 int64_t rotaryDim, bool interleaved) {
+namespace tern {
+
+Value buildRotaryEmbedding(OpBuilder &b, Location loc, Value input,
+                           Value positions, Value cosCache, Value sinCache,
+                           int64_t headSize, int64_t rotaryDim,
+                           bool interleaved) {
   auto type = cast<RankedTensorType>(input.getType());
   auto positionType = cast<RankedTensorType>(positions.getType());
   int64_t rank = type.getRank();
@@ -41,14 +43,12 @@ Value tern::buildRotaryEmbedding(OpBuilder &b, Location loc, Value input,
   int64_t seqDim = rank == 4 ? 2 : 1;
   bool offsetOnly = positionType.getNumElements() == 1;
   if (!offsetOnly) {
-    emitRuntimeEqualityCheck(b, loc,
-                             tensor::DimOp::create(b, loc, positions, 0),
-                             tensor::DimOp::create(b, loc, input, 0),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
-    emitRuntimeEqualityCheck(b, loc,
-                             tensor::DimOp::create(b, loc, positions, 1),
-                             tensor::DimOp::create(b, loc, input, seqDim),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    emitRuntimeEqualityCheck(
+        b, loc, tensor::DimOp::create(b, loc, positions, 0),
+        tensor::DimOp::create(b, loc, input, 0), RunError::ShapeMismatch);
+    emitRuntimeEqualityCheck(
+        b, loc, tensor::DimOp::create(b, loc, positions, 1),
+        tensor::DimOp::create(b, loc, input, seqDim), RunError::ShapeMismatch);
   }
   Value cacheRows = tensor::DimOp::create(b, loc, cosCache, 0);
   SmallVector<Value> dynamicSizes;
@@ -129,6 +129,8 @@ Value tern::buildRotaryEmbedding(OpBuilder &b, Location loc, Value input,
         return arith::SelectOp::create(nb, nloc, rotated, out, x);
       });
 }
+
+} // namespace tern
 
 namespace {
 
@@ -322,7 +324,7 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
       checkedDims.push_back({0, batch});
     for (auto [dim, size] : checkedDims)
       emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, bias, dim),
-                               size, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                               size, RunError::ShapeMismatch);
   }
   maps.push_back(b.getMultiDimIdentityMap(5));
   Value masked =
@@ -521,7 +523,7 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
       for (int64_t d = 0; d < 2; ++d)
         emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, t, d),
                                  tensor::DimOp::create(b, loc, query, d),
-                                 TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                                 RunError::ShapeMismatch);
   }
   Value pastKey, pastValue;
   if (node.hasInput(3)) {
@@ -547,14 +549,14 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
   Value batch = tensor::DimOp::create(b, loc, query, 0);
   Value seq = tensor::DimOp::create(b, loc, query, 1);
   emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, seqlens, 0),
-                           batch, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                           batch, RunError::ShapeMismatch);
   Value totalLength = readScalarIndex(b, loc, totalInput);
   Value pastLength = pastKey ? tensor::DimOp::create(b, loc, pastKey, 2)
                              : indexConstant(b, loc, 0);
   if (pastKey)
     for (Value cache : {pastKey, pastValue})
       emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, cache, 0),
-                               batch, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                               batch, RunError::ShapeMismatch);
   Value presentLength = arith::MaxSIOp::create(b, loc, totalLength, pastLength);
   Value firstPrompt =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, seq, totalLength);
@@ -595,7 +597,7 @@ LogicalResult convertGroupQueryAttention(NodeImporter &node) {
                                       pastLength)),
             arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sge, at,
                                   presentLength));
-        emitRuntimeCheck(nb, nloc, bad, TERN_RUNTIME_ERROR_SEQUENCE_LENGTH);
+        emitRuntimeCheck(nb, nloc, bad, RunError::SequenceLength);
         Value inside = arith::CmpIOp::create(
             nb, nloc, arith::CmpIPredicate::slt, at, valid);
         Value position = arith::SelectOp::create(nb, nloc, inside, at,
@@ -835,12 +837,11 @@ LogicalResult convertMultiHeadAttention(NodeImporter &node) {
   Value batch = tensor::DimOp::create(b, loc, query, 0);
   for (Value t : {key, value})
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, t, 0), batch,
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             RunError::ShapeMismatch);
   int64_t lengthDim = headsFirst ? 2 : 1;
-  emitRuntimeEqualityCheck(b, loc,
-                           tensor::DimOp::create(b, loc, key, lengthDim),
-                           tensor::DimOp::create(b, loc, value, lengthDim),
-                           TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  emitRuntimeEqualityCheck(
+      b, loc, tensor::DimOp::create(b, loc, key, lengthDim),
+      tensor::DimOp::create(b, loc, value, lengthDim), RunError::ShapeMismatch);
   Value presentKey =
       headsFirst ? k : toHeadsFirst(b, loc, k, numHeads, headSize);
   Value presentValue =
@@ -874,10 +875,10 @@ LogicalResult convertMultiHeadAttention(NodeImporter &node) {
                 "1-D and 3-D forms are not supported), got "
              << padding.getType();
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, padding, 0),
-                             batch, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             batch, RunError::ShapeMismatch);
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, padding, 1),
                              tensor::DimOp::create(b, loc, presentKey, 2),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             RunError::ShapeMismatch);
   }
   if (node.hasInput(5)) {
     attentionBias = node.getInput(5);

@@ -43,8 +43,7 @@ Value buildStretchedUnitDims(OpBuilder &b, Location loc, Value operand,
         scf::YieldOp::create(tb, tloc, operand);
       },
       [&](OpBuilder &eb, Location eloc) {
-        emitRuntimeCheck(eb, eloc, mismatches,
-                         TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+        emitRuntimeCheck(eb, eloc, mismatches, RunError::ShapeMismatch);
         SmallVector<OpFoldResult> shape =
             tensor::getMixedSizes(eb, eloc, operand);
         for (auto [d, size] : sizes)
@@ -139,7 +138,7 @@ FailureOr<BroadcastShape> broadcastLeadingDims(NodeImporter &node,
       for (auto [at, relation] : llvm::zip(dynamic, relations))
         if (relation == SizeRelation::SameByName)
           emitRuntimeEqualityCheck(b, loc, sizeOf(at), size,
-                                   TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                                   RunError::ShapeMismatch);
       result.dynamicSizes.push_back(size);
       continue;
     }
@@ -253,10 +252,8 @@ LogicalResult convertElementwise(NodeImporter &node, unsigned numInputs,
   return success();
 }
 
-} // namespace tern
-
-Value tern::expandAlongChannels(OpBuilder &b, Location loc, Value vector,
-                                int64_t rank) {
+Value expandAlongChannels(OpBuilder &b, Location loc, Value vector,
+                          int64_t rank) {
   auto type = cast<RankedTensorType>(vector.getType());
   SmallVector<int64_t> shape = {type.getDimSize(0)};
   shape.append(rank - 2, 1);
@@ -270,3 +267,5 @@ Value tern::expandAlongChannels(OpBuilder &b, Location loc, Value vector,
              vector, groups, sizes)
       .getResult();
 }
+
+} // namespace tern

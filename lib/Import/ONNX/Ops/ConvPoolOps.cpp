@@ -378,7 +378,7 @@ LogicalResult convertMaxUnpool(NodeImporter &node) {
       emitRuntimeCheck(b, loc,
                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                              sizes[d], pooled[d]),
-                       TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                       RunError::ShapeMismatch);
   }
   SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, sizes);
   SmallVector<Value> dynamicSizes;

@@ -189,7 +189,7 @@ LogicalResult convertEinsum(NodeImporter &node) {
         emitRuntimeEqualityCheck(
             b, loc, tensor::DimOp::create(b, loc, operand, d),
             tensor::DimOp::create(b, loc, source, sourceDim),
-            TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+            RunError::ShapeMismatch);
     }
     maps.push_back(AffineMap::get(loops.size(), 0, exprs, ctx));
   }

@@ -36,7 +36,7 @@ void checkReductionSizes(OpBuilder &b, Location loc, Value lhs, Value rhs,
     return;
   emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, lhs, lhsDim),
                            tensor::DimOp::create(b, loc, rhs, rhsDim),
-                           TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                           RunError::ShapeMismatch);
 }
 
 /// `lhs [M, K] x rhs [K, N]` with a zero-filled accumulator.

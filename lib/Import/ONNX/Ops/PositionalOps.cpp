@@ -133,7 +133,7 @@ LogicalResult convertSpaceToDepth(NodeImporter &node) {
         b, loc,
         arith::RemUIOp::create(b, loc, tensor::DimOp::create(b, loc, input, d),
                                c(b, loc, *bs)),
-        c(b, loc, 0), TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+        c(b, loc, 0), RunError::ShapeMismatch);
   auto resultType = RankedTensorType::get(
       {type.getDimSize(0), channels * *bs * *bs, scaled(type, 2, *bs, true),
        scaled(type, 3, *bs, true)},
@@ -263,7 +263,7 @@ LogicalResult convertOneHot(NodeImporter &node) {
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, depth64,
                             arith::ConstantIntOp::create(b, loc, 1, 64)),
-      TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      RunError::ShapeMismatch);
   Value depth = arith::IndexCastOp::create(b, loc, b.getIndexType(), depth64);
   SmallVector<Value> sizes;
   for (int64_t d = 0, i = 0; d < rank; ++d)

@@ -634,7 +634,7 @@ template <Cell cell> LogicalResult convertRecurrent(NodeImporter &node) {
     // A stacked layer's input: its size is the weights'.
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, x, 2),
                              indexConstant(b, loc, wType.getDimSize(2)),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             RunError::ShapeMismatch);
     xType = RankedTensorType::get(
         {xType.getDimSize(0), xType.getDimSize(1), wType.getDimSize(2)}, et);
     x = tensor::CastOp::create(b, loc, xType, x);
@@ -683,7 +683,7 @@ template <Cell cell> LogicalResult convertRecurrent(NodeImporter &node) {
     if (type.getRank() != 1 || !type.getElementType().isInteger(32))
       return node.emitError() << "sequence_lens must be int32 [batch]";
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, *lengths, 0),
-                             p.batch, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             p.batch, RunError::ShapeMismatch);
     // A length outside [0, seq] would write Y past its end: it stops the
     // run.
     scf::ForOp::create(

@@ -589,7 +589,7 @@ buildNegativeLogLikelihood(NodeImporter &node, Value logProb, Value target,
                 nb, nloc, ignored,
                 arith::ConstantOp::create(nb, nloc, nb.getI1Type(),
                                           nb.getBoolAttr(true))));
-        emitRuntimeCheck(nb, nloc, bad, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+        emitRuntimeCheck(nb, nloc, bad, RunError::IndexOutOfRange);
         Value last = arith::SubIOp::create(
             nb, nloc, classes, arith::ConstantIndexOp::create(nb, nloc, 1));
         Value c = arith::MaxSIOp::create(
@@ -1042,8 +1042,10 @@ LogicalResult convertSkipLayerNorm(NodeImporter &node) {
 
 } // namespace
 
-FailureOr<Value> tern::buildSoftmax(NodeImporter &node, Value input,
-                                    int64_t axis, bool isLog) {
+namespace tern {
+
+FailureOr<Value> buildSoftmax(NodeImporter &node, Value input, int64_t axis,
+                              bool isLog) {
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
   if (!isa<FloatType>(elementType)) {
@@ -1092,6 +1094,8 @@ FailureOr<Value> tern::buildSoftmax(NodeImporter &node, Value input,
         return arith::DivFOp::create(nb, nloc, args[0], args[1]);
       });
 }
+
+} // namespace tern
 
 void ::tern::registerReductionConverters(OpConverterRegistry &registry) {
   registry.add("ReduceSum", 13, 17, convertReduce<ReduceKind::Sum>);

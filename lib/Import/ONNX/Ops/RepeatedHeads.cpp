@@ -126,7 +126,7 @@ FailureOr<Value> buildGroupedHeadsMatMul(NodeImporter &node, Value lhs,
   if (batch == SizeRelation::SameByName)
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, lhs, 0),
                              tensor::DimOp::create(b, loc, heads->source, 0),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             RunError::ShapeMismatch);
   Type elementType = lhsType.getElementType();
   // [B, KVN * R, M, K] -> [B, KVN, R, M, K] -> [B, KVN, R * M, K]: views.
   OpFoldResult rows = tensor::getMixedSize(b, loc, lhs, 2);

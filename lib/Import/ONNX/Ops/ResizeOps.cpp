@@ -339,7 +339,7 @@ LogicalResult convertResize(NodeImporter &node) {
       Value negative =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, dim.outSize,
                                 arith::ConstantIndexOp::create(b, loc, 0));
-      emitRuntimeCheck(b, loc, negative, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      emitRuntimeCheck(b, loc, negative, RunError::ShapeMismatch);
       dynamicSizes.push_back(dim.outSize);
     }
     dims.push_back(dim);
@@ -440,7 +440,7 @@ LogicalResult convertGridSample(NodeImporter &node) {
                                                    d < 2 ? d : d - 1));
   emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, grid, 0),
                            tensor::DimOp::create(b, loc, input, 0),
-                           TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                           RunError::ShapeMismatch);
   Value height = tensor::DimOp::create(b, loc, input, 2);
   Value width = tensor::DimOp::create(b, loc, input, 3);
   Value sampled = buildFromCoordinates(
@@ -695,10 +695,9 @@ LogicalResult convertRoiAlign(NodeImporter &node) {
     dynamicSizes.push_back(tensor::DimOp::create(b, loc, rois, 0));
   if (ShapedType::isDynamic(shape[1]))
     dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 1));
-  emitRuntimeEqualityCheck(b, loc,
-                           tensor::DimOp::create(b, loc, batchIndices, 0),
-                           tensor::DimOp::create(b, loc, rois, 0),
-                           TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  emitRuntimeEqualityCheck(
+      b, loc, tensor::DimOp::create(b, loc, batchIndices, 0),
+      tensor::DimOp::create(b, loc, rois, 0), RunError::ShapeMismatch);
   Value height = tensor::DimOp::create(b, loc, input, 2);
   Value width = tensor::DimOp::create(b, loc, input, 3);
   Value images = tensor::DimOp::create(b, loc, input, 0);

@@ -36,8 +36,10 @@ Value countOf(OpBuilder &b, Location loc, Value flag) {
 
 } // namespace
 
-FailureOr<SmallVector<Value>> tern::readAxisFlags(NodeImporter &node,
-                                                  Value axes, int64_t rank) {
+namespace tern {
+
+FailureOr<SmallVector<Value>> readAxisFlags(NodeImporter &node, Value axes,
+                                            int64_t rank) {
   auto axesType = cast<RankedTensorType>(axes.getType());
   if (axesType.getRank() != 1 || axesType.isDynamicDim(0)) {
     node.emitError() << "axes computed at run time must be a 1-D tensor of "
@@ -81,13 +83,13 @@ FailureOr<SmallVector<Value>> tern::readAxisFlags(NodeImporter &node,
       arith::OrIOp::create(b, loc, invalid,
                            compare(b, loc, arith::CmpIPredicate::ne, named,
                                    indexConstant(b, loc, entries->size())));
-  emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+  emitRuntimeCheck(b, loc, invalid, RunError::IndexOutOfRange);
   return flags;
 }
 
-FailureOr<Value> tern::buildDropUnitDims(NodeImporter &node, Value input,
-                                         ArrayRef<Value> dropped,
-                                         int64_t numDropped) {
+FailureOr<Value> buildDropUnitDims(NodeImporter &node, Value input,
+                                   ArrayRef<Value> dropped,
+                                   int64_t numDropped) {
   // Found by the fuzzers (Squeeze, ReduceSum): more axes than dimensions.
   int64_t rank = dropped.size();
   if (numDropped > rank)
@@ -125,13 +127,13 @@ FailureOr<Value> tern::buildDropUnitDims(NodeImporter &node, Value input,
       arith::OrIOp::create(b, loc, invalid,
                            compare(b, loc, arith::CmpIPredicate::ne, keptBefore,
                                    indexConstant(b, loc, resultRank)));
-  emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  emitRuntimeCheck(b, loc, invalid, RunError::ShapeMismatch);
   return buildReshape(b, loc, input, sizes,
                       staticSizesCheckedAtRunTime(node, sizes));
 }
 
-Value tern::buildInsertUnitDims(NodeImporter &node, Value input,
-                                ArrayRef<Value> inserted) {
+Value buildInsertUnitDims(NodeImporter &node, Value input,
+                          ArrayRef<Value> inserted) {
   OpBuilder &b = node.getBuilder();
   Location loc = node.getLoc();
   // Result dimension j is 1 where inserted, else the input's dimension
@@ -158,3 +160,5 @@ Value tern::buildInsertUnitDims(NodeImporter &node, Value input,
   return buildReshape(b, loc, input, sizes,
                       staticSizesCheckedAtRunTime(node, sizes));
 }
+
+} // namespace tern

@@ -3,31 +3,25 @@
 #include "RuntimeChecks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
 
 namespace tern {
 
 void emitRuntimeCheck(OpBuilder &b, Location loc, Value failed,
-                      TernRuntimeErrorCode code) {
-  scf::IfOp::create(b, loc, failed, [&](OpBuilder &tb, Location tloc) {
-    Value codeValue = arith::ConstantOp::create(tb, tloc, tb.getI32Type(),
-                                                tb.getI32IntegerAttr(code));
-    func::CallOp::create(tb, tloc, TERN_RUNTIME_ERROR_HOOK, TypeRange{},
-                         ValueRange{codeValue});
-    scf::YieldOp::create(tb, tloc);
-  });
+                      RunError error) {
+  // `ok = failed xor true`, which tern-lower-checks reads back as `failed`.
+  Value ok = arith::XOrIOp::create(b, loc, failed,
+                                   arith::ConstantIntOp::create(b, loc, 1, 1));
+  mlir::tern::CheckOp::create(b, loc, ok, error);
 }
 
 void emitRuntimeEqualityCheck(OpBuilder &b, Location loc, Value actual,
-                              Value expected, TernRuntimeErrorCode code) {
+                              Value expected, RunError error) {
   emitRuntimeCheck(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, expected),
-      code);
+      error);
 }
 
 void emitRuntimeLengthCheck(OpBuilder &b, Location loc, Value length,
@@ -40,7 +34,7 @@ void emitRuntimeLengthCheck(OpBuilder &b, Location loc, Value length,
                                              length, zero),
                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
                                              length, limit)),
-                   TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+                   RunError::IndexOutOfRange);
 }
 
 Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
@@ -54,29 +48,11 @@ Value checkedIndex(OpBuilder &b, Location loc, Value rawIndex, Value size) {
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero),
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, size));
-  emitRuntimeCheck(b, loc, outside, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+  emitRuntimeCheck(b, loc, outside, RunError::IndexOutOfRange);
   Value last = arith::SubIOp::create(b, loc, size,
                                      arith::ConstantIndexOp::create(b, loc, 1));
   return arith::MaxSIOp::create(
       b, loc, arith::MinSIOp::create(b, loc, index, last), zero);
-}
-
-void declareRuntimeErrorHookIfUsed(ModuleOp module) {
-  if (module.lookupSymbol(TERN_RUNTIME_ERROR_HOOK))
-    return;
-  bool used = module
-                  .walk([](func::CallOp call) {
-                    return call.getCallee() == TERN_RUNTIME_ERROR_HOOK
-                               ? WalkResult::interrupt()
-                               : WalkResult::advance();
-                  })
-                  .wasInterrupted();
-  if (!used)
-    return;
-  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  auto decl = func::FuncOp::create(b, module.getLoc(), TERN_RUNTIME_ERROR_HOOK,
-                                   b.getFunctionType({b.getI32Type()}, {}));
-  decl.setPrivate();
 }
 
 } // namespace tern

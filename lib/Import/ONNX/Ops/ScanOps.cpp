@@ -207,14 +207,14 @@ LogicalResult convertTopK(NodeImporter &node) {
     emitRuntimeCheck(
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, kValue, zero),
-        TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+        RunError::ShapeMismatch);
   }
   if (type.isDynamicDim(axis) || !kValues)
     emitRuntimeCheck(b, loc,
                      arith::CmpIOp::create(
                          b, loc, arith::CmpIPredicate::slt,
                          tensor::DimOp::create(b, loc, input, axis), kValue),
-                     TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                     RunError::ShapeMismatch);
 
   SmallVector<int64_t> resultShape(type.getShape());
   resultShape[axis] = k;

@@ -141,12 +141,11 @@ LogicalResult convertScatterND(NodeImporter &node) {
   Value count = tensor::DimOp::create(b, loc, tuples, 0);
   // The slices must have the shape of data's trailing dimensions.
   for (int64_t d = k; d < r; ++d)
-    emitRuntimeEqualityCheck(b, loc,
-                             tensor::DimOp::create(b, loc, slices, d - k + 1),
-                             tensor::DimOp::create(b, loc, data, d),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    emitRuntimeEqualityCheck(
+        b, loc, tensor::DimOp::create(b, loc, slices, d - k + 1),
+        tensor::DimOp::create(b, loc, data, d), RunError::ShapeMismatch);
   emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, slices, 0),
-                           count, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                           count, RunError::ShapeMismatch);
 
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -244,7 +243,7 @@ LogicalResult convertScatterElements(NodeImporter &node) {
   for (int64_t d = 0; d < rank; ++d) {
     dims.push_back(tensor::DimOp::create(b, loc, indices, d));
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, updates, d),
-                             dims.back(), TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             dims.back(), RunError::ShapeMismatch);
     count = arith::MulIOp::create(b, loc, count, dims.back());
   }
   auto loop = scf::ForOp::create(
@@ -316,7 +315,7 @@ LogicalResult convertGatherND(NodeImporter &node) {
   for (int64_t d = 0; d < batchDims; ++d)
     emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, data, d),
                              tensor::DimOp::create(b, loc, indices, d),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             RunError::ShapeMismatch);
   for (int64_t d = batchDims + k; d < r; ++d) {
     shape.push_back(dataType.getDimSize(d));
     if (dataType.isDynamicDim(d))

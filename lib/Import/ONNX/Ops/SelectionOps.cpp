@@ -110,7 +110,7 @@ LogicalResult convertCompress(NodeImporter &node) {
   emitRuntimeCheck(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, length, dim),
-      TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      RunError::ShapeMismatch);
   Value count = countNonZero(b, loc, condition, length);
   SmallVector<Value> sizes;
   for (int64_t d = 0; d < rank; ++d)
@@ -245,7 +245,7 @@ LogicalResult convertReverseSequence(NodeImporter &node) {
   Location loc = node.getLoc();
   emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, lengths, 0),
                            tensor::DimOp::create(b, loc, input, batchAxis),
-                           TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                           RunError::ShapeMismatch);
   Value steps = tensor::DimOp::create(b, loc, input, timeAxis);
   SmallVector<Value> dynamicSizes;
   for (int64_t d = 0; d < rank; ++d)

@@ -198,7 +198,7 @@ LogicalResult convertSplitToSequence(NodeImporter &node) {
       emitRuntimeEqualityCheck(b, loc,
                                tensor::DimOp::create(b, loc, input, axis),
                                arith::ConstantIndexOp::create(b, loc, total),
-                               TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                               RunError::ShapeMismatch);
   } else {
     // Sizes read when the model runs: as many parts as the split has
     // entries, which must add up to the axis.
@@ -216,13 +216,13 @@ LogicalResult convertSplitToSequence(NodeImporter &node) {
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, part,
                                 arith::ConstantIndexOp::create(b, loc, 0)),
-          TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+          RunError::ShapeMismatch);
       parts.push_back(part);
       total = arith::AddIOp::create(b, loc, total, part);
     }
     emitRuntimeEqualityCheck(b, loc, total,
                              tensor::DimOp::create(b, loc, input, axis),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             RunError::ShapeMismatch);
   }
   SmallVector<Value> values;
   OpFoldResult offset = b.getIndexAttr(0);

@@ -322,8 +322,10 @@ LogicalResult convertFlatten(NodeImporter &node) {
 
 } // namespace
 
-FailureOr<Value> tern::buildConcat(NodeImporter &node, ArrayRef<Value> inputs,
-                                   int64_t axisAttr) {
+namespace tern {
+
+FailureOr<Value> buildConcat(NodeImporter &node, ArrayRef<Value> inputs,
+                             int64_t axisAttr) {
   if (inputs.empty()) {
     node.emitError() << "needs at least one input";
     return failure();
@@ -403,6 +405,8 @@ FailureOr<Value> tern::buildConcat(NodeImporter &node, ArrayRef<Value> inputs,
       .getResult();
 }
 
+} // namespace tern
+
 namespace {
 
 /// `input` repeated `times` along each of its static size-1 dimensions
@@ -462,8 +466,10 @@ LogicalResult convertConcat(NodeImporter &node) {
 
 } // namespace
 
-FailureOr<SmallVector<Value>> tern::readShapeEntries(NodeImporter &node,
-                                                     Value shape) {
+namespace tern {
+
+FailureOr<SmallVector<Value>> readShapeEntries(NodeImporter &node,
+                                               Value shape) {
   auto type = getType(shape);
   if (type.getRank() != 1 || type.isDynamicDim(0) ||
       !type.getElementType().isSignlessInteger(64)) {
@@ -504,7 +510,7 @@ FailureOr<SmallVector<Value>> tern::readShapeEntries(NodeImporter &node,
   return entries;
 }
 
-Value tern::buildFromCoordinates(
+Value buildFromCoordinates(
     OpBuilder &b, Location loc, RankedTensorType type, ValueRange dynamicSizes,
     function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body) {
   Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
@@ -524,15 +530,15 @@ Value tern::buildFromCoordinates(
       .getResult(0);
 }
 
-Value tern::readScalarIndex(OpBuilder &b, Location loc, Value tensor) {
+Value readScalarIndex(OpBuilder &b, Location loc, Value tensor) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value v = tensor::ExtractOp::create(
       b, loc, tensor, SmallVector<Value>(getType(tensor).getRank(), zero));
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }
 
-SmallVector<int64_t> tern::staticSizesCheckedAtRunTime(NodeImporter &node,
-                                                       ArrayRef<Value> sizes) {
+SmallVector<int64_t> staticSizesCheckedAtRunTime(NodeImporter &node,
+                                                 ArrayRef<Value> sizes) {
   SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
   RankedTensorType inferred = node.getInferredOutputType(0);
   if (!inferred || inferred.getRank() != static_cast<int64_t>(sizes.size()))
@@ -545,13 +551,13 @@ SmallVector<int64_t> tern::staticSizesCheckedAtRunTime(NodeImporter &node,
     shape[d] = inferred.getDimSize(d);
     emitRuntimeEqualityCheck(b, loc, size,
                              arith::ConstantIndexOp::create(b, loc, shape[d]),
-                             TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                             RunError::ShapeMismatch);
   }
   return shape;
 }
 
-Value tern::buildReshape(OpBuilder &b, Location loc, Value input,
-                         ArrayRef<Value> sizes, ArrayRef<int64_t> shape) {
+Value buildReshape(OpBuilder &b, Location loc, Value input,
+                   ArrayRef<Value> sizes, ArrayRef<int64_t> shape) {
   SmallVector<Value> sizesI64;
   for (Value size : sizes)
     sizesI64.push_back(
@@ -563,6 +569,8 @@ Value tern::buildReshape(OpBuilder &b, Location loc, Value input,
       b, loc, RankedTensorType::get(shape, getType(input).getElementType()),
       input, shapeTensor);
 }
+
+} // namespace tern
 
 namespace {
 
@@ -728,7 +736,7 @@ LogicalResult convertReshapeOfRunTimeShape(NodeImporter &node, Value input) {
       b, loc, invalid, compare(arith::CmpIPredicate::sgt, numInferred, one));
   invalid = arith::OrIOp::create(
       b, loc, invalid, compare(arith::CmpIPredicate::ne, count, total));
-  emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_RESHAPE_MISMATCH);
+  emitRuntimeCheck(b, loc, invalid, RunError::ReshapeMismatch);
   SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, sizes);
   // Entries known now (constants, a -1 inferred above) are static sizes.
   for (auto [d, size] : llvm::enumerate(sizes))
@@ -822,7 +830,7 @@ LogicalResult convertReshape(NodeImporter &node) {
     emitRuntimeCheck(
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, count, total),
-        TERN_RUNTIME_ERROR_RESHAPE_MISMATCH);
+        RunError::ReshapeMismatch);
   }
   bool othersStatic = true;
   int64_t knownStatic = 1;
@@ -910,7 +918,7 @@ LogicalResult convertExpand(NodeImporter &node) {
                              b, loc, agrees,
                              arith::ConstantOp::create(b, loc, b.getI1Type(),
                                                        b.getBoolAttr(true))),
-                         TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                         RunError::ShapeMismatch);
         value = size;
       }
       sizes.push_back(value ? *value : ShapedType::kDynamic);
@@ -918,7 +926,7 @@ LogicalResult convertExpand(NodeImporter &node) {
         continue;
       Value negative =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, entry, zero);
-      emitRuntimeCheck(b, loc, negative, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      emitRuntimeCheck(b, loc, negative, RunError::ShapeMismatch);
       dynamicSizes.push_back(entry);
     }
     shapeOnly = tensor::EmptyOp::create(
@@ -973,7 +981,7 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
     negative = arith::OrIOp::create(
         b, loc, negative,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, size, zero));
-  emitRuntimeCheck(b, loc, negative, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  emitRuntimeCheck(b, loc, negative, RunError::ShapeMismatch);
   SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, *sizes);
   SmallVector<Value> dynamicSizes;
   for (auto [size, staticSize] : llvm::zip(*sizes, shape))
@@ -1269,7 +1277,7 @@ SliceDim sliceDimAtRunTime(OpBuilder &b, Location loc, Value tensor, int64_t d,
   };
   Value dim = dimValue(b, loc, tensor, d), zero = c(0);
   emitRuntimeCheck(b, loc, cmp(arith::CmpIPredicate::eq, step, zero),
-                   TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+                   RunError::IndexOutOfRange);
   // Bounds far past the dimension (INT64_MAX for "to the end") are clamped
   // before adding it, so nothing overflows.
   Value far = c(INT64_MAX / 4);
@@ -1355,7 +1363,7 @@ LogicalResult convertSliceAtRunTime(NodeImporter &node, Value input) {
                                 other));
     axes.push_back(wrapped);
   }
-  emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_INDEX_OUT_OF_RANGE);
+  emitRuntimeCheck(b, loc, invalid, RunError::IndexOutOfRange);
   SmallVector<SliceDim> dims;
   SmallVector<Value> sizes;
   for (int64_t d = 0; d < rank; ++d) {
@@ -1463,7 +1471,7 @@ LogicalResult convertSplit(NodeImporter &node) {
         emitRuntimeEqualityCheck(
             b, loc, part,
             arith::ConstantIndexOp::create(b, loc, dims[*axis].staticSize),
-            TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+            RunError::ShapeMismatch);
       }
       node.setOutput(i, buildStridedGather(b, loc, input, dims));
       offset = arith::AddIOp::create(b, loc, offset, part);
@@ -1472,7 +1480,7 @@ LogicalResult convertSplit(NodeImporter &node) {
         b, loc, invalid,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, offset,
                               dimValue(b, loc, input, *axis)));
-    emitRuntimeCheck(b, loc, invalid, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+    emitRuntimeCheck(b, loc, invalid, RunError::ShapeMismatch);
     return success();
   }
   if (node.hasInput(1)) {
@@ -1594,19 +1602,19 @@ LogicalResult convertPad(NodeImporter &node) {
         b, loc, size, arith::AddIOp::create(b, loc, beforeValue, afterValue));
     emitRuntimeCheck(b, loc,
                      compare(b, arith::CmpIPredicate::slt, padded, index(0)),
-                     TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                     RunError::ShapeMismatch);
     if (mode == "reflect") {
       // Pads under the size.
       Value big = arith::OrIOp::create(
           b, loc, compare(b, arith::CmpIPredicate::sge, beforeValue, size),
           compare(b, arith::CmpIPredicate::sge, afterValue, size));
-      emitRuntimeCheck(b, loc, big, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      emitRuntimeCheck(b, loc, big, RunError::ShapeMismatch);
     } else if (mode == "edge") {
       // Something to repeat.
       Value empty = arith::AndIOp::create(
           b, loc, compare(b, arith::CmpIPredicate::eq, size, index(0)),
           compare(b, arith::CmpIPredicate::sgt, padded, index(0)));
-      emitRuntimeCheck(b, loc, empty, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      emitRuntimeCheck(b, loc, empty, RunError::ShapeMismatch);
     }
     dynamicSizes.push_back(padded);
   }
@@ -1699,7 +1707,7 @@ LogicalResult convertTile(NodeImporter &node) {
       emitRuntimeCheck(
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero),
-          TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+          RunError::ShapeMismatch);
       sizes.push_back(dimValue(b, loc, input, d));
       resultSizes.push_back(arith::MulIOp::create(b, loc, sizes.back(), r));
     }
@@ -1801,7 +1809,7 @@ LogicalResult convertRuntimeRange(NodeImporter &node) {
               : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                       bounds[2], zero)
                     .getResult();
-  emitRuntimeCheck(b, loc, deltaIsZero, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+  emitRuntimeCheck(b, loc, deltaIsZero, RunError::ShapeMismatch);
   Value span =
       isFloat ? arith::SubFOp::create(b, loc, bounds[1], bounds[0]).getResult()
               : arith::SubIOp::create(b, loc, bounds[1], bounds[0]).getResult();

@@ -49,7 +49,7 @@ LogicalResult convertWindow(NodeImporter &node, double a0, double a1,
   emitRuntimeCheck(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, length, zero),
-      TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      RunError::ShapeMismatch);
   SmallVector<int64_t> shape = staticSizesCheckedAtRunTime(node, {length});
   auto type = RankedTensorType::get(shape, elementType);
   SmallVector<Value> dynamicSizes;
@@ -259,7 +259,7 @@ LogicalResult convertDFT(NodeImporter &node) {
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, n,
                               arith::ConstantIndexOp::create(b, loc, 1)),
-        TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+        RunError::ShapeMismatch);
   }
   Value bins =
       onesided ? arith::AddIOp::create(
@@ -326,7 +326,7 @@ LogicalResult convertSTFT(NodeImporter &node) {
     frameLength = *length;
     if (window)
       emitRuntimeEqualityCheck(b, loc, tensor::DimOp::create(b, loc, window, 0),
-                               frameLength, TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+                               frameLength, RunError::ShapeMismatch);
   } else if (window) {
     frameLength = tensor::DimOp::create(b, loc, window, 0);
   } else {
@@ -342,7 +342,7 @@ LogicalResult convertSTFT(NodeImporter &node) {
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, *step, c(1)),
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, frameLength,
                                 signalLength)),
-      TERN_RUNTIME_ERROR_SHAPE_MISMATCH);
+      RunError::ShapeMismatch);
   Value frames = arith::AddIOp::create(
       b, loc,
       arith::DivUIOp::create(

@@ -40,6 +40,49 @@ def Tern_ActQuantModeAttr : EnumAttr<Tern_Dialect, Tern_ActQuantMode,
 }
 
 //===----------------------------------------------------------------------===//
+// Run-time errors
+//===----------------------------------------------------------------------===//
+
+def Tern_RunErrorIndexOutOfRange
+    : I32EnumAttrCase<"IndexOutOfRange", 1, "index_out_of_range">;
+def Tern_RunErrorReshapeMismatch
+    : I32EnumAttrCase<"ReshapeMismatch", 2, "reshape_mismatch">;
+def Tern_RunErrorShapeMismatch
+    : I32EnumAttrCase<"ShapeMismatch", 3, "shape_mismatch">;
+def Tern_RunErrorSequenceLength
+    : I32EnumAttrCase<"SequenceLength", 4, "sequence_length">;
+
+def Tern_RunError : I32EnumAttr<"RunError",
+    "why a run stops on its inputs",
+    [Tern_RunErrorIndexOutOfRange, Tern_RunErrorReshapeMismatch,
+     Tern_RunErrorShapeMismatch, Tern_RunErrorSequenceLength]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_RunErrorAttr : EnumAttr<Tern_Dialect, Tern_RunError, "run_error"> {
+  let summary = "Why a run stops on its inputs";
+  let description = [{
+    The error `tern.check` reports:
+
+    * `index_out_of_range`: an index input (Gather, GatherElements,
+      ScatterND, a loss's class index, a run-time axis) is outside its
+      tensor, or a run-time Slice step is 0;
+    * `reshape_mismatch`: a Reshape's sizes do not hold the input's
+      element count;
+    * `shape_mismatch`: sizes that must agree do not, or a size computed at
+      run time is negative or differs from what shape inference promised;
+    * `sequence_length`: an attention's sequence lengths do not fit the
+      step's tokens and the cache.
+
+    `tern-lower-checks` maps each to the runtime's error code
+    (`TernRuntimeErrorCode` in `tern/Runtime/ModelDescriptor.h`).
+  }];
+  // Bare, so that it reads `tern.check %ok, shape_mismatch`.
+  let assemblyFormat = "$value";
+}
+
+//===----------------------------------------------------------------------===//
 // Packed weight layouts
 //===----------------------------------------------------------------------===//
 

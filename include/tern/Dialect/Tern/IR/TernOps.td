@@ -307,6 +307,37 @@ def Tern_PackedConstantOp : Tern_Op<"packed_constant", [ConstantLike, Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// tern.check
+//===----------------------------------------------------------------------===//
+
+def Tern_CheckOp : Tern_Op<"check", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Stop the run with an error unless a condition holds";
+  let description = [{
+    Dynamic sizes and index inputs known only when the model runs can make
+    it meaningless for particular inputs: a Reshape to the wrong element
+    count, an index past the end. The importer guards each such place with
+    a `tern.check`: when `ok` is false, the run stops with `error` instead
+    of reading outside a buffer or returning a wrong answer. Inside a
+    parallel loop the run can only stop once the loop ends, so code after
+    a check must still stay in bounds (the importer clamps indices).
+
+    `tern-lower-checks` turns it into a call of the runtime's error hook;
+    the op keeps the importer from naming the runtime's ABI, and leaves the
+    choice of how to report to the target. It writes memory as far as
+    other passes know, so that it is neither moved nor removed; a check
+    whose condition folds to true is.
+
+    ```mlir
+    %ok = arith.cmpi eq, %rows, %expected : index
+    tern.check %ok, reshape_mismatch
+    ```
+  }];
+  let arguments = (ins I1:$ok, Tern_RunErrorAttr:$error);
+  let assemblyFormat = "$ok `,` `` $error attr-dict";
+  let hasCanonicalizeMethod = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Kernel-level ops
 //===----------------------------------------------------------------------===//
 
