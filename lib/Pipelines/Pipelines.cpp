@@ -9,8 +9,6 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -57,10 +55,8 @@ void mlir::tern::buildTernToLinalgPipeline(OpPassManager &pm,
   cleanupPm.addPass(createCSEPass());
 }
 
-/// Linalg on tensors to loop nests on buffers, every target alike: the
-/// contractions' tiles, fusion, bufferization and deallocation.
-static void buildBufferizationPipeline(OpPassManager &pm,
-                                       const TernPipelineOptions &options) {
+void mlir::tern::buildBufferizationPipeline(
+    OpPassManager &pm, const TernPipelineOptions &options) {
   pm.addPass(createTernExportEntry());
   // Contractions first, while their bodies are still a bare multiply-add
   // (elementwise fusion would pull producers into batched matmuls).
@@ -98,10 +94,8 @@ static void buildBufferizationPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToFuncs());
 }
 
-/// The kernels' target instructions and the vector forms the LLVM
-/// conversions do not take, on loops of any kind.
-static void buildKernelLoweringPipeline(OpPassManager &pm,
-                                        const TernPipelineOptions &options) {
+void mlir::tern::buildKernelLoweringPipeline(
+    OpPassManager &pm, const TernPipelineOptions &options) {
   // The kernels' byte dot products, after bufferization, which knows
   // nothing of target intrinsics.
   pm.addNestedPass<func::FuncOp>(
@@ -117,17 +111,15 @@ static void buildKernelLoweringPipeline(OpPassManager &pm,
 /// gigabytes (2.66 GB and 5.3 s against 175 MB and 2.0 s for a 30-layer
 /// decoder's IR). Its patterns never fail after changing the IR, so they
 /// need no rollback.
-static SCFToControlFlowPassOptions noRollback() {
+SCFToControlFlowPassOptions mlir::tern::getSCFToControlFlowOptions() {
   SCFToControlFlowPassOptions options;
   options.allowPatternRollback = false;
   return options;
 }
 
-/// Host code on buffers to the LLVM dialect. `gpu` adds the lowering of
-/// GPU launches, allocations and copies to the device runtime's calls.
-static void buildHostToLLVMPipeline(OpPassManager &pm,
-                                    const TernPipelineOptions &options,
-                                    bool gpu) {
+void mlir::tern::buildHostToLLVMPipeline(OpPassManager &pm,
+                                         const TernPipelineOptions &options,
+                                         bool gpu) {
   // The ternary kernels' vector loads (masked past the end of a row),
   // gathers and reductions.
   pm.addPass(createConvertVectorToLLVMPass());
@@ -142,7 +134,7 @@ static void buildHostToLLVMPipeline(OpPassManager &pm,
   // Before scf-to-cf: the alloca scopes scf-to-openmp puts around parallel
   // loop bodies must still hold one block when they are lowered.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createSCFToControlFlowPass(noRollback()));
+  pm.addPass(createSCFToControlFlowPass(getSCFToControlFlowOptions()));
   pm.addPass(createConvertMathToLLVMPass());
   // Math ops without an LLVM intrinsic (erf, tanh, acos, ...) call libm.
   pm.addPass(createConvertMathToLibmPass());
@@ -179,78 +171,6 @@ void mlir::tern::buildLinalgToLLVMPipeline(OpPassManager &pm,
   buildHostToLLVMPipeline(pm, options, /*gpu=*/false);
 }
 
-void mlir::tern::buildLinalgToNVVMPipeline(OpPassManager &pm,
-                                           const TernPipelineOptions &options,
-                                           const GPUPipelineOptions &gpu) {
-  buildBufferizationPipeline(pm, options);
-  // Every parallel dimension of a linalg op becomes one of an scf.parallel,
-  // reductions a sequential loop inside: the same loop nests as the CPU's,
-  // before they are mapped.
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
-  buildKernelLoweringPipeline(pm, options);
-  if (gpu.loopsOnHost) {
-    // The copies and stores the GPU runs instead of host copies, too.
-    TernGPUManagedBuffersOptions hostBuffers;
-    hostBuffers.hostMemory = true;
-    pm.addNestedPass<func::FuncOp>(createTernGPUManagedBuffers(hostBuffers));
-    buildHostToLLVMPipeline(pm, options, /*gpu=*/false);
-    return;
-  }
-
-  // The outermost parallel loops become kernels, and so do copies of
-  // device memory; the code between them stays on the host, its own
-  // buffers in host memory.
-  pm.addNestedPass<func::FuncOp>(createTernGPUManagedBuffers());
-  TernGPUMapParallelLoopsOptions mapOptions;
-  mapOptions.threadsPerBlock = gpu.threadsPerBlock;
-  pm.addNestedPass<func::FuncOp>(createTernGPUMapParallelLoops(mapOptions));
-  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
-  pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createGpuKernelOutliningPass());
-  pm.addPass(createTernGPUKernelModule());
-  // Launches one after another on the stream; the host waits only where it
-  // reads what kernels wrote, and at the end of the run.
-  pm.addNestedPass<func::FuncOp>(createTernGPUAsyncLaunches());
-
-  GpuNVVMAttachTargetOptions target;
-  target.chip = gpu.chip;
-  target.features = gpu.ptxFeatures;
-  target.optLevel = 3;
-  target.linkLibs = gpu.bitcodeLibraries;
-  pm.addPass(createGpuNVVMAttachTarget(target));
-  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
-  kernels.addPass(createConvertVectorToSCFPass());
-  // Vector loads of the alignment their addresses have, before the index
-  // arithmetic is lowered: NVPTX splits an underaligned vector load into
-  // one load per element.
-  kernels.addNestedPass<gpu::GPUFuncOp>(createTernGPUVectorAlignment());
-  // Views (subviews, reshapes) become plain descriptor arithmetic, as on
-  // the host below.
-  kernels.addNestedPass<gpu::GPUFuncOp>(createTernLowerDynamicExpandShape());
-  kernels.addPass(memref::createExpandStridedMetadataPass());
-  kernels.addPass(createLowerAffinePass());
-  kernels.addPass(createSCFToControlFlowPass(noRollback()));
-  kernels.addPass(createConvertVectorToLLVMPass());
-  kernels.addPass(createConvertGpuOpsToNVVMOps());
-  kernels.addPass(createReconcileUnrealizedCastsPass());
-  // PTX, which the driver compiles for the GPU it finds; ternc adds the
-  // cubins ptxas makes of it.
-  GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = "isa";
-  binary.toolkitPath = gpu.toolkitPath;
-  pm.addPass(createGpuModuleToBinaryPass(binary));
-  if (!gpu.ptxas.empty() && !gpu.fatbinary.empty() && !gpu.cubinArchs.empty()) {
-    TernGPUEmbedCubinsOptions cubins;
-    cubins.ptxas = gpu.ptxas;
-    cubins.fatbinary = gpu.fatbinary;
-    cubins.archs = gpu.cubinArchs;
-    pm.addPass(createTernGPUEmbedCubins(cubins));
-  }
-
-  buildHostToLLVMPipeline(pm, options, /*gpu=*/true);
-}
-
 void mlir::tern::buildTernToLLVMPipeline(OpPassManager &pm,
                                          const TernPipelineOptions &options) {
   buildTernToLinalgPipeline(pm, options);
@@ -271,17 +191,4 @@ void mlir::tern::registerTernPipelines() {
   PassPipelineRegistration<TernPipelineOptions>(
       "tern-to-llvm", "The whole of ternc's pipeline, tern to LLVM dialect",
       buildTernToLLVMPipeline);
-  PassPipelineRegistration<TernPipelineOptions>(
-      "tern-linalg-to-nvvm",
-      "Bufferize linalg on tensors and lower it to kernels for sm_80 in PTX "
-      "(with an installed CUDA toolkit's libdevice) and host code in the "
-      "LLVM dialect",
-      [](OpPassManager &pm, const TernPipelineOptions &options) {
-        GPUPipelineOptions gpu;
-        gpu.loopsOnHost = options.gpuLoopsOnHost;
-        findCudaToolkit(gpu);
-        // The PTX stays as it is, for tests to read.
-        gpu.cubinArchs.clear();
-        buildLinalgToNVVMPipeline(pm, options, gpu);
-      });
 }

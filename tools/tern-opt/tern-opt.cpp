@@ -10,6 +10,7 @@
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Pipelines/Pipelines.h"
+#include "tern/Target/NVPTX/NVPTXPipeline.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   mlir::tern::registerTernConversionPasses();
   mlir::tern::registerTernCodegenPasses();
   mlir::tern::registerTernPipelines();
+  mlir::tern::registerNVPTXPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -10,6 +10,7 @@
 
 #include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
 
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Pass/PassOptions.h"
 
 #include <string>
@@ -109,43 +110,30 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
 void buildTernToLLVMPipeline(OpPassManager &pm,
                              const TernPipelineOptions &options);
 
-/// What a GPU target decides beyond TernPipelineOptions.
-struct GPUPipelineOptions {
-  /// The PTX target the kernels are compiled for ("sm_80").
-  std::string chip = "sm_80";
-  /// LLVM NVPTX features ("+ptx80").
-  std::string ptxFeatures;
-  /// Threads of a block along a loop's innermost dimension.
-  int64_t threadsPerBlock = 256;
-  /// Bitcode linked into the kernels (libdevice, for math functions).
-  llvm::SmallVector<std::string> bitcodeLibraries;
-  /// The CUDA toolkit, where gpu-module-to-binary looks for tools.
-  std::string toolkitPath;
-  /// ptxas and fatbinary: with both, the kernels' PTX is embedded with a
-  /// cubin for each of `cubinArchs`, as one fatbin.
-  std::string ptxas, fatbinary;
-  llvm::SmallVector<std::string> cubinArchs;
-  /// Stop before mapping: the loop nests the kernels would run are compiled
-  /// for the host CPU instead, so that their arithmetic can be checked
-  /// where no GPU is (`ternc --gpu-loops-on-host`).
-  bool loopsOnHost = false;
-};
+/// The stages the pipelines above are made of, for target plug-ins that
+/// build their own (lib/Target/NVPTX).
+///
+/// Linalg on tensors to loop nests on buffers, every target alike: the
+/// contractions' tiles, fusion, bufferization and deallocation.
+void buildBufferizationPipeline(OpPassManager &pm,
+                                const TernPipelineOptions &options);
 
-/// Fills in what `gpu` takes from an installed CUDA toolkit (CUDA_PATH,
-/// /usr/local/cuda, /usr/lib/cuda): libdevice, ptxas and fatbinary, with
-/// cubins for sm_80 and sm_90. Leaves them empty where there is none.
-void findCudaToolkit(GPUPipelineOptions &gpu);
+/// The kernels' target instructions and the vector forms the LLVM
+/// conversions do not take, on loops of any kind.
+void buildKernelLoweringPipeline(OpPassManager &pm,
+                                 const TernPipelineOptions &options);
 
-/// Linalg on tensors to the LLVM dialect for an NVIDIA GPU: the CPU's loop
-/// nests on buffers, their outermost parallel loops as kernels in one
-/// `gpu.binary` of PTX, and the host code between them calling the device
-/// runtime (lib/Runtime/CudaDriver.c).
-void buildLinalgToNVVMPipeline(OpPassManager &pm,
-                               const TernPipelineOptions &options,
-                               const GPUPipelineOptions &gpu);
+/// Host code on buffers to the LLVM dialect. `gpu` adds the lowering of
+/// GPU launches, allocations and copies to the device runtime's calls.
+void buildHostToLLVMPipeline(OpPassManager &pm,
+                             const TernPipelineOptions &options, bool gpu);
 
-/// Registers `tern-to-linalg`, `tern-linalg-to-llvm`, `tern-to-llvm` and
-/// `tern-linalg-to-nvvm`.
+/// scf-to-cf's options for every pipeline: without the conversion
+/// driver's rollback (see Pipelines.cpp).
+SCFToControlFlowPassOptions getSCFToControlFlowOptions();
+
+/// Registers `tern-to-linalg`, `tern-linalg-to-llvm` and `tern-to-llvm`
+/// (`tern-linalg-to-nvvm` is the NVPTX target's).
 void registerTernPipelines();
 
 } // namespace tern

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tern/Target/NVPTX/NVPTXPipeline.h"
 #include "tern/Target/TargetBackend.h"
 
 #include "mlir/Pass/PassManager.h"

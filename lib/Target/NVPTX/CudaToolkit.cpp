@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Pipelines/Pipelines.h"
+#include "tern/Target/NVPTX/NVPTXPipeline.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
