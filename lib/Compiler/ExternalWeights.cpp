@@ -1,8 +1,8 @@
 //===- ExternalWeights.cpp - Large constants in a side file ---------------===//
 
 #include "tern/Compiler/ExternalWeights.h"
+#include "tern/ABI/ModelABI.h"
 #include "tern/Dialect/Tern/IR/WeightStorage.h"
-#include "tern/Runtime/ModelDescriptor.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"

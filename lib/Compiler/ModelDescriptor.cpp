@@ -1,7 +1,7 @@
 //===- ModelDescriptor.cpp - Emit the runtime's view of a model -----------===//
 
 #include "tern/Compiler/ModelDescriptor.h"
-#include "tern/Runtime/ModelDescriptor.h"
+#include "tern/ABI/ModelABI.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"

@@ -21,7 +21,7 @@
 
 #include "CudaDriverApi.h"
 #include "DeviceHooks.h"
-#include "tern/Runtime/ModelDescriptor.h"
+#include "tern/ABI/ModelABI.h"
 
 #include <dlfcn.h>
 #include <pthread.h>

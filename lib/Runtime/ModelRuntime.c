@@ -11,7 +11,7 @@
 
 #include "DeviceHooks.h"
 #include "StridedCopy.h"
-#include "tern/Runtime/ModelDescriptor.h"
+#include "tern/ABI/ModelABI.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>

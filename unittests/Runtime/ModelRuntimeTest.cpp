@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Runtime/ModelDescriptor.h"
+#include "tern/ABI/ModelABI.h"
 
 #include <gtest/gtest.h>
 

@@ -35,7 +35,7 @@ uint64_t getLargeConstantBytes(mlir::ModuleOp module, uint64_t minBytes);
 
 /// Moves every constant global of at least `minBytes` out of `module` (in
 /// the LLVM dialect) into the side file `weightsPath` (see
-/// tern/Runtime/ModelDescriptor.h): each use reads `tern_weights_base +
+/// tern/ABI/ModelABI.h): each use reads `tern_weights_base +
 /// offset` instead. The file is written tensor by tensor, straight from the
 /// constants' blobs, and each blob is released once written, so no second
 /// copy of the weights is ever held. `progress` is told the bytes written.

@@ -10,7 +10,7 @@
 
 namespace tern {
 
-/// Adds `tern_model_descriptor` (see tern/Runtime/ModelDescriptor.h) and
+/// Adds `tern_model_descriptor` (see tern/ABI/ModelABI.h) and
 /// the entry function it points to, which unpacks the runtime's memref
 /// descriptors into a call to `_mlir_ciface_<entryName>`.
 llvm::Error emitModelDescriptor(llvm::Module &module,

@@ -146,7 +146,7 @@ def TernLowerChecks : Pass<"tern-lower-checks", "ModuleOp"> {
   let description = [{
     Each `tern.check %ok, error` becomes `scf.if` on `not %ok` around a
     call of `tern_report_runtime_error` with the runtime's code for
-    `error` (`TernRuntimeErrorCode` in `tern/Runtime/ModelDescriptor.h`),
+    `error` (`TernRuntimeErrorCode` in `tern/ABI/ModelABI.h`),
     and the module declares the hook once when it calls it. The runtime
     stops the run and fails it with the code's message (see
     docs/Architecture.md). GPU kernels that call the hook get a device body

@@ -1,7 +1,7 @@
 //===- GPUKernelModule.cpp - One module of kernels, with the error hook ---===//
 
+#include "tern/ABI/ModelABI.h"
 #include "tern/Codegen/Passes.h"
-#include "tern/Runtime/ModelDescriptor.h"
 
 #include "mlir/IR/SymbolTable.h"
 

@@ -1,14 +1,14 @@
 //===- LowerChecks.cpp - tern.check to the runtime's error hook -----------===//
 //
-// The runtime's ABI (tern/Runtime/ModelDescriptor.h) names the hook and its
+// The runtime's ABI (tern/ABI/ModelABI.h) names the hook and its
 // codes; this pass is the one place in the compiler that maps the dialect's
 // errors onto them.
 //
 //===----------------------------------------------------------------------===//
 
+#include "tern/ABI/ModelABI.h"
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
-#include "tern/Runtime/ModelDescriptor.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,7 +1,7 @@
 // RUN: tern-opt %s -tern-lower-checks -split-input-file | FileCheck %s
 
 // Each check calls the runtime's error hook with the runtime's code for its
-// error (tern/Runtime/ModelDescriptor.h) when its condition is false; the
+// error (tern/ABI/ModelABI.h) when its condition is false; the
 // module declares the hook once. The importer's `ok = failed xor true` is
 // read back as `failed`.
 // CHECK: func.func private @tern_report_runtime_error(i32)

@@ -76,7 +76,7 @@ def Tern_RunErrorAttr : EnumAttr<Tern_Dialect, Tern_RunError, "run_error"> {
       step's tokens and the cache.
 
     `tern-lower-checks` maps each to the runtime's error code
-    (`TernRuntimeErrorCode` in `tern/Runtime/ModelDescriptor.h`).
+    (`TernRuntimeErrorCode` in `tern/ABI/ModelABI.h`).
   }];
   // Bare, so that it reads `tern.check %ok, shape_mismatch`.
   let assemblyFormat = "$value";

@@ -1,4 +1,4 @@
-/*===- ModelDescriptor.h - What ternc emits into each model -------*- C -*-===*
+/*===- ModelABI.h - What ternc emits into each model --------------*- C -*-===*
  *
  * The contract between ternc's code generator and the model runtime: ternc
  * emits one `tern_model_descriptor` per library, the runtime reads it.
@@ -6,8 +6,8 @@
  *
  *===----------------------------------------------------------------------===*/
 
-#ifndef TERN_RUNTIME_MODELDESCRIPTOR_H
-#define TERN_RUNTIME_MODELDESCRIPTOR_H
+#ifndef TERN_ABI_MODELABI_H
+#define TERN_ABI_MODELABI_H
 
 #include "tern/Runtime/TernModel.h"
 
@@ -92,4 +92,4 @@ typedef struct TernModelWeights {
 }
 #endif
 
-#endif /* TERN_RUNTIME_MODELDESCRIPTOR_H */
+#endif /* TERN_ABI_MODELABI_H */
