@@ -32,7 +32,7 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja "${LAUNCHER[@]}" \
 if [[ $CI == 1 ]]; then
   # Everything the lit suite runs, and the generated docs it compares.
   ninja -C "$BUILD" tern-fuzzers TernDialectTests TernModelRuntimeTests \
-    TernRuntimeSupportTests TernCudaRuntimeTests TernLanguageModelTests \
+    TernRuntimeSupportTests TernCudaRuntimeTests TernLanguageModelTests TernCompilerTests \
     tern-opt tern-translate \
     ternc tern-run tern-matmul-bench tern_model_runtime tern_runner \
     tern_generate tern-doc tern_cuda_runtime tern_fake_cuda

@@ -11,53 +11,29 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Compiler/CodeGen.h"
-#include "tern/Compiler/ExternalWeights.h"
-#include "tern/Compiler/Linker.h"
-#include "tern/Compiler/ModelDescriptor.h"
-#include "tern/Compiler/ModelSignature.h"
+#include "tern/Compiler/CompileModel.h"
 #include "tern/Compiler/Progress.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
-#include "tern/Dialect/Tern/Transforms/Passes.h"
-#include "tern/Import/ONNX/ONNXImporter.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
-#include "tern/Pipelines/Pipelines.h"
-#include "tern/Target/TargetBackend.h"
-#include "llvm/MC/MCSubtargetInfo.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace llvm;
 
-namespace {
+using tern::EmitKind;
+using tern::WeightsPlacement;
 
-enum class EmitKind {
-  MLIR,
-  Tern,
-  LLVMIR,
-  Assembly,
-  Object,
-  Library,
-  Executable
-};
+namespace {
 
 cl::OptionCategory ternCategory("ternc options");
 
@@ -131,7 +107,6 @@ cl::opt<bool> ternarize("ternarize",
                         cl::desc("Turn ternary-valued float weights into "
                                  "ternary matmuls (default: on)"),
                         cl::init(true), cl::cat(ternCategory));
-enum class WeightsPlacement { Auto, Embedded, External };
 cl::opt<WeightsPlacement> weightsPlacement(
     "weights", cl::desc("Where the model's large constants go"),
     cl::init(WeightsPlacement::Auto),
@@ -180,86 +155,6 @@ void printOpList() {
            << c.opType << " | " << c.minOpset << "-" << c.maxOpset << " |\n";
 }
 
-std::string defaultOutput() {
-  SmallString<128> path(sys::path::filename(inputFile));
-  const char *extension = "so";
-  switch (emitKind) {
-  case EmitKind::MLIR:
-  case EmitKind::Tern:
-    extension = "mlir";
-    break;
-  case EmitKind::LLVMIR:
-    extension = "ll";
-    break;
-  case EmitKind::Assembly:
-    extension = "s";
-    break;
-  case EmitKind::Object:
-    extension = "o";
-    break;
-  case EmitKind::Library:
-    break;
-  case EmitKind::Executable:
-    extension = "";
-    break;
-  }
-  sys::path::replace_extension(path, extension);
-  return std::string(path);
-}
-
-int printMLIR(mlir::ModuleOp module, StringRef path) {
-  std::error_code ec;
-  ToolOutputFile out(path, ec, sys::fs::OF_Text);
-  if (ec)
-    return fail("cannot write '" + path + "': " + ec.message());
-  module.print(out.os());
-  out.keep();
-  return 0;
-}
-
-void describeTensors(raw_ostream &os, StringRef role,
-                     ArrayRef<tern::TensorSignature> tensors) {
-  for (const tern::TensorSignature &t : tensors) {
-    os << " * " << role << " '" << t.name << "': " << tern_dtype_name(t.dtype)
-       << "[";
-    for (auto [i, size] : llvm::enumerate(t.shape)) {
-      os << (i ? ", " : "");
-      if (size >= 0)
-        os << size;
-      else
-        os << (i < t.dimParams.size() && !t.dimParams[i].empty()
-                   ? t.dimParams[i]
-                   : std::string("?"));
-    }
-    os << "]\n";
-  }
-}
-
-/// NAME.h next to NAME.a: the C API and the model's signature.
-int writeStaticLibraryHeader(StringRef archive,
-                             const tern::ModelSignature &signature) {
-  SmallString<128> headerPath(archive);
-  sys::path::replace_extension(headerPath, "h");
-  std::string guard = "TERN_MODEL_" + sys::path::stem(archive).upper() + "_H";
-  for (char &c : guard)
-    if (!isAlnum(c))
-      c = '_';
-  std::string comment;
-  raw_string_ostream os(comment);
-  os << " * Link " << sys::path::filename(archive)
-     << " with -lm -lomp. One static model per program: the C API's\n"
-        " * names are the same in every model.\n *\n";
-  describeTensors(os, "input", signature.inputs);
-  describeTensors(os, "output", signature.outputs);
-  std::error_code ec;
-  ToolOutputFile out(headerPath, ec, sys::fs::OF_Text);
-  if (ec)
-    return fail("cannot write '" + headerPath + "': " + ec.message());
-  out.os() << tern::getStaticLibraryHeader(guard, comment);
-  out.keep();
-  return 0;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -290,7 +185,29 @@ int main(int argc, char **argv) {
   }
   if (inputFile.empty())
     return fail("no input model (usage: ternc model.onnx -o model.so)");
-  std::string output = outputFile.empty() ? defaultOutput() : outputFile;
+
+  tern::CompileOptions options;
+  options.input = inputFile;
+  options.output = outputFile.empty()
+                       ? tern::getDefaultOutput(inputFile, emitKind)
+                       : outputFile.getValue();
+  options.emit = emitKind;
+  options.targetTriple = targetTriple;
+  options.cpu = targetCpu;
+  options.features = targetFeatures;
+  options.optLevel = optLevel;
+  options.strategy = matmulStrategy;
+  options.pack = packFormat;
+  options.ternarize = ternarize;
+  options.ternarizeAbsmean = ternarizeAbsmean;
+  options.quantizeActs = quantizeActs;
+  options.quantizeHead = quantizeHead;
+  options.weights = weightsPlacement;
+  options.gpuLoopsOnHost = gpuLoopsOnHost;
+  options.toolPath = argv[0];
+  options.configurePassManager = [](mlir::PassManager &pm) {
+    return mlir::applyPassManagerCLOptions(pm);
+  };
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
@@ -305,11 +222,11 @@ int main(int argc, char **argv) {
       cl::getRegisteredOptions().lookup("mlir-print-op-on-diagnostic");
   if (!printOp || printOp->getNumOccurrences() == 0)
     context.printOpOnDiagnostic(false);
-  SourceMgr sourceMgr;
+  llvm::SourceMgr sourceMgr;
   tern::Progress progress(!quiet);
   activeProgress = &progress;
-  // Diagnostics start on a clean line.
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Diagnostics start on a clean line (the last handler runs first).
   context.getDiagEngine().registerHandler([&](mlir::Diagnostic &) {
     progress.finish();
     return mlir::failure(); // on to the SourceMgr handler
@@ -319,195 +236,17 @@ int main(int argc, char **argv) {
   mlir::applyDefaultTimingManagerCLOptions(timing);
   mlir::TimingScope rootTimer = timing.getRootScope();
 
-  // MLIR input (a model already imported, or hand-written tern IR) skips
-  // the importer; anything else is an ONNX model.
-  progress.stage("importing " + sys::path::filename(inputFile).str());
-  mlir::TimingScope importTimer = rootTimer.nest("Import");
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      StringRef(inputFile).ends_with(".mlir")
-          ? mlir::parseSourceFile<mlir::ModuleOp>(inputFile, sourceMgr,
-                                                  &context)
-          : tern::importONNXFile(inputFile, &context);
-  importTimer.stop();
-  if (!module)
-    return 1;
-  if (emitKind == EmitKind::MLIR)
-    return printMLIR(*module, output);
-
-  auto mainGraph =
-      module->lookupSymbol<mlir::func::FuncOp>(tern::kMainGraphName);
-  if (!mainGraph)
-    return fail("the model has no func.func @" + tern::kMainGraphName);
-  FailureOr<tern::ModelSignature> signature =
-      tern::getModelSignature(mainGraph);
-  if (failed(signature))
-    return 1;
-
-  // The target and its machine are known before lowering: the kernels use
-  // the instructions it has.
-  tern::registerAllTargetBackends();
-  Triple triple(targetTriple.empty() ? sys::getDefaultTargetTriple()
-                                     : Triple::normalize(targetTriple));
-  auto backend = tern::lookupTargetBackend(triple);
-  if (!backend)
-    return fail(toString(backend.takeError()));
-  // A GPU target's object code is the host's; its kernels are inside.
-  Triple objectTriple = backend->getObjectTriple(triple);
-  if (gpuLoopsOnHost && objectTriple == triple)
-    return fail("--gpu-loops-on-host needs a GPU --target (" +
-                backend->getName().str() +
-                " has no kernels to keep on the "
-                "host)");
-  bool isHost =
-      objectTriple.getArch() == Triple(sys::getDefaultTargetTriple()).getArch();
-  tern::CodeGenOptions codegen;
-  codegen.triple = objectTriple.str();
-  codegen.cpu = !targetCpu.empty() ? targetCpu.getValue()
-                : isHost           ? std::string("native")
-                                   : backend->getDefaultCpu().str();
-  codegen.baselineFeatures = backend->getBaselineFeatures().str();
-  codegen.features = targetFeatures;
-  codegen.abiName = backend->getABIName().str();
-  codegen.optLevel = std::min(optLevel.getValue(), 3u);
-  auto machine = tern::createTargetMachine(codegen);
-  if (!machine)
-    return fail(toString(machine.takeError()));
-
-  mlir::PassManager pm(&context);
-  if (failed(mlir::applyPassManagerCLOptions(pm)))
-    return 1;
-  mlir::TimingScope pipelineTimer = rootTimer.nest("Pipeline");
-  pm.enableTiming(pipelineTimer);
-  pm.addInstrumentation(progress.createInstrumentation());
-  mlir::tern::TernPipelineOptions options;
-  options.strategy = matmulStrategy;
-  options.pack = packFormat;
-  options.ternarize = ternarize;
-  options.absmean = ternarizeAbsmean;
-  options.quantizeActs = quantizeActs;
-  options.quantizeHead = quantizeHead;
-  options.threads = backend->hasOpenMP();
-  options.gpuLoopsOnHost = gpuLoopsOnHost;
-  backend->configurePipeline(**machine, options);
-  if (emitKind == EmitKind::Tern)
-    mlir::tern::buildFindTernaryPipeline(pm, options);
-  else
-    backend->buildPipeline(pm, options);
-  if (failed(pm.run(*module)))
-    return 1;
-  pipelineTimer.stop();
-  if (emitKind == EmitKind::Tern)
-    return printMLIR(*module, output);
-
-  // Large weights go to OUTPUT.weights before translation, so that LLVM
-  // never holds a copy of them.
-  bool canExternalize = emitKind == EmitKind::Library ||
-                        emitKind == EmitKind::Executable ||
-                        emitKind == EmitKind::Object;
-  if (weightsPlacement == WeightsPlacement::External && !canExternalize)
-    return fail("--weights=external needs --emit=lib, exe or obj");
-  // A GPU's kernels read every constant from the device's memory: all go
-  // to the side file, which the device runtime uploads.
-  bool deviceWeights = backend->needsDeviceWeights() && canExternalize;
-  if (deviceWeights && weightsPlacement == WeightsPlacement::Embedded)
-    return fail("--weights=embedded: the " + backend->getName().str() +
-                " target keeps its weights in the device's memory, loaded "
-                "from OUTPUT.weights");
-  uint64_t minWeightBytes = deviceWeights ? 1 : tern::kMinExternalWeightBytes;
-  std::optional<tern::ExternalWeightsInfo> externalWeights;
-  std::string weightsPath = output + ".weights";
-  if (weightsPlacement == WeightsPlacement::External || deviceWeights ||
-      (weightsPlacement == WeightsPlacement::Auto && canExternalize &&
-       tern::getLargeConstantBytes(*module, tern::kMinExternalWeightBytes) >=
-           tern::kAutoExternalWeightBytes)) {
-    progress.stage("writing " + sys::path::filename(weightsPath).str());
-    mlir::TimingScope weightsTimer = rootTimer.nest("Write weights");
-    auto info =
-        tern::writeExternalWeights(*module, weightsPath, minWeightBytes,
-                                   [&](uint64_t done, uint64_t total) {
-                                     progress.update(done, total, "bytes");
-                                   });
-    if (!info)
-      return fail(toString(info.takeError()));
-    externalWeights = *info;
+  Expected<tern::Artifacts> artifacts =
+      tern::compileModel(context, options, rootTimer, progress);
+  if (!artifacts) {
+    progress.finish();
+    bool diagnosed = false;
+    std::string message;
+    handleAllErrors(
+        artifacts.takeError(),
+        [&](const tern::DiagnosedError &) { diagnosed = true; },
+        [&](const ErrorInfoBase &error) { message = error.message(); });
+    return diagnosed ? 1 : fail(message);
   }
-
-  progress.stage("generating code");
-  mlir::TimingScope translateTimer = rootTimer.nest("Translate to LLVM IR");
-  LLVMContext llvmContext;
-  std::unique_ptr<Module> llvmModule =
-      mlir::translateModuleToLLVMIR(*module, llvmContext, inputFile);
-  translateTimer.stop();
-  if (!llvmModule)
-    return fail("cannot translate the lowered model to LLVM IR");
-  if (Error err = tern::emitModelDescriptor(*llvmModule, *signature,
-                                            tern::kMainGraphName))
-    return fail(toString(std::move(err)));
-  if (externalWeights)
-    tern::emitExternalWeightsInfo(*llvmModule, weightsPath, *externalWeights);
-
-  mlir::TimingScope optimizeTimer = rootTimer.nest("LLVM optimization");
-  if (Error err =
-          tern::optimizeModule(*llvmModule, **machine, codegen.optLevel))
-    return fail("LLVM optimization failed: " + toString(std::move(err)));
-  optimizeTimer.stop();
-  // The lowered MLIR is not needed past here.
-  module = nullptr;
-
-  switch (emitKind) {
-  case EmitKind::LLVMIR: {
-    std::error_code ec;
-    ToolOutputFile out(output, ec, sys::fs::OF_Text);
-    if (ec)
-      return fail("cannot write '" + output + "': " + ec.message());
-    llvmModule->print(out.os(), nullptr);
-    out.keep();
-    return 0;
-  }
-  case EmitKind::Assembly:
-  case EmitKind::Object:
-    if (Error err = tern::emitCode(*llvmModule, **machine, output,
-                                   emitKind == EmitKind::Object
-                                       ? CodeGenFileType::ObjectFile
-                                       : CodeGenFileType::AssemblyFile))
-      return fail(toString(std::move(err)));
-    return 0;
-  case EmitKind::Library:
-  case EmitKind::Executable: {
-    auto env = tern::findLinkEnvironment(argv[0]);
-    if (!env)
-      return fail(toString(env.takeError()));
-    auto plan = backend->planLink(triple, *env);
-    if (!plan)
-      return fail(toString(plan.takeError()));
-    SmallString<128> objectPath;
-    if (std::error_code ec =
-            sys::fs::createTemporaryFile("tern-model", "o", objectPath))
-      return fail("cannot create a temporary object file: " + ec.message());
-    FileRemover removeObject(objectPath);
-    mlir::TimingScope emitTimer = rootTimer.nest("Object code");
-    if (Error err = tern::emitCode(*llvmModule, **machine, objectPath,
-                                   CodeGenFileType::ObjectFile))
-      return fail(toString(std::move(err)));
-    emitTimer.stop();
-    progress.stage("linking");
-    mlir::TimingScope linkTimer = rootTimer.nest("Link");
-    tern::OutputKind kind =
-        emitKind == EmitKind::Executable    ? tern::OutputKind::Executable
-        : StringRef(output).ends_with(".a") ? tern::OutputKind::StaticLibrary
-                                            : tern::OutputKind::SharedLibrary;
-    // Language models with a KV cache become text generators.
-    StringRef mainArchive = tern::isCachedLanguageModel(*signature)
-                                ? "libtern_generate.a"
-                                : "libtern_runner.a";
-    if (Error err =
-            tern::linkModel(kind, objectPath, output, *plan, *env, mainArchive))
-      return fail(toString(std::move(err)));
-    if (kind == tern::OutputKind::StaticLibrary)
-      return writeStaticLibraryHeader(output, *signature);
-    return 0;
-  }
-  default:
-    return 0;
-  }
+  return 0;
 }
