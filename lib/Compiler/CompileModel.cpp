@@ -6,6 +6,7 @@
 #include "tern/Compiler/Linker.h"
 #include "tern/Compiler/ModelDescriptor.h"
 #include "tern/Compiler/Progress.h"
+#include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Import/ONNX/ONNXImporter.h"
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Target/TargetBackend.h"
@@ -151,9 +152,10 @@ Expected<Artifacts> compileModel(mlir::MLIRContext &context,
     return artifacts;
   }
 
-  auto mainGraph = module->lookupSymbol<mlir::func::FuncOp>(kMainGraphName);
+  StringRef entryName = mlir::tern::TernDialect::kEntryName;
+  auto mainGraph = module->lookupSymbol<mlir::func::FuncOp>(entryName);
   if (!mainGraph)
-    return makeError("the model has no func.func @" + kMainGraphName);
+    return makeError("the model has no func.func @" + entryName);
   FailureOr<ModelSignature> signature = getModelSignature(mainGraph);
   if (failed(signature))
     return make_error<DiagnosedError>();
@@ -260,7 +262,7 @@ Expected<Artifacts> compileModel(mlir::MLIRContext &context,
   translateTimer.stop();
   if (!llvmModule)
     return makeError("cannot translate the lowered model to LLVM IR");
-  if (Error err = emitModelDescriptor(*llvmModule, *signature, kMainGraphName))
+  if (Error err = emitModelDescriptor(*llvmModule, *signature, entryName))
     return std::move(err);
   if (externalWeights)
     emitExternalWeightsInfo(*llvmModule, weightsPath, *externalWeights);

@@ -1,7 +1,7 @@
 //===- ModelSignature.cpp - A compiled model's inputs and outputs ---------===//
 
 #include "tern/Compiler/ModelSignature.h"
-#include "tern/Import/ONNX/ONNXImporter.h"
+#include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Runtime/LanguageModel.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -44,7 +44,9 @@ static FailureOr<TensorSignature>
 getTensorSignature(func::FuncOp func, Type type, DictionaryAttr attrs,
                    StringRef kind, unsigned index) {
   TensorSignature signature;
-  auto name = attrs ? attrs.getAs<StringAttr>(kONNXNameAttr) : nullptr;
+  auto name =
+      attrs ? attrs.getAs<StringAttr>(mlir::tern::TernDialect::kValueNameAttr)
+            : nullptr;
   signature.name = name ? name.str() : (kind + std::to_string(index)).str();
   auto tensorType = dyn_cast<RankedTensorType>(type);
   if (!tensorType)
@@ -61,8 +63,9 @@ getTensorSignature(func::FuncOp func, Type type, DictionaryAttr attrs,
            << tensorType.getElementType() << ", which the C API cannot carry";
   for (int64_t size : tensorType.getShape())
     signature.shape.push_back(ShapedType::isDynamic(size) ? -1 : size);
-  if (auto params =
-          attrs ? attrs.getAs<ArrayAttr>(kONNXDimParamsAttr) : nullptr)
+  if (auto params = attrs ? attrs.getAs<ArrayAttr>(
+                                mlir::tern::TernDialect::kDimParamsAttr)
+                          : nullptr)
     for (Attribute param : params)
       signature.dimParams.push_back(cast<StringAttr>(param).str());
   if (!signature.dimParams.empty() &&

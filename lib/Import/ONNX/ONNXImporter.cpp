@@ -74,13 +74,14 @@ int64_t GraphImporter::getOpsetFor(StringRef domain) const {
 
 DictionaryAttr GraphImporter::getValueAttrs(const onnx::ValueInfoProto &info) {
   SmallVector<NamedAttribute> attrs;
-  attrs.push_back(
-      builder.getNamedAttr(kONNXNameAttr, builder.getStringAttr(info.name())));
+  attrs.push_back(builder.getNamedAttr(mlir::tern::TernDialect::kValueNameAttr,
+                                       builder.getStringAttr(info.name())));
   SmallVector<std::string> dimParams = getDimParams(info.type());
   if (llvm::any_of(dimParams, [](const std::string &p) { return !p.empty(); }))
-    attrs.push_back(builder.getNamedAttr(
-        kONNXDimParamsAttr, builder.getStrArrayAttr(SmallVector<StringRef>(
-                                dimParams.begin(), dimParams.end()))));
+    attrs.push_back(
+        builder.getNamedAttr(mlir::tern::TernDialect::kDimParamsAttr,
+                             builder.getStrArrayAttr(SmallVector<StringRef>(
+                                 dimParams.begin(), dimParams.end()))));
   return builder.getDictionaryAttr(attrs);
 }
 
@@ -242,7 +243,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     inputTypes.push_back(*type);
   }
 
-  auto func = func::FuncOp::create(builder, fileLoc, kMainGraphName,
+  auto func = func::FuncOp::create(builder, fileLoc,
+                                   mlir::tern::TernDialect::kEntryName,
                                    builder.getFunctionType(inputTypes, {}));
   Block *entry = func.addEntryBlock();
   for (auto [i, info] : llvm::enumerate(inputs)) {

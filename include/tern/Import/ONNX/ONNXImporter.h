@@ -12,13 +12,6 @@
 
 namespace tern {
 
-/// Name of the function the importer builds from the ONNX graph.
-constexpr llvm::StringLiteral kMainGraphName = "main_graph";
-/// Argument/result attribute holding the ONNX value name.
-constexpr llvm::StringLiteral kONNXNameAttr = "onnx.name";
-/// Argument/result attribute holding the ONNX `dim_param` of each dimension.
-constexpr llvm::StringLiteral kONNXDimParamsAttr = "onnx.dim_params";
-
 /// Registers the dialects imported models are made of.
 void registerImportDialects(mlir::DialectRegistry &registry);
 

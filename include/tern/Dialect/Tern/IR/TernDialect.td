@@ -36,6 +36,15 @@ def Tern_Dialect : Dialect {
   let extraClassDeclaration = [{
     void registerAttributes();
     void registerTypes();
+
+    /// The compiled model's interface, which importers write and the
+    /// compiler reads: the entry function, and on its arguments and
+    /// results the value's name and each dimension's symbolic size (an
+    /// ONNX `dim_param`, "" for none). The names keep their ONNX prefix,
+    /// which hand-written models use too.
+    static constexpr ::llvm::StringLiteral kEntryName = "main_graph";
+    static constexpr ::llvm::StringLiteral kValueNameAttr = "onnx.name";
+    static constexpr ::llvm::StringLiteral kDimParamsAttr = "onnx.dim_params";
   }];
 }
 
