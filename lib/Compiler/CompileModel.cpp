@@ -11,6 +11,7 @@
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Target/TargetBackend.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -122,6 +123,27 @@ writeStaticLibraryHeader(StringRef archive, const ModelSignature &signature) {
   return std::string(headerPath);
 }
 
+/// The PTX of every kernel module, as gpu-module-to-binary left it in the
+/// `gpu.binary` ops (the `isa` format: PTX text).
+Error writeKernelPTX(mlir::ModuleOp module, StringRef path) {
+  std::string ptx;
+  module.walk([&](mlir::gpu::BinaryOp binary) {
+    for (mlir::Attribute attr : binary.getObjects())
+      if (auto object = dyn_cast<mlir::gpu::ObjectAttr>(attr))
+        if (object.getFormat() == mlir::gpu::CompilationTarget::Assembly)
+          ptx += object.getObject().getValue().str();
+  });
+  if (ptx.empty())
+    return makeError("the model has no GPU kernels in PTX");
+  std::error_code ec;
+  ToolOutputFile out(path, ec, sys::fs::OF_Text);
+  if (ec)
+    return makeError("cannot write '" + path + "': " + ec.message());
+  out.os() << ptx;
+  out.keep();
+  return Error::success();
+}
+
 } // namespace
 
 Expected<Artifacts> compileModel(mlir::MLIRContext &context,
@@ -207,6 +229,11 @@ Expected<Artifacts> compileModel(mlir::MLIRContext &context,
   pipeline.quantizeHead = options.quantizeHead;
   pipeline.threads = backend->hasOpenMP();
   pipeline.gpuLoopsOnHost = options.gpuLoopsOnHost;
+  // A GPU target's assembly is its kernels' PTX, what a backend author
+  // reads; the host code around the launches is the host's.
+  bool gpuKernelsAsPTX = emit == EmitKind::Assembly && objectTriple != triple &&
+                         !options.gpuLoopsOnHost;
+  pipeline.gpuKernelsAsPTX = gpuKernelsAsPTX;
   backend->configurePipeline(**machine, pipeline);
   if (emit == EmitKind::Tern)
     mlir::tern::buildFindTernaryPipeline(pm, pipeline);
@@ -217,6 +244,11 @@ Expected<Artifacts> compileModel(mlir::MLIRContext &context,
   pipelineTimer.stop();
   if (emit == EmitKind::Tern) {
     if (Error err = printMLIR(*module, output))
+      return std::move(err);
+    return artifacts;
+  }
+  if (emit == EmitKind::Assembly && gpuKernelsAsPTX) {
+    if (Error err = writeKernelPTX(*module, output))
       return std::move(err);
     return artifacts;
   }

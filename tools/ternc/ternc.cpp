@@ -52,7 +52,8 @@ cl::opt<EmitKind> emitKind(
                clEnumValN(EmitKind::Tern, "tern",
                           "MLIR after the ternary weights are found"),
                clEnumValN(EmitKind::LLVMIR, "llvm", "Optimized LLVM IR"),
-               clEnumValN(EmitKind::Assembly, "asm", "Target assembly"),
+               clEnumValN(EmitKind::Assembly, "asm",
+                          "Target assembly (a GPU target: its kernels' PTX)"),
                clEnumValN(EmitKind::Object, "obj", "An object file"),
                clEnumValN(EmitKind::Library, "lib",
                           "A shared library (default); with -o NAME.a a "

@@ -83,6 +83,11 @@ struct TernPipelineOptions : public PassPipelineOptions<TernPipelineOptions> {
                      "would run for the host CPU instead (to check their "
                      "arithmetic without a GPU)"),
       llvm::cl::init(false)};
+  Option<bool> gpuKernelsAsPTX{
+      *this, "gpu-kernels-as-ptx",
+      llvm::cl::desc("On a GPU target, keep the kernels as PTX text, "
+                     "without cubins (ternc --emit=asm prints it)"),
+      llvm::cl::init(false)};
   Option<bool> ternarize{
       *this, "ternarize",
       llvm::cl::desc("Turn ternary-valued float weights into tern ops"),

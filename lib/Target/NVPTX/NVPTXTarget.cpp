@@ -89,6 +89,8 @@ public:
     // ptxas is installed; the PTX alone (compiled by the driver at load
     // time) otherwise.
     mlir::tern::findCudaToolkit(gpu);
+    if (options.gpuKernelsAsPTX)
+      gpu.cubinArchs.clear();
     mlir::tern::buildTernToLinalgPipeline(pm, options);
     mlir::tern::buildLinalgToNVVMPipeline(pm, options, gpu);
   }
