@@ -12,12 +12,17 @@ includes a header, links a library or compiles a source of a layer it may
 not use is a violation.
 
 layering.py --root SRC [--known FILE]
+layering.py --diagram
+
 
 Prints each violation, one a line, as "FROM -> TO: where". With --known,
 a file of such lines (# comments allowed) lists the violations the tree
 still has and may keep for now: the run fails on any other violation and
 on a listed one that is gone (take it off the list), so the list only
 shrinks. Without it, every violation fails the run.
+
+--diagram prints the layers, highest first, as docs/Architecture.md draws
+them (test/Layering checks that the two agree).
 """
 
 import argparse
@@ -148,11 +153,37 @@ def link_edges(root):
             yield layer, target, where
 
 
+def diagram():
+    """The layers as docs/Architecture.md draws them, highest first: each
+    layer with its directories; the importer beside the dialect."""
+    lines = []
+    ranked = sorted((l for l in LAYERS if l[1] is not None),
+                    key=lambda l: -l[1])
+    for index, (name, rank, dirs) in enumerate(ranked):
+        lines.append(f"{name:<11} {', '.join(dirs)}")
+        below = ranked[index + 1][1] if index + 1 < len(ranked) else None
+        if below is not None and below < rank:
+            lines.append(f"{'':<11} ▼")
+    for name, rank, dirs in LAYERS:
+        if rank is None:
+            lines.append(f"{name:<11} {', '.join(dirs)}: on Dialect only, "
+                         "used by Compiler and tools")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--root", required=True)
+    parser.add_argument("--root")
     parser.add_argument("--known")
+    parser.add_argument("--diagram", action="store_true",
+                        help="print the layer diagram of "
+                             "docs/Architecture.md and stop")
     args = parser.parse_args()
+    if args.diagram:
+        sys.stdout.write(diagram())
+        return 0
+    if not args.root:
+        parser.error("--root is required")
     found = sorted({f"{s} -> {t}: {where}"
                     for edges in (include_edges(args.root),
                                   link_edges(args.root))
