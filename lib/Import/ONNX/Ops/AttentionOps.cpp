@@ -204,7 +204,7 @@ FailureOr<Value> buildAttention(NodeImporter &node, Value q, Value keys,
 
   // With batchedProducts, both products are batched matmuls over (B, KVN)
   // whose rows are the G * S queries that share a key head, in the layout the
-  // contraction kernels take (Codegen/VectorizeContractions.cpp): each
+  // contraction kernels take (Codegen/CPU/VectorizeContractions.cpp): each
   // operand's innermost dimension its reduction or its columns. Only the query,
   // the keys' transpose and the result are copied; the values and keys are read
   // in place, never repeated per query head.
