@@ -13,7 +13,7 @@
 #define TERN_COMPILER_COMPILEMODEL_H
 
 #include "tern/Compiler/ModelSignature.h"
-#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
+#include "tern/Dialect/Tern/IR/LoweringChoiceOptions.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"

@@ -13,8 +13,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
+#include "tern/Dialect/Tern/IR/LoweringChoiceOptions.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
-#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
 
 namespace mlir {
 namespace tern {

@@ -8,7 +8,7 @@
 #ifndef TERN_PIPELINES_PIPELINES_H
 #define TERN_PIPELINES_PIPELINES_H
 
-#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
+#include "tern/Dialect/Tern/IR/LoweringChoiceOptions.h"
 
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Pass/PassOptions.h"

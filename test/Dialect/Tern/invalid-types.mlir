@@ -23,3 +23,9 @@ func.func private @rank(!tern.packed<2x8x64, #tern.layout<i2, block = 64>>)
 
 // expected-error @+1 {{packed weights need positive dimensions}}
 func.func private @zero(!tern.packed<0x64, #tern.layout<i2, block = 64>>)
+
+// -----
+
+// expected-error @+2 {{expected ::mlir::tern::MatmulStrategy to be one of: auto, addsub, dot, lut}}
+// expected-error @+1 {{failed to parse Tern_MatmulStrategyAttr parameter 'value'}}
+func.func private @strategy() attributes {strategy = #tern.matmul_strategy<fma>}

@@ -10,8 +10,8 @@
 #ifndef TERN_CONVERSION_TERNTOLINALG_TERNARYKERNELS_H
 #define TERN_CONVERSION_TERNTOLINALG_TERNARYKERNELS_H
 
+#include "tern/Dialect/Tern/IR/LoweringChoiceOptions.h"
 #include "tern/Dialect/Tern/IR/TernAttrs.h"
-#include "tern/Dialect/Tern/Transforms/MatmulStrategy.h"
 
 #include "mlir/IR/Builders.h"
 

@@ -40,6 +40,101 @@ def Tern_ActQuantModeAttr : EnumAttr<Tern_Dialect, Tern_ActQuantMode,
 }
 
 //===----------------------------------------------------------------------===//
+// Lowering choices: how ternary matmuls are computed and stored, and which
+// instruction computes byte dot products. Pass options and target plug-ins
+// name them; the attributes let IR carry a choice.
+//===----------------------------------------------------------------------===//
+
+def Tern_MatmulStrategyAuto : I32EnumAttrCase<"Auto", 0, "auto">;
+def Tern_MatmulStrategyAddSub : I32EnumAttrCase<"AddSub", 1, "addsub">;
+def Tern_MatmulStrategyDot : I32EnumAttrCase<"Dot", 2, "dot">;
+def Tern_MatmulStrategyLut : I32EnumAttrCase<"Lut", 3, "lut">;
+
+def Tern_MatmulStrategy : I32EnumAttr<"MatmulStrategy",
+    "how tern-lower-matmul computes a ternary accumulation",
+    [Tern_MatmulStrategyAuto, Tern_MatmulStrategyAddSub,
+     Tern_MatmulStrategyDot, Tern_MatmulStrategyLut]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_MatmulStrategyAttr : EnumAttr<Tern_Dialect, Tern_MatmulStrategy,
+                                       "matmul_strategy"> {
+  let summary = "How a ternary accumulation is computed";
+  let description = [{
+    Every strategy gives bit-identical int32 accumulators (see
+    docs/Strategies.md):
+
+    * `auto`: the target's preferred strategy (`dot` on today's CPU
+      targets);
+    * `addsub`: add the activation for +1, subtract it for -1, skip 0: no
+      multiplication;
+    * `dot`: multiply the activations by the 2-bit codes `w + 1` in
+      {0, 1, 2} with integer dot products, then subtract the row's
+      activation sum;
+    * `lut`: per row, tables of the partial sums of each pair of
+      activations for every pair of codes; the weights' nibbles index them
+      (T-MAC style).
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Tern_PackChoiceNone : I32EnumAttrCase<"None", 0, "none">;
+def Tern_PackChoiceI2 : I32EnumAttrCase<"I2", 1, "i2">;
+def Tern_PackChoiceTQ1 : I32EnumAttrCase<"TQ1", 2, "tq1">;
+
+def Tern_PackChoice : I32EnumAttr<"PackChoice",
+    "the format tern-pack-weights stores ternary weights in",
+    [Tern_PackChoiceNone, Tern_PackChoiceI2, Tern_PackChoiceTQ1]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_PackChoiceAttr : EnumAttr<Tern_Dialect, Tern_PackChoice,
+                                   "pack_choice"> {
+  let summary = "The format ternary weights are stored in";
+  let description = [{
+    `none` keeps one i8 per weight; `i2` and `tq1` are the packed layouts
+    of `#tern.layout` (2-bit codes, or five base-3 digits a byte).
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Tern_DotPortable : I32EnumAttrCase<"Portable", 0, "portable">;
+def Tern_DotX86Avx512Vnni
+    : I32EnumAttrCase<"X86Avx512Vnni", 1, "x86_avx512_vnni">;
+def Tern_DotX86AvxVnni : I32EnumAttrCase<"X86AvxVnni", 2, "x86_avx_vnni">;
+def Tern_DotX86Avx2 : I32EnumAttrCase<"X86Avx2", 3, "x86_avx2">;
+def Tern_DotAArch64Dotprod
+    : I32EnumAttrCase<"AArch64Dotprod", 4, "aarch64_dotprod">;
+def Tern_DotAArch64I8mm : I32EnumAttrCase<"AArch64I8mm", 5, "aarch64_i8mm">;
+def Tern_DotNVVMDp4a : I32EnumAttrCase<"NVVMDp4a", 6, "nvvm_dp4a">;
+
+def Tern_DotInstruction : I32EnumAttr<"DotInstruction",
+    "the instruction tern-lower-kernel-ops maps tern.dot_u8s8 to",
+    [Tern_DotPortable, Tern_DotX86Avx512Vnni, Tern_DotX86AvxVnni,
+     Tern_DotX86Avx2, Tern_DotAArch64Dotprod, Tern_DotAArch64I8mm,
+     Tern_DotNVVMDp4a]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_DotInstructionAttr : EnumAttr<Tern_Dialect, Tern_DotInstruction,
+                                       "dot_instruction"> {
+  let summary = "The byte dot product instruction of a target";
+  let description = [{
+    Chosen by the target plug-in from its features: `vpdpbusd` on 512 or
+    256 bits (`x86_avx512_vnni`, `x86_avx_vnni`), `vpmaddubsw` and
+    `vpmaddwd` (`x86_avx2`, small codes only), `sdot` (`aarch64_dotprod`,
+    small codes only), `usdot` (`aarch64_i8mm`), NVIDIA's `dp4a`
+    (`nvvm_dp4a`), or portable vector code. IR spells them with
+    underscores, which keywords allow; pass and tool options with hyphens
+    (`dot=x86-avx512-vnni`).
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
+//===----------------------------------------------------------------------===//
 // Run-time errors
 //===----------------------------------------------------------------------===//
 

@@ -1,30 +1,18 @@
-//===- MatmulStrategy.h - Ternary matmul lowering strategies ----*- C++ -*-===//
+//===- LoweringChoiceOptions.h - Lowering choices as cl values --*- C++ -*-===//
+//
+// The `llvm::cl` values of the dialect's lowering-choice enums
+// (MatmulStrategy, PackChoice, DotInstruction in TernAttrs.td), for every
+// pass and tool option that takes one.
+//
+//===----------------------------------------------------------------------===//
 
-#ifndef TERN_DIALECT_TERN_TRANSFORMS_MATMULSTRATEGY_H
-#define TERN_DIALECT_TERN_TRANSFORMS_MATMULSTRATEGY_H
+#ifndef TERN_DIALECT_TERN_IR_LOWERINGCHOICEOPTIONS_H
+#define TERN_DIALECT_TERN_IR_LOWERINGCHOICEOPTIONS_H
+
+#include "tern/Dialect/Tern/IR/TernAttrs.h"
 
 #include "llvm/Support/CommandLine.h"
 
-namespace mlir {
-namespace tern {
-
-/// How `tern-lower-matmul` computes a ternary accumulation. Every strategy
-/// gives bit-identical int32 accumulators; see docs/Strategies.md.
-enum class MatmulStrategy {
-  /// The target's preferred strategy (`dot` on today's CPU targets).
-  Auto,
-  /// Add the activation for +1, subtract it for -1, skip 0: no
-  /// multiplication.
-  AddSub,
-  /// Multiply the activations by the 2-bit codes (w + 1) in {0, 1, 2} with
-  /// integer dot products, then subtract the row's activation sum.
-  Dot,
-  /// Per row, tables of the partial sums of each pair of activations for
-  /// every pair of codes; the weights' nibbles index them (T-MAC style).
-  Lut,
-};
-
-/// The `llvm::cl` values of the strategy, for every option that takes one.
 #define TERN_MATMUL_STRATEGY_CL_VALUES                                         \
   ::llvm::cl::values(                                                          \
       clEnumValN(::mlir::tern::MatmulStrategy::Auto, "auto",                   \
@@ -36,16 +24,6 @@ enum class MatmulStrategy {
       clEnumValN(::mlir::tern::MatmulStrategy::Lut, "lut",                     \
                  "Lookup tables of activation partial sums"))
 
-/// Formats `tern-pack-weights` can store weights in.
-enum class PackChoice {
-  /// Keep one i8 per weight.
-  None,
-  /// 2-bit codes (`#tern.layout<i2>`).
-  I2,
-  /// Five base-3 digits per byte (`#tern.layout<tq1>`).
-  TQ1,
-};
-
 #define TERN_PACK_CHOICE_CL_VALUES                                             \
   ::llvm::cl::values(                                                          \
       clEnumValN(::mlir::tern::PackChoice::None, "none", "One i8 per weight"), \
@@ -53,18 +31,6 @@ enum class PackChoice {
                  "2-bit codes, SIMD-interleaved"),                             \
       clEnumValN(::mlir::tern::PackChoice::TQ1, "tq1",                         \
                  "Base-3, five weights per byte"))
-
-/// The byte dot product instruction `tern-lower-kernel-ops` maps
-/// `tern.dot_u8s8` to; chosen by the target plug-in from its features.
-enum class DotInstruction {
-  Portable,
-  X86Avx512Vnni,
-  X86AvxVnni,
-  X86Avx2,
-  AArch64Dotprod,
-  AArch64I8mm,
-  NVVMDp4a,
-};
 
 #define TERN_DOT_INSTRUCTION_CL_VALUES                                         \
   ::llvm::cl::values(                                                          \
@@ -83,7 +49,4 @@ enum class DotInstruction {
       clEnumValN(::mlir::tern::DotInstruction::NVVMDp4a, "nvvm-dp4a",          \
                  "dp4a (unsigned by signed bytes), one lane at a time"))
 
-} // namespace tern
-} // namespace mlir
-
-#endif // TERN_DIALECT_TERN_TRANSFORMS_MATMULSTRATEGY_H
+#endif // TERN_DIALECT_TERN_IR_LOWERINGCHOICEOPTIONS_H
