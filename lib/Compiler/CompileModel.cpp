@@ -12,8 +12,11 @@
 #include "tern/Target/TargetBackend.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
@@ -35,6 +38,13 @@ void DiagnosedError::log(raw_ostream &os) const {
 
 std::error_code DiagnosedError::convertToErrorCode() const {
   return inconvertibleErrorCode();
+}
+
+void registerCompilerDialects(mlir::DialectRegistry &registry) {
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
+  registry.insert<mlir::tern::TernDialect>();
 }
 
 std::string getDefaultOutput(StringRef input, EmitKind emit) {
@@ -181,7 +191,8 @@ Expected<Artifacts> compileModel(mlir::MLIRContext &context,
   FailureOr<ModelSignature> signature = getModelSignature(mainGraph);
   if (failed(signature))
     return make_error<DiagnosedError>();
-  artifacts.signature = *signature;
+  artifacts.signature = std::move(*signature);
+  const ModelSignature &modelSignature = artifacts.signature;
 
   // The target and its machine are known before lowering: the kernels use
   // the instructions it has.
@@ -294,7 +305,7 @@ Expected<Artifacts> compileModel(mlir::MLIRContext &context,
   translateTimer.stop();
   if (!llvmModule)
     return makeError("cannot translate the lowered model to LLVM IR");
-  if (Error err = emitModelDescriptor(*llvmModule, *signature, entryName))
+  if (Error err = emitModelDescriptor(*llvmModule, modelSignature, entryName))
     return std::move(err);
   if (externalWeights)
     emitExternalWeightsInfo(*llvmModule, weightsPath, *externalWeights);
@@ -350,7 +361,7 @@ Expected<Artifacts> compileModel(mlir::MLIRContext &context,
                           ? OutputKind::StaticLibrary
                           : OutputKind::SharedLibrary;
     // Language models with a KV cache become text generators.
-    StringRef mainArchive = isCachedLanguageModel(*signature)
+    StringRef mainArchive = isCachedLanguageModel(modelSignature)
                                 ? "libtern_generate.a"
                                 : "libtern_runner.a";
     if (Error err =
@@ -358,7 +369,7 @@ Expected<Artifacts> compileModel(mlir::MLIRContext &context,
       return std::move(err);
     if (kind == OutputKind::StaticLibrary) {
       Expected<std::string> header =
-          writeStaticLibraryHeader(output, *signature);
+          writeStaticLibraryHeader(output, modelSignature);
       if (!header)
         return header.takeError();
       artifacts.header = *header;

@@ -13,16 +13,12 @@
 
 #include "tern/Compiler/CompileModel.h"
 #include "tern/Compiler/Progress.h"
-#include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Import/ONNX/OpConverterRegistry.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -211,10 +207,7 @@ int main(int argc, char **argv) {
   };
 
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  mlir::registerAllToLLVMIRTranslations(registry);
-  registry.insert<mlir::tern::TernDialect>();
+  tern::registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);
   // A diagnostic that shows its operation prints all of it: a broken
   // model's op of a million dimensions, or a function holding a whole

@@ -8,12 +8,8 @@
 
 #include "tern/Compiler/CompileModel.h"
 #include "tern/Compiler/Progress.h"
-#include "tern/Dialect/Tern/IR/TernDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -57,10 +53,7 @@ protected:
   Expected<tern::Artifacts> compile(const tern::CompileOptions &options,
                                     std::string *diagnostics = nullptr) {
     mlir::DialectRegistry registry;
-    mlir::registerAllDialects(registry);
-    mlir::registerAllExtensions(registry);
-    mlir::registerAllToLLVMIRTranslations(registry);
-    registry.insert<mlir::tern::TernDialect>();
+    tern::registerCompilerDialects(registry);
     mlir::MLIRContext context(registry);
     std::string seen;
     mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
@@ -148,8 +141,7 @@ TEST_F(CompileModelTest, AnImportErrorIsDiagnosed) {
         ADD_FAILURE() << "not diagnosed: " << error.message();
       });
   EXPECT_TRUE(diagnosed);
-  EXPECT_NE(diagnostics.find("missing.onnx"), std::string::npos)
-      << diagnostics;
+  EXPECT_NE(diagnostics.find("missing.onnx"), std::string::npos) << diagnostics;
   EXPECT_FALSE(sys::fs::exists(options.output));
 }
 

@@ -15,6 +15,7 @@
 #include "tern/Compiler/ModelSignature.h"
 #include "tern/Dialect/Tern/IR/LoweringChoiceOptions.h"
 
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
@@ -108,6 +109,10 @@ public:
   void log(llvm::raw_ostream &os) const override;
   std::error_code convertToErrorCode() const override;
 };
+
+/// Registers what compileModel's context needs: every upstream dialect and
+/// extension the pipelines reach, their LLVM IR translations, and tern.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
 
 /// Compiles `options.input` in `context` (which must have the dialects and
 /// LLVM IR translations the pipelines use registered) and writes the

@@ -88,6 +88,16 @@ void mlir::tern::buildLinalgToNVVMPipeline(OpPassManager &pm,
   buildHostToLLVMPipeline(pm, options, /*gpu=*/true);
 }
 
+GPUPipelineOptions
+mlir::tern::getGPUPipelineOptions(const TernPipelineOptions &options) {
+  GPUPipelineOptions gpu;
+  gpu.loopsOnHost = options.gpuLoopsOnHost;
+  findCudaToolkit(gpu);
+  if (options.gpuKernelsAsPTX)
+    gpu.cubinArchs.clear();
+  return gpu;
+}
+
 void mlir::tern::registerNVPTXPipelines() {
   PassPipelineRegistration<TernPipelineOptions>(
       "tern-linalg-to-nvvm",
@@ -95,9 +105,7 @@ void mlir::tern::registerNVPTXPipelines() {
       "(with an installed CUDA toolkit's libdevice) and host code in the "
       "LLVM dialect",
       [](OpPassManager &pm, const TernPipelineOptions &options) {
-        GPUPipelineOptions gpu;
-        gpu.loopsOnHost = options.gpuLoopsOnHost;
-        findCudaToolkit(gpu);
+        GPUPipelineOptions gpu = getGPUPipelineOptions(options);
         // The PTX stays as it is, for tests to read.
         gpu.cubinArchs.clear();
         buildLinalgToNVVMPipeline(pm, options, gpu);

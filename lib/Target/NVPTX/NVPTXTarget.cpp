@@ -83,16 +83,9 @@ public:
   void
   buildPipeline(mlir::OpPassManager &pm,
                 const mlir::tern::TernPipelineOptions &options) const override {
-    mlir::tern::GPUPipelineOptions gpu;
-    gpu.loopsOnHost = options.gpuLoopsOnHost;
-    // libdevice for math functions, and cubins for Ampere and Hopper where
-    // ptxas is installed; the PTX alone (compiled by the driver at load
-    // time) otherwise.
-    mlir::tern::findCudaToolkit(gpu);
-    if (options.gpuKernelsAsPTX)
-      gpu.cubinArchs.clear();
     mlir::tern::buildTernToLinalgPipeline(pm, options);
-    mlir::tern::buildLinalgToNVVMPipeline(pm, options, gpu);
+    mlir::tern::buildLinalgToNVVMPipeline(
+        pm, options, mlir::tern::getGPUPipelineOptions(options));
   }
 
   Expected<LinkPlan> planLink(const Triple &,

@@ -53,6 +53,11 @@ void buildLinalgToNVVMPipeline(OpPassManager &pm,
                                const TernPipelineOptions &options,
                                const GPUPipelineOptions &gpu);
 
+/// The GPU options `options` asks for: libdevice for math functions, and
+/// cubins for Ampere and Hopper where ptxas is installed (none when the
+/// kernels stay PTX text, which the driver compiles at load time).
+GPUPipelineOptions getGPUPipelineOptions(const TernPipelineOptions &options);
+
 /// Registers `tern-linalg-to-nvvm` (for tern-opt): the pipeline above with
 /// the PTX kept as it is, for tests to read.
 void registerNVPTXPipelines();
